@@ -1,0 +1,114 @@
+"""ndgrad: a small deep-learning library on NumPy, shaped like PyTorch, written to be read.
+
+    >>> import ndgrad
+    >>> x = ndgrad.randn(2, 3, requires_grad=True)
+    >>> (x ** 2).sum().backward()
+    >>> ndgrad.allclose(x.grad, 2 * x)
+    True
+"""
+
+from __future__ import annotations
+
+# the Tensor first: the op families import it, and it imports them after its class is made
+from ndgrad.tensor import Size, Tensor, device  # isort: skip
+from ndgrad import autograd
+from ndgrad._backend import cuda_is_available
+from ndgrad._dtype import (
+    bool_,
+    dtype,
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    int8,
+    int16,
+    int32,
+    int64,
+    set_default_dtype,
+    uint8,
+)
+from ndgrad.autograd.grad_mode import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
+from ndgrad.ops.elementwise import *  # noqa: F403
+from ndgrad.ops.factory import (
+    arange,
+    as_tensor,
+    asarray,
+    empty,
+    empty_like,
+    eye,
+    from_numpy,
+    full,
+    full_like,
+    linspace,
+    logspace,
+    ones,
+    ones_like,
+    scalar_tensor,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from ndgrad.ops.index import *  # noqa: F403
+from ndgrad.ops.linalg import *  # noqa: F403
+from ndgrad.ops.random import (
+    Generator,
+    bernoulli,
+    default_generator,
+    get_rng_state,
+    initial_seed,
+    manual_seed,
+    multinomial,
+    normal,
+    rand,
+    rand_like,
+    randint,
+    randint_like,
+    randn,
+    randn_like,
+    randperm,
+    seed,
+    set_rng_state,
+)
+from ndgrad.ops.reduce import *  # noqa: F403
+from ndgrad.ops.shape import *  # noqa: F403
+
+bool = bool_  # noqa: A001  (PyTorch's name; the builtin stays reachable as builtins.bool)
+half, float, double = float16, float32, float64  # noqa: A001
+short, int, long = int16, int32, int64  # noqa: A001
+
+
+class cuda:  # noqa: N801  (PyTorch's ndgrad.cuda.is_available())
+    """``ndgrad.cuda.is_available()``: True when CuPy sees a GPU."""
+
+    is_available = staticmethod(cuda_is_available)
+
+    @staticmethod
+    def manual_seed(seed: int) -> None:
+        manual_seed(seed)
+
+    @staticmethod
+    def manual_seed_all(seed: int) -> None:
+        manual_seed(seed)
+
+
+def is_tensor(obj: object) -> builtins_bool:
+    return isinstance(obj, Tensor)
+
+
+def numel(input: Tensor) -> builtins_int:
+    return input.numel()
+
+
+import builtins as _builtins  # noqa: E402
+
+builtins_bool = _builtins.bool
+builtins_int = _builtins.int
+
+__version__ = "0.1.0"

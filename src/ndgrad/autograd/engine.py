@@ -1,0 +1,216 @@
+"""The backward pass: order the graph, then walk it once, root to leaves.
+
+1. ``_dependencies`` visits every node reachable from the roots (iteratively, so a 100,000-op chain
+   is fine) and counts, for each node, how many edges lead into it.
+2. The main loop starts from the roots; a node runs its ``backward`` once all the gradients flowing
+   into it have arrived (its count reaches zero), i.e. in topological order (Kahn's algorithm).
+   Gradients for inputs that were broadcast are summed back to the input's shape here, once.
+3. Leaves (tensors made by the user) accumulate into ``.grad``; ``autograd.grad`` collects instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from ndgrad.autograd import grad_mode
+
+if TYPE_CHECKING:
+    from ndgrad.tensor import Tensor
+
+
+def _dependencies(roots: list[Any]) -> dict[Any, int]:
+    deps: dict[Any, int] = {}
+    stack = list(roots)
+    seen = set(roots)
+    while stack:
+        node = stack.pop()
+        for edge in node.next_functions:
+            if edge is None:
+                continue
+            nxt = edge[0]
+            if nxt.__class__ is _Tensor:  # a leaf: nothing beyond it
+                continue
+            deps[nxt] = deps.get(nxt, 0) + 1
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+    return deps
+
+
+_Tensor: Any = None
+
+
+def run_backward(
+    roots: Sequence[Tensor],
+    grads: Sequence[Tensor],
+    retain_graph: bool,
+    create_graph: bool,
+    inputs: Sequence[Tensor] | None = None,
+) -> list[Tensor | None] | None:
+    """Back-propagate ``grads`` from ``roots``.
+
+    Without ``inputs`` gradients accumulate into the ``.grad`` of leaves (``Tensor.backward``);
+    with ``inputs`` they are returned, one per input, and no ``.grad`` changes (``autograd.grad``).
+    """
+    global _Tensor
+    from ndgrad.tensor import Tensor
+
+    _Tensor = Tensor
+    from ndgrad.ops.reduce import sum_to
+
+    # where autograd.grad wants its answers: a leaf by identity, a non-leaf by (node, output index)
+    wanted: dict[Any, int] = {}
+    captured: list[Tensor | None] = []
+    if inputs is not None:
+        for i, t in enumerate(inputs):
+            wanted[(t.grad_fn, t._out_idx) if t.grad_fn is not None else id(t)] = i
+            captured.append(None)
+
+    # ids of the arrays already stored as some .grad: a second leaf gets a copy, so an in-place
+    # change to one .grad (clip_grad_norm_) never alters another
+    given: set[int] = {id(_owner(g.data)) for g in grads}
+    buffers: dict[Any, list[Any]] = {}
+    root_nodes = []
+    for t, g in zip(roots, grads, strict=True):
+        if t.grad_fn is None:  # the root is itself a leaf
+            _deliver_leaf(t, g, create_graph, wanted, captured, given)
+            continue
+        node = t.grad_fn
+        if node not in buffers:
+            buffers[node] = [None] * node._n_outputs
+            root_nodes.append(node)
+        slot = buffers[node]
+        slot[t._out_idx] = g if slot[t._out_idx] is None else slot[t._out_idx] + g
+
+    deps = _dependencies(root_nodes)
+    ready = [n for n in root_nodes if n not in deps]
+    prev_mode = grad_mode.state.enabled
+    grad_mode.state.enabled = create_graph
+    try:
+        while ready:
+            node = ready.pop()
+            out_grads = buffers.pop(node)
+            if node._pre_hooks is not None or node._retained is not None or wanted:
+                out_grads = _node_hooks(node, out_grads, wanted, captured)
+            if node._n_outputs == 1:
+                in_grads = node.backward(node, out_grads[0])
+            else:
+                in_grads = node.backward(node, *_materialize(node, out_grads))
+            if not isinstance(in_grads, tuple):
+                in_grads = (in_grads,)
+            if len(in_grads) < len(node.next_functions) and any(
+                e is not None for e in node.next_functions[len(in_grads) :]
+            ):
+                raise RuntimeError(
+                    f"function {node.name()} returned {len(in_grads)} gradients, but its forward "
+                    f"had {len(node.next_functions)} inputs"
+                )
+            if not retain_graph:
+                node._saved = None
+                node._outputs = None
+            for edge, g in zip(node.next_functions, in_grads, strict=False):
+                if edge is None or g is None:
+                    continue
+                nxt, idx, shape, dtype = edge
+                if g.data.shape != shape:
+                    g = sum_to(g, shape)
+                if g.data.dtype != dtype:
+                    g = g.to(dtype=dtype)
+                if nxt.__class__ is Tensor:
+                    _deliver_leaf(nxt, g, create_graph, wanted, captured, given)
+                    continue
+                slot = buffers.get(nxt)
+                if slot is None:
+                    slot = buffers[nxt] = [None] * nxt._n_outputs
+                slot[idx] = g if slot[idx] is None else slot[idx] + g
+                left = deps[nxt] - 1
+                deps[nxt] = left
+                if left == 0:
+                    ready.append(nxt)
+    finally:
+        grad_mode.state.enabled = prev_mode
+    return captured if inputs is not None else None
+
+
+def _materialize(node: Any, out_grads: list[Any]) -> list[Any]:
+    """Zeros for the outputs of a multi-output node that got no gradient (unless told not to)."""
+    if not node._materialize:
+        return out_grads
+    from ndgrad.tensor import Tensor
+
+    from ndgrad._backend import xp_of
+
+    res = []
+    for g, arr in zip(out_grads, node._out_meta, strict=True):
+        if g is None and arr is not None:
+            g = Tensor._make(xp_of(arr).zeros_like(arr), False, None)
+        res.append(g)
+    return res
+
+
+def _node_hooks(
+    node: Any, out_grads: list[Any], wanted: dict[Any, int], captured: list[Any]
+) -> list[Any]:
+    """Tensor hooks and retain_grad of non-leaf outputs; catching autograd.grad's inputs."""
+    for i, g in enumerate(out_grads):
+        if g is None:
+            continue
+        for hook in (node._pre_hooks or {}).get(i, ()):
+            new = hook(g)
+            if new is not None:
+                g = new
+        out_grads[i] = g
+        if node._retained is not None and i in node._retained:
+            t = node._retained[i]()
+            if t is not None:
+                _accumulate(t, g, grad_mode.state.enabled, None)
+        key = (node, i)
+        if key in wanted:
+            captured[wanted[key]] = g
+    return out_grads
+
+
+def _deliver_leaf(
+    t: Tensor,
+    g: Tensor,
+    create_graph: bool,
+    wanted: dict[Any, int],
+    captured: list[Any],
+    given: set[int],
+) -> None:
+    if t._hooks:
+        for hook in t._hooks:
+            new = hook(g)
+            if new is not None:
+                g = new
+    if wanted:
+        i = wanted.get(id(t))
+        if i is not None:
+            captured[i] = g if captured[i] is None else captured[i] + g
+        return
+    _accumulate(t, g, create_graph, given)
+    if t._post_hooks:
+        for hook in t._post_hooks:
+            hook(t)
+
+
+def _owner(a: Any) -> Any:
+    base = getattr(a, "base", None)
+    return a if base is None else base
+
+
+def _accumulate(t: Tensor, g: Tensor, create_graph: bool, given: set[int] | None) -> None:
+    """``t.grad += g``, never in place: a gradient array may be shared with another leaf's."""
+    if not create_graph:
+        g = g.detach()
+    if t.grad is None:
+        if given is not None and not create_graph:
+            owner = id(_owner(g.data))
+            if owner in given:
+                g = g.clone()
+            else:
+                given.add(owner)
+        t.grad = g
+    else:
+        t.grad = t.grad + g if create_graph else t.grad.detach() + g

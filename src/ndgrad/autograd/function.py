@@ -1,0 +1,262 @@
+"""Graph nodes. Every differentiable operation is a class with ``forward`` and ``backward`` side by side.
+
+An op's instance is both the ``ctx`` its forward and backward share and the ``grad_fn`` node of its
+result: it holds ``next_functions`` (where the gradient of each input goes) and what forward saved.
+
+- ``Function`` is PyTorch's ``autograd.Function``: ``forward(ctx, *tensors)`` gets Tensors and runs
+  under ``no_grad``; ``backward(ctx, *grads)`` returns one gradient per input of forward.
+- ``Op`` is the same for the built-in ops, except that ``forward`` gets the raw arrays of its
+  tensor inputs (``x.data``) and returns a raw array, which is cheaper. Backward is always written
+  in Tensor ops, so it can itself be differentiated (``create_graph=True``).
+
+Saved arrays that are an input's or the output's array are handed back by ``saved_tensors`` as the
+very input Tensor, or the output rebuilt around this node: so double backward sees the graph, and
+the node never refers to its own output (no reference cycles: plain refcounting frees graphs).
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from ndgrad.autograd import grad_mode
+
+if TYPE_CHECKING:
+    from ndgrad.tensor import Tensor
+
+_Tensor: Any = None  # ndgrad.tensor.Tensor, bound on first use (the modules import each other)
+
+
+def _tensor_cls() -> Any:
+    global _Tensor
+    if _Tensor is None:
+        from ndgrad.tensor import Tensor
+
+        _Tensor = Tensor
+    return _Tensor
+
+
+class Function:
+    """Base class of graph nodes and of user-defined differentiable functions.
+
+    Example:
+        >>> class Cube(ndgrad.autograd.Function):
+        ...     @staticmethod
+        ...     def forward(ctx, x):
+        ...         ctx.save_for_backward(x)
+        ...         return x ** 3
+        ...     @staticmethod
+        ...     def backward(ctx, grad):
+        ...         (x,) = ctx.saved_tensors
+        ...         return grad * 3 * x ** 2
+        >>> y = Cube.apply(ndgrad.tensor(2.0, requires_grad=True))
+    """
+
+    # next_functions: one (node, output_index, shape, np_dtype) per positional input, None where
+    # no gradient flows. A node is another Function, or the leaf Tensor that collects the gradient.
+    next_functions: tuple[Any, ...]
+    needs_input_grad: tuple[bool, ...]
+    _saved: tuple[Any, ...] | None
+    _saved_versions: tuple[int, ...]
+    _outputs: Any  # the output array (or tuple of arrays); kept only if saved
+    _n_outputs: int
+    _pre_hooks: dict[int, list[Callable[..., Any]]] | None
+    _retained: dict[int, Any] | None
+    _materialize: bool
+    _out_meta: list[Any]
+
+    # -- the API an op implements --------------------------------------------------------------
+    @staticmethod
+    def forward(ctx: Any, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError("a Function subclass must define a static forward(ctx, ...)")
+
+    @staticmethod
+    def backward(ctx: Any, *grad_outputs: Any) -> Any:
+        raise NotImplementedError("a Function subclass must define a static backward(ctx, ...)")
+
+    # -- ctx methods ----------------------------------------------------------------------------
+    def save_for_backward(self, *values: Any) -> None:
+        """Keep tensors (or, in an Op, arrays) for backward; read them back with ``saved_tensors``."""
+        self._saved = values
+
+    @property
+    def saved_tensors(self) -> tuple[Any, ...]:
+        """What forward saved, as Tensors; raises if the graph was already freed by a backward."""
+        saved = self._saved
+        if saved is None:
+            raise RuntimeError(
+                "Trying to backward through the graph a second time (or directly access saved "
+                "tensors after they have already been freed). Saved intermediate values of the "
+                "graph are freed when you call .backward() or autograd.grad(). Specify "
+                "retain_graph=True if you need to backward through the graph a second time."
+            )
+        Tensor = _tensor_cls()
+        out = []
+        for i, s in enumerate(saved):
+            if type(s) is _OutputRef:
+                data = self._outputs[s.index]
+                out.append(Tensor._make(data, True, self, s.index))
+                continue
+            if isinstance(s, Tensor):
+                cur = s._vc[0] if s._vc is not None else 0
+                if cur != self._saved_versions[i]:
+                    raise RuntimeError(
+                        "one of the variables needed for gradient computation has been modified "
+                        f"by an inplace operation: [{s.dtype.name} {list(s.shape)}] is at version "
+                        f"{cur}; expected version {self._saved_versions[i]} instead. Hint: the "
+                        f"operation that failed was {self.name()}."
+                    )
+                out.append(s)
+            elif s is None or isinstance(s, int | float | bool):
+                out.append(s)
+            else:
+                out.append(Tensor._make(s, False, None))
+        return tuple(out)
+
+    def mark_non_differentiable(self, *tensors: Any) -> None:
+        """Accepted for PyTorch compatibility: non-float outputs never require grad in ndgrad."""
+
+    def set_materialize_grads(self, value: bool) -> None:
+        """With False, backward receives None (not zeros) for outputs that got no gradient."""
+        self._materialize = value
+
+    def name(self) -> str:
+        """PyTorch's node name, e.g. ``MulBackward0``."""
+        return type(self).__name__ + "Backward0"
+
+    def __repr__(self) -> str:
+        return f"<{self.name()}>"
+
+    def register_prehook(self, hook: Callable[..., Any], index: int = 0) -> None:
+        """Call ``hook(grad)`` on the gradient of output ``index`` before this node's backward."""
+        if self._pre_hooks is None:
+            self._pre_hooks = {}
+        self._pre_hooks.setdefault(index, []).append(hook)
+
+    def _retain(self, index: int, tensor: Tensor) -> None:
+        if self._retained is None:
+            self._retained = {}
+        self._retained[index] = weakref.ref(tensor)
+
+    # -- building the node ------------------------------------------------------------------------
+    def _link(self, args: tuple[Any, ...]) -> bool:
+        """Fill next_functions from the positional inputs; False when no input needs a gradient."""
+        Tensor = _tensor_cls()
+        nexts = []
+        needs = []
+        any_grad = False
+        for a in args:
+            if type(a) is Tensor or isinstance(a, Tensor):
+                if a.requires_grad:
+                    node = a.grad_fn if a.grad_fn is not None else a
+                    nexts.append((node, a._out_idx, a.data.shape, a.data.dtype))
+                    needs.append(True)
+                    any_grad = True
+                    continue
+            nexts.append(None)
+            needs.append(False)
+        self.next_functions = tuple(nexts)
+        self.needs_input_grad = tuple(needs)
+        return any_grad
+
+    def _init_node(self) -> None:
+        self._saved = ()
+        self._saved_versions = ()
+        self._outputs = None
+        self._n_outputs = 1
+        self._pre_hooks = None
+        self._retained = None
+        self._materialize = True
+
+    def _keep_saved(self, args: tuple[Any, ...], outputs: list[Any], arrays: list[Any]) -> None:
+        """Turn what forward saved into references backward can differentiate through.
+
+        ``outputs`` are the objects forward returned (arrays or Tensors), ``arrays`` their arrays.
+        """
+        Tensor = _tensor_cls()
+        resolved = []
+        versions = []
+        for s in self._saved or ():
+            idx = next((i for i, o in enumerate(outputs) if s is o), None)
+            if idx is not None:
+                self._outputs = tuple(arrays)
+                resolved.append(_OutputRef(idx))
+                versions.append(0)
+                continue
+            if not isinstance(s, Tensor):
+                for a in args:
+                    if isinstance(a, Tensor) and a.data is s:
+                        s = a
+                        break
+            resolved.append(s)
+            versions.append(s._vc[0] if isinstance(s, Tensor) and s._vc is not None else 0)
+        self._saved = tuple(resolved)
+        self._saved_versions = tuple(versions)
+
+    @classmethod
+    def apply(cls, *args: Any, **kwargs: Any) -> Any:
+        """Run forward on Tensors under no_grad and record the node if an input needs a gradient."""
+        Tensor = _tensor_cls()
+        ctx = cls.__new__(cls)
+        ctx._init_node()
+        record = grad_mode.state.enabled and ctx._link(args)
+        if not record:
+            ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+        prev = grad_mode.state.enabled
+        grad_mode.state.enabled = False
+        try:
+            result = cls.forward(ctx, *args, **kwargs)
+        finally:
+            grad_mode.state.enabled = prev
+        if not record:
+            return result
+        outs = list(result) if isinstance(result, tuple) else [result]
+        ctx._n_outputs = len(outs)
+        if len(outs) > 1:  # what zero gradients look like, for outputs that get none
+            ctx._out_meta = [o.data if isinstance(o, Tensor) else None for o in outs]
+        new_outs = []
+        for i, o in enumerate(outs):
+            if isinstance(o, Tensor) and o.dtype.is_floating_point:
+                if any(o is a for a in args):  # forward returned an input: hand out a new tensor
+                    o = Tensor._make(o.data, True, ctx, i)
+                else:
+                    o.grad_fn, o._out_idx, o.requires_grad = ctx, i, True
+            new_outs.append(o)
+        if ctx._saved:
+            arrays = [o.data if isinstance(o, Tensor) else o for o in outs]
+            ctx._keep_saved(args, outs, arrays)
+        return tuple(new_outs) if isinstance(result, tuple) else new_outs[0]
+
+
+class _OutputRef:
+    """Stands, among the saved values, for output number ``index`` of the node itself."""
+
+    __slots__ = ("index",)
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+
+
+class Op(Function):
+    """A built-in op: ``forward(ctx, *arrays, **options)`` computes on raw arrays and returns one
+    array; ``backward(ctx, grad)`` returns the input gradients as Tensors (None where not needed).
+    """
+
+    @classmethod
+    def apply(cls, *args: Any, **kwargs: Any) -> Tensor:
+        Tensor = _tensor_cls()
+        ctx = cls.__new__(cls)
+        ctx._init_node()
+        record = grad_mode.state.enabled and ctx._link(args)
+        if not record:
+            ctx.needs_input_grad = (False,) * len(args)
+        arrays = [a.data if isinstance(a, Tensor) else a for a in args]
+        out = cls.forward(ctx, *arrays, **kwargs)
+        if not record:
+            return Tensor._make(out, False, None)
+        if ctx._saved:
+            ctx._keep_saved(args, [out], [out])
+        if out.dtype.kind != "f":  # an integer or boolean result carries no gradient
+            return Tensor._make(out, False, None)
+        return Tensor._make(out, True, ctx)

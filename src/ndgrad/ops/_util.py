@@ -1,0 +1,143 @@
+"""Small helpers the op families share: operand preparation and in-place bookkeeping."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ndgrad import _backend, _dtype
+from ndgrad.autograd import grad_mode
+from ndgrad.tensor import Tensor
+
+_SCALARS = (int, float, bool, np.integer, np.floating, np.bool_)
+
+
+def as_tensor_like(x: Any, ref: Tensor) -> Tensor:
+    """Turn an operand that is not a Tensor (list, array) into one on ``ref``'s device."""
+    if isinstance(x, Tensor):
+        return x
+    from ndgrad.ops.factory import tensor
+
+    return tensor(x, device=ref.device)
+
+
+def binary_operands(a: Any, b: Any) -> tuple[Any, Any]:
+    """Bring two operands to the dtype PyTorch's promotion gives; Python scalars stay scalars.
+
+    The common cases (same dtype; a float tensor and a Python float) return at once.
+    """
+    ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
+    if ta and tb:
+        if a.data.dtype is b.data.dtype or a.data.dtype == b.data.dtype:
+            check_same_device(a, b)
+            return a, b
+    elif ta and isinstance(b, _SCALARS):
+        if a.data.dtype.kind == "f" or (a.data.dtype.kind != "b" and not isinstance(b, float | np.floating)):
+            if isinstance(b, np.generic):
+                b = b.item()
+            return a, b
+    elif tb and isinstance(a, _SCALARS):
+        if b.data.dtype.kind == "f" or (b.data.dtype.kind != "b" and not isinstance(a, float | np.floating)):
+            if isinstance(a, np.generic):
+                a = a.item()
+            return a, b
+    if not ta and not isinstance(a, _SCALARS):
+        a = as_tensor_like(a, b)
+        ta = True
+    if not tb and not isinstance(b, _SCALARS):
+        b = as_tensor_like(b, a)
+        tb = True
+    if ta and tb:
+        check_same_device(a, b)
+    tensors = [(t.dtype, t.data.ndim == 0) for t in (a, b) if isinstance(t, Tensor)]
+    scalars = [s for s in (a, b) if not isinstance(s, Tensor)]
+    target = _dtype.result_type(tensors, scalars)
+    return _cast(a, target), _cast(b, target)
+
+
+def _cast(x: Any, target: _dtype.dtype) -> Any:
+    if isinstance(x, Tensor):
+        return x if x.data.dtype == target.np else x.to(dtype=target)
+    if isinstance(x, np.generic):
+        x = x.item()
+    if target.is_floating_point:
+        return float(x)
+    if target is _dtype.bool_:
+        return bool(x)
+    return int(x)
+
+
+def check_same_device(a: Tensor, b: Tensor) -> None:
+    if type(a.data) is not type(b.data):
+        da, db = _backend.device_of(a.data), _backend.device_of(b.data)
+        if da != db:
+            raise RuntimeError(
+                "Expected all tensors to be on the same device, but found at least two devices, "
+                f"{da} and {db}!"
+            )
+
+
+def inplace(t: Tensor, result: Tensor) -> Tensor:
+    """Write ``result`` into ``t``'s memory and make ``t`` carry its history (PyTorch's in-place ops).
+
+    Refuses what would give wrong gradients: a leaf that requires grad, or a view of a tensor that
+    requires grad (ndgrad does not rebase a view's history onto its base).
+    """
+    recording = grad_mode.state.enabled
+    if recording and t.requires_grad and t.grad_fn is None:
+        raise RuntimeError(
+            "a leaf Variable that requires grad is being used in an in-place operation."
+        )
+    if recording and result.requires_grad and t._base is not None and t._base.requires_grad:
+        raise RuntimeError(
+            "ndgrad does not support in-place operations on a view of a tensor that requires grad "
+            "(it would need to rewrite the base's history); use out-of-place ops or assign through "
+            "the base tensor with __setitem__"
+        )
+    data = result.data
+    if data.dtype != t.data.dtype:
+        if not np.can_cast(data.dtype, t.data.dtype, casting="same_kind"):
+            raise RuntimeError(
+                f"result type {_dtype.from_numpy_dtype(data.dtype).name} can't be cast to the "
+                f"desired output type {t.dtype.name}"
+            )
+    if data.shape != t.data.shape:
+        try:
+            shape = np.broadcast_shapes(data.shape, t.data.shape)
+        except ValueError:
+            shape = None
+        if shape != t.data.shape:
+            raise RuntimeError(
+                f"output with shape {list(t.shape)} doesn't match the broadcast shape "
+                f"{list(shape) if shape else list(data.shape)}"
+            )
+    if t.data.ndim == 0 and type(t.data) is np.ndarray and not t.data.flags.writeable:
+        t.data = t.data.copy()
+    t.data[...] = data
+    t._bump_version()
+    if recording and result.requires_grad:
+        t.grad_fn, t._out_idx, t.requires_grad = result.grad_fn, result._out_idx, True
+    return t
+
+
+def normalize_dim(dim: int, ndim: int) -> int:
+    """A dim in [-ndim, ndim) as a non-negative index; IndexError like PyTorch's otherwise."""
+    n = max(ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(
+            f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})"
+        )
+    return dim % n
+
+
+def normalize_dims(dim: Any, ndim: int) -> tuple[int, ...]:
+    """``dim`` (None, an int, or a tuple/list) as a sorted tuple of non-negative dims."""
+    if dim is None:
+        return tuple(range(ndim))
+    if isinstance(dim, int | np.integer):
+        return (normalize_dim(int(dim), ndim),)
+    dims = tuple(normalize_dim(int(d), ndim) for d in dim)
+    if len(set(dims)) != len(dims):
+        raise RuntimeError(f"dim {dims} appears multiple times in the list of dims")
+    return tuple(sorted(dims))
