@@ -111,4 +111,8 @@ import builtins as _builtins  # noqa: E402
 builtins_bool = _builtins.bool
 builtins_int = _builtins.int
 
+# subpackages last: they build on everything above
+from ndgrad import linalg, nn, optim, utils  # noqa: E402
+from ndgrad.serialization import load, save  # noqa: E402
+
 __version__ = "0.1.0"

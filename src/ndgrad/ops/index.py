@@ -1,3 +1,5 @@
-"""Indexing ops: __getitem__, __setitem__, gather, scatter, index_select, masked ops ..."""
+"""Indexing ops (placeholder)."""
 
 from __future__ import annotations
+
+__all__: list[str] = []

@@ -69,3 +69,11 @@ def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = 
     for d in dims:
         count *= input.shape[d]
     return Sum.apply(input, dims, keepdim) * (1.0 / count if count else float("nan"))
+
+
+def softmax(input: Tensor, dim: Any = None, dtype: Any = None) -> Tensor:
+    raise NotImplementedError  # filled in by the reductions work
+
+
+def log_softmax(input: Tensor, dim: Any = None, dtype: Any = None) -> Tensor:
+    raise NotImplementedError  # filled in by the reductions work

@@ -1,0 +1,5 @@
+"""loss ops (placeholder, filled by its family)"""
+
+from __future__ import annotations
+
+__all__: list[str] = []

@@ -1,0 +1,5 @@
+"""nn_ops ops (placeholder, filled by its family)"""
+
+from __future__ import annotations
+
+__all__: list[str] = []

@@ -1,0 +1,1 @@
+"""ndgrad.optim (placeholder)."""

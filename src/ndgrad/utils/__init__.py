@@ -1,0 +1,3 @@
+"""ndgrad.utils."""
+
+from ndgrad.utils import data  # noqa: F401
