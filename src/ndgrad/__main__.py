@@ -1,0 +1,5 @@
+"""``python -m ndgrad`` runs the demo (see ndgrad.cli)."""
+
+from ndgrad.cli import main
+
+raise SystemExit(main())

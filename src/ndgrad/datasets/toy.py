@@ -1,0 +1,110 @@
+"""Data that needs no download: the 8x8 digits, and seeded 2-d generators (moons, circles, spirals)."""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Callable
+from importlib import resources
+from typing import Any
+
+import numpy as np
+
+from ndgrad.utils.data import Dataset
+
+
+def load_digits() -> tuple[np.ndarray, np.ndarray]:
+    """The 1,797 8x8 handwritten digits shipped with ndgrad (UCI, as in scikit-learn).
+
+    Returns:
+        images float64 (1797, 8, 8) with values 0..16, labels int64 (1797,).
+    """
+    raw = resources.files("ndgrad.datasets").joinpath("data/digits.csv.gz").read_bytes()
+    table = np.loadtxt(gzip.decompress(raw).decode().splitlines(), delimiter=",")
+    return table[:, :64].reshape(-1, 8, 8), table[:, 64].astype(np.int64)
+
+
+class Digits(Dataset):
+    """The 8x8 digits as a Dataset, split 80/20 into train and test with a fixed permutation.
+
+    Items are (image, label): a float32 (1, 8, 8) array scaled to [0, 1] unless ``transform`` is
+    given, in which case it receives the raw (8, 8) array of values 0..16.
+    """
+
+    def __init__(
+        self,
+        root: Any = None,
+        train: bool = True,
+        download: bool = False,
+        transform: Callable[[Any], Any] | None = None,
+        target_transform: Callable[[Any], Any] | None = None,
+    ) -> None:
+        images, labels = load_digits()
+        order = np.random.default_rng(0).permutation(len(images))
+        cut = int(0.8 * len(images))
+        keep = order[:cut] if train else order[cut:]
+        self.data, self.targets = images[keep], labels[keep]
+        self.train = train
+        self.transform = transform
+        self.target_transform = target_transform
+        self.classes = [str(i) for i in range(10)]
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __getitem__(self, index: int) -> tuple[Any, Any]:
+        image: Any = self.data[index]
+        if self.transform is not None:
+            image = self.transform(image)
+        else:
+            image = (image / 16.0).astype(np.float32)[None]
+        target: Any = int(self.targets[index])
+        if self.target_transform is not None:
+            target = self.target_transform(target)
+        return image, target
+
+
+def make_moons(n_samples: int = 100, noise: float = 0.0, seed: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Two interleaving half circles: points float64 (n, 2), labels int64 (n,) in {0, 1}."""
+    rng = np.random.default_rng(seed)
+    n_out = n_samples // 2
+    n_in = n_samples - n_out
+    t_out = np.linspace(0, np.pi, n_out)
+    t_in = np.linspace(0, np.pi, n_in)
+    x = np.concatenate([np.stack([np.cos(t_out), np.sin(t_out)], 1), np.stack([1 - np.cos(t_in), 1 - np.sin(t_in) - 0.5], 1)])
+    y = np.concatenate([np.zeros(n_out, np.int64), np.ones(n_in, np.int64)])
+    if noise:
+        x = x + rng.normal(scale=noise, size=x.shape)
+    order = rng.permutation(n_samples)
+    return x[order], y[order]
+
+
+def make_circles(n_samples: int = 100, noise: float = 0.0, factor: float = 0.8, seed: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """A small circle inside a large one: points (n, 2), labels 0 (outer) and 1 (inner)."""
+    if not 0 <= factor < 1:
+        raise ValueError(f"factor has to be between 0 and 1, got {factor}")
+    rng = np.random.default_rng(seed)
+    n_out = n_samples // 2
+    n_in = n_samples - n_out
+    t_out = np.linspace(0, 2 * np.pi, n_out, endpoint=False)
+    t_in = np.linspace(0, 2 * np.pi, n_in, endpoint=False)
+    x = np.concatenate([np.stack([np.cos(t_out), np.sin(t_out)], 1), factor * np.stack([np.cos(t_in), np.sin(t_in)], 1)])
+    y = np.concatenate([np.zeros(n_out, np.int64), np.ones(n_in, np.int64)])
+    if noise:
+        x = x + rng.normal(scale=noise, size=x.shape)
+    order = rng.permutation(n_samples)
+    return x[order], y[order]
+
+
+def make_spirals(n_samples: int = 300, n_classes: int = 3, noise: float = 0.2, seed: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``n_classes`` interleaved spiral arms (the CS231n toy problem): points (n, 2), labels (n,)."""
+    rng = np.random.default_rng(seed)
+    per = n_samples // n_classes
+    xs, ys = [], []
+    for k in range(n_classes):
+        r = np.linspace(0.0, 1.0, per)
+        t = np.linspace(k * 4.0, (k + 1) * 4.0, per) + rng.normal(scale=noise, size=per)
+        xs.append(np.stack([r * np.sin(t), r * np.cos(t)], 1))
+        ys.append(np.full(per, k, np.int64))
+    x, y = np.concatenate(xs), np.concatenate(ys)
+    order = rng.permutation(len(x))
+    return x[order], y[order]
