@@ -1,15 +1,62 @@
 """Shape ops: reshape, view, transpose, permute, expand, cat, stack, split, flip, pad ...
 
-View ops return tensors that share memory (and the version counter) with their input.
+View ops (reshape when the memory allows it, view, squeeze, unsqueeze, transpose, permute, expand,
+narrow, select, diagonal, unfold and the pieces of split/chunk/unbind) return tensors that share
+memory, and the version counter, with their input. Most ops here are composed from a few
+primitives: Reshape, Expand, Permute, Cat, Split/Unbind and ``Index`` (basic indexing, in
+ops/index.py), so their gradients come for free.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
-from ndgrad.autograd.function import Op
-from ndgrad.ops._util import normalize_dim
+import numpy as np
+
+from ndgrad import _backend, _dtype
+from ndgrad.autograd.function import Function, Op
+from ndgrad.ops import index as _index
+from ndgrad.ops._util import normalize_dim, normalize_dims
 from ndgrad.tensor import Tensor
+
+__all__ = [
+    "reshape",
+    "view",
+    "flatten",
+    "unflatten",
+    "squeeze",
+    "unsqueeze",
+    "transpose",
+    "swapaxes",
+    "swapdims",
+    "t",
+    "permute",
+    "movedim",
+    "moveaxis",
+    "expand",
+    "broadcast_to",
+    "repeat",
+    "tile",
+    "cat",
+    "concat",
+    "concatenate",
+    "stack",
+    "hstack",
+    "vstack",
+    "split",
+    "chunk",
+    "unbind",
+    "flip",
+    "roll",
+    "narrow",
+    "select",
+    "tril",
+    "triu",
+    "diagonal",
+    "contiguous",
+    "pad",
+]
 
 
 def _as_view(out: Tensor, base: Tensor) -> Tensor:
@@ -23,6 +70,16 @@ def _shape_arg(shape: tuple[Any, ...]) -> tuple[int, ...]:
     if len(shape) == 1 and isinstance(shape[0], tuple | list):
         return tuple(int(s) for s in shape[0])
     return tuple(int(s) for s in shape)
+
+
+def _dims_arg(dims: Any) -> tuple[int, ...]:
+    """An int or a sequence of ints as a tuple."""
+    if isinstance(dims, int | np.integer):
+        return (int(dims),)
+    return tuple(int(d) for d in dims)
+
+
+# -- reshaping ---------------------------------------------------------------------------------
 
 
 class Reshape(Op):
@@ -39,12 +96,14 @@ class Reshape(Op):
 
 
 def reshape(input: Tensor, *shape: Any) -> Tensor:
-    """out = input with shape ``shape`` (one dim may be -1)"""
+    """out = input with shape ``shape`` (one dim may be -1); a view when the layout allows it"""
     shape = _shape_arg(shape)
     try:
         out = Reshape.apply(input, shape)
     except ValueError:
         raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {input.numel()}") from None
+    if not input.xp.may_share_memory(out.data, input.data) and input.data.size > 0:
+        return out  # the layout needed a copy: not a view
     return _as_view(out, input)
 
 
@@ -53,13 +112,62 @@ def view(input: Tensor, *shape: Any) -> Tensor:
     return reshape(input, *shape)
 
 
+def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """out = input with dims ``start_dim..end_dim`` merged into one"""
+    if input.ndim == 0:
+        return reshape(input, (1,))
+    s, e = normalize_dim(start_dim, input.ndim), normalize_dim(end_dim, input.ndim)
+    if s > e:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    if s == e:
+        return input
+    shape = input.shape
+    return reshape(input, shape[:s] + (math.prod(shape[s : e + 1]),) + shape[e + 1 :])
+
+
+def unflatten(input: Tensor, dim: int, sizes: Any) -> Tensor:
+    """out = input with dim ``dim`` split into ``sizes`` (one of them may be -1)"""
+    d = normalize_dim(dim, input.ndim)
+    sizes = _dims_arg(sizes)
+    if len(sizes) == 0:
+        raise RuntimeError("unflatten: sizes must be non-empty")
+    n = input.shape[d]
+    known = math.prod(s for s in sizes if s != -1)
+    if sizes.count(-1) > 1 or (-1 not in sizes and known != n) or (-1 in sizes and (known == 0 or n % known)):
+        raise RuntimeError(
+            f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size of dim {dim} "
+            f"({n}) in the input tensor"
+        )
+    sizes = tuple(n // known if s == -1 else s for s in sizes)
+    return reshape(input, input.shape[:d] + sizes + input.shape[d + 1 :])
+
+
+def squeeze(input: Tensor, dim: Any = None) -> Tensor:
+    """out = input without its size-1 dims (only those in ``dim`` when given)"""
+    dims = normalize_dims(dim, input.ndim) if dim is not None else range(input.ndim)
+    shape = tuple(s for i, s in enumerate(input.shape) if not (i in dims and s == 1))
+    return reshape(input, shape) if shape != input.shape else _as_view(_alias(input), input)
+
+
+def unsqueeze(input: Tensor, dim: int) -> Tensor:
+    """out = input with a new size-1 dim inserted at position ``dim``"""
+    d = normalize_dim(dim, input.ndim + 1)
+    return reshape(input, input.shape[:d] + (1,) + input.shape[d:])
+
+
+def _alias(input: Tensor) -> Tensor:
+    """A new tensor object for the same data (and graph position): what a no-op view returns."""
+    return Reshape.apply(input, input.shape)
+
+
+# -- broadcasting ------------------------------------------------------------------------------
+
+
 class Expand(Op):
     """out = x broadcast to a larger shape (a view); the gradient is summed back by the engine"""
 
     @staticmethod
     def forward(ctx: Any, x: Any, shape: tuple[int, ...] = ()) -> Any:
-        from ndgrad import _backend
-
         return _backend.xp_of(x).broadcast_to(x, shape)
 
     @staticmethod
@@ -87,7 +195,35 @@ def expand(input: Tensor, *sizes: Any) -> Tensor:
 
 
 def broadcast_to(input: Tensor, shape: Any) -> Tensor:
+    """out = input broadcast to ``shape``"""
     return expand(input, tuple(shape))
+
+
+def repeat(input: Tensor, *sizes: Any) -> Tensor:
+    """out = input tiled ``sizes[i]`` times along dim i (new leading dims for extra sizes).
+
+    Composed: view each dim s as (1, s), expand it to (r, s), then merge back to r * s.
+    """
+    sizes = _shape_arg(sizes)
+    if len(sizes) < input.ndim:
+        raise RuntimeError(
+            "Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor"
+        )
+    shape = (1,) * (len(sizes) - input.ndim) + tuple(input.shape)
+    pairs = [(1, s) for s in shape]
+    x = reshape(input, tuple(v for p in pairs for v in p))
+    x = expand(x, tuple(v for r, s in zip(sizes, shape, strict=True) for v in (r, s)))
+    return reshape(x, tuple(r * s for r, s in zip(sizes, shape, strict=True)))
+
+
+def tile(input: Tensor, *dims: Any) -> Tensor:
+    """Like repeat, but ``dims`` shorter than input.ndim are padded with leading 1s"""
+    reps = _shape_arg(dims)
+    reps = (1,) * (input.ndim - len(reps)) + reps
+    return repeat(input, reps)
+
+
+# -- reordering dims ---------------------------------------------------------------------------
 
 
 class Permute(Op):
@@ -124,8 +260,10 @@ def permute(input: Tensor, *dims: Any) -> Tensor:
 def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     """out = input with dims ``dim0`` and ``dim1`` swapped"""
     n = input.ndim
-    if n == 0:
-        return input
+    if n == 0:  # only dims 0 and -1 are valid, and nothing moves
+        normalize_dim(dim0, n)
+        normalize_dim(dim1, n)
+        return _as_view(_alias(input), input)
     d0, d1 = normalize_dim(dim0, n), normalize_dim(dim1, n)
     dims = list(range(n))
     dims[d0], dims[d1] = dims[d1], dims[d0]
@@ -143,5 +281,500 @@ def t(input: Tensor) -> Tensor:
     return transpose(input, 0, 1) if input.ndim == 2 else input
 
 
+def movedim(input: Tensor, source: Any, destination: Any) -> Tensor:
+    """out = input with dims ``source`` moved to positions ``destination``, the rest in order"""
+    src = [normalize_dim(d, input.ndim) for d in _dims_arg(source)]
+    dst = [normalize_dim(d, input.ndim) for d in _dims_arg(destination)]
+    if len(src) != len(dst):
+        raise RuntimeError(
+            f"movedim: Invalid source or destination dims: source ({list(_dims_arg(source))} dims) "
+            f"should contain the same number of dims as destination ({list(_dims_arg(destination))} dims)"
+        )
+    if len(set(src)) != len(src) or len(set(dst)) != len(dst):
+        raise RuntimeError("movedim: repeated dim in `source` or `destination`")
+    order = [d for d in range(input.ndim) if d not in src]
+    for d, s in sorted(zip(dst, src, strict=True)):
+        order.insert(d, s)
+    return permute(input, tuple(order))
+
+
+moveaxis = movedim
+
+
+# -- joining -----------------------------------------------------------------------------------
+
+
+class Cat(Op):
+    """out = the inputs joined along ``dim``; each input's gradient is its slice of grad"""
+
+    @staticmethod
+    def forward(ctx: Any, *xs: Any, dim: int = 0) -> Any:
+        ctx.dim, ctx.sizes = dim, [x.shape[dim] for x in xs]
+        return _backend.xp_of(xs[0]).concatenate(xs, axis=dim)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Any:
+        grads: list[Tensor | None] = []
+        start = 0
+        for size, needed in zip(ctx.sizes, ctx.needs_input_grad, strict=True):
+            grads.append(narrow(grad, ctx.dim, start, size) if needed else None)
+            start += size
+        return tuple(grads)
+
+
+def cat(tensors: Any, dim: int = 0) -> Tensor:
+    """out = ``tensors`` joined along ``dim`` (1-d empty tensors are skipped, as in PyTorch)"""
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
+    for i, x in enumerate(tensors):
+        if x.ndim == 0:
+            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
+    kept = [x for x in tensors if not (x.ndim == 1 and x.shape[0] == 0)]
+    if not kept:
+        return _as_dtype(tensors[0], _cat_dtype(tensors)).clone()
+    d = normalize_dim(dim, kept[0].ndim)
+    ref = kept[0].shape
+    for i, x in enumerate(tensors):
+        if x.ndim == 1 and x.shape[0] == 0:
+            continue
+        if x.ndim != len(ref):
+            raise RuntimeError(f"Tensors must have same number of dimensions: got {len(ref)} and {x.ndim}")
+        for k in range(len(ref)):
+            if k != d and x.shape[k] != ref[k]:
+                raise RuntimeError(
+                    f"Sizes of tensors must match except in dimension {d}. Expected size {ref[k]} "
+                    f"but got size {x.shape[k]} for tensor number {i} in the list."
+                )
+    target = _cat_dtype(tensors)
+    return Cat.apply(*[_as_dtype(x, target) for x in kept], dim=d)
+
+
+concat = cat
+concatenate = cat
+
+
+def _cat_dtype(tensors: list[Tensor]) -> _dtype.dtype:
+    out = tensors[0].dtype
+    for x in tensors[1:]:
+        out = _dtype.promote_types(out, x.dtype)
+    return out
+
+
+def _as_dtype(x: Tensor, d: _dtype.dtype) -> Tensor:
+    return x if x.dtype == d else x.to(dtype=d)
+
+
+def stack(tensors: Any, dim: int = 0) -> Tensor:
+    """out = ``tensors`` (all of one shape) joined along a new dim ``dim``"""
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("stack expects a non-empty TensorList")
+    for i, x in enumerate(tensors):
+        if x.shape != tensors[0].shape:
+            raise RuntimeError(
+                f"stack expects each tensor to be equal size, but got {list(tensors[0].shape)} at "
+                f"entry 0 and {list(x.shape)} at entry {i}"
+            )
+    d = normalize_dim(dim, tensors[0].ndim + 1)
+    return cat([unsqueeze(x, d) for x in tensors], d)
+
+
+def hstack(tensors: Any) -> Tensor:
+    """out = ``tensors`` joined column-wise (along dim 0 for 1-d tensors, else dim 1)"""
+    ts = [reshape(x, (1,)) if x.ndim == 0 else x for x in tensors]
+    return cat(ts, 0 if ts and ts[0].ndim == 1 else 1)
+
+
+def vstack(tensors: Any) -> Tensor:
+    """out = ``tensors`` joined row-wise (1-d tensors become rows)"""
+    ts = [reshape(x, (1, -1)) if x.ndim < 2 else x for x in tensors]
+    return cat(ts, 0)
+
+
+# -- splitting ---------------------------------------------------------------------------------
+
+
+class Split(Function):
+    """outs = the slices of x along ``dim`` of the given sizes (views); grad = cat of their grads"""
+
+    @staticmethod
+    def forward(ctx: Any, x: Tensor, sizes: tuple[int, ...] = (), dim: int = 0) -> Any:
+        ctx.dim = dim
+        lead = (slice(None),) * dim
+        pieces = []
+        start = 0
+        for size in sizes:
+            pieces.append(Tensor._make(x.data[lead + (slice(start, start + size),)], False, None))
+            start += size
+        return tuple(pieces)
+
+    @staticmethod
+    def backward(ctx: Any, *grads: Tensor) -> Tensor:
+        return cat(grads, ctx.dim)
+
+
+def split(tensor: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
+    """Views of ``tensor`` along ``dim``: pieces of size ``split_size`` (the last may be smaller),
+    or of the sizes in the list ``sections``"""
+    if tensor.ndim == 0:
+        raise RuntimeError("split expects at least a 1-dimensional tensor")
+    d = normalize_dim(dim, tensor.ndim)
+    n = tensor.shape[d]
+    if isinstance(split_size_or_sections, int | np.integer):
+        step = int(split_size_or_sections)
+        if step < 0 or (step == 0 and n != 0):
+            raise RuntimeError(
+                f"split_size can only be 0 if dimension size is 0, but got dimension size of {n}"
+            )
+        sizes = tuple(min(step, n - s) for s in range(0, n, step)) if step else (0,)
+        if not sizes:
+            sizes = (0,)
+    else:
+        sizes = _dims_arg(split_size_or_sections)
+        if sum(sizes) != n or any(s < 0 for s in sizes):
+            raise RuntimeError(
+                f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size at "
+                f"dimension {dim}), but got split_sizes={list(sizes)}"
+            )
+    pieces = Split.apply(tensor, sizes=sizes, dim=d)
+    return tuple(_as_view(p, tensor) for p in pieces)
+
+
+def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+    """Split into ``chunks`` views of size ceil(n / chunks) (fewer when n is small)"""
+    if chunks <= 0:
+        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
+    if input.ndim == 0:
+        raise RuntimeError("chunk expects at least a 1-dimensional tensor")
+    n = input.shape[normalize_dim(dim, input.ndim)]
+    size = -(-n // chunks)
+    if size == 0:  # an empty dim: PyTorch returns `chunks` empty pieces
+        return split(input, [0] * chunks, dim)
+    return split(input, size, dim)
+
+
+class Unbind(Function):
+    """outs = x[..., i, ...] for each i along ``dim`` (views); grad = stack of their grads"""
+
+    @staticmethod
+    def forward(ctx: Any, x: Tensor, dim: int = 0) -> Any:
+        ctx.dim = dim
+        lead = (slice(None),) * dim
+        data = x.data
+        return tuple(Tensor._make(data[lead + (i, Ellipsis)], False, None) for i in range(data.shape[dim]))
+
+    @staticmethod
+    def backward(ctx: Any, *grads: Tensor) -> Tensor:
+        return stack(grads, ctx.dim)
+
+
+def unbind(input: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
+    """The slices of ``input`` along ``dim``, each without that dim (views)"""
+    if input.ndim == 0:
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
+    d = normalize_dim(dim, input.ndim)
+    if input.shape[d] == 0:
+        return ()
+    return tuple(_as_view(p, input) for p in Unbind.apply(input, dim=d))
+
+
+# -- slicing -----------------------------------------------------------------------------------
+
+
+def narrow(input: Tensor, dim: int, start: Any, length: int) -> Tensor:
+    """out = input[..., start:start+length, ...] along ``dim`` (a view)"""
+    if input.ndim == 0:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
+    d = normalize_dim(dim, input.ndim)
+    n = input.shape[d]
+    start = int(start)
+    if not -n <= start <= n:
+        raise IndexError(f"start out of range (expected to be in range of [{-n}, {n}], but got {start})")
+    if start < 0:
+        start += n
+    if length < 0 or start + length > n:
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({n}).")
+    return _index.getitem(input, (slice(None),) * d + (slice(start, start + length),))
+
+
+def select(input: Tensor, dim: int, index: Any) -> Tensor:
+    """out = input[..., index, ...] along ``dim``, without that dim (a view)"""
+    if input.ndim == 0:
+        raise IndexError("select() cannot be applied to a 0-dim tensor.")
+    d = normalize_dim(dim, input.ndim)
+    n = input.shape[d]
+    i = int(index)
+    if not -n <= i < n:
+        raise IndexError(
+            f"select(): index {i} out of range for tensor of size {list(input.shape)} at dimension {d}"
+        )
+    return _index.getitem(input, (slice(None),) * d + (i,))
+
+
+# -- rearranging elements ----------------------------------------------------------------------
+
+
+class Flip(Op):
+    """out = x with the order of elements reversed along ``dims``"""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any, dims: tuple[int, ...] = ()) -> Any:
+        ctx.dims = dims
+        return _backend.xp_of(x).flip(x, dims).copy()  # a copy, as in PyTorch
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Tensor:
+        return flip(grad, ctx.dims)
+
+
+def flip(input: Tensor, *dims: Any) -> Tensor:
+    """out = input reversed along ``dims``"""
+    d = normalize_dims(_shape_arg(dims), input.ndim) if input.ndim else ()
+    return Flip.apply(input, dims=d)
+
+
+class Roll(Op):
+    """out = x shifted cyclically by ``shifts`` along ``dims`` (the flattened tensor if None)"""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any, shifts: Any = 0, dims: Any = None) -> Any:
+        ctx.shifts, ctx.dims = shifts, dims
+        return _backend.xp_of(x).roll(x, shifts, dims)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Tensor:
+        neg = tuple(-s for s in ctx.shifts) if isinstance(ctx.shifts, tuple) else -ctx.shifts
+        return roll(grad, neg, ctx.dims)
+
+
+def roll(input: Tensor, shifts: Any, dims: Any = None) -> Tensor:
+    """out = input rolled by ``shifts`` along ``dims``; elements leaving one end re-enter at the other"""
+    if dims is None:
+        s = _dims_arg(shifts)
+        if len(s) != 1:
+            raise RuntimeError(f"roll: shifts must be a scalar when dims is not given, got {list(s)}")
+        return Roll.apply(input, shifts=s[0], dims=None)
+    s, d = _dims_arg(shifts), _dims_arg(dims)
+    if len(s) != len(d):
+        raise RuntimeError(f"shifts and dimensions must align. shifts: {len(s)}, dims:{len(d)}")
+    d = tuple(normalize_dim(x, input.ndim) for x in d)
+    return Roll.apply(input, shifts=s, dims=d)
+
+
+class Tril(Op):
+    """out = x with the elements above diagonal ``k`` of the last two dims set to 0"""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any, k: int = 0) -> Any:
+        ctx.k = k
+        return _backend.xp_of(x).tril(x, k)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Tensor:
+        return tril(grad, ctx.k)
+
+
+class Triu(Op):
+    """out = x with the elements below diagonal ``k`` of the last two dims set to 0"""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any, k: int = 0) -> Any:
+        ctx.k = k
+        return _backend.xp_of(x).triu(x, k)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Tensor:
+        return triu(grad, ctx.k)
+
+
+def tril(input: Tensor, diagonal: int = 0) -> Tensor:
+    """out = the lower triangle of (each matrix in) input, from diagonal ``diagonal`` down"""
+    if input.ndim < 2:
+        raise RuntimeError("tril: input tensor must have at least 2 dimensions")
+    return Tril.apply(input, k=int(diagonal))
+
+
+def triu(input: Tensor, diagonal: int = 0) -> Tensor:
+    """out = the upper triangle of (each matrix in) input, from diagonal ``diagonal`` up"""
+    if input.ndim < 2:
+        raise RuntimeError("triu: input tensor must have at least 2 dimensions")
+    return Triu.apply(input, k=int(diagonal))
+
+
+# -- strided views -----------------------------------------------------------------------------
+
+
+def _strided(a: Any, shape: tuple[int, ...], strides: tuple[int, ...]) -> Any:
+    """A writable view of ``a``'s memory with the given shape and strides (in bytes)."""
+    return _backend.xp_of(a).lib.stride_tricks.as_strided(a, shape, strides)
+
+
+class Diagonal(Op):
+    """out = x[..., i, i + offset] over dims (dim1, dim2), as a last dim (a writable view)"""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Any:
+        ctx.shape, ctx.offset, ctx.dims = x.shape, offset, (dim1, dim2)
+        rest = [d for d in range(x.ndim) if d not in (dim1, dim2)]
+        m = x.transpose(rest + [dim1, dim2])  # a view: the diagonal's dims last
+        m = m[..., :, offset:] if offset >= 0 else m[..., -offset:, :]
+        n = min(m.shape[-2], m.shape[-1])
+        return _strided(m, m.shape[:-2] + (n,), m.strides[:-2] + (m.strides[-2] + m.strides[-1],))
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Tensor:
+        # place grad on the diagonal of zeros: with the two dims last, x[..., rows, cols] has the
+        # diagonal's layout, so it is one index_put (differentiable again: its grad is a gather)
+        d1, d2 = ctx.dims
+        rest = [d for d in range(len(ctx.shape)) if d not in (d1, d2)]
+        order = rest + [d1, d2]
+        moved = tuple(ctx.shape[d] for d in order)
+        xp = grad.xp
+        n = grad.shape[-1]
+        rows = xp.arange(n) + max(-ctx.offset, 0)
+        cols = xp.arange(n) + max(ctx.offset, 0)
+        zeros = Tensor._make(xp.zeros(moved, dtype=grad.data.dtype), False, None)
+        full = _index.IndexPut.apply(zeros, grad, key=(Ellipsis, rows, cols))
+        inverse = [0] * len(order)
+        for i, d in enumerate(order):
+            inverse[d] = i
+        return full.permute(tuple(inverse))
+
+
+def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+    """out = the diagonal ``offset`` of input over (dim1, dim2), appended as the last dim (a view)"""
+    d1, d2 = normalize_dim(dim1, input.ndim), normalize_dim(dim2, input.ndim)
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    return _as_view(Diagonal.apply(input, offset=int(offset), dim1=d1, dim2=d2), input)
+
+
+class Unfold(Op):
+    """out[..., i, ..., k] = x[..., i * step + k, ...]: windows of ``size`` along ``dim`` (a view)"""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any, dim: int = 0, size: int = 1, step: int = 1) -> Any:
+        ctx.shape, ctx.dim, ctx.size, ctx.step = x.shape, dim, size, step
+        if x.ndim == 0:
+            return x.reshape(1)
+        count = (x.shape[dim] - size) // step + 1
+        shape = x.shape[:dim] + (count,) + x.shape[dim + 1 :] + (size,)
+        strides = x.strides[:dim] + (x.strides[dim] * step,) + x.strides[dim + 1 :] + (x.strides[dim],)
+        return _strided(x, shape, strides)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Tensor:
+        if len(ctx.shape) == 0:
+            return grad.reshape(())
+        # windows overlap when step < size: add each window back at its positions
+        xp, d = grad.xp, ctx.dim
+        count = grad.shape[d]
+        positions = xp.arange(count)[:, None] * ctx.step + xp.arange(ctx.size)[None, :]
+        g = movedim(grad, -1, d + 1)  # (..., count, size, ...) like x[..., positions, ...]
+        zeros = Tensor._make(xp.zeros(ctx.shape, dtype=grad.data.dtype), False, None)
+        key = (slice(None),) * d + (positions,)
+        return _index.IndexPut.apply(zeros, g, key=key, accumulate=True)
+
+
+def unfold(input: Tensor, dimension: int, size: int, step: int) -> Tensor:
+    """``Tensor.unfold``: all windows of ``size`` elements, ``step`` apart, along ``dimension``"""
+    d = normalize_dim(dimension, input.ndim)
+    n = input.shape[d] if input.ndim else 1
+    if size > n:
+        raise RuntimeError(f"maximum size for tensor at dimension {d} is {n} but size is {size}")
+    if step <= 0:
+        raise RuntimeError(f"step is {step} but must be > 0")
+    if size < 0:
+        raise RuntimeError(f"size is {size} but must be >= 0")
+    return _as_view(Unfold.apply(input, dim=d, size=size, step=step), input)
+
+
+def contiguous(input: Tensor) -> Tensor:
+    """input itself if its memory is row-major contiguous, else a contiguous copy"""
+    if input.data.flags.c_contiguous:
+        return input
+    from ndgrad.ops.elementwise import clone
+
+    return clone(input)
+
+
+# -- padding -----------------------------------------------------------------------------------
+
+
+class ConstantPad(Op):
+    """out = x with ``pads`` (lo, hi) per dim of ``value`` around it; negative pads crop"""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any, pads: tuple[tuple[int, int], ...] = (), value: Any = 0) -> Any:
+        ctx.pads = pads
+        shape = tuple(n + lo + hi for n, (lo, hi) in zip(x.shape, pads, strict=True))
+        out = _backend.xp_of(x).full(shape, value, dtype=x.dtype)
+        dst = tuple(slice(max(lo, 0), n - max(hi, 0)) for n, (lo, hi) in zip(shape, pads, strict=True))
+        src = tuple(slice(max(-lo, 0), n - max(-hi, 0)) for n, (lo, hi) in zip(x.shape, pads, strict=True))
+        out[dst] = x[src]
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Tensor:
+        # the gradient of padding by p is cropping by p, i.e. padding by -p
+        return ConstantPad.apply(grad, pads=tuple((-lo, -hi) for lo, hi in ctx.pads), value=0)
+
+
+def _pad_index(xp: Any, n: int, lo: int, hi: int, mode: str) -> Any:
+    """For each output position along one dim, the input position it copies (non-constant modes)."""
+    i = xp.arange(-lo, n + hi)
+    if mode == "reflect":
+        period = 2 * (n - 1)
+        i = xp.abs(i) % period if period else i * 0
+        return xp.where(i > n - 1, period - i, i)
+    if mode == "replicate":
+        return xp.clip(i, 0, n - 1)
+    return i % n  # circular
+
+
 def pad(input: Tensor, pad: Any, mode: str = "constant", value: Any = None) -> Tensor:
-    raise NotImplementedError  # filled in by the shape work
+    """``F.pad``: pad the last ``len(pad) // 2`` dims; ``pad`` = (last_lo, last_hi, prev_lo, ...).
+
+    Modes: 'constant' (``value``, default 0; negative pads crop), 'reflect' (mirror without the
+    edge), 'replicate' (repeat the edge), 'circular' (wrap around). The non-constant modes are
+    an index_select per padded dim, so their gradient (an index_add) comes from that op.
+    """
+    pad = _dims_arg(pad)
+    if len(pad) % 2:
+        raise RuntimeError("Padding length must be divisible by 2")
+    k = len(pad) // 2
+    if k > input.ndim:
+        raise RuntimeError(
+            f"Padding length should be less than or equal to two times the input dimension "
+            f"but got padding length {len(pad)} and input of dimension {input.ndim}"
+        )
+    pairs = [(0, 0)] * (input.ndim - k) + [(pad[2 * j], pad[2 * j + 1]) for j in reversed(range(k))]
+    if mode == "constant":
+        for n, (lo, hi) in zip(input.shape, pairs, strict=True):
+            if n + lo + hi < 0:
+                raise RuntimeError(
+                    f"The input size {n}, plus negative padding {lo} and {hi} resulted in a negative "
+                    f"output size, which is invalid. Check dimension {pairs.index((lo, hi))} of your input."
+                )
+        return ConstantPad.apply(input, pads=tuple(pairs), value=0 if value is None else value)
+    if mode not in ("reflect", "replicate", "circular"):
+        raise NotImplementedError(f"Unrecognised padding mode {mode}")
+    if value is not None and value != 0:
+        raise RuntimeError(f'Padding mode "{mode}" doesn\'t take in value argument')
+    out = input
+    for d, (n, (lo, hi)) in enumerate(zip(input.shape, pairs, strict=True)):
+        if lo == 0 and hi == 0:
+            continue
+        if mode == "reflect" and (lo >= n or hi >= n):
+            raise RuntimeError(
+                f"Argument #4: Padding size should be less than the corresponding input dimension, "
+                f"but got: padding ({lo}, {hi}) at dimension {d} of input {list(input.shape)}"
+            )
+        if mode == "circular" and (lo > n or hi > n):
+            raise RuntimeError("Padding value causes wrapping around more than once.")
+        if min(lo, hi) < 0 or n == 0:
+            raise RuntimeError(f"{mode} padding of a dim of size {n} by ({lo}, {hi}) is not supported")
+        idx = Tensor._make(_pad_index(input.xp, n, lo, hi, mode), False, None)
+        out = _index.index_select(out, d, idx)
+    return out

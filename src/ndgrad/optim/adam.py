@@ -1,0 +1,123 @@
+"""Adam and AdamW: adaptive moment estimation, with L2 or decoupled weight decay and AMSGrad."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+from ndgrad.optim.optimizer import Optimizer, _check, _grad, _params_with_grad, _zeros_like
+
+
+def _check_adam_args(lr: Any, betas: tuple[float, float], eps: float, weight_decay: float) -> None:
+    _check(lr >= 0.0, f"Invalid learning rate: {lr}")
+    _check(eps >= 0.0, f"Invalid epsilon value: {eps}")
+    _check(0.0 <= betas[0] < 1.0, f"Invalid beta parameter at index 0: {betas[0]}")
+    _check(0.0 <= betas[1] < 1.0, f"Invalid beta parameter at index 1: {betas[1]}")
+    _check(weight_decay >= 0.0, f"Invalid weight_decay value: {weight_decay}")
+
+
+class Adam(Optimizer):
+    r"""Adam (Kingma & Ba, 2014).
+
+    For each parameter p with gradient g (negated when ``maximize``), at step t::
+
+        p = p * (1 - lr * weight_decay)     if decoupled_weight_decay   (AdamW)
+        g = g + weight_decay * p            otherwise                   (L2)
+        m = beta1 * m + (1 - beta1) * g
+        v = beta2 * v + (1 - beta2) * g^2
+        v_max = max(v_max, v)               if amsgrad (then v_max replaces v below)
+        p = p - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+
+    Args:
+        params: tensors or parameter groups.
+        lr: learning rate (default 1e-3; a float or a 0-d tensor).
+        betas: decay rates of the first and second moments (default (0.9, 0.999)).
+        eps: added to the denominator for stability (default 1e-8).
+        weight_decay: weight decay (default 0).
+        amsgrad: use the running maximum of v (AMSGrad).
+        maximize: maximize the objective instead of minimizing it.
+        decoupled_weight_decay: decay the weights directly (AdamW) instead of adding an L2 term.
+    """
+
+    def __init__(
+        self,
+        params: Any,
+        lr: float | Any = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0,
+        amsgrad: bool = False,
+        *,
+        maximize: bool = False,
+        decoupled_weight_decay: bool = False,
+    ) -> None:
+        _check_adam_args(lr, betas, eps, weight_decay)
+        defaults = dict(
+            lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+            maximize=maximize, decoupled_weight_decay=decoupled_weight_decay,
+        )  # fmt: skip
+        super().__init__(params, defaults)
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        loss = self._eval_closure(closure)
+        for group in self.param_groups:
+            lr, (beta1, beta2), eps = float(group["lr"]), group["betas"], group["eps"]
+            weight_decay, amsgrad = group["weight_decay"], group["amsgrad"]
+            for p in _params_with_grad(group):
+                g = _grad(p, group["maximize"])
+                state = self.state[p]
+                if not state:
+                    state["step"] = 0
+                    state["exp_avg"] = _zeros_like(p)
+                    state["exp_avg_sq"] = _zeros_like(p)
+                    if amsgrad:
+                        state["max_exp_avg_sq"] = _zeros_like(p)
+                state["step"] += 1
+                t = state["step"]
+                if weight_decay != 0:
+                    if group["decoupled_weight_decay"]:
+                        p.data *= 1 - lr * weight_decay
+                    else:
+                        g = g + weight_decay * p.data
+                m, v = state["exp_avg"].data, state["exp_avg_sq"].data
+                m *= beta1
+                m += (1 - beta1) * g
+                v *= beta2
+                v += (1 - beta2) * g * g
+                if amsgrad:
+                    v_max = state["max_exp_avg_sq"].data
+                    p.xp.maximum(v_max, v, out=v_max)
+                    v = v_max
+                step_size = lr / (1 - beta1**t)
+                denom = p.xp.sqrt(v)
+                denom /= math.sqrt(1 - beta2**t)
+                denom += eps
+                p.xp.divide(m, denom, out=denom)  # denom now holds m / denom
+                denom *= step_size
+                p.data -= denom
+                p._bump_version()
+        return loss
+
+
+class AdamW(Adam):
+    r"""Adam with decoupled weight decay (Loshchilov & Hutter, 2019): ``Adam(...,
+    decoupled_weight_decay=True)`` with ``weight_decay`` defaulting to 1e-2.
+
+        p = p * (1 - lr * weight_decay), then the Adam update without an L2 term.
+    """
+
+    def __init__(
+        self,
+        params: Any,
+        lr: float | Any = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+        amsgrad: bool = False,
+        *,
+        maximize: bool = False,
+    ) -> None:
+        super().__init__(
+            params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize, decoupled_weight_decay=True
+        )
