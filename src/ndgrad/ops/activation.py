@@ -1,5 +1,447 @@
-"""activation ops (placeholder, filled by its family)"""
+"""Activation functions: PyTorch's ``nn.functional`` nonlinearities and their in-place forms.
+
+The common ones (leaky_relu, the ELU family, gelu, silu, softplus, logsigmoid, hardtanh) are fused
+ops: one pass over the arrays forward, a backward in Tensor ops (so it can be differentiated again).
+The rest are short compositions of existing ops. softmax and log_softmax live in ops/reduce.py.
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+import math
+from typing import Any
+
+from ndgrad import _backend, _dtype
+from ndgrad.autograd.function import Op
+from ndgrad.ops import elementwise as ew
+from ndgrad.ops import random as _random
+from ndgrad.ops import reduce, shape
+from ndgrad.ops._util import inplace, normalize_dim
+from ndgrad.tensor import Tensor
+
+__all__ = [
+    "relu",
+    "relu_",
+    "relu6",
+    "leaky_relu",
+    "leaky_relu_",
+    "elu",
+    "elu_",
+    "selu",
+    "selu_",
+    "celu",
+    "celu_",
+    "gelu",
+    "silu",
+    "mish",
+    "softplus",
+    "softsign",
+    "hardtanh",
+    "hardtanh_",
+    "hardsigmoid",
+    "hardswish",
+    "logsigmoid",
+    "tanh",
+    "sigmoid",
+    "glu",
+    "prelu",
+    "softmin",
+    "threshold",
+    "threshold_",
+    "tanhshrink",
+    "softshrink",
+    "hardshrink",
+    "rrelu",
+    "rrelu_",
+    "gumbel_softmax",
+]
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+_SQRT_HALF = math.sqrt(0.5)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+_GELU_C = 0.044715
+
+
+def _xp(a: Any) -> Any:
+    return _backend.xp_of(a)
+
+
+def _float(x: Tensor, name: str) -> Tensor:
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{name}(): argument 'input' must be Tensor, not {type(x).__name__}")
+    if x.data.dtype.kind != "f":
+        raise RuntimeError(f"\"{name}\" not implemented for '{x.dtype.name.capitalize()}'")
+    return x
+
+
+def _maybe_inplace(input: Tensor, out: Tensor, flag: bool) -> Tensor:
+    return inplace(input, out) if flag else out
+
+
+# -- ReLU family -------------------------------------------------------------------------------
+
+
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    """out = max(input, 0)"""
+    return ew.relu_(input) if inplace else ew.relu(input)
+
+
+def relu_(input: Tensor) -> Tensor:
+    """In-place relu."""
+    return ew.relu_(input)
+
+
+class LeakyRelu(Op):
+    """out = x if x > 0 else slope * x"""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any, slope: float = 0.01) -> Any:
+        ctx.save_for_backward(x)
+        ctx.slope = slope
+        return _xp(x).where(x > 0, x, x * slope)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Tensor:
+        (x,) = ctx.saved_tensors
+        return ew.where(x > 0, grad, grad * ctx.slope)
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    """out = input if input > 0 else negative_slope * input"""
+    out = LeakyRelu.apply(_float(input, "leaky_relu"), slope=float(negative_slope))
+    return _maybe_inplace(input, out, inplace)
+
+
+def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    return leaky_relu(input, negative_slope, inplace=True)
+
+
+class Hardtanh(Op):
+    """out = clamp(x, lo, hi); the gradient passes strictly inside (lo, hi), as in PyTorch"""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any, lo: float = -1.0, hi: float = 1.0) -> Any:
+        ctx.save_for_backward(x)
+        ctx.lo, ctx.hi = lo, hi
+        return _xp(x).clip(x, lo, hi)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Tensor:
+        (x,) = ctx.saved_tensors
+        return grad * ((x > ctx.lo) & (x < ctx.hi))
+
+
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
+    """out = clamp(input, min_val, max_val)"""
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    out = Hardtanh.apply(_float(input, "hardtanh"), lo=float(min_val), hi=float(max_val))
+    return _maybe_inplace(input, out, inplace)
+
+
+def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    return hardtanh(input, min_val, max_val, inplace=True)
+
+
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:
+    """out = min(max(input, 0), 6)"""
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
+    """out = input if input > threshold else value"""
+    out = ew.where(input > threshold, input, value)
+    return _maybe_inplace(input, out, inplace)
+
+
+def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
+    return globals()["threshold"](input, threshold, value, inplace=True)
+
+
+def _uniform_like(x: Tensor, low: float, high: float) -> Tensor:
+    """Uniform samples in x's shape, dtype and device, from ndgrad's default generator."""
+    host = _random.default_generator.rng.uniform(low, high, size=x.shape).astype(x.data.dtype, copy=False)
+    return Tensor._make(_xp(x.data).asarray(host), False, None)
+
+
+def rrelu(
+    input: Tensor,
+    lower: float = 1.0 / 8,
+    upper: float = 1.0 / 3,
+    training: bool = False,
+    inplace: bool = False,
+) -> Tensor:
+    """out = input if input >= 0 else a * input, a ~ U(lower, upper) in training, (lower+upper)/2 in eval"""
+    if not training:
+        return leaky_relu(input, (lower + upper) / 2, inplace)
+    slope = _uniform_like(_float(input, "rrelu"), lower, upper)
+    out = ew.where(input >= 0, input, input * slope)
+    return _maybe_inplace(input, out, inplace)
+
+
+def rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False) -> Tensor:
+    return rrelu(input, lower, upper, training, inplace=True)
+
+
+def prelu(input: Tensor, weight: Tensor) -> Tensor:
+    """out = input if input > 0 else weight[c] * input, with c the channel (dim 1)"""
+    channels = input.shape[1] if input.ndim >= 2 else 1
+    n = weight.numel()
+    if n != 1 and n != channels:
+        raise RuntimeError(
+            "Mismatch of parameter numbers and input channel size. Found parameter numbers = "
+            f"{n} and channel size = {channels}."
+        )
+    if n == 1:
+        w = weight.reshape(())
+    else:
+        w = weight.reshape((channels,) + (1,) * (input.ndim - 2))
+    return ew.where(input > 0, input, w * input)
+
+
+# -- exponential family --------------------------------------------------------------------------
+
+
+class Elu(Op):
+    """out = scale * x if x > 0 else scale * alpha * (e^(input_scale * x) - 1)  (elu, selu, celu)"""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any, alpha: float = 1.0, scale: float = 1.0, input_scale: float = 1.0) -> Any:
+        xp = _xp(x)
+        ctx.save_for_backward(x)
+        ctx.coef = (alpha, scale, input_scale)
+        neg = xp.expm1(xp.minimum(x, 0) * input_scale) * (alpha * scale)
+        return xp.where(x > 0, x * scale, neg)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Tensor:
+        (x,) = ctx.saved_tensors
+        alpha, scale, input_scale = ctx.coef
+        # min(x, 0) keeps e^x from overflowing on the branch that where() discards
+        slope = ew.exp(ew.clamp(x, max=0.0) * input_scale) * (alpha * scale * input_scale)
+        return grad * ew.where(x > 0, scale, slope)
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """out = input if input > 0 else alpha * (e^input - 1)"""
+    out = Elu.apply(_float(input, "elu"), alpha=float(alpha))
+    return _maybe_inplace(input, out, inplace)
+
+
+def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    return elu(input, alpha, inplace=True)
+
+
+def selu(input: Tensor, inplace: bool = False) -> Tensor:
+    """out = scale * (input if input > 0 else alpha * (e^input - 1)), the self-normalizing constants"""
+    out = Elu.apply(_float(input, "selu"), alpha=_SELU_ALPHA, scale=_SELU_SCALE)
+    return _maybe_inplace(input, out, inplace)
+
+
+def selu_(input: Tensor) -> Tensor:
+    return selu(input, inplace=True)
+
+
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """out = input if input > 0 else alpha * (e^(input / alpha) - 1)"""
+    if alpha == 0:
+        raise RuntimeError("ZeroDivisionError")
+    out = Elu.apply(_float(input, "celu"), alpha=float(alpha), input_scale=1.0 / alpha)
+    return _maybe_inplace(input, out, inplace)
+
+
+def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    return celu(input, alpha, inplace=True)
+
+
+# -- smooth gates ------------------------------------------------------------------------------
+
+
+class Gelu(Op):
+    """out = x * Phi(x) (Phi the normal CDF), or its tanh approximation"""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any, approximate: str = "none") -> Any:
+        xp = _xp(x)
+        ctx.save_for_backward(x)
+        ctx.approximate = approximate
+        if approximate == "tanh":
+            inner = (x + _GELU_C * x * x * x) * _SQRT_2_OVER_PI
+            return 0.5 * x * (1 + xp.tanh(inner))
+        return 0.5 * x * (1 + ew._erf_array(x * _SQRT_HALF))
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Tensor:
+        (x,) = ctx.saved_tensors
+        if ctx.approximate == "tanh":
+            t = ew.tanh((x + _GELU_C * x * x * x) * _SQRT_2_OVER_PI)
+            d_inner = (1 + (3 * _GELU_C) * x * x) * _SQRT_2_OVER_PI
+            return grad * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * d_inner)
+        # d/dx x * Phi(x) = Phi(x) + x * phi(x)
+        cdf = 0.5 * (1 + ew.erf(x * _SQRT_HALF))
+        pdf = ew.exp(-0.5 * x * x) * _INV_SQRT_2PI
+        return grad * (cdf + x * pdf)
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    """out = input * Phi(input); approximate='tanh' uses 0.5x(1 + tanh(sqrt(2/pi)(x + 0.044715x^3)))"""
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError(f"approximate argument must be either none or tanh., got {approximate!r}")
+    return Gelu.apply(_float(input, "gelu"), approximate=approximate)
+
+
+class Silu(Op):
+    """out = x * sigmoid(x)"""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any) -> Any:
+        xp = _xp(x)
+        ctx.save_for_backward(x)
+        e = xp.exp(-xp.abs(x))  # a stable sigmoid: e^-|x| never overflows
+        sig = xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
+        return (x * sig).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Tensor:
+        (x,) = ctx.saved_tensors
+        s = ew.sigmoid(x)
+        return grad * (s * (1 + x * (1 - s)))
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    """out = input * sigmoid(input)"""
+    out = Silu.apply(_float(input, "silu"))
+    return _maybe_inplace(input, out, inplace)
+
+
+class Softplus(Op):
+    """out = log(1 + e^(beta x)) / beta, or x where beta x > threshold (linear there)"""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any, beta: float = 1.0, threshold: float = 20.0) -> Any:
+        xp = _xp(x)
+        ctx.save_for_backward(x)
+        ctx.beta, ctx.threshold = beta, threshold
+        bx = x * beta
+        # log(1 + e^z) = max(z, 0) + log1p(e^-|z|), never overflowing
+        soft = (xp.maximum(bx, 0) + xp.log1p(xp.exp(-xp.abs(bx)))) / beta
+        return xp.where(bx > threshold, x, soft).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Tensor:
+        (x,) = ctx.saved_tensors
+        bx = x * ctx.beta
+        return ew.where(bx > ctx.threshold, grad, grad * ew.sigmoid(bx))
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """out = 1/beta * log(1 + e^(beta * input)), linear where beta * input > threshold"""
+    return Softplus.apply(_float(input, "softplus"), beta=float(beta), threshold=float(threshold))
+
+
+class LogSigmoid(Op):
+    """out = log(sigmoid(x)) = min(x, 0) - log1p(e^-|x|), stable for any x"""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any) -> Any:
+        xp = _xp(x)
+        ctx.save_for_backward(x)
+        return (xp.minimum(x, 0) - xp.log1p(xp.exp(-xp.abs(x)))).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Tensor:
+        (x,) = ctx.saved_tensors
+        return grad * ew.sigmoid(-x)
+
+
+def logsigmoid(input: Tensor) -> Tensor:
+    """out = log(1 / (1 + e^-input))"""
+    return LogSigmoid.apply(_float(input, "log_sigmoid_forward"))
+
+
+def mish(input: Tensor, inplace: bool = False) -> Tensor:
+    """out = input * tanh(softplus(input))"""
+    out = input * ew.tanh(softplus(input))
+    return _maybe_inplace(input, out, inplace)
+
+
+def softsign(input: Tensor) -> Tensor:
+    """out = input / (1 + |input|)"""
+    return input / (1 + ew.abs(input))
+
+
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
+    """out = relu6(input + 3) / 6"""
+    out = hardtanh(input + 3.0, 0.0, 6.0) * (1.0 / 6.0)
+    return _maybe_inplace(input, out, inplace)
+
+
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
+    """out = input * relu6(input + 3) / 6"""
+    out = input * (hardtanh(input + 3.0, 0.0, 6.0) * (1.0 / 6.0))
+    return _maybe_inplace(input, out, inplace)
+
+
+def tanh(input: Tensor) -> Tensor:
+    """out = tanh(input)"""
+    return ew.tanh(input)
+
+
+def sigmoid(input: Tensor) -> Tensor:
+    """out = 1 / (1 + e^-input)"""
+    return ew.sigmoid(input)
+
+
+def tanhshrink(input: Tensor) -> Tensor:
+    """out = input - tanh(input)"""
+    return input - ew.tanh(input)
+
+
+def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """out = input - lambd if input > lambd, input + lambd if input < -lambd, else 0"""
+    if lambd < 0:
+        raise RuntimeError(f"lambda must be greater or equal to 0, but found to be {lambd}.")
+    return input - ew.clamp(input, -lambd, lambd)
+
+
+def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """out = input if |input| > lambd else 0"""
+    return ew.where(ew.abs(input) > lambd, input, 0.0)
+
+
+def glu(input: Tensor, dim: int = -1) -> Tensor:
+    """out = a * sigmoid(b), where a and b are the two halves of input along ``dim``"""
+    if input.ndim == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    d = normalize_dim(dim, input.ndim)
+    size = input.shape[d]
+    if size % 2:
+        raise RuntimeError(f"Halving dimension must be even, but dimension {d} is size {size}")
+    a, b = shape.chunk(input, 2, d)
+    return a * ew.sigmoid(b)
+
+
+def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None) -> Tensor:
+    """out = softmax(-input, dim)"""
+    if dtype is not None:
+        input = input.to(dtype=_dtype.to_dtype(dtype))
+    return reduce.softmax(-input, dim)
+
+
+def gumbel_softmax(
+    logits: Tensor, tau: float = 1.0, hard: bool = False, eps: float = 1e-10, dim: int = -1
+) -> Tensor:
+    """y = softmax((logits + g) / tau), g ~ Gumbel(0, 1); with hard, a one-hot of argmax(y) whose
+    gradient is y's (the straight-through estimator)"""
+    host = _random.default_generator.rng.exponential(size=logits.shape).astype(logits.data.dtype, copy=False)
+    gumbels = -ew.log(Tensor._make(_xp(logits.data).asarray(host), False, None))
+    y = reduce.softmax((logits + gumbels) / tau, dim)
+    if not hard:
+        return y
+    xp = _xp(y.data)
+    d = normalize_dim(dim, y.ndim)
+    top = xp.argmax(y.data, axis=d)[(slice(None),) * d + (None,)]
+    classes = xp.arange(y.shape[d]).reshape((-1,) + (1,) * (y.ndim - d - 1))
+    y_hard = Tensor._make((classes == top).astype(y.data.dtype), False, None)
+    return y_hard - y.detach() + y
