@@ -1,55 +1,766 @@
-"""Linear algebra: matmul and friends, einsum, tensordot, and ``ndgrad.linalg``'s inv, det, solve, norms."""
+"""Linear algebra: matmul and friends, einsum, tensordot, and ``ndgrad.linalg``'s inv, det, solve, norms.
+
+Two primitives carry most of the family: ``MatMul`` (mm, bmm, mv, dot go through it) and
+``Einsum`` (tensordot and cross are einsums). Their backwards are again matmuls and einsums, so
+every gradient here can be differentiated once more. The ``ndgrad.linalg`` namespace
+(``src/ndgrad/linalg.py``) re-exports the ``linalg.*`` functions under PyTorch's names.
+"""
 
 from __future__ import annotations
 
+import math
+import string
+from collections import namedtuple
+from collections.abc import Iterator, Sequence
 from typing import Any
 
+import numpy as np
+
+from ndgrad import _backend
 from ndgrad.autograd.function import Op
-from ndgrad.ops._util import binary_operands
+from ndgrad.ops import reduce as _reduce
 from ndgrad.tensor import Tensor
+
+__all__ = [
+    "matmul",
+    "mm",
+    "bmm",
+    "mv",
+    "dot",
+    "vdot",
+    "inner",
+    "outer",
+    "ger",
+    "einsum",
+    "tensordot",
+    "addmm",
+    "baddbmm",
+    "inverse",
+    "det",
+    "logdet",
+    "slogdet",
+    "cross",
+]
+
+_SlogdetResult = namedtuple("slogdet", ["sign", "logabsdet"])  # type: ignore[name-match]
+
+# the C++ type names PyTorch's dtype-mismatch messages use
+_CNAMES = {
+    "float16": "c10::Half",
+    "float32": "float",
+    "float64": "double",
+    "int64": "long int",
+    "int32": "int",
+    "int16": "short int",
+    "int8": "signed char",
+    "uint8": "unsigned char",
+    "bool": "bool",
+}
+
+
+def _xp(a: Any) -> Any:
+    return _backend.xp_of(a)
+
+
+def _dims_str(shape: Sequence[int]) -> str:
+    return "x".join(str(s) for s in shape)
+
+
+def _check_tensors(name: str, *tensors: Any) -> None:
+    for pos, t in enumerate(tensors, 1):
+        if not isinstance(t, Tensor):
+            arg = "input" if pos == 1 else "other"
+            raise TypeError(
+                f"{name}(): argument '{arg}' (position {pos}) must be Tensor, not {type(t).__name__}"
+            )
+
+
+def _check_same_dtype(a: Tensor, b: Tensor) -> None:
+    if a.data.dtype != b.data.dtype:
+        raise RuntimeError(
+            f"expected m1 and m2 to have the same dtype, but got: {_CNAMES[a.dtype.name]} != "
+            f"{_CNAMES[b.dtype.name]}"
+        )
+
+
+# -- matmul and its special cases --------------------------------------------------------------
 
 
 class MatMul(Op):
-    """out = a @ b (NumPy's matmul: 1-d operands and batch broadcasting included)"""
+    """out = a @ b (NumPy's matmul: 1-d operands and batch broadcasting included);
+    da = g @ b^T, db = a^T @ g (the engine sums broadcast batch dims back)"""
 
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> Any:
-        ctx.save_for_backward(a, b)
-        return a @ b
+        ctx.ndims = (a.ndim, b.ndim)
+        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b if ctx.needs_input_grad[0] else None)
+        return _xp(a).asarray(a @ b)
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Any:
         a, b = ctx.saved_tensors
-        a2 = a.unsqueeze(0) if a.ndim == 1 else a
-        b2 = b.unsqueeze(-1) if b.ndim == 1 else b
+        need_a, need_b = ctx.needs_input_grad
+        a_nd, b_nd = ctx.ndims
+        if a_nd == 1 and b_nd == 1:  # a dot product
+            return (grad * b if need_a else None, grad * a if need_b else None)
+        # put back the size-1 dims that matmul adds to, then drops from, 1-d operands
         g = grad
-        if a.ndim == 1:
-            g = g.unsqueeze(-2)
-        if b.ndim == 1:
-            g = g.unsqueeze(-1)
+        if a_nd == 1:
+            g = g.reshape(g.shape[:-1] + (1, g.shape[-1]))
+        if b_nd == 1:
+            g = g.reshape(g.shape + (1,))
         ga = gb = None
-        if ctx.needs_input_grad[0]:
+        if need_a:
+            b2 = b.reshape(b.shape[0], 1) if b.ndim == 1 else b
             ga = g @ b2.mT
-            if a.ndim == 1:
-                ga = ga.squeeze(-2)
-        if ctx.needs_input_grad[1]:
+            if a_nd == 1:
+                ga = ga.reshape(ga.shape[:-2] + (ga.shape[-1],))
+        if need_b:
+            a2 = a.reshape(1, a.shape[0]) if a.ndim == 1 else a
             gb = a2.mT @ g
-            if b.ndim == 1:
-                gb = gb.squeeze(-1)
+            if b_nd == 1:
+                gb = gb.reshape(gb.shape[:-1])
         return ga, gb
 
 
 def matmul(input: Tensor, other: Tensor) -> Tensor:
-    """out = input @ other"""
-    a, b = binary_operands(input, other)
+    """out = input @ other: dot product, matrix-vector, matrix product, or batched (broadcast)
+    matrix product, by the operands' dims
+
+    Example:
+        >>> ndgrad.matmul(ndgrad.ones(2, 3), ndgrad.ones(3)).shape
+        ndgrad.Size([2])
+    """
+    _check_tensors("matmul", input, other)
+    a, b = input, other
     if a.ndim == 0 or b.ndim == 0:
-        raise RuntimeError("both arguments to matmul need to be at least 1D, but they are "
-                           f"{a.ndim}D and {b.ndim}D")
+        raise RuntimeError(
+            f"both arguments to matmul need to be at least 1D, but they are {a.ndim}D and {b.ndim}D"
+        )
+    if a.ndim == 1 and b.ndim == 1:
+        return dot(a, b)
+    if b.ndim == 1 and a.ndim == 2:
+        return mv(a, b)
+    _check_same_dtype(a, b)
     ka = a.shape[-1]
     kb = b.shape[-2] if b.ndim > 1 else b.shape[0]
     if ka != kb:
+        sa = a.shape if a.ndim > 1 else (1, ka)
+        sb = b.shape if b.ndim > 1 else (kb, 1)
         raise RuntimeError(
-            f"mat1 and mat2 shapes cannot be multiplied ({'x'.join(map(str, a.shape))} and "
-            f"{'x'.join(map(str, b.shape))})"
+            f"mat1 and mat2 shapes cannot be multiplied ({_dims_str(sa[-2:])} and {_dims_str(sb[-2:])})"
         )
+    ba, bb = a.shape[:-2], b.shape[:-2]
+    try:
+        np.broadcast_shapes(ba, bb)
+    except ValueError:
+        for i in range(1, min(len(ba), len(bb)) + 1):
+            if ba[-i] != bb[-i] and ba[-i] != 1 and bb[-i] != 1:
+                raise RuntimeError(
+                    f"The size of tensor a ({ba[-i]}) must match the size of tensor b ({bb[-i]}) at "
+                    f"non-singleton dimension {max(len(ba), len(bb)) - i}"
+                ) from None
+        raise
     return MatMul.apply(a, b)
+
+
+def mm(input: Tensor, mat2: Tensor) -> Tensor:
+    """out = input @ mat2 for two matrices"""
+    _check_tensors("mm", input, mat2)
+    if input.ndim != 2:
+        raise RuntimeError("self must be a matrix")
+    if mat2.ndim != 2:
+        raise RuntimeError("mat2 must be a matrix")
+    _check_same_dtype(input, mat2)
+    if input.shape[1] != mat2.shape[0]:
+        raise RuntimeError(
+            f"mat1 and mat2 shapes cannot be multiplied ({_dims_str(input.shape)} and "
+            f"{_dims_str(mat2.shape)})"
+        )
+    return MatMul.apply(input, mat2)
+
+
+def bmm(input: Tensor, mat2: Tensor) -> Tensor:
+    """out[i] = input[i] @ mat2[i] for two batches of matrices (no broadcasting)"""
+    _check_tensors("bmm", input, mat2)
+    if input.ndim != 3:
+        raise RuntimeError("batch1 must be a 3D tensor")
+    if mat2.ndim != 3:
+        raise RuntimeError("batch2 must be a 3D tensor")
+    _check_same_dtype(input, mat2)
+    want = [input.shape[0], input.shape[2]]
+    if [mat2.shape[0], mat2.shape[1]] != want:
+        raise RuntimeError(
+            f"Expected size for first two dimensions of batch2 tensor to be: {want} but got: "
+            f"{[mat2.shape[0], mat2.shape[1]]}."
+        )
+    return MatMul.apply(input, mat2)
+
+
+def mv(input: Tensor, vec: Tensor) -> Tensor:
+    """out = input @ vec for a matrix and a vector"""
+    _check_tensors("mv", input, vec)
+    if input.ndim != 2 or vec.ndim != 1:
+        raise RuntimeError(f"vector + matrix @ vector expected, got 1, {input.ndim}, {vec.ndim}")
+    if input.shape[1] != vec.shape[0]:
+        raise RuntimeError(
+            f"size mismatch, got input ({input.shape[0]}), mat ({_dims_str(input.shape)}), "
+            f"vec ({vec.shape[0]})"
+        )
+    if input.data.dtype != vec.data.dtype:
+        raise RuntimeError(
+            f"addmv input tensors must have the same dtype, but got {_reduce.TORCH_NAMES[vec.dtype.name]}, "
+            f"{_reduce.TORCH_NAMES[input.dtype.name]}, and {_reduce.TORCH_NAMES[vec.dtype.name]}"
+        )
+    return MatMul.apply(input, vec)
+
+
+def dot(input: Tensor, other: Tensor) -> Tensor:
+    """out = sum_i input_i * other_i for two 1-d tensors (a 0-d tensor)"""
+    _check_tensors("dot", input, other)
+    if input.ndim != 1 or other.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {other.ndim}D tensors")
+    if input.data.dtype != other.data.dtype:
+        raise RuntimeError(
+            "dot : expected both vectors to have same dtype, but found "
+            f"{_reduce.TORCH_NAMES[input.dtype.name]} and {_reduce.TORCH_NAMES[other.dtype.name]}"
+        )
+    n, m = input.shape[0], other.shape[0]
+    if n != m:
+        raise RuntimeError(
+            f"inconsistent tensor size, expected tensor [{n}] and src [{m}] to have the same number "
+            f"of elements, but got {n} and {m} elements respectively"
+        )
+    return MatMul.apply(input, other)
+
+
+vdot = dot  # the same as dot for real tensors (ndgrad has no complex dtypes)
+
+
+def inner(input: Tensor, other: Tensor) -> Tensor:
+    """out = sum over the last dim of input * other (an outer product over the other dims)"""
+    if input.ndim == 0 or other.ndim == 0:
+        return input * other
+    return tensordot(input, other, ([-1], [-1]))
+
+
+def outer(input: Tensor, vec2: Tensor) -> Tensor:
+    """out_ij = input_i * vec2_j"""
+    for name, t in (("self", input), ("vec2", vec2)):
+        if t.ndim != 1:
+            raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {t.ndim}-D")
+    return input.reshape(-1, 1) * vec2
+
+
+ger = outer
+
+
+def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+    """out = beta * input + alpha * (mat1 @ mat2); with beta = 0, input is ignored (NaNs too)"""
+    out = mm(mat1, mat2)
+    return _scale_add(input, out, beta, alpha)
+
+
+def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+    """out[i] = beta * input[i] + alpha * (batch1[i] @ batch2[i])"""
+    out = bmm(batch1, batch2)
+    return _scale_add(input, out, beta, alpha)
+
+
+def _scale_add(input: Tensor, out: Tensor, beta: Any, alpha: Any) -> Tensor:
+    if alpha != 1:
+        out = out * alpha
+    if beta == 0:
+        return out.expand(np.broadcast_shapes(tuple(input.shape), tuple(out.shape)))
+    return (input if beta == 1 else input * beta) + out
+
+
+# -- einsum and tensordot ----------------------------------------------------------------------
+
+
+class Einsum(Op):
+    """out = einsum(subscripts -> output, *operands) (labels explicit, no '...');
+    d operand_k = einsum(output, other operands -> subscripts of k), with labels summed only in
+    operand k put back by broadcasting and repeated labels (diagonals, traces) by a delta mask"""
+
+    @staticmethod
+    def forward(ctx: Any, *arrays: Any, subs: tuple[str, ...] = (), out: str = "") -> Any:
+        ctx.subs, ctx.out = subs, out
+        ctx.save_for_backward(*arrays)
+        xp = _xp(arrays[0])
+        eq = ",".join(subs) + "->" + out
+        if len(arrays) == 1:  # a one-operand einsum may return a view: own the result
+            return xp.array(xp.einsum(eq, arrays[0]))
+        try:
+            return xp.asarray(xp.einsum(eq, *arrays, optimize=True))
+        except ValueError:  # some NumPy versions reject broadcast size-1 labels on the optimized path
+            return xp.asarray(xp.einsum(eq, *arrays))
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Any:
+        operands = ctx.saved_tensors
+        return tuple(
+            _einsum_grad(grad, operands, ctx.subs, ctx.out, k) if ctx.needs_input_grad[k] else None
+            for k in range(len(operands))
+        )
+
+
+def _einsum_grad(g: Tensor, operands: Sequence[Tensor], subs: Sequence[str], out: str, k: int) -> Tensor:
+    """The gradient of operand ``k`` of einsum(subs -> out, *operands), given the output's ``g``."""
+    target, shape = subs[k], operands[k].shape
+    others = [s for j, s in enumerate(subs) if j != k]
+    seen = set(out).union(*others)
+    fresh = _fresh_labels(set(out).union(*subs))
+    # Rename the repeats of a label ("ii" -> "ia"); a delta mask over "ia" restores the diagonal.
+    distinct, masks, mask_subs = "", [], []
+    for pos, c in enumerate(target):
+        if c not in target[:pos]:
+            distinct += c
+            continue
+        new = next(fresh)
+        distinct += new
+        masks.append(_delta(shape[pos], g))
+        mask_subs.append(c + new)
+    have = seen.union(*mask_subs)
+    produce = "".join(c for c in distinct if c in have)
+    r = _einsum_apply(
+        [out, *others, *mask_subs], produce, [g, *(operands[j] for j in range(len(subs)) if j != k), *masks]
+    )
+    if len(produce) == len(distinct):
+        return r
+    # labels summed only inside operand k: their gradient is constant along them
+    sizes = iter(r.shape)
+    kept = tuple(next(sizes) if c in have else 1 for c in distinct)
+    full = tuple(s if c in have else shape[i] for i, (c, s) in enumerate(zip(distinct, kept)))
+    return r.reshape(kept).expand(full)
+
+
+def _delta(n: int, like: Tensor) -> Tensor:
+    """The n x n identity as a constant tensor of ``like``'s dtype and device."""
+    xp = like.xp
+    return Tensor._make(xp.eye(n, dtype=like.data.dtype), False, None)
+
+
+def _fresh_labels(used: set[str]) -> Iterator[str]:
+    for c in string.ascii_letters:
+        if c not in used:
+            yield c
+    raise RuntimeError("einsum(): too many subscripts (ndgrad supports 52 distinct labels)")
+
+
+def _einsum_apply(subs: Sequence[str], out: str, operands: Sequence[Tensor]) -> Tensor:
+    return Einsum.apply(*operands, subs=tuple(subs), out=out)
+
+
+def _parse_einsum(equation: str, shapes: list[tuple[int, ...]]) -> tuple[list[str], str]:
+    """Explicit subscripts for each operand and the output, with '...' spelled out as labels."""
+    eq = equation.replace(" ", "")
+    lhs, arrow, rhs = eq.partition("->")
+    terms = lhs.split(",")
+    if len(terms) > len(shapes):
+        raise RuntimeError("einsum(): fewer operands were provided than specified in the equation")
+    if len(terms) < len(shapes):
+        raise RuntimeError("einsum(): more operands were provided than specified in the equation")
+    for c in eq.replace("...", "").replace(",", "").replace("->", ""):
+        if c not in string.ascii_letters:
+            raise RuntimeError(
+                f"einsum(): invalid subscript given at index {eq.index(c)} in the equation string, "
+                "subscripts must be in [a-zA-Z]"
+            )
+    fresh = _fresh_labels(set(eq))
+    n_ell = 0
+    for term, shape in zip(terms, shapes):
+        if "..." in term:
+            n_ell = max(n_ell, len(shape) - len(term) + 3)
+    ell = "".join(next(fresh) for _ in range(n_ell))
+    subs = []
+    for i, (term, shape) in enumerate(zip(terms, shapes)):
+        if "..." in term:
+            pre, post = term.split("...")
+            k = len(shape) - len(pre) - len(post)
+            if k < 0:
+                raise RuntimeError(
+                    f"einsum(): the number of subscripts in the equation ({len(pre) + len(post)}) is more "
+                    f"than the number of dimensions ({len(shape)}) for operand {i}"
+                )
+            term = pre + ell[n_ell - k :] + post
+        elif len(term) != len(shape):
+            raise RuntimeError(
+                f"einsum(): the number of subscripts in the equation ({len(term)}) does not match the "
+                f"number of dimensions ({len(shape)}) for operand {i} and no ellipsis was given"
+            )
+        subs.append(term)
+    if arrow:
+        out = rhs.replace("...", ell)
+        for i, c in enumerate(out):
+            if c in out[:i]:
+                raise RuntimeError(f"einsum(): output subscript {c} appears more than once in the output")
+            if not any(c in s for s in subs):
+                raise RuntimeError(
+                    f"einsum(): output subscript {c} does not appear in the equation for any input operand"
+                )
+    else:  # implicit output: the '...' dims, then the labels seen once, sorted
+        counts: dict[str, int] = {}
+        for s in subs:
+            for c in s:
+                counts[c] = counts.get(c, 0) + 1
+        out = ell + "".join(sorted(c for c, n in counts.items() if n == 1 and c not in ell))
+    # every label must have one size (or 1, which broadcasts)
+    sizes: dict[str, int] = {}
+    for i, (s, shape) in enumerate(zip(subs, shapes)):
+        for c, n in zip(s, shape):
+            prev = sizes.get(c, 1)
+            if n != 1 and prev != 1 and n != prev:
+                raise RuntimeError(
+                    f"einsum(): subscript {c} has size {n} for operand {i} which does not broadcast "
+                    f"with previously seen size {prev}"
+                )
+            if n != 1:
+                sizes[c] = n
+    return subs, out
+
+
+def einsum(equation: str, *operands: Any) -> Tensor:
+    """Sum of products of the operands' elements, indexed as ``equation`` says (Einstein notation):
+    'ij,jk->ik' is a matrix product, 'ii' a trace, 'bhqd,bhkd->bhqk' attention scores.
+
+    Example:
+        >>> ndgrad.einsum("ij,j->i", ndgrad.ones(2, 3), ndgrad.ones(3))
+        tensor([3., 3.])
+    """
+    if len(operands) == 1 and isinstance(operands[0], list | tuple):
+        operands = tuple(operands[0])
+    _check_tensors("einsum", *operands)
+    if operands and any(t.data.dtype != operands[0].data.dtype for t in operands):
+        names = sorted({t.dtype.name for t in operands})
+        raise RuntimeError(f"einsum(): operands must have the same dtype, got {', '.join(names)}")
+    subs, out = _parse_einsum(equation, [tuple(t.shape) for t in operands])
+    return _einsum_apply(subs, out, operands)
+
+
+def tensordot(a: Tensor, b: Tensor, dims: Any = 2) -> Tensor:
+    """Sum over the last ``dims`` dims of a and the first ``dims`` of b (or over the dims listed in
+    a pair of lists), an einsum"""
+    if isinstance(dims, int):
+        if dims < 0:
+            raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
+        da, db = list(range(a.ndim - dims, a.ndim)), list(range(dims))
+    else:
+        da, db = ([d] if isinstance(d, int) else list(d) for d in dims)
+    if len(da) != len(db):
+        raise RuntimeError("both dimension lists should have same length")
+    from ndgrad.ops._util import normalize_dim
+
+    da = [normalize_dim(d, a.ndim) for d in da]
+    db = [normalize_dim(d, b.ndim) for d in db]
+    for x, y in zip(da, db):
+        if a.shape[x] != b.shape[y]:
+            raise RuntimeError(
+                f"contracted dimensions need to match, but first has size {a.shape[x]} in dim "
+                f"{x - a.ndim if isinstance(dims, int) else x} and second has size {b.shape[y]} in dim {y}"
+            )
+    labels = string.ascii_letters
+    sa = labels[: a.ndim]
+    sb = list(labels[a.ndim : a.ndim + b.ndim])
+    for x, y in zip(da, db):
+        sb[y] = sa[x]
+    out = "".join(c for i, c in enumerate(sa) if i not in da) + "".join(
+        c for i, c in enumerate(sb) if i not in db
+    )
+    return _einsum_apply([sa, "".join(sb)], out, [a, b])
+
+
+def cross(input: Tensor, other: Tensor, dim: int | None = None) -> Tensor:
+    """out = input x other (3-vectors along ``dim``; None: the first dim of size 3), as the
+    einsum eps_ijk a_j b_k with the Levi-Civita symbol"""
+    from ndgrad.ops._util import normalize_dim
+
+    if input.ndim != other.ndim:
+        raise RuntimeError(
+            f"linalg.cross: inputs must have the same number of dimensions. Got {input.ndim} and {other.ndim}"
+        )
+    shape = np.broadcast_shapes(tuple(input.shape), tuple(other.shape))
+    if dim is None:
+        dim = next((i for i, s in enumerate(shape) if s == 3), -1)
+    d = normalize_dim(dim, len(shape))
+    if input.shape[d] != 3 or other.shape[d] != 3:
+        raise RuntimeError(
+            f"linalg.cross: inputs dimension {dim} must have length 3. Got {input.shape[d]} and "
+            f"{other.shape[d]}"
+        )
+    eps = input.xp.zeros((3, 3, 3), dtype=input.data.dtype)
+    for i, j, k in ((0, 1, 2), (1, 2, 0), (2, 0, 1)):
+        eps[i, j, k], eps[i, k, j] = 1, -1
+    a = input.transpose(d, -1)
+    b = other.transpose(d, -1)
+    return einsum("ijk,...j,...k->...i", Tensor._make(eps, False, None), a, b).transpose(d, -1)
+
+
+def linalg_cross(input: Tensor, other: Tensor, *, dim: int = -1) -> Tensor:
+    """linalg.cross: like cross, but ``dim`` defaults to -1"""
+    return cross(input, other, dim)
+
+
+# -- inverse, determinant, solve -------------------------------------------------------------
+
+
+def _check_square(name: str, a: Tensor) -> None:
+    if a.ndim < 2:
+        raise RuntimeError(f"linalg.{name}: The input tensor A must have at least 2 dimensions.")
+    if a.shape[-1] != a.shape[-2]:
+        raise RuntimeError(
+            f"linalg.{name}: A must be batches of square matrices, but they are {a.shape[-2]} by "
+            f"{a.shape[-1]} matrices"
+        )
+    if a.data.dtype.kind != "f":
+        raise RuntimeError(
+            f"linalg.{name}: Expected a floating point or complex tensor as input. Got "
+            f"{_reduce.TORCH_NAMES[a.dtype.name]}"
+        )
+
+
+class Inv(Op):
+    """out = A^-1; dA = -out^T g out^T"""
+
+    @staticmethod
+    def forward(ctx: Any, a: Any) -> Any:
+        xp = _xp(a)
+        try:
+            out = xp.linalg.inv(a)
+        except np.linalg.LinAlgError:
+            raise RuntimeError(
+                "linalg.inv: The input matrix is singular, the inversion could not be completed."
+            ) from None
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Tensor:
+        (out,) = ctx.saved_tensors
+        inv_t = out.mT
+        return -(inv_t @ grad @ inv_t)
+
+
+def inv(A: Tensor) -> Tensor:
+    """The inverse of a square matrix (or of each matrix in a batch)"""
+    _check_square("inv", A)
+    return Inv.apply(A)
+
+
+inverse = inv
+
+
+class Det(Op):
+    """out = det(A); dA = g * out * A^-T (for singular A, g times the adjugate's transpose)"""
+
+    @staticmethod
+    def forward(ctx: Any, a: Any) -> Any:
+        out = _xp(a).asarray(_xp(a).linalg.det(a))
+        ctx.save_for_backward(a, out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Tensor:
+        a, out = ctx.saved_tensors
+        g = (grad * out).reshape(out.shape + (1, 1))
+        if not bool((out.data == 0).any()):
+            return g * Inv.apply(a).mT
+        # singular A: d det / dA is the cofactor matrix, from an SVD (first order only)
+        cof = _cofactor(a.data)
+        return grad.reshape(out.shape + (1, 1)) * Tensor._make(cof, False, None)
+
+
+def _cofactor(a: Any) -> Any:
+    """adj(A)^T = det(U) det(V) U diag(prod_{j != i} s_j) V^T for A = U diag(s) V^T."""
+    xp = _xp(a)
+    u, s, vh = xp.linalg.svd(a)
+    n = s.shape[-1]
+    others = xp.where(xp.eye(n, dtype=bool), 1.0, s[..., None, :]).prod(axis=-1)  # prod_{j != i} s_j
+    sign = xp.linalg.det(u) * xp.linalg.det(vh)
+    return sign[..., None, None] * (u * others[..., None, :]) @ vh
+
+
+def det(A: Tensor) -> Tensor:
+    """The determinant of a square matrix (or of each matrix in a batch)"""
+    _check_square("det", A)
+    return Det.apply(A)
+
+
+class LogAbsDet(Op):
+    """out = log |det(A)|; dA = g * A^-T"""
+
+    @staticmethod
+    def forward(ctx: Any, a: Any) -> Any:
+        _, out = _xp(a).linalg.slogdet(a)
+        ctx.save_for_backward(a)
+        return _xp(a).asarray(out)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Tensor:
+        (a,) = ctx.saved_tensors
+        return grad.reshape(grad.shape + (1, 1)) * Inv.apply(a).mT
+
+
+def slogdet(A: Tensor) -> Any:
+    """(sign, log|det A|): the determinant without overflow; sign is 0 for singular A"""
+    _check_square("slogdet", A)
+    sign = _xp(A.data).sign(_xp(A.data).linalg.det(A.data))
+    return _SlogdetResult(Tensor._make(_xp(A.data).asarray(sign), False, None), LogAbsDet.apply(A))
+
+
+def logdet(input: Tensor) -> Tensor:
+    """log det(A): NaN where det(A) < 0, -inf where A is singular"""
+    sign, logabs = slogdet(input)
+    nan = Tensor._make(
+        _xp(sign.data).where(sign.data < 0, math.nan, 0.0).astype(logabs.data.dtype), False, None
+    )
+    return logabs + nan
+
+
+class Solve(Op):
+    """X = A^-1 B (B a batch of matrices); dB = A^-T g, dA = -dB X^T"""
+
+    @staticmethod
+    def forward(ctx: Any, a: Any, b: Any) -> Any:
+        try:
+            x = _xp(a).linalg.solve(a, b)
+        except np.linalg.LinAlgError:
+            raise RuntimeError(
+                "torch.linalg.solve: The solver failed because the input matrix is singular."
+            ) from None
+        ctx.save_for_backward(a, x)
+        return x
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Any:
+        a, x = ctx.saved_tensors
+        gb = Solve.apply(a.mT, grad)
+        ga = -(gb @ x.mT) if ctx.needs_input_grad[0] else None
+        return ga, gb if ctx.needs_input_grad[1] else None
+
+
+def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
+    """X with A X = B (or X A = B when ``left=False``); B a (batch of) matrix or vector"""
+    _check_square("solve", A)
+    if not left:
+        return solve(A.mT, B.mT).mT
+    vector = B.ndim == 1 or (B.ndim == A.ndim - 1 and tuple(B.shape) == tuple(A.shape[:-1]))
+    b = B.reshape(tuple(B.shape) + (1,)) if vector else B
+    if b.shape[-2] != A.shape[-1]:
+        raise RuntimeError(
+            f"linalg.solve: Incompatible shapes of A and B for the equation AX = B "
+            f"({_dims_str(A.shape[-2:])} and {_dims_str(b.shape[-2:])})"
+        )
+    if A.data.dtype != B.data.dtype:
+        raise RuntimeError(
+            f"linalg.solve: Expected A and B to have the same dtype, but found A of type "
+            f"{_reduce.TORCH_NAMES[A.dtype.name]} and B of type {_reduce.TORCH_NAMES[B.dtype.name]} instead"
+        )
+    x = Solve.apply(A, b)
+    return x.reshape(tuple(x.shape[:-1])) if vector else x
+
+
+# -- norms -----------------------------------------------------------------------------------
+
+
+class SvdVals(Op):
+    """out = the singular values of A, descending; dA = U diag(g) V^T (first order: U and V are
+    taken as constants)"""
+
+    @staticmethod
+    def forward(ctx: Any, a: Any) -> Any:
+        u, s, vh = _xp(a).linalg.svd(a, full_matrices=False)
+        ctx.save_for_backward(u, vh)
+        return s
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Tensor:
+        u, vh = ctx.saved_tensors
+        return (u * grad.reshape(grad.shape[:-1] + (1, grad.shape[-1]))) @ vh
+
+
+def svdvals(A: Tensor) -> Tensor:
+    """The singular values of A (of each matrix in a batch), descending"""
+    if A.ndim < 2:
+        raise RuntimeError("linalg.svd: The input tensor A must have at least 2 dimensions.")
+    return SvdVals.apply(A)
+
+
+def _float_check(name: str, x: Tensor, dtype: Any) -> Tensor:
+    if dtype is not None:
+        x = x.to(dtype=dtype)
+    if x.data.dtype.kind != "f":
+        raise RuntimeError(
+            f"linalg.{name}: Expected a floating point or complex tensor as input. Got "
+            f"{_reduce.TORCH_NAMES[x.dtype.name]}"
+        )
+    return x
+
+
+def vector_norm(
+    x: Tensor, ord: Any = 2, dim: Any = None, keepdim: bool = False, *, dtype: Any = None
+) -> Tensor:
+    """(sum |x|^ord)^(1/ord) over ``dim`` (all dims when None); inf: max |x|, -inf: min |x|,
+    0: the number of nonzeros"""
+    x = _float_check("vector_norm", x, dtype)
+    dims = _reduce._reduce_dims(dim, x.ndim)
+    if abs(ord) == math.inf and any(x.shape[d] == 0 for d in dims):
+        raise RuntimeError(
+            "linalg.vector_norm cannot compute the inf norm on an empty tensor because the operation "
+            "does not have an identity"
+        )
+    return _reduce._vector_norm(x, ord, dims, keepdim)
+
+
+def matrix_norm(
+    A: Tensor, ord: Any = "fro", dim: Any = (-2, -1), keepdim: bool = False, *, dtype: Any = None
+) -> Tensor:
+    """A matrix norm over the two dims ``dim``: 'fro', 'nuc' (sum of singular values), 1 / -1
+    (max / min column sum of |A|), inf / -inf (max / min row sum), 2 / -2 (max / min singular value)"""
+    from ndgrad.ops._util import normalize_dim
+
+    A = _float_check("matrix_norm", A, dtype)
+    if A.ndim < 2:
+        raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 dimensions.")
+    d0, d1 = (normalize_dim(d, A.ndim) for d in dim)
+    if d0 == d1:
+        raise RuntimeError(f"linalg.matrix_norm: dims must be different. Got ({dim[0]}, {dim[1]})")
+    if ord == "fro":
+        return _reduce.PNorm.apply(A, 2.0, tuple(sorted((d0, d1))), keepdim)
+    if ord in ("nuc", 2, -2):
+        rest = [i for i in range(A.ndim) if i not in (d0, d1)]
+        s = svdvals(A.permute(*rest, d0, d1))
+        out = s.sum(-1) if ord == "nuc" else (s.amax(-1) if ord == 2 else s.amin(-1))
+        if keepdim:
+            out = out.reshape(tuple(1 if i in (d0, d1) else n for i, n in enumerate(A.shape)))
+        return out
+    if ord in (1, -1, math.inf, -math.inf):
+        inner_dim, outer_dim = (d0, d1) if abs(ord) == 1 else (d1, d0)
+        sums = A.abs().sum(inner_dim, keepdim=True)
+        out = sums.amax(outer_dim, keepdim=True) if ord > 0 else sums.amin(outer_dim, keepdim=True)
+        if not keepdim:
+            out = out.reshape(tuple(n for i, n in enumerate(A.shape) if i not in (d0, d1)))
+        return out
+    raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
+
+
+def linalg_norm(
+    A: Tensor, ord: Any = None, dim: Any = None, keepdim: bool = False, *, dtype: Any = None
+) -> Tensor:
+    """linalg.norm: a vector norm (``dim`` an int, or ``ord`` None with ``dim`` None: of all
+    elements) or a matrix norm (``dim`` a pair, or a 2-d input with ``ord`` given)"""
+    if isinstance(dim, int):
+        dim = (dim,)
+    if dim is not None:
+        if len(dim) == 1:
+            return vector_norm(A, 2 if ord is None else ord, dim, keepdim, dtype=dtype)
+        return matrix_norm(A, "fro" if ord is None else ord, dim, keepdim, dtype=dtype)
+    if ord is None:
+        return vector_norm(A, 2, None, keepdim, dtype=dtype)
+    if A.ndim == 1:
+        return vector_norm(A, ord, None, keepdim, dtype=dtype)
+    if A.ndim == 2:
+        return matrix_norm(A, ord, (-2, -1), keepdim, dtype=dtype)
+    raise RuntimeError(
+        f"linalg.norm: If dim is not specified but ord is, the input must be 1D or 2D. Got {A.ndim}D."
+    )

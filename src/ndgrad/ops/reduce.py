@@ -1,17 +1,130 @@
-"""Reductions: sum, mean, prod, max/min, var/std, logsumexp, norms, cumulative ops, softmax.
+"""Reductions: sum, mean, prod, max/min, var/std, logsumexp, norms, cumulative ops, sorting, softmax.
 
 ``sum_to`` is the one place where broadcasting is undone: the engine calls it when a gradient
 arrives in the broadcast shape of an op's output instead of its input's shape.
+
+A reduction's backward first puts the reduced dims back as size-1 dims (``_kept``), then lets
+broadcasting spread the gradient over the input. Ops that pick elements (max with a dim, sort,
+topk, median) share one pair of ops: ``TakeAlongDim`` (gather along a dim) and its transpose
+``PutAlongDim``, each the other's backward.
 """
 
 from __future__ import annotations
 
+import builtins
+import math
+from collections import namedtuple
 from typing import Any
 
-from ndgrad import _dtype
+from ndgrad import _backend, _dtype
 from ndgrad.autograd.function import Op
-from ndgrad.ops._util import normalize_dims
+from ndgrad.ops._util import normalize_dim, normalize_dims
+from ndgrad.ops.elementwise import maximum, minimum, where
 from ndgrad.tensor import Tensor
+
+__all__ = [
+    "sum",
+    "mean",
+    "nansum",
+    "prod",
+    "max",
+    "min",
+    "amax",
+    "amin",
+    "aminmax",
+    "argmax",
+    "argmin",
+    "var",
+    "std",
+    "var_mean",
+    "std_mean",
+    "logsumexp",
+    "norm",
+    "cumsum",
+    "cumprod",
+    "all",
+    "any",
+    "count_nonzero",
+    "sort",
+    "argsort",
+    "topk",
+    "median",
+    "softmax",
+    "log_softmax",
+]
+
+# PyTorch's torch.return_types: tuples whose fields are also attributes (values, indices)
+_MaxResult = namedtuple("max", ["values", "indices"])  # type: ignore[name-match]
+_MinResult = namedtuple("min", ["values", "indices"])  # type: ignore[name-match]
+_SortResult = namedtuple("sort", ["values", "indices"])  # type: ignore[name-match]
+_TopkResult = namedtuple("topk", ["values", "indices"])  # type: ignore[name-match]
+_MedianResult = namedtuple("median", ["values", "indices"])  # type: ignore[name-match]
+_AminmaxResult = namedtuple("aminmax", ["min", "max"])  # type: ignore[name-match]
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+def _xp(a: Any) -> Any:
+    return _backend.xp_of(a)
+
+
+def _reduce_dims(dim: Any, ndim: int) -> tuple[int, ...]:
+    """The dims a reduction runs over: all for None or ``()``; a 0-d tensor has none to reduce."""
+    if dim is None or (isinstance(dim, tuple | list) and len(dim) == 0):
+        return tuple(range(ndim))
+    dims = normalize_dims(dim, ndim)  # raises IndexError like PyTorch for dims out of range
+    return dims if ndim else ()
+
+
+def _kept_shape(shape: tuple[int, ...], dims: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(1 if i in dims else s for i, s in enumerate(shape))
+
+
+def _kept(t: Tensor, in_shape: tuple[int, ...], dims: tuple[int, ...], keepdim: bool) -> Tensor:
+    """A reduction's output (or its gradient) with the reduced dims back as size 1."""
+    return t if keepdim else t.reshape(_kept_shape(in_shape, dims))
+
+
+def _const(array: Any) -> Tensor:
+    """A constant Tensor (no gradient) around an array, e.g. a mask computed in backward."""
+    return Tensor._make(array, False, None)
+
+
+def _numel(shape: tuple[int, ...], dims: tuple[int, ...]) -> int:
+    n = 1
+    for d in dims:
+        n *= shape[d]
+    return n
+
+
+def _int_to_long(input: Tensor, dtype: Any) -> Tensor:
+    """``dtype`` if given; bool and integer inputs otherwise accumulate in int64 (sum, prod, cumsum)."""
+    if dtype is not None:
+        return input.to(dtype=dtype)
+    if input.data.dtype.kind in "bui" and input.data.dtype != _dtype.int64.np:
+        return input.to(dtype=_dtype.int64)
+    return input
+
+
+# PyTorch's scalar-type names, used in its error messages
+TORCH_NAMES = {
+    "bool": "Bool",
+    "uint8": "Byte",
+    "int8": "Char",
+    "int16": "Short",
+    "int32": "Int",
+    "int64": "Long",
+    "float16": "Half",
+    "float32": "Float",
+    "float64": "Double",
+}
+
+
+def _check_nonempty(name: str, shape: tuple[int, ...], dims: tuple[int, ...]) -> None:
+    for d in dims:
+        if shape[d] == 0:
+            raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
 
 
 def sum_to(grad: Tensor, shape: tuple[int, ...]) -> Tensor:
@@ -20,10 +133,13 @@ def sum_to(grad: Tensor, shape: tuple[int, ...]) -> Tensor:
     dims = tuple(range(lead)) + tuple(
         i + lead for i, s in enumerate(shape) if s == 1 and grad.shape[i + lead] != 1
     )
-    out = sum(grad, dims, keepdim=True) if dims else grad
+    out = Sum.apply(grad, dims, True) if dims else grad
     if lead:
         out = out.reshape(shape)
     return out
+
+
+# -- sum, mean, prod -------------------------------------------------------------------------
 
 
 class Sum(Op):
@@ -32,27 +148,46 @@ class Sum(Op):
     @staticmethod
     def forward(ctx: Any, x: Any, dims: tuple[int, ...] = (), keepdim: bool = False) -> Any:
         ctx.in_shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
-        return x.sum(axis=dims, keepdims=keepdim)
+        return _xp(x).asarray(x.sum(axis=dims, keepdims=keepdim))
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Tensor:
-        if not ctx.keepdim:
-            grad = grad.reshape(_kept_shape(ctx.in_shape, ctx.dims))
-        return grad.expand(ctx.in_shape)
-
-
-def _kept_shape(shape: tuple[int, ...], dims: tuple[int, ...]) -> tuple[int, ...]:
-    return tuple(1 if i in dims else s for i, s in enumerate(shape))
+        return _kept(grad, ctx.in_shape, ctx.dims, ctx.keepdim).expand(ctx.in_shape)
 
 
 def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
-    """out = sum of input over ``dim`` (all dims when None); bools and ints sum as int64"""
-    if dtype is not None:
-        input = input.to(dtype=dtype)
-    elif input.data.dtype.kind in "bui" and input.data.dtype.itemsize < 8 or input.data.dtype.kind == "b":
-        input = input.to(dtype=_dtype.int64)
-    dims = normalize_dims(dim, input.ndim) if dim != () else tuple(range(input.ndim))
-    return Sum.apply(input, dims, keepdim)
+    """out = sum of input over ``dim`` (all dims when None); bools and ints sum as int64
+
+    Example:
+        >>> ndgrad.sum(ndgrad.ones(2, 3), dim=-1)
+        tensor([3., 3.])
+    """
+    input = _int_to_long(input, dtype)
+    return Sum.apply(input, _reduce_dims(dim, input.ndim), keepdim)
+
+
+def nansum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+    """out = sum of input over ``dim``, NaNs counted as zero"""
+    if input.data.dtype.kind == "f":
+        input = where(input != input, 0.0, input)
+    return sum(input, dim, keepdim, dtype=dtype)
+
+
+class Mean(Op):
+    """out = sum of x over dims / their number of elements (NaN for none)"""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any, dims: tuple[int, ...] = (), keepdim: bool = False) -> Any:
+        ctx.in_shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
+        count = _numel(x.shape, dims)
+        out = x.sum(axis=dims, keepdims=keepdim)
+        return _xp(x).asarray(out / count if count else out * math.nan, dtype=x.dtype)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Tensor:
+        count = _numel(ctx.in_shape, ctx.dims)
+        g = _kept(grad, ctx.in_shape, ctx.dims, ctx.keepdim) * (1.0 / count if count else math.nan)
+        return g.expand(ctx.in_shape)
 
 
 def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
@@ -62,18 +197,634 @@ def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = 
     if input.data.dtype.kind != "f":
         raise RuntimeError(
             "mean(): could not infer output dtype. Input dtype must be either a floating point or "
-            f"complex dtype. Got: {input.dtype.name.capitalize()}"
+            f"complex dtype. Got: {TORCH_NAMES[input.dtype.name]}"
         )
-    dims = normalize_dims(dim, input.ndim) if dim != () else tuple(range(input.ndim))
-    count = 1
-    for d in dims:
-        count *= input.shape[d]
-    return Sum.apply(input, dims, keepdim) * (1.0 / count if count else float("nan"))
+    return Mean.apply(input, _reduce_dims(dim, input.ndim), keepdim)
 
 
-def softmax(input: Tensor, dim: Any = None, dtype: Any = None) -> Tensor:
-    raise NotImplementedError  # filled in by the reductions work
+class Prod(Op):
+    """out = product of x over dims; d out / d x_i = product of the others (exact with zeros)"""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any, dims: tuple[int, ...] = (), keepdim: bool = False) -> Any:
+        ctx.in_shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
+        out = _xp(x).asarray(x.prod(axis=dims, keepdims=keepdim))
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Tensor:
+        x, out = ctx.saved_tensors
+        dims, shape = ctx.dims, ctx.in_shape
+        g = _kept(grad, shape, dims, ctx.keepdim)
+        is_zero = x.data == 0
+        if not bool(is_zero.any()):  # the common case: product of the others = out / x
+            return g * _kept(out, shape, dims, ctx.keepdim) / x
+        # With zeros, out / x is 0/0. With P the product of a lane's nonzero entries and z its zero
+        # (1 if it has none): d out / d x_i = P at the zero, z * P / x_i elsewhere; lanes with two
+        # or more zeros get 0 (so second order is exact except in lanes with exactly two zeros).
+        zeros = is_zero.sum(axis=dims, keepdims=True)
+        zero_mask = _const(is_zero)
+        nonzero_x = where(zero_mask, 1.0, x)
+        p = Prod.apply(nonzero_x, dims, True)
+        z = Sum.apply(where(zero_mask, x, 0.0), dims, True) + _const((zeros == 0).astype(x.data.dtype))
+        except_self = where(zero_mask, p, z * p / nonzero_x)
+        return g * where(_const(zeros < 2), except_self, 0.0)
 
 
-def log_softmax(input: Tensor, dim: Any = None, dtype: Any = None) -> Tensor:
-    raise NotImplementedError  # filled in by the reductions work
+def prod(input: Tensor, dim: int | None = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+    """out = product of input over ``dim`` (one int, or all dims when None)"""
+    if dim is not None and not isinstance(dim, int):
+        raise TypeError(f"prod(): argument 'dim' must be int, not {type(dim).__name__}")
+    input = _int_to_long(input, dtype)
+    return Prod.apply(input, _reduce_dims(dim, input.ndim), keepdim)
+
+
+# -- max, min, amax, amin, argmax, argmin ----------------------------------------------------
+
+
+class Amax(Op):
+    """out = max of x over dims; ties share the gradient evenly (as PyTorch)"""
+
+    fn = "max"
+
+    @classmethod
+    def forward(cls, ctx: Any, x: Any, dims: tuple[int, ...] = (), keepdim: bool = False) -> Any:
+        ctx.in_shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
+        out = _xp(x).asarray(getattr(x, cls.fn)(axis=dims, keepdims=keepdim))
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Tensor:
+        x, out = ctx.saved_tensors
+        dims, shape = ctx.dims, ctx.in_shape
+        hit = x.data == _kept(out, shape, dims, ctx.keepdim).data
+        share = hit / hit.sum(axis=dims, keepdims=True)  # 1/count at each tie, 0 elsewhere
+        return _kept(grad, shape, dims, ctx.keepdim) * _const(share.astype(x.data.dtype, copy=False))
+
+
+class Amin(Amax):
+    """out = min of x over dims; ties share the gradient evenly (as PyTorch)"""
+
+    fn = "min"
+
+
+def amax(input: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
+    """out = max of input over ``dim`` (all dims for ``()``)"""
+    dims = _reduce_dims(dim, input.ndim)
+    _check_nonempty("amax", input.shape, dims)
+    return Amax.apply(input, dims, keepdim)
+
+
+def amin(input: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
+    """out = min of input over ``dim`` (all dims for ``()``)"""
+    dims = _reduce_dims(dim, input.ndim)
+    _check_nonempty("amin", input.shape, dims)
+    return Amin.apply(input, dims, keepdim)
+
+
+def aminmax(input: Tensor, *, dim: int | None = None, keepdim: bool = False) -> Any:
+    """(min, max) of input over ``dim`` (all dims when None)"""
+    d = () if dim is None else dim
+    return _AminmaxResult(amin(input, d, keepdim), amax(input, d, keepdim))
+
+
+def _put_along(out: Any, idx: Any, values: Any, axis: int) -> None:
+    """``out[..., idx, ...] = values`` along ``axis`` (NumPy's put_along_axis, for any backend)."""
+    xp = _xp(out)
+    grid = list(xp.ogrid[tuple(slice(s) for s in idx.shape)])
+    grid[axis] = idx
+    out[tuple(grid)] = values
+
+
+class TakeAlongDim(Op):
+    """out = x[..., idx, ...]: the values that max/min/sort/topk/median select along ``dim``"""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any, idx: Any = None, dim: int = 0) -> Any:
+        ctx.in_shape, ctx.dim = x.shape, dim
+        ctx.save_for_backward(idx)
+        return _xp(x).take_along_axis(x, idx, axis=dim)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Tensor:
+        (idx,) = ctx.saved_tensors
+        return PutAlongDim.apply(grad, idx=idx.data, dim=ctx.dim, shape=ctx.in_shape)
+
+
+class PutAlongDim(Op):
+    """out = zeros(shape) with x written at ``idx`` along ``dim`` (distinct indices): TakeAlongDim's
+    transpose, so each is the other's backward."""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any, idx: Any = None, dim: int = 0, shape: tuple[int, ...] = ()) -> Any:
+        ctx.dim = dim
+        ctx.save_for_backward(idx)
+        out = _xp(x).zeros(shape, dtype=x.dtype)
+        _put_along(out, idx, x, dim)
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Tensor:
+        (idx,) = ctx.saved_tensors
+        return TakeAlongDim.apply(grad, idx=idx.data, dim=ctx.dim)
+
+
+def _select(input: Tensor, idx: Any, d: int, keepdim: bool) -> tuple[Tensor, Tensor]:
+    """Values at ``idx`` (an index array with size 1 along ``d``) and the indices, as two tensors."""
+    values = TakeAlongDim.apply(input, idx=idx, dim=d)
+    if not keepdim:
+        out_shape = tuple(s for i, s in enumerate(idx.shape) if i != d)
+        values, idx = values.reshape(out_shape), idx.reshape(out_shape)
+    return values, _const(idx)
+
+
+def _arg_along(input: Tensor, fn: str, d: int) -> Any:
+    """argmax/argmin along ``d`` as int64, keeping ``d`` with size 1."""
+    xp = input.xp
+    idx = getattr(xp, fn)(input.data, axis=d)
+    return xp.expand_dims(idx.astype(xp.int64, copy=False), d)
+
+
+def _max_min(name: str, input: Tensor, dim: Any, keepdim: bool) -> Any:
+    if isinstance(dim, Tensor):  # max(input, other): the elementwise form
+        return maximum(input, dim) if name == "max" else minimum(input, dim)
+    if dim is None:
+        if input.numel() == 0:
+            raise RuntimeError(
+                f"{name}(): Expected reduction dim to be specified for input.numel() == 0. Specify "
+                "the reduction dim with the 'dim' argument."
+            )
+        op = Amax if name == "max" else Amin
+        return op.apply(input, tuple(range(input.ndim)), False)
+    if input.ndim == 0:
+        normalize_dim(dim, 0)
+        result = _MaxResult if name == "max" else _MinResult
+        return result(input.clone(), _const(input.xp.zeros((), dtype=input.xp.int64)))
+    d = normalize_dim(dim, input.ndim)
+    _check_nonempty(name, input.shape, (d,))
+    values, indices = _select(input, _arg_along(input, "arg" + name, d), d, keepdim)
+    return (_MaxResult if name == "max" else _MinResult)(values, indices)
+
+
+def max(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
+    """max over all elements (a 0-d tensor); with ``dim``, (values, indices) along it; with a
+    tensor as second argument, the elementwise maximum.
+
+    The gradient goes to the selected index (with ``dim``) or is shared evenly among ties (without).
+    """
+    return _max_min("max", input, dim, keepdim)
+
+
+def min(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
+    """min over all elements (a 0-d tensor); with ``dim``, (values, indices) along it; with a
+    tensor as second argument, the elementwise minimum."""
+    return _max_min("min", input, dim, keepdim)
+
+
+def _argmax_argmin(fn: str, input: Tensor, dim: int | None, keepdim: bool) -> Tensor:
+    xp = input.xp
+    if dim is None:
+        if input.numel() == 0:
+            raise RuntimeError(f"{fn}(): Expected reduction dim to be specified for input.numel() == 0.")
+        idx = xp.asarray(getattr(xp, fn)(input.data)).astype(xp.int64)
+        return _const(idx.reshape((1,) * input.ndim) if keepdim else idx)
+    if input.ndim == 0:
+        normalize_dim(dim, 0)
+        return _const(xp.zeros((), dtype=xp.int64))
+    d = normalize_dim(dim, input.ndim)
+    _check_nonempty(fn, input.shape, (d,))
+    idx = _arg_along(input, fn, d)
+    return _const(idx if keepdim else idx.reshape(idx.shape[:d] + idx.shape[d + 1 :]))
+
+
+def argmax(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    """Index of the max along ``dim`` (of the flattened input when None), as int64"""
+    return _argmax_argmin("argmax", input, dim, keepdim)
+
+
+def argmin(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    """Index of the min along ``dim`` (of the flattened input when None), as int64"""
+    return _argmax_argmin("argmin", input, dim, keepdim)
+
+
+# -- var, std --------------------------------------------------------------------------------
+
+
+def _correction(dim: Any, unbiased: Any, correction: Any) -> tuple[Any, float]:
+    if isinstance(dim, bool):  # var(x, True): the legacy unbiased-only overload
+        dim, unbiased = None, dim
+    if correction is not None and unbiased is not None:
+        raise TypeError("var(): cannot specify both 'unbiased' and 'correction'")
+    if correction is None:
+        correction = 0 if unbiased is False else 1
+    return dim, float(correction)
+
+
+def _var(input: Tensor, dims: tuple[int, ...], correction: float, keepdim: bool) -> tuple[Tensor, Tensor]:
+    """(variance, mean kept as size-1 dims), composed: autograd gives 2 (x - mean) / (N - c)."""
+    if input.data.dtype.kind != "f":
+        raise RuntimeError("std and var only support floating point and complex dtypes")
+    n = _numel(input.shape, dims)
+    mu = mean(input, dims, keepdim=True)
+    dev = input - mu
+    return Sum.apply(dev * dev, dims, keepdim) / builtins.max(0.0, n - correction), mu
+
+
+def var(
+    input: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *, correction: Any = None
+) -> Tensor:
+    """out = sum((input - mean)^2) / (N - correction) over ``dim`` (correction 1 unless
+    ``unbiased=False`` or ``correction`` says otherwise)"""
+    dim, c = _correction(dim, unbiased, correction)
+    return _var(input, _reduce_dims(dim, input.ndim), c, keepdim)[0]
+
+
+def std(
+    input: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *, correction: Any = None
+) -> Tensor:
+    """out = sqrt(var(input, dim))"""
+    return var(input, dim, unbiased, keepdim, correction=correction).sqrt()
+
+
+def var_mean(
+    input: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *, correction: Any = None
+) -> tuple[Tensor, Tensor]:
+    """(var(input, dim), mean(input, dim))"""
+    dim, c = _correction(dim, unbiased, correction)
+    dims = _reduce_dims(dim, input.ndim)
+    v, mu = _var(input, dims, c, keepdim)
+    return v, mu if keepdim else mu.reshape(v.shape)
+
+
+def std_mean(
+    input: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *, correction: Any = None
+) -> tuple[Tensor, Tensor]:
+    """(std(input, dim), mean(input, dim))"""
+    v, mu = var_mean(input, dim, unbiased, keepdim, correction=correction)
+    return v.sqrt(), mu
+
+
+# -- logsumexp, softmax, log_softmax -----------------------------------------------------------
+
+
+def _stable_max(x: Any, axis: Any) -> Any:
+    """max over ``axis`` kept as size-1 dims, with infinities replaced by 0 (so x - m is never nan)."""
+    xp = _xp(x)
+    if x.size == 0:
+        return xp.zeros(_kept_shape(x.shape, axis if isinstance(axis, tuple) else (axis,)), x.dtype)
+    m = x.max(axis=axis, keepdims=True)
+    return xp.where(xp.isfinite(m), m, 0)
+
+
+class LogSumExp(Op):
+    """out = log(sum(exp(x))) over dims, computed as m + log(sum(exp(x - m))) with m = max(x);
+    d out / dx = exp(x - out), i.e. softmax(x)"""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any, dims: tuple[int, ...] = (), keepdim: bool = False) -> Any:
+        xp = _xp(x)
+        ctx.in_shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
+        m = _stable_max(x, dims)
+        out = xp.log(xp.exp(x - m).sum(axis=dims, keepdims=True)) + m
+        if not keepdim:
+            out = out.reshape(tuple(s for i, s in enumerate(x.shape) if i not in dims))
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Tensor:
+        x, out = ctx.saved_tensors
+        kept = _kept(out, ctx.in_shape, ctx.dims, ctx.keepdim)
+        return _kept(grad, ctx.in_shape, ctx.dims, ctx.keepdim) * (x - kept).exp()
+
+
+def logsumexp(input: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
+    """out = log(sum(exp(input))) over ``dim``, without overflow"""
+    if input.data.dtype.kind != "f":
+        input = input.to(dtype=_dtype.get_default_dtype())
+    return LogSumExp.apply(input, _reduce_dims(dim, input.ndim), keepdim)
+
+
+class Softmax(Op):
+    """y = exp(x - max) / sum(exp(x - max)) along dim; fused backward: dx = y * (g - sum(g * y))"""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any, dim: int = -1) -> Any:
+        ctx.dim = dim
+        xp = _xp(x)
+        y = x - _stable_max(x, dim)
+        xp.exp(y, out=y)
+        y /= y.sum(axis=dim, keepdims=True)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Tensor:
+        (y,) = ctx.saved_tensors
+        return y * (grad - Sum.apply(grad * y, (ctx.dim,), True))
+
+
+class LogSoftmax(Op):
+    """y = x - logsumexp(x) along dim; fused backward: dx = g - exp(y) * sum(g)"""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any, dim: int = -1) -> Any:
+        ctx.dim = dim
+        xp = _xp(x)
+        y = x - _stable_max(x, dim)
+        y -= xp.log(xp.exp(y).sum(axis=dim, keepdims=True))
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Tensor:
+        (y,) = ctx.saved_tensors
+        return grad - y.exp() * Sum.apply(grad, (ctx.dim,), True)
+
+
+def _softmax_dim(name: str, input: Tensor, dim: int | None, dtype: Any) -> tuple[Tensor, int]:
+    if dtype is not None:
+        input = input.to(dtype=dtype)
+    if input.data.dtype.kind != "f":
+        raise RuntimeError(f"\"{name}\" not implemented for '{TORCH_NAMES[input.dtype.name]}'")
+    if dim is None:  # PyTorch's legacy implicit dim
+        dim = 0 if input.ndim in (0, 1, 3) else 1
+    d = normalize_dim(dim, input.ndim)
+    if input.ndim == 0:
+        input = input.reshape(1)
+    return input, d
+
+
+def softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:
+    """out = exp(input) / sum(exp(input)) along ``dim``, computed stably.
+
+    ``dim=None`` follows PyTorch's legacy rule: dim 0 for 0-, 1- and 3-d inputs, else dim 1.
+
+    Example:
+        >>> ndgrad.softmax(ndgrad.tensor([0.0, 0.0]), dim=0)
+        tensor([0.5000, 0.5000])
+    """
+    x, d = _softmax_dim("softmax", input, dim, dtype)
+    out = Softmax.apply(x, d)
+    return out.reshape(()) if input.ndim == 0 else out
+
+
+def log_softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:
+    """out = input - logsumexp(input) along ``dim``, computed stably (``dim=None`` as softmax)"""
+    x, d = _softmax_dim("log_softmax", input, dim, dtype)
+    out = LogSoftmax.apply(x, d)
+    return out.reshape(()) if input.ndim == 0 else out
+
+
+# -- norms -----------------------------------------------------------------------------------
+
+
+class PNorm(Op):
+    """out = (sum |x|^p)^(1/p) over dims; fused so the gradient at out = 0 is 0, not NaN:
+    dx = g * sign(x) |x|^(p-1) / out^(p-1)"""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any, p: float = 2.0, dims: tuple[int, ...] = (), keepdim: bool = False) -> Any:
+        xp = _xp(x)
+        ctx.in_shape, ctx.dims, ctx.keepdim, ctx.p = x.shape, dims, keepdim, p
+        if p == 2:
+            out = xp.sqrt((x * x).sum(axis=dims, keepdims=keepdim))
+        else:
+            out = (xp.abs(x) ** p).sum(axis=dims, keepdims=keepdim) ** (1.0 / p)
+        out = xp.asarray(out)
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Tensor:
+        x, out = ctx.saved_tensors
+        p = ctx.p
+        o = _kept(out, ctx.in_shape, ctx.dims, ctx.keepdim)
+        g = _kept(grad, ctx.in_shape, ctx.dims, ctx.keepdim)
+        zero = _const(o.data == 0)
+        safe = where(zero, 1.0, o)  # never divide by 0, not even in the branch where() drops
+        if p == 2:
+            return x * where(zero, 0.0, g / safe)
+        return x.sign() * x.abs() ** (p - 1) * where(zero, 0.0, g / safe ** (p - 1))
+
+
+def _vector_norm(input: Tensor, ord: Any, dims: tuple[int, ...], keepdim: bool) -> Tensor:
+    """The vector ``ord``-norm over ``dims`` (shared by norm and linalg.vector_norm)."""
+    if ord == math.inf:
+        return Amax.apply(input.abs(), dims, keepdim)
+    if ord == -math.inf:
+        return Amin.apply(input.abs(), dims, keepdim)
+    if ord == 0:  # |sign(x)| counts the nonzeros and carries the (zero) gradient
+        return Sum.apply(input.sign().abs(), dims, keepdim)
+    if ord == 1:
+        return Sum.apply(input.abs(), dims, keepdim)
+    return PNorm.apply(input, float(ord), dims, keepdim)
+
+
+def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
+    """The ``p``-norm of input over ``dim`` (all dims when None): 'fro' and numbers are vector norms
+    (over every dim in ``dim``), 'nuc' the nuclear norm of matrices."""
+    if dtype is not None:
+        input = input.to(dtype=dtype)
+    if input.data.dtype.kind != "f":
+        raise RuntimeError(
+            "linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
+            f"{TORCH_NAMES[input.dtype.name]}"
+        )
+    if p == "nuc":
+        from ndgrad.ops.linalg import matrix_norm
+
+        return matrix_norm(input, "nuc", (-2, -1) if dim is None else dim, keepdim)
+    if p is None or p == "fro":
+        p = 2
+    return _vector_norm(input, p, _reduce_dims(dim, input.ndim), keepdim)
+
+
+# -- cumulative ops --------------------------------------------------------------------------
+
+
+def _reverse_cumsum(g: Tensor, dim: int) -> Tensor:
+    """out_i = sum_{j >= i} g_j along dim, as total - cumsum + g (no flip needed)"""
+    return Sum.apply(g, (dim,), True) - Cumsum.apply(g, dim) + g
+
+
+class Cumsum(Op):
+    """out_i = sum_{j <= i} x_j along dim; dx_i = sum_{j >= i} g_j"""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any, dim: int = 0) -> Any:
+        ctx.dim = dim
+        return _xp(x).cumsum(x, axis=dim, dtype=x.dtype)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Tensor:
+        return _reverse_cumsum(grad, ctx.dim)
+
+
+class Cumprod(Op):
+    """out_i = prod_{j <= i} x_j along dim; dx_i = sum_{j >= i} g_j out_j / x_i (exact with zeros)"""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any, dim: int = 0) -> Any:
+        ctx.dim = dim
+        out = _xp(x).cumprod(x, axis=dim, dtype=x.dtype)
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Tensor:
+        x, out = ctx.saved_tensors
+        d = ctx.dim
+        is_zero = x.data == 0
+        if not bool(is_zero.any()):
+            return _reverse_cumsum(grad * out, d) / x
+        # Before a lane's first zero x_z the formula holds. With r the cumulative product of x with
+        # x_z replaced by 1: at z the gradient is sum_{j >= z} g_j r_j; after z it is x_z times
+        # sum_{j >= i} g_j r_j / x_i, 0 in value but not in its derivative (at later zeros: 0).
+        xp = _xp(is_zero)
+        zeros_so_far = xp.cumsum(is_zero, axis=d)
+        before = _const(zeros_so_far == 0)
+        first = _const(xp.logical_and(is_zero, zeros_so_far == 1))
+        r_sums = _reverse_cumsum(grad * Cumprod.apply(where(first, 1.0, x), d), d)
+        x_z = Sum.apply(where(first, x, 0.0), (d,), True)
+        nonzero_x = where(_const(is_zero), 1.0, x)
+        before_z = _reverse_cumsum(grad * out, d) / nonzero_x
+        after_z = where(_const(is_zero), 0.0, x_z * r_sums / nonzero_x)
+        return where(before, before_z, where(first, r_sums, after_z))
+
+
+def _cumulative(op: Any, input: Tensor, dim: int, dtype: Any) -> Tensor:
+    input = _int_to_long(input, dtype)
+    d = normalize_dim(dim, input.ndim)
+    if input.ndim == 0:
+        return op.apply(input.reshape(1), 0).reshape(())
+    return op.apply(input, d)
+
+
+def cumsum(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
+    """out_i = input_0 + ... + input_i along ``dim`` (ints and bools accumulate as int64)"""
+    return _cumulative(Cumsum, input, dim, dtype)
+
+
+def cumprod(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
+    """out_i = input_0 * ... * input_i along ``dim`` (ints and bools accumulate as int64)"""
+    return _cumulative(Cumprod, input, dim, dtype)
+
+
+# -- logical reductions ----------------------------------------------------------------------
+
+
+def _logical(fn: str, input: Tensor, dim: Any, keepdim: bool) -> Tensor:
+    xp = input.xp
+    # as PyTorch: dim=() reduces nothing here (sum and the others reduce everything)
+    dims = () if isinstance(dim, tuple | list) and len(dim) == 0 else _reduce_dims(dim, input.ndim)
+    out = xp.asarray(getattr(xp, fn)(input.data, axis=dims, keepdims=keepdim))
+    if input.data.dtype == xp.uint8:  # PyTorch keeps uint8 for uint8 inputs
+        out = out.astype(xp.uint8)
+    return _const(out)
+
+
+def all(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+    """True where every element over ``dim`` is nonzero"""
+    return _logical("all", input, dim, keepdim)
+
+
+def any(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+    """True where some element over ``dim`` is nonzero"""
+    return _logical("any", input, dim, keepdim)
+
+
+def count_nonzero(input: Tensor, dim: Any = None) -> Tensor:
+    """Number of nonzero elements over ``dim`` (all dims when None), as int64"""
+    xp = input.xp
+    dims = _reduce_dims(dim, input.ndim)
+    return _const(xp.asarray((input.data != 0).sum(axis=dims), dtype=xp.int64))
+
+
+# -- sorting and selection -------------------------------------------------------------------
+
+
+def _argsort(data: Any, d: int, descending: bool) -> Any:
+    """Stable argsort along ``d``; descending keeps equal elements in their original order and,
+    like PyTorch, puts NaNs first."""
+    xp = _xp(data)
+    if not descending:
+        return xp.argsort(data, axis=d, kind="stable").astype(xp.int64, copy=False)
+    n = data.shape[d]
+    rev = xp.flip(data, axis=d)
+    idx = xp.flip(xp.argsort(rev, axis=d, kind="stable"), axis=d)
+    return (n - 1 - idx).astype(xp.int64, copy=False)
+
+
+def sort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Any:
+    """(values, indices) of input sorted along ``dim`` (always stable in ndgrad)"""
+    if input.ndim == 0:
+        normalize_dim(dim, 0)
+        return _SortResult(input.clone(), _const(input.xp.zeros((), dtype=input.xp.int64)))
+    d = normalize_dim(dim, input.ndim)
+    idx = _argsort(input.data, d, descending)
+    return _SortResult(TakeAlongDim.apply(input, idx=idx, dim=d), _const(idx))
+
+
+def argsort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Tensor:
+    """Indices that sort input along ``dim``"""
+    if input.ndim == 0:
+        normalize_dim(dim, 0)
+        return _const(input.xp.zeros((), dtype=input.xp.int64))
+    return _const(_argsort(input.data, normalize_dim(dim, input.ndim), descending))
+
+
+def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:
+    """(values, indices) of the ``k`` largest (or smallest) elements along ``dim``, sorted"""
+    x = input.reshape(1) if input.ndim == 0 else input
+    d = normalize_dim(dim, input.ndim)
+    if not 0 <= k <= x.shape[d]:
+        raise RuntimeError("selected index k out of range")
+    idx = _argsort(x.data, d, largest)
+    idx = idx[(slice(None),) * d + (slice(0, k),)]
+    values = TakeAlongDim.apply(x, idx=idx, dim=d)
+    if input.ndim == 0:
+        values, idx = values.reshape(()), idx.reshape(())
+    return _TopkResult(values, _const(idx))
+
+
+class Median(Amax):
+    """out = the lower median of all elements (NaN if any is NaN); ties share the gradient evenly"""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any, dims: tuple[int, ...] = (), keepdim: bool = False) -> Any:
+        xp = _xp(x)
+        ctx.in_shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
+        flat = x.reshape(-1)
+        if flat.size == 0 or bool(xp.isnan(flat).any()):
+            out = xp.asarray(math.nan, dtype=x.dtype)
+        else:
+            out = xp.partition(flat, (flat.size - 1) // 2)[(flat.size - 1) // 2]
+        out = xp.asarray(out)
+        ctx.save_for_backward(x, out)
+        return out
+
+
+def median(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
+    """The lower median of all elements (a 0-d tensor), or (values, indices) along ``dim``"""
+    if dim is None:
+        return Median.apply(input, tuple(range(input.ndim)), False)
+    if input.ndim == 0:
+        normalize_dim(dim, 0)
+        return _MedianResult(input.clone(), _const(input.xp.zeros((), dtype=input.xp.int64)))
+    d = normalize_dim(dim, input.ndim)
+    _check_nonempty("median", input.shape, (d,))
+    xp = input.xp
+    n = input.shape[d]
+    order = _argsort(input.data, d, False)
+    idx = order[(slice(None),) * d + (slice((n - 1) // 2, (n - 1) // 2 + 1),)]
+    if input.data.dtype.kind == "f":  # a lane holding NaN has median NaN: point at its first NaN
+        nan = xp.isnan(input.data)
+        has_nan = nan.any(axis=d, keepdims=True)
+        if bool(has_nan.any()):
+            first_nan = xp.expand_dims(nan.argmax(axis=d), d).astype(xp.int64)
+            idx = xp.where(has_nan, first_nan, idx)
+    values, indices = _select(input, idx, d, keepdim)
+    return _MedianResult(values, indices)
