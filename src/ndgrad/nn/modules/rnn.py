@@ -1,0 +1,489 @@
+"""Recurrent layers: RNN, LSTM, GRU (multi-layer, bidirectional) and their one-step cells.
+
+Parameters are named and laid out as PyTorch's (``weight_ih_l0``, ``bias_hh_l1_reverse`` ...; gates
+stacked in the order i, f, g, o for LSTM and r, z, n for GRU), so state dicts move across.
+
+The input projection ``x_t W_ih^T + b_ih`` of a whole sequence is one matmul per layer and
+direction; only the recurrent part ``h_{t-1} W_hh^T + b_hh`` runs in the Python loop over time.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import ndgrad
+import ndgrad.nn.functional as F
+from ndgrad.nn import init
+from ndgrad.nn.module import Module
+from ndgrad.nn.parameter import Parameter
+from ndgrad.ops.factory import empty, zeros
+from ndgrad.tensor import Tensor
+
+__all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
+
+_GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
+
+
+def _cell_step(
+    mode: str, gi: Tensor, h: Tensor, c: Tensor | None, w_hh: Tensor, b_hh: Tensor | None
+) -> tuple[Tensor, Tensor | None]:
+    """One time step, given ``gi`` = x_t W_ih^T + b_ih (already computed); returns (h', c')."""
+    gh = F.linear(h, w_hh, b_hh)
+    if mode == "LSTM":
+        i, f, g, o = (gi + gh).chunk(4, -1)
+        assert c is not None
+        c = f.sigmoid() * c + i.sigmoid() * g.tanh()  # c' = f*c + i*g
+        return o.sigmoid() * c.tanh(), c  # h' = o * tanh(c')
+    if mode == "GRU":
+        i_r, i_z, i_n = gi.chunk(3, -1)
+        h_r, h_z, h_n = gh.chunk(3, -1)
+        r = (i_r + h_r).sigmoid()
+        z = (i_z + h_z).sigmoid()
+        n = (i_n + r * h_n).tanh()
+        return n + z * (h - n), None  # h' = (1 - z) * n + z * h
+    pre = gi + gh
+    return (pre.tanh() if mode == "RNN_TANH" else pre.relu()), None
+
+
+class RNNBase(Module):
+    """What RNN, LSTM and GRU share: the parameters of every layer and direction, and the loop."""
+
+    def __init__(
+        self,
+        mode: str,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        proj_size: int = 0,
+        device: Any = None,
+        dtype: Any = None,
+    ) -> None:
+        super().__init__()
+        if not 0 <= dropout <= 1 or isinstance(dropout, bool):
+            raise ValueError(
+                "dropout should be a number in range [0, 1] representing the probability of an "
+                "element being zeroed"
+            )
+        if not isinstance(hidden_size, int) or hidden_size <= 0:
+            raise ValueError("hidden_size must be a positive integer")
+        if num_layers <= 0:
+            raise ValueError("num_layers must be greater than or equal to 1")
+        if proj_size < 0:
+            raise ValueError("proj_size should be a positive integer or zero to disable projections")
+        if proj_size >= hidden_size:
+            raise ValueError("proj_size has to be smaller than hidden_size")
+        if proj_size and mode != "LSTM":
+            raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
+        self.mode = mode
+        self.input_size = input_size
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.bias = bias
+        self.batch_first = batch_first
+        self.dropout = float(dropout)
+        self.bidirectional = bidirectional
+        self.proj_size = proj_size
+        dirs = 2 if bidirectional else 1
+        gate_size = _GATES[mode] * hidden_size
+        real_hidden = proj_size if proj_size > 0 else hidden_size
+        self._flat_weights_names: list[str] = []
+        for layer in range(num_layers):
+            for direction in range(dirs):
+                layer_input = input_size if layer == 0 else real_hidden * dirs
+                suffix = f"_l{layer}" + ("_reverse" if direction == 1 else "")
+                shapes: list[tuple[str, tuple[int, ...]]] = [
+                    ("weight_ih", (gate_size, layer_input)),
+                    ("weight_hh", (gate_size, real_hidden)),
+                ]
+                if bias:
+                    shapes += [("bias_ih", (gate_size,)), ("bias_hh", (gate_size,))]
+                if proj_size > 0:
+                    shapes.append(("weight_hr", (proj_size, hidden_size)))
+                for name, shape in shapes:
+                    setattr(self, name + suffix, Parameter(empty(*shape, device=device, dtype=dtype)))
+                    self._flat_weights_names.append(name + suffix)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Every weight and bias ~ U(-1/sqrt(hidden_size), 1/sqrt(hidden_size))."""
+        stdv = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
+        for w in self.parameters():
+            init.uniform_(w, -stdv, stdv)
+
+    def flatten_parameters(self) -> None:
+        """Kept for PyTorch compatibility (a cuDNN memory layout); nothing to do here."""
+
+    @property
+    def all_weights(self) -> list[list[Parameter]]:
+        per = len(self._flat_weights_names) // (self.num_layers * (2 if self.bidirectional else 1))
+        names = self._flat_weights_names
+        return [[getattr(self, n) for n in names[i : i + per]] for i in range(0, len(names), per)]
+
+    def _layer_params(self, layer: int, direction: int) -> tuple[Any, ...]:
+        suffix = f"_l{layer}" + ("_reverse" if direction == 1 else "")
+        get = self._parameters.get
+        return (
+            get("weight_ih" + suffix),
+            get("weight_hh" + suffix),
+            get("bias_ih" + suffix),
+            get("bias_hh" + suffix),
+            get("weight_hr" + suffix),
+        )
+
+    def extra_repr(self) -> str:
+        s = f"{self.input_size}, {self.hidden_size}"
+        if self.proj_size != 0:
+            s += f", proj_size={self.proj_size}"
+        if self.num_layers != 1:
+            s += f", num_layers={self.num_layers}"
+        if self.bias is not True:
+            s += f", bias={self.bias}"
+        if self.batch_first is not False:
+            s += f", batch_first={self.batch_first}"
+        if self.dropout != 0:
+            s += f", dropout={self.dropout}"
+        if self.bidirectional is not False:
+            s += f", bidirectional={self.bidirectional}"
+        return s
+
+    def _run(
+        self, input: Tensor, hx: Tensor | None, cx: Tensor | None
+    ) -> tuple[Tensor, Tensor, Tensor | None]:
+        """The stack of layers on time-major (L, N, H_in) input; returns (output, h_n, c_n)."""
+        dirs = 2 if self.bidirectional else 1
+        real_hidden = self.proj_size if self.proj_size > 0 else self.hidden_size
+        batch = input.shape[1]
+        if hx is None:
+            hx = zeros(self.num_layers * dirs, batch, real_hidden, dtype=input.dtype, device=input.device)
+        if self.mode == "LSTM" and cx is None:
+            cx = zeros(
+                self.num_layers * dirs, batch, self.hidden_size, dtype=input.dtype, device=input.device
+            )
+        h_states = hx.unbind(0)
+        c_states = cx.unbind(0) if cx is not None else None
+        h_n: list[Tensor] = []
+        c_n: list[Tensor] = []
+        layer_input = input
+        for layer in range(self.num_layers):
+            if layer > 0 and self.dropout > 0 and self.training:
+                layer_input = F.dropout(layer_input, self.dropout, True)
+            outs = []
+            for direction in range(dirs):
+                w_ih, w_hh, b_ih, b_hh, w_hr = self._layer_params(layer, direction)
+                k = layer * dirs + direction
+                h = h_states[k]
+                c = c_states[k] if c_states is not None else None
+                gi_all = F.linear(layer_input, w_ih, b_ih)  # every time step in one matmul
+                steps = gi_all.unbind(0)
+                order = range(len(steps) - 1, -1, -1) if direction == 1 else range(len(steps))
+                hs: list[Tensor] = [h] * len(steps)
+                for t in order:
+                    h, c = _cell_step(self.mode, steps[t], h, c, w_hh, b_hh)
+                    if w_hr is not None:
+                        h = F.linear(h, w_hr)
+                    hs[t] = h
+                outs.append(ndgrad.stack(hs, 0))
+                h_n.append(h)
+                if c is not None:
+                    c_n.append(c)
+            layer_input = outs[0] if dirs == 1 else ndgrad.cat(outs, -1)
+        return layer_input, ndgrad.stack(h_n, 0), (ndgrad.stack(c_n, 0) if c_n else None)
+
+    def _prepare(self, input: Tensor, hx: Any) -> tuple[Tensor, bool]:
+        if input.dim() not in (2, 3):
+            raise ValueError(
+                f"{type(self).__name__}: Expected input to be 2D or 3D, got {input.dim()}D instead"
+            )
+        if input.shape[-1] != self.input_size:
+            raise RuntimeError(
+                f"input.size(-1) must be equal to input_size. Expected {self.input_size}, "
+                f"got {input.shape[-1]}"
+            )
+        batched = input.dim() == 3
+        if not batched:
+            input = input.unsqueeze(1)
+        elif self.batch_first:
+            input = input.transpose(0, 1)
+        return input, batched
+
+    def _check_hidden(self, h: Tensor, batched: bool, size: int, what: str = "hidden") -> Tensor:
+        dirs = 2 if self.bidirectional else 1
+        if batched and h.dim() != 3:
+            raise RuntimeError(f"For batched 3-D input, hx should also be 3-D but got {h.dim()}-D tensor")
+        if not batched and h.dim() != 2:
+            raise RuntimeError(f"For unbatched 2-D input, hx should also be 2-D but got {h.dim()}-D tensor")
+        if not batched:
+            h = h.unsqueeze(1)
+        expected = (self.num_layers * dirs, h.shape[1], size)
+        if tuple(h.shape) != expected:
+            raise RuntimeError(f"Expected {what} size {expected}, got {list(h.shape)}")
+        return h
+
+    def _finish(self, out: Tensor, batched: bool) -> Tensor:
+        if not batched:
+            return out.squeeze(1)
+        return out.transpose(0, 1) if self.batch_first else out
+
+
+class RNN(RNNBase):
+    """Elman RNN: h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh) (or relu).
+
+    Returns ``(output, h_n)``: output (L, N, D * H) (batch first if ``batch_first``), h_n
+    (D * num_layers, N, H).
+    """
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        nonlinearity: str = "tanh",
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        device: Any = None,
+        dtype: Any = None,
+    ) -> None:
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or 'relu'.")
+        self.nonlinearity = nonlinearity
+        mode = "RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU"
+        super().__init__(
+            mode,
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            batch_first,
+            dropout,
+            bidirectional,
+            device=device,
+            dtype=dtype,
+        )
+
+    def forward(self, input: Tensor, hx: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        x, batched = self._prepare(input, hx)
+        if hx is not None:
+            hx = self._check_hidden(hx, batched, self.hidden_size)
+        out, h_n, _ = self._run(x, hx, None)
+        return self._finish(out, batched), (h_n if batched else h_n.squeeze(1))
+
+
+class LSTM(RNNBase):
+    """Long short-term memory: gates i, f, g, o; c_t = f*c_{t-1} + i*g, h_t = o*tanh(c_t).
+
+    Returns ``(output, (h_n, c_n))``.
+
+    Example:
+        >>> lstm = nn.LSTM(8, 16, num_layers=2, batch_first=True)
+        >>> out, (h, c) = lstm(ndgrad.randn(4, 5, 8))
+        >>> out.shape, h.shape
+        (ndgrad.Size([4, 5, 16]), ndgrad.Size([2, 4, 16]))
+    """
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        proj_size: int = 0,
+        device: Any = None,
+        dtype: Any = None,
+    ) -> None:
+        super().__init__(
+            "LSTM",
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            batch_first,
+            dropout,
+            bidirectional,
+            proj_size,
+            device,
+            dtype,
+        )
+
+    def forward(
+        self, input: Tensor, hx: tuple[Tensor, Tensor] | None = None
+    ) -> tuple[Tensor, tuple[Tensor, Tensor]]:
+        x, batched = self._prepare(input, hx)
+        h0 = c0 = None
+        if hx is not None:
+            if not isinstance(hx, tuple | list) or len(hx) != 2:
+                raise RuntimeError("LSTM expects hx as a tuple (h_0, c_0)")
+            real_hidden = self.proj_size if self.proj_size > 0 else self.hidden_size
+            h0 = self._check_hidden(hx[0], batched, real_hidden)
+            c0 = self._check_hidden(hx[1], batched, self.hidden_size, "cell")
+        out, h_n, c_n = self._run(x, h0, c0)
+        assert c_n is not None
+        if not batched:
+            h_n, c_n = h_n.squeeze(1), c_n.squeeze(1)
+        return self._finish(out, batched), (h_n, c_n)
+
+
+class GRU(RNNBase):
+    """Gated recurrent unit: gates r, z, n; h_t = (1 - z) * n + z * h_{t-1}.
+
+    Returns ``(output, h_n)``.
+    """
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        device: Any = None,
+        dtype: Any = None,
+    ) -> None:
+        super().__init__(
+            "GRU",
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            batch_first,
+            dropout,
+            bidirectional,
+            device=device,
+            dtype=dtype,
+        )
+
+    def forward(self, input: Tensor, hx: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        x, batched = self._prepare(input, hx)
+        if hx is not None:
+            hx = self._check_hidden(hx, batched, self.hidden_size)
+        out, h_n, _ = self._run(x, hx, None)
+        return self._finish(out, batched), (h_n if batched else h_n.squeeze(1))
+
+
+class RNNCellBase(Module):
+    """One time step of a recurrent layer (parameters ``weight_ih``, ``weight_hh``, ``bias_ih``,
+    ``bias_hh``)."""
+
+    _mode = "RNN_TANH"
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        bias: bool,
+        num_chunks: int,
+        device: Any = None,
+        dtype: Any = None,
+    ) -> None:
+        super().__init__()
+        self.input_size = input_size
+        self.hidden_size = hidden_size
+        self.bias = bias
+        self.weight_ih = Parameter(empty(num_chunks * hidden_size, input_size, device=device, dtype=dtype))
+        self.weight_hh = Parameter(empty(num_chunks * hidden_size, hidden_size, device=device, dtype=dtype))
+        if bias:
+            self.bias_ih = Parameter(empty(num_chunks * hidden_size, device=device, dtype=dtype))
+            self.bias_hh = Parameter(empty(num_chunks * hidden_size, device=device, dtype=dtype))
+        else:
+            self.register_parameter("bias_ih", None)
+            self.register_parameter("bias_hh", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        stdv = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
+        for w in self.parameters():
+            init.uniform_(w, -stdv, stdv)
+
+    def extra_repr(self) -> str:
+        s = f"{self.input_size}, {self.hidden_size}"
+        if self.bias is not True:
+            s += f", bias={self.bias}"
+        nonlinearity = getattr(self, "nonlinearity", "tanh")
+        if nonlinearity != "tanh":
+            s += f", nonlinearity={nonlinearity}"
+        return s
+
+    def _step(self, input: Tensor, h: Tensor | None, c: Tensor | None) -> tuple[Tensor, Tensor | None]:
+        if input.dim() not in (1, 2):
+            raise ValueError(
+                f"{type(self).__name__}: Expected input to be 1D or 2D, got {input.dim()}D instead"
+            )
+        batched = input.dim() == 2
+        if not batched:
+            input = input.unsqueeze(0)
+            h = h.unsqueeze(0) if h is not None else None
+            c = c.unsqueeze(0) if c is not None else None
+        if h is None:
+            h = zeros(input.shape[0], self.hidden_size, dtype=input.dtype, device=input.device)
+        if c is None and self._mode == "LSTM":
+            c = zeros(input.shape[0], self.hidden_size, dtype=input.dtype, device=input.device)
+        gi = F.linear(input, self.weight_ih, self.bias_ih)
+        h, c = _cell_step(self._mode, gi, h, c, self.weight_hh, self.bias_hh)
+        if not batched:
+            h = h.squeeze(0)
+            c = c.squeeze(0) if c is not None else None
+        return h, c
+
+
+class RNNCell(RNNCellBase):
+    """h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh) (or relu)."""
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        bias: bool = True,
+        nonlinearity: str = "tanh",
+        device: Any = None,
+        dtype: Any = None,
+    ) -> None:
+        super().__init__(input_size, hidden_size, bias, 1, device, dtype)
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"Unknown nonlinearity: {nonlinearity}")
+        self.nonlinearity = nonlinearity
+        self._mode = "RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU"
+
+    def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
+        return self._step(input, hx, None)[0]
+
+
+class LSTMCell(RNNCellBase):
+    """One LSTM step; returns ``(h', c')``."""
+
+    _mode = "LSTM"
+
+    def __init__(
+        self, input_size: int, hidden_size: int, bias: bool = True, device: Any = None, dtype: Any = None
+    ) -> None:
+        super().__init__(input_size, hidden_size, bias, 4, device, dtype)
+
+    def forward(self, input: Tensor, hx: tuple[Tensor, Tensor] | None = None) -> tuple[Tensor, Tensor]:
+        h, c = (None, None) if hx is None else hx
+        h_new, c_new = self._step(input, h, c)
+        assert c_new is not None
+        return h_new, c_new
+
+
+class GRUCell(RNNCellBase):
+    """One GRU step; returns h'."""
+
+    _mode = "GRU"
+
+    def __init__(
+        self, input_size: int, hidden_size: int, bias: bool = True, device: Any = None, dtype: Any = None
+    ) -> None:
+        super().__init__(input_size, hidden_size, bias, 3, device, dtype)
+
+    def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
+        return self._step(input, hx, None)[0]
