@@ -1,0 +1,504 @@
+"""Pooling: max, average and adaptive pooling in 1-d and 2-d (``ndgrad.nn.functional``).
+
+Pooling ops loop over the kernel offsets (a handful) with whole-array operations on strided slices,
+never over elements. Max pooling finds the argmax of every window first, then gathers (``PoolGather``,
+whose adjoint ``PoolScatter`` is its gradient); average pooling is a linear map (``AvgPool``) with
+its adjoint (``AvgPoolAdjoint``); adaptive average pooling is a product with small constant
+averaging matrices along each spatial dim, so it is differentiable to any order through matmul.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from ndgrad.autograd.function import Op
+from ndgrad.ops._conv_util import _pad, _tuple, _unbatch, _window_slices, _xp
+from ndgrad.ops.linalg import matmul
+from ndgrad.ops.reduce import sum as _sum
+from ndgrad.tensor import Tensor
+
+__all__ = [
+    "max_pool1d",
+    "max_pool2d",
+    "avg_pool1d",
+    "avg_pool2d",
+    "adaptive_avg_pool1d",
+    "adaptive_avg_pool2d",
+    "adaptive_max_pool1d",
+    "adaptive_max_pool2d",
+]
+
+
+# -- max pooling: find the argmax of every window, then gather -----------------------------------
+
+
+class PoolGather(Op):
+    """out[n, c, p] = x[n, c, idx[n, c, p]] over the flattened spatial dims (max pooling, once the
+    argmax of each window is known); its gradient scatters back to the chosen positions."""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any, idx: Any = None, values: Any = None, unique: bool = False) -> Any:
+        flat = _global_index(idx, x.shape)
+        ctx.in_shape, ctx.unique = x.shape, unique
+        ctx.save_for_backward(idx)
+        if values is not None:  # the caller found the maxima already
+            return values
+        return x.reshape(-1)[flat].reshape(idx.shape)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Any:
+        (idx,) = ctx.saved_tensors
+        return PoolScatter.apply(grad, idx=idx.data, in_shape=ctx.in_shape, unique=ctx.unique)
+
+
+class PoolScatter(Op):
+    """out[n, c, s] = sum of g[n, c, p] over the p with idx[n, c, p] = s (the adjoint of PoolGather)."""
+
+    @staticmethod
+    def forward(
+        ctx: Any, g: Any, idx: Any = None, in_shape: tuple[int, ...] = (), unique: bool = False
+    ) -> Any:
+        ctx.in_shape, ctx.unique = in_shape, unique
+        ctx.save_for_backward(idx)
+        xp = _xp(g)
+        flat = _global_index(idx, in_shape).reshape(-1)
+        if unique:  # windows that do not overlap: every input position is chosen at most once
+            out = xp.zeros(math.prod(in_shape), dtype=g.dtype)
+            out[flat] = g.reshape(-1)
+        else:
+            out = xp.bincount(flat, weights=g.reshape(-1), minlength=math.prod(in_shape)).astype(g.dtype)
+        return out.reshape(in_shape)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Any:
+        (idx,) = ctx.saved_tensors
+        return PoolGather.apply(grad, idx=idx.data, unique=ctx.unique)
+
+
+def _global_index(idx: Any, in_shape: tuple[int, ...]) -> Any:
+    """Per-plane flat indices (N, C, *P) -> indices into the whole flattened (N, C, *S) array."""
+    xp = _xp(idx)
+    planes = in_shape[0] * in_shape[1]
+    plane_size = math.prod(in_shape[2:])
+    offset = (xp.arange(planes, dtype=idx.dtype) * plane_size).reshape(in_shape[:2] + (1,) * (idx.ndim - 2))
+    return idx + offset
+
+
+def _track_max(best: Any, arg: Any, cand: Any, label: Any) -> None:
+    """Where ``cand`` beats ``best`` strictly (so ties keep the first maximum), take it and ``label``.
+
+    Written as a maximum plus integer arithmetic on the mask: several times faster than
+    ``copyto(..., where=mask)`` or ``where``.
+    """
+    xp = _xp(best)
+    wins = (cand > best).view(np.int8)
+    xp.maximum(best, cand, out=best)
+    step = label - arg
+    step *= wins.astype(arg.dtype, copy=False)
+    arg += step
+
+
+def _lowest(dtype: Any) -> Any:
+    return -np.inf if np.dtype(dtype).kind == "f" else np.iinfo(dtype).min
+
+
+def _max_pool_raw(
+    x: Any,
+    kernel: tuple[int, ...],
+    stride: tuple[int, ...],
+    pad: tuple[int, ...],
+    dil: tuple[int, ...],
+    out: tuple[int, ...],
+) -> tuple[Any, Any]:
+    """Window maxima of ``x`` (N, C, *S) and their flat indices in each (n, c) plane (int64)."""
+    xp = _xp(x)
+    size = x.shape[2:]
+    d = len(kernel)
+    hi = tuple(
+        max(0, (o - 1) * s + v * (k - 1) + 1 - n - p)
+        for o, s, v, k, n, p in zip(out, stride, dil, kernel, size, pad, strict=True)
+    )
+    buf = _pad(x, pad, hi, _lowest(x.dtype))
+    lead = (slice(None), slice(None))
+    offsets = list(itertools.product(*(range(kk) for kk in kernel)))
+    label_type = np.int8 if len(offsets) < 128 else np.int32
+    best = arg = None
+    for j, k in enumerate(offsets):
+        start = tuple(i * v for i, v in zip(k, dil, strict=True))
+        cand = buf[lead + _window_slices(start, stride, out)]
+        if best is None:
+            best = xp.array(cand)
+            arg = xp.zeros(best.shape, dtype=label_type)
+        else:
+            _track_max(best, arg, cand, label_type(j))
+    assert best is not None and arg is not None
+    # flat index = where the window starts (per output position) + where the offset lies in it
+    shift = np.zeros(len(offsets), dtype=np.int64)
+    base = np.zeros(out, dtype=np.int64)
+    for i in range(d):
+        row = np.array([k[i] * dil[i] for k in offsets])
+        shift = shift * size[i] + row
+        first = (np.arange(out[i]) * stride[i] - pad[i]).reshape((out[i],) + (1,) * (d - 1 - i))
+        base = base * size[i] + first
+    return best, xp.asarray(base) + xp.take(xp.asarray(shift), arg)
+
+
+def _pool_input(input: Tensor, d: int) -> tuple[Tensor, bool]:
+    if input.ndim not in (d + 1, d + 2) or input.numel() == 0:
+        raise RuntimeError(f"non-empty {d + 1}D or {d + 2}D (batch mode) tensor expected for input")
+    if input.ndim == d + 1:
+        return input.reshape((1,) + tuple(input.shape)), True
+    return input, False
+
+
+def _pool_size(
+    x: Tensor,
+    kernel: tuple[int, ...],
+    stride: tuple[int, ...],
+    pad: tuple[int, ...],
+    dil: tuple[int, ...],
+    ceil_mode: bool,
+) -> tuple[int, ...]:
+    """PyTorch's pooling output size; with ceil_mode a last window must start inside the input."""
+    if any(s <= 0 for s in stride):
+        raise RuntimeError("stride should be greater than zero")
+    if any(k <= 0 for k in kernel):
+        raise RuntimeError("kernel size should be greater than zero")
+    if any(v <= 0 for v in dil):
+        raise RuntimeError("dilation should be greater than zero")
+    for p, k, v in zip(pad, kernel, dil, strict=True):
+        if p < 0 or 2 * p > k:
+            raise RuntimeError(
+                f"pad should be at most half of effective kernel size, but got pad={p}, kernel_size={k} "
+                f"and dilation={v}"
+            )
+    out = []
+    for n, k, s, p, v in zip(x.shape[2:], kernel, stride, pad, dil, strict=True):
+        o = (n + 2 * p - v * (k - 1) - 1 + (s - 1 if ceil_mode else 0)) // s + 1
+        if ceil_mode and (o - 1) * s >= n + p:
+            o -= 1
+        out.append(o)
+    if any(o < 1 for o in out):
+        given = "x".join(map(str, x.shape[1:]))
+        calc = "x".join(map(str, (x.shape[1], *out)))
+        raise RuntimeError(
+            f"Given input size: ({given}). Calculated output size: ({calc}). Output size is too small"
+        )
+    return tuple(out)
+
+
+def _max_poolnd(
+    input: Tensor,
+    kernel_size: Any,
+    stride: Any,
+    padding: Any,
+    dilation: Any,
+    ceil_mode: bool,
+    return_indices: bool,
+    d: int,
+) -> Any:
+    x, unbatched = _pool_input(input, d)
+    kernel = _tuple(kernel_size, d, "kernel_size")
+    st = kernel if stride is None or stride == [] or stride == () else _tuple(stride, d, "stride")
+    pad, dil = _tuple(padding, d, "padding"), _tuple(dilation, d, "dilation")
+    out_size = _pool_size(x, kernel, st, pad, dil, ceil_mode)
+    values, idx = _max_pool_raw(x.data, kernel, st, pad, dil, out_size)
+    if x.requires_grad:
+        unique = all(s >= v * (k - 1) + 1 for s, v, k in zip(st, dil, kernel, strict=True))
+        out = PoolGather.apply(x, idx=idx, values=values, unique=unique)
+    else:
+        out = Tensor._make(values, False, None)
+    out = _unbatch(out, unbatched)
+    if return_indices:
+        return out, _unbatch(Tensor._make(idx, False, None), unbatched)
+    return out
+
+
+def max_pool1d(
+    input: Tensor,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    dilation: Any = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+) -> Any:
+    """out[n, c, i] = max of input[n, c, i * stride - padding + k * dilation] over k < kernel_size."""
+    return _max_poolnd(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 1)
+
+
+def max_pool2d(
+    input: Tensor,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    dilation: Any = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+) -> Any:
+    """out[n, c, i, j] = max of the (dilated) kernel_size window at (i * stride - p, j * stride - p).
+
+    Args:
+        input: (N, C, H, W) or unbatched (C, H, W).
+        kernel_size, stride (default: kernel_size), padding, dilation: an int or a pair.
+        ceil_mode: round the output size up (a last partial window that starts inside the input).
+        return_indices: also return, for each output, the flat index h * W + w of its maximum
+            in the input plane (the first one on ties), as int64.
+    """
+    return _max_poolnd(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 2)
+
+
+def _adaptive_ranges(size: int, out: int) -> tuple[np.ndarray, np.ndarray]:
+    """PyTorch's adaptive windows: [floor(i * size / out), ceil((i + 1) * size / out))."""
+    i = np.arange(out)
+    return (i * size) // out, -((-(i + 1) * size) // out)
+
+
+def _adaptive_out(output_size: Any, x: Tensor, d: int, name: str) -> tuple[int, ...]:
+    sizes = (
+        (output_size,) * d
+        if isinstance(output_size, int | np.integer) or output_size is None
+        else tuple(output_size)
+    )
+    if len(sizes) != d:
+        raise RuntimeError(f"{name}: output_size must be {d}")
+    return tuple(int(x.shape[2 + i]) if s is None else int(s) for i, s in enumerate(sizes))
+
+
+def _adaptive_max_poolnd(input: Tensor, output_size: Any, return_indices: bool, d: int) -> Any:
+    x, unbatched = _pool_input(input, d)
+    out = _adaptive_out(output_size, x, d, f"adaptive_max_pool{d}d")
+    xa = x.data
+    xp = _xp(xa)
+    size = xa.shape[2:]
+    ranges = [_adaptive_ranges(n, o) for n, o in zip(size, out, strict=True)]
+    widths = [int((e - b).max()) for b, e in ranges]
+    flat_in = xa.reshape(xa.shape[:2] + (-1,))
+    best = arg = None
+    # loop over offsets inside the (at most) widest window; shorter windows repeat their last element
+    for k in itertools.product(*(range(w) for w in widths)):
+        pos = 0
+        for i, (b, e) in enumerate(ranges):
+            rows = xp.asarray(np.minimum(b + k[i], e - 1)).reshape((out[i],) + (1,) * (d - 1 - i))
+            pos = pos * size[i] + rows
+        pos = xp.broadcast_to(pos, out).reshape(-1)
+        cand = flat_in[:, :, pos].reshape(xa.shape[:2] + out)
+        if best is None:
+            best = xp.array(cand)
+            arg = xp.broadcast_to(pos.reshape(out), best.shape).astype(np.int64)
+        else:
+            _track_max(best, arg, cand, xp.broadcast_to(pos.reshape(out), best.shape))
+    if x.requires_grad:
+        res = PoolGather.apply(x, idx=arg, values=best, unique=False)
+    else:
+        res = Tensor._make(best, False, None)
+    res = _unbatch(res, unbatched)
+    if return_indices:
+        return res, _unbatch(Tensor._make(arg, False, None), unbatched)
+    return res
+
+
+def adaptive_max_pool1d(input: Tensor, output_size: Any, return_indices: bool = False) -> Any:
+    """Max over ``output_size`` windows that tile the input: [floor(i L / out), ceil((i + 1) L / out))."""
+    return _adaptive_max_poolnd(input, output_size, return_indices, 1)
+
+
+def adaptive_max_pool2d(input: Tensor, output_size: Any, return_indices: bool = False) -> Any:
+    """Max pooling to a fixed output size (H_out, W_out); None keeps that input size."""
+    return _adaptive_max_poolnd(input, output_size, return_indices, 2)
+
+
+# -- average pooling: a linear map and its adjoint -----------------------------------------------
+
+
+class PoolGeom(NamedTuple):
+    kernel: tuple[int, ...]
+    stride: tuple[int, ...]
+    pad: tuple[int, ...]
+    hi: tuple[int, ...]  # extra padding at the end for ceil_mode's last window
+    in_size: tuple[int, ...]
+    out_size: tuple[int, ...]
+
+
+def _window_offsets(kernel: tuple[int, ...]) -> Any:
+    return itertools.product(*(range(k) for k in kernel))
+
+
+class AvgPool(Op):
+    """out[n, c, p] = sum of the window at p * stride - pad / divisor[p]"""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any, geom: PoolGeom | None = None, divisor: Any = 1.0) -> Any:
+        assert geom is not None
+        ctx.geom, ctx.divisor = geom, divisor
+        buf = _pad(x, geom.pad, geom.hi)
+        lead = (slice(None), slice(None))
+        acc = None
+        for k in _window_offsets(geom.kernel):
+            win = buf[lead + _window_slices(k, geom.stride, geom.out_size)]
+            if acc is None:
+                acc = _xp(x).array(win)
+            else:
+                acc += win
+        assert acc is not None
+        acc /= divisor
+        return acc
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Any:
+        return AvgPoolAdjoint.apply(grad, geom=ctx.geom, divisor=ctx.divisor)
+
+
+class AvgPoolAdjoint(Op):
+    """out[n, c, s] = sum over the windows p containing s of g[n, c, p] / divisor[p]"""
+
+    @staticmethod
+    def forward(ctx: Any, g: Any, geom: PoolGeom | None = None, divisor: Any = 1.0) -> Any:
+        assert geom is not None
+        ctx.geom, ctx.divisor = geom, divisor
+        xp = _xp(g)
+        share = g / divisor
+        padded = tuple(n + a + b for n, a, b in zip(geom.in_size, geom.pad, geom.hi, strict=True))
+        buf = xp.zeros(g.shape[:2] + padded, dtype=g.dtype)
+        lead = (slice(None), slice(None))
+        for k in _window_offsets(geom.kernel):
+            buf[lead + _window_slices(k, geom.stride, geom.out_size)] += share
+        inner = tuple(slice(a, a + n) for a, n in zip(geom.pad, geom.in_size, strict=True))
+        return xp.ascontiguousarray(buf[lead + inner])
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Any:
+        return AvgPool.apply(grad, geom=ctx.geom, divisor=ctx.divisor)
+
+
+def _avg_divisor(x: Any, g: PoolGeom, count_include_pad: bool, divisor_override: Any) -> Any:
+    """How many positions each window averages over, as PyTorch counts them."""
+    if divisor_override is not None:
+        if divisor_override == 0:
+            raise RuntimeError("divisor must be not zero")
+        return float(divisor_override)
+    counts = None
+    for i, (n, k, s, p, o) in enumerate(zip(g.in_size, g.kernel, g.stride, g.pad, g.out_size, strict=True)):
+        start = np.arange(o) * s - p
+        end = np.minimum(start + k, n + p)
+        if count_include_pad:
+            c = end - start
+        else:
+            c = np.minimum(end, n) - np.maximum(start, 0)
+        c = c.reshape((o,) + (1,) * (len(g.kernel) - 1 - i))
+        counts = c if counts is None else counts * c
+    assert counts is not None
+    if (counts == counts.flat[0]).all():
+        return float(counts.flat[0])
+    return _xp(x).asarray(counts.astype(x.dtype))
+
+
+def _avg_poolnd(
+    input: Tensor,
+    kernel_size: Any,
+    stride: Any,
+    padding: Any,
+    ceil_mode: bool,
+    count_include_pad: bool,
+    divisor_override: Any,
+    d: int,
+) -> Tensor:
+    x, unbatched = _pool_input(input, d)
+    if not x.dtype.is_floating_point:
+        raise RuntimeError(f'"avg_pool{d}d" not implemented for {x.dtype.name}')
+    kernel = _tuple(kernel_size, d, "kernel_size")
+    st = kernel if stride is None or stride == [] or stride == () else _tuple(stride, d, "stride")
+    pad = _tuple(padding, d, "padding")
+    out = _pool_size(x, kernel, st, pad, (1,) * d, ceil_mode)
+    size = tuple(x.shape[2:])
+    hi = tuple(
+        max(0, (o - 1) * s + k - n - p) for o, s, k, n, p in zip(out, st, kernel, size, pad, strict=True)
+    )
+    geom = PoolGeom(kernel, st, pad, hi, size, out)
+    divisor = _avg_divisor(x.data, geom, count_include_pad, divisor_override)
+    return _unbatch(AvgPool.apply(x, geom=geom, divisor=divisor), unbatched)
+
+
+def avg_pool1d(
+    input: Tensor,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+) -> Tensor:
+    """out[n, c, i] = mean of input[n, c, i * stride - padding + k] over k < kernel_size."""
+    return _avg_poolnd(input, kernel_size, stride, padding, ceil_mode, count_include_pad, None, 1)
+
+
+def avg_pool2d(
+    input: Tensor,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    divisor_override: int | None = None,
+) -> Tensor:
+    """out[n, c, i, j] = sum of the kernel_size window at (i * stride - p, j * stride - p) / divisor.
+
+    The divisor is the window's size, counting padded positions when ``count_include_pad``
+    (but never positions past the padding that ``ceil_mode`` adds), or ``divisor_override``.
+    """
+    return _avg_poolnd(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, 2)
+
+
+# -- adaptive average pooling: products with small constant matrices -----------------------------
+
+
+def _along_dims(x: Tensor, mats: list[np.ndarray]) -> Tensor:
+    """Apply ``mats[i]`` (out_i, in_i) along spatial dim i of ``x`` (N, C, *S), one matmul each."""
+    xp = x.xp
+    d = len(mats)
+    for i, m in enumerate(mats):
+        if m.shape[0] == m.shape[1] and (m == np.eye(m.shape[0])).all():
+            continue  # the identity: this dim keeps its size and positions
+        mt = Tensor._make(xp.asarray(m.astype(x.data.dtype)), False, None)
+        if i == d - 1:
+            x = matmul(x, mt.permute(1, 0))
+        else:
+            # bring dim i last, multiply, and put it back
+            dims = list(range(x.ndim))
+            dims[2 + i], dims[-1] = dims[-1], dims[2 + i]
+            x = matmul(x.permute(*dims), mt.permute(1, 0)).permute(*dims)
+    return x
+
+
+def _adaptive_avg_matrix(n: int, o: int) -> np.ndarray:
+    start, end = _adaptive_ranges(n, o)
+    cols = np.arange(n)
+    inside = (cols >= start[:, None]) & (cols < end[:, None])
+    return inside / (end - start)[:, None]
+
+
+def _adaptive_avg_poolnd(input: Tensor, output_size: Any, d: int) -> Tensor:
+    x, unbatched = _pool_input(input, d)
+    out = _adaptive_out(output_size, x, d, f"adaptive_avg_pool{d}d")
+    if all(o == 1 for o in out):  # global average pooling
+        count = math.prod(x.shape[2:])
+        y = _sum(x, tuple(range(2, 2 + d)), keepdim=True) * (1.0 / count)
+    else:
+        y = _along_dims(x, [_adaptive_avg_matrix(n, o) for n, o in zip(x.shape[2:], out, strict=True)])
+    return _unbatch(y, unbatched)
+
+
+def adaptive_avg_pool1d(input: Tensor, output_size: Any) -> Tensor:
+    """Average over ``output_size`` windows [floor(i L / out), ceil((i + 1) L / out))."""
+    return _adaptive_avg_poolnd(input, output_size, 1)
+
+
+def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
+    """Average pooling to a fixed output size (H_out, W_out); None keeps that input size.
+
+    Computed as A_h @ x @ A_w^T with constant averaging matrices (global pooling: a mean).
+    """
+    return _adaptive_avg_poolnd(input, output_size, 2)
