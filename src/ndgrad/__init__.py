@@ -1,10 +1,10 @@
 """ndgrad: a small deep-learning library on NumPy, shaped like PyTorch, written to be read.
 
-    >>> import ndgrad
-    >>> x = ndgrad.randn(2, 3, requires_grad=True)
-    >>> (x ** 2).sum().backward()
-    >>> ndgrad.allclose(x.grad, 2 * x)
-    True
+>>> import ndgrad
+>>> x = ndgrad.randn(2, 3, requires_grad=True)
+>>> (x ** 2).sum().backward()
+>>> ndgrad.allclose(x.grad, 2 * x)
+True
 """
 
 from __future__ import annotations
@@ -90,12 +90,12 @@ class cuda:  # noqa: N801  (PyTorch's ndgrad.cuda.is_available())
     is_available = staticmethod(cuda_is_available)
 
     @staticmethod
-    def manual_seed(seed: int) -> None:
-        manual_seed(seed)
+    def manual_seed(value: builtins_int) -> None:
+        manual_seed(value)
 
     @staticmethod
-    def manual_seed_all(seed: int) -> None:
-        manual_seed(seed)
+    def manual_seed_all(value: builtins_int) -> None:
+        manual_seed(value)
 
 
 def is_tensor(obj: object) -> builtins_bool:

@@ -14,6 +14,9 @@ import numpy as np
 _MODULES: dict[str, ModuleType] = {"cpu": np}
 # Extra array types (a stand-in backend in the tests, CuPy once imported) -> (device, module).
 _ARRAY_TYPES: dict[type, tuple[str, ModuleType]] = {np.ndarray: ("cpu", np)}
+# 0-d results of NumPy ops are NumPy scalars (np.float32...): CPU data too, found without a search
+for _t in (np.bool_, np.uint8, np.int8, np.int16, np.int32, np.int64, np.float16, np.float32, np.float64):
+    _ARRAY_TYPES[_t] = ("cpu", np)
 
 
 def register_backend(device: str, module: ModuleType, array_type: type) -> None:
@@ -22,13 +25,18 @@ def register_backend(device: str, module: ModuleType, array_type: type) -> None:
     _ARRAY_TYPES[array_type] = (device, module)
 
 
+def unregister_backend(device: str) -> None:
+    """Undo ``register_backend`` (the tests register a stand-in "cuda" and remove it after)."""
+    _MODULES.pop(device, None)
+    for t in [t for t, (dev, _) in _ARRAY_TYPES.items() if dev == device]:
+        del _ARRAY_TYPES[t]
+
+
 def _load_cupy() -> ModuleType:
     try:
         import cupy
     except ImportError as e:  # pragma: no cover - depends on the machine
-        raise RuntimeError(
-            "device 'cuda' needs CuPy: install it with pip install 'ndgrad[cuda]'"
-        ) from e
+        raise RuntimeError("device 'cuda' needs CuPy: install it with pip install 'ndgrad[cuda]'") from e
     register_backend("cuda", cupy, cupy.ndarray)
     return cupy
 
@@ -49,8 +57,8 @@ def xp_of(a: Any) -> ModuleType:
     entry = _ARRAY_TYPES.get(type(a))
     if entry is not None:
         return entry[1]
-    for t, (_, mod) in _ARRAY_TYPES.items():
-        if isinstance(a, t) and t is not np.ndarray:
+    for t, (dev, mod) in _ARRAY_TYPES.items():
+        if dev != "cpu" and isinstance(a, t):
             return mod
     return np
 
@@ -61,7 +69,7 @@ def device_of(a: Any) -> str:
     if entry is not None:
         return entry[0]
     for t, (dev, _) in _ARRAY_TYPES.items():
-        if isinstance(a, t) and t is not np.ndarray:
+        if dev != "cpu" and isinstance(a, t):
             return dev
     return "cpu"
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -12,38 +13,53 @@ if TYPE_CHECKING:
     from ndgrad.tensor import Tensor
 
 
-def _float_formatter(arr: np.ndarray) -> tuple[str, int]:
-    """PyTorch's choice: integers-valued floats print as ``1.``, else 4 decimals or scientific."""
-    finite = arr[np.isfinite(arr)]
-    if finite.size == 0:
-        return "fixed", 0
-    if np.all(finite == np.round(finite)) and np.abs(finite).max() < 1e8:
-        return "int", 0
-    amax, amin = np.abs(finite).max(), np.abs(finite[finite != 0]).min() if np.any(finite != 0) else 0
-    if amax >= 1e8 or (amin != 0 and amin < 1e-4) or (amin != 0 and amax / amin > 1000 and amax > 1e3):
-        return "sci", 4
-    return "fixed", 4
+def _float_formatter(values: np.ndarray) -> Callable[[float], str]:
+    """PyTorch's choice, made from the finite non-zero values: whole numbers print as ``1.``,
+    others with 4 decimals; scientific when they span more than 1000x, pass 1e8 or go below 1e-4."""
+    mags = np.abs(values)
+    if mags.size == 0:
+        return lambda v: f"{v:.0f}."
+    lo, hi = mags.min(), mags.max()
+    whole = bool(np.all(values == np.ceil(values)))
+    if hi / lo > 1000.0 or hi > 1.0e8 or (not whole and lo < 1.0e-4):
+        return lambda v: f"{v:.4e}"
+    if whole:
+        return lambda v: f"{v:.0f}."
+    return lambda v: f"{v:.4f}"
 
 
 def _fmt(arr: np.ndarray) -> str:
+    """The elements, right-aligned to one width as PyTorch prints them (``[ 1.0000, -2.5000]``)."""
     if arr.dtype.kind == "b":
-        fmt = {"bool": lambda v: "True" if v else "False"}
-        return np.array2string(arr, separator=", ", formatter=fmt, threshold=1000, edgeitems=3, max_line_width=80)  # type: ignore[arg-type]
-    if arr.dtype.kind != "f":
-        return np.array2string(arr, separator=", ", threshold=1000, edgeitems=3, max_line_width=80)
-    kind, prec = _float_formatter(arr.astype(np.float64))
-    if kind == "int":
-        formatter = {"float_kind": lambda v: f"{v:.0f}." if np.isfinite(v) else str(v)}
-    elif kind == "sci":
-        formatter = {"float_kind": lambda v: f"{v:.{prec}e}"}
+        one: Callable[[Any], str] = lambda v: "True" if v else "False"  # noqa: E731
+        shown = arr.ravel()
+    elif arr.dtype.kind == "f":
+        a64 = arr.astype(np.float64)
+        shown = a64[np.isfinite(a64) & (a64 != 0)]  # the width comes from these, as in PyTorch
+        finite = _float_formatter(shown)
+        one = lambda v: finite(v) if np.isfinite(v) else str(v)  # noqa: E731
+        if shown.size == 0:
+            shown = a64.ravel()[:1]
     else:
-        formatter = {"float_kind": lambda v: f"{v:.{prec}f}" if np.isfinite(v) else str(v)}
-    return np.array2string(arr, separator=", ", formatter=formatter, threshold=1000, edgeitems=3, max_line_width=80)  # type: ignore[arg-type]
+        one = str
+        shown = arr.ravel()
+    width = max((len(one(v)) for v in shown.tolist()), default=0)
+    return np.array2string(
+        arr,
+        separator=", ",
+        formatter={"all": lambda v: one(v).rjust(width)},  # type: ignore[dict-item]
+        threshold=1000,
+        edgeitems=3,
+        max_line_width=80 - len("tensor("),  # the lines are indented under "tensor("
+    )
 
 
 def tensor_repr(t: Tensor) -> str:
     arr = _backend.to_numpy(t.data)
-    body = _fmt(arr).replace("\n", "\n       ")
+    # indent continuation lines under "tensor(" (blank separator lines stay blank); PyTorch writes
+    # a skipped run inside a row as "  ..." where NumPy writes " ..."
+    lines = _fmt(arr).replace(", ...,", ",  ...,").split("\n")
+    body = "\n".join([lines[0]] + [("       " + line) if line else line for line in lines[1:]])
     extras = []
     default_dtypes = (_dtype.get_default_dtype().np, np.dtype(np.int64), np.dtype(np.bool_))
     if arr.size == 0 and arr.ndim != 1:

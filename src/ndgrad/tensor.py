@@ -13,9 +13,12 @@ import numpy as np
 
 from ndgrad import _backend, _dtype
 from ndgrad._dtype import dtype as DType
-from ndgrad.autograd import grad_mode
 
 Scalar = int | float | bool
+# Tensor has methods named bool, int and float: inside the class these names annotate the builtins
+_bool = bool
+_int = int
+_float = float
 
 
 class Tensor:
@@ -47,6 +50,12 @@ class Tensor:
     grad: Tensor | None
     grad_fn: Any
     requires_grad: bool
+    _out_idx: int
+    _vc: list[int] | None
+    _base: Tensor | None
+    _hooks: list[Any] | None
+    _post_hooks: list[Any] | None
+    name: str | None
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None, device: Any = None):
         t = _factory.tensor(data, dtype=dtype, device=device, requires_grad=requires_grad)
@@ -121,6 +130,10 @@ class Tensor:
     @label.setter
     def label(self, value: str | None) -> None:
         self.name = value
+        if self.grad_fn is not None:
+            # let graph drawings find this tensor (its value and retained grad) from its op; a
+            # deliberate reference cycle, made only for tensors a user names for drawing
+            self.grad_fn._viz_tensor = self
 
     @property
     def T(self) -> Tensor:
@@ -155,6 +168,8 @@ class Tensor:
                 "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
             )
         if type(self.data) is not np.ndarray:
+            if isinstance(self.data, np.generic):  # a 0-d result held as a NumPy scalar
+                return np.asarray(self.data)
             if not force:
                 raise TypeError(
                     f"can't convert {self.device} device type tensor to numpy. Use Tensor.cpu() "
@@ -169,9 +184,7 @@ class Tensor:
 
     def item(self) -> Any:
         if self.data.size != 1:
-            raise RuntimeError(
-                f"a Tensor with {self.data.size} elements cannot be converted to Scalar"
-            )
+            raise RuntimeError(f"a Tensor with {self.data.size} elements cannot be converted to Scalar")
         return _backend.to_numpy(self.data).reshape(()).item()
 
     def tolist(self) -> Any:
@@ -185,9 +198,7 @@ class Tensor:
 
     def __bool__(self) -> bool:
         if self.data.size != 1:
-            raise RuntimeError(
-                f"Boolean value of Tensor with {self.data.size} elements is ambiguous"
-            )
+            raise RuntimeError(f"Boolean value of Tensor with {self.data.size} elements is ambiguous")
         return bool(self.item())
 
     def __index__(self) -> int:
@@ -273,8 +284,10 @@ class Tensor:
     def type_as(self, other: Tensor) -> Tensor:
         return _ew.to(self, dtype=other.dtype)
 
-    def new_tensor(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-        return _factory.tensor(data, dtype=dtype or self.dtype, device=self.device, requires_grad=requires_grad)
+    def new_tensor(self, data: Any, dtype: Any = None, requires_grad: _bool = False) -> Tensor:
+        return _factory.tensor(
+            data, dtype=dtype or self.dtype, device=self.device, requires_grad=requires_grad
+        )
 
     def new_zeros(self, *size: Any, dtype: Any = None) -> Tensor:
         return _factory.zeros(*size, dtype=dtype or self.dtype, device=self.device)
@@ -292,8 +305,8 @@ class Tensor:
     def backward(
         self,
         gradient: Tensor | None = None,
-        retain_graph: bool | None = None,
-        create_graph: bool = False,
+        retain_graph: _bool | None = None,
+        create_graph: _bool = False,
         inputs: Any = None,
     ) -> None:
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad``.
@@ -320,7 +333,7 @@ class Tensor:
         self.requires_grad = False
         return self
 
-    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+    def requires_grad_(self, requires_grad: _bool = True) -> Tensor:
         if not self.is_leaf and not requires_grad:
             raise RuntimeError(
                 "you can only change requires_grad flags of leaf variables. If you want to use a "
@@ -329,8 +342,7 @@ class Tensor:
             )
         if requires_grad and self.data.dtype.kind != "f":
             raise RuntimeError(
-                "only Tensors of floating point dtype can require gradients, got "
-                f"{self.dtype}"
+                f"only Tensors of floating point dtype can require gradients, got {self.dtype}"
             )
         self.requires_grad = requires_grad
         return self
@@ -343,7 +355,7 @@ class Tensor:
             self.grad_fn._retain(self._out_idx, self)
 
     @property
-    def retains_grad(self) -> bool:
+    def retains_grad(self) -> _bool:
         node = self.grad_fn
         return node is not None and node._retained is not None and self._out_idx in node._retained
 
@@ -352,8 +364,10 @@ class Tensor:
         if not self.requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         if self.grad_fn is not None:
-            self.grad_fn.register_prehook(hook, self._out_idx)
-            hooks = self.grad_fn._pre_hooks[self._out_idx]
+            node = self.grad_fn
+            if node._pre_hooks is None:
+                node._pre_hooks = {}
+            hooks = node._pre_hooks.setdefault(self._out_idx, [])
         else:
             if self._hooks is None:
                 self._hooks = []
@@ -369,7 +383,7 @@ class Tensor:
         return _RemovableHandle(self._post_hooks, hook)
 
     # -- in-place machinery ----------------------------------------------------------------
-    def _shared_vc(self) -> list[int]:
+    def _shared_vc(self) -> list[_int]:
         if self._vc is None:
             self._vc = [0]
         return self._vc
@@ -626,7 +640,7 @@ class Tensor:
     def ceil(self) -> Tensor:
         return _ew.ceil(self)
 
-    def round(self, decimals: int = 0) -> Tensor:
+    def round(self, decimals: _int = 0) -> Tensor:
         return _ew.round(self, decimals=decimals)
 
     def trunc(self) -> Tensor:
@@ -670,13 +684,17 @@ class Tensor:
     def ge(self, other: Any) -> Tensor:
         return _ew.ge(self, other)
 
-    def equal(self, other: Tensor) -> bool:
+    def equal(self, other: Tensor) -> _bool:
         return _ew.equal(self, other)
 
-    def allclose(self, other: Tensor, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False) -> bool:
+    def allclose(
+        self, other: Tensor, rtol: _float = 1e-5, atol: _float = 1e-8, equal_nan: _bool = False
+    ) -> _bool:
         return _ew.allclose(self, other, rtol=rtol, atol=atol, equal_nan=equal_nan)
 
-    def isclose(self, other: Tensor, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False) -> Tensor:
+    def isclose(
+        self, other: Tensor, rtol: _float = 1e-5, atol: _float = 1e-8, equal_nan: _bool = False
+    ) -> Tensor:
         return _ew.isclose(self, other, rtol=rtol, atol=atol, equal_nan=equal_nan)
 
     def logical_and(self, other: Any) -> Tensor:
@@ -700,7 +718,9 @@ class Tensor:
     def isfinite(self) -> Tensor:
         return _ew.isfinite(self)
 
-    def nan_to_num(self, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None) -> Tensor:
+    def nan_to_num(
+        self, nan: _float = 0.0, posinf: _float | None = None, neginf: _float | None = None
+    ) -> Tensor:
         return _ew.nan_to_num(self, nan=nan, posinf=posinf, neginf=neginf)
 
     def clone(self) -> Tensor:
@@ -769,19 +789,19 @@ class Tensor:
     def masked_fill_(self, mask: Tensor, value: Any) -> Tensor:
         return _index.masked_fill_(self, mask, value)
 
-    def uniform_(self, a: float = 0.0, b: float = 1.0, generator: Any = None) -> Tensor:
+    def uniform_(self, a: _float = 0.0, b: _float = 1.0, generator: Any = None) -> Tensor:
         return _random.uniform_(self, a, b, generator=generator)
 
-    def normal_(self, mean: float = 0.0, std: float = 1.0, generator: Any = None) -> Tensor:
+    def normal_(self, mean: _float = 0.0, std: _float = 1.0, generator: Any = None) -> Tensor:
         return _random.normal_(self, mean, std, generator=generator)
 
-    def bernoulli_(self, p: float = 0.5, generator: Any = None) -> Tensor:
+    def bernoulli_(self, p: _float = 0.5, generator: Any = None) -> Tensor:
         return _random.bernoulli_(self, p, generator=generator)
 
     def bernoulli(self, generator: Any = None) -> Tensor:
         return _random.bernoulli(self, generator=generator)
 
-    def multinomial(self, num_samples: int, replacement: bool = False, generator: Any = None) -> Tensor:
+    def multinomial(self, num_samples: _int, replacement: _bool = False, generator: Any = None) -> Tensor:
         return _random.multinomial(self, num_samples, replacement, generator=generator)
 
     def addcmul(self, t1: Tensor, t2: Tensor, value: Scalar = 1) -> Tensor:
@@ -791,73 +811,77 @@ class Tensor:
         return _ew.addcdiv(self, t1, t2, value=value)
 
     # -- reductions (ops/reduce.py) --------------------------------------------------------
-    def sum(self, dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
+    def sum(self, dim: Any = None, keepdim: _bool = False, dtype: Any = None) -> Tensor:
         return _reduce.sum(self, dim, keepdim, dtype=dtype)
 
-    def mean(self, dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
+    def mean(self, dim: Any = None, keepdim: _bool = False, dtype: Any = None) -> Tensor:
         return _reduce.mean(self, dim, keepdim, dtype=dtype)
 
-    def prod(self, dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
+    def prod(self, dim: Any = None, keepdim: _bool = False, dtype: Any = None) -> Tensor:
         return _reduce.prod(self, dim, keepdim, dtype=dtype)
 
-    def max(self, dim: Any = None, keepdim: bool = False) -> Any:
+    def max(self, dim: Any = None, keepdim: _bool = False) -> Any:
         return _reduce.max(self, dim, keepdim)
 
-    def min(self, dim: Any = None, keepdim: bool = False) -> Any:
+    def min(self, dim: Any = None, keepdim: _bool = False) -> Any:
         return _reduce.min(self, dim, keepdim)
 
-    def amax(self, dim: Any = (), keepdim: bool = False) -> Tensor:
+    def amax(self, dim: Any = (), keepdim: _bool = False) -> Tensor:
         return _reduce.amax(self, dim, keepdim)
 
-    def amin(self, dim: Any = (), keepdim: bool = False) -> Tensor:
+    def amin(self, dim: Any = (), keepdim: _bool = False) -> Tensor:
         return _reduce.amin(self, dim, keepdim)
 
-    def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    def argmax(self, dim: _int | None = None, keepdim: _bool = False) -> Tensor:
         return _reduce.argmax(self, dim, keepdim)
 
-    def argmin(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    def argmin(self, dim: _int | None = None, keepdim: _bool = False) -> Tensor:
         return _reduce.argmin(self, dim, keepdim)
 
-    def var(self, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *, correction: Any = None) -> Tensor:
+    def var(
+        self, dim: Any = None, unbiased: Any = None, keepdim: _bool = False, *, correction: Any = None
+    ) -> Tensor:
         return _reduce.var(self, dim, unbiased, keepdim, correction=correction)
 
-    def std(self, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *, correction: Any = None) -> Tensor:
+    def std(
+        self, dim: Any = None, unbiased: Any = None, keepdim: _bool = False, *, correction: Any = None
+    ) -> Tensor:
         return _reduce.std(self, dim, unbiased, keepdim, correction=correction)
 
-    def logsumexp(self, dim: Any, keepdim: bool = False) -> Tensor:
+    def logsumexp(self, dim: Any, keepdim: _bool = False) -> Tensor:
         return _reduce.logsumexp(self, dim, keepdim)
 
-    def norm(self, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
+    def norm(self, p: Any = "fro", dim: Any = None, keepdim: _bool = False, dtype: Any = None) -> Tensor:
         return _reduce.norm(self, p, dim, keepdim, dtype=dtype)
 
-    def cumsum(self, dim: int, dtype: Any = None) -> Tensor:
+    def cumsum(self, dim: _int, dtype: Any = None) -> Tensor:
         return _reduce.cumsum(self, dim, dtype=dtype)
 
-    def cumprod(self, dim: int, dtype: Any = None) -> Tensor:
+    def cumprod(self, dim: _int, dtype: Any = None) -> Tensor:
         return _reduce.cumprod(self, dim, dtype=dtype)
 
-    def all(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+    def all(self, dim: Any = None, keepdim: _bool = False) -> Tensor:
         return _reduce.all(self, dim, keepdim)
 
-    def any(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+    def any(self, dim: Any = None, keepdim: _bool = False) -> Tensor:
         return _reduce.any(self, dim, keepdim)
 
-    def softmax(self, dim: int, dtype: Any = None) -> Tensor:
+    def softmax(self, dim: _int, dtype: Any = None) -> Tensor:
         return _reduce.softmax(self, dim, dtype=dtype)
 
-    def log_softmax(self, dim: int, dtype: Any = None) -> Tensor:
+    def log_softmax(self, dim: _int, dtype: Any = None) -> Tensor:
         return _reduce.log_softmax(self, dim, dtype=dtype)
 
-    def sort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> Any:
+    def sort(self, dim: _int = -1, descending: _bool = False, stable: _bool = False) -> Any:
         return _reduce.sort(self, dim, descending, stable=stable)
 
-    def argsort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
+    def argsort(self, dim: _int = -1, descending: _bool = False, stable: _bool = False) -> Tensor:
         return _reduce.argsort(self, dim, descending, stable=stable)
 
-    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:
+    def topk(self, k: _int, dim: _int = -1, largest: _bool = True, sorted: _bool = True) -> Any:
         return _reduce.topk(self, k, dim, largest, sorted)
 
-    def median(self, dim: Any = None, keepdim: bool = False) -> Any:
+    def median(self, dim: Any = None, keepdim: _bool = False) -> Any:
         return _reduce.median(self, dim, keepdim)
 
     def count_nonzero(self, dim: Any = None) -> Tensor:
@@ -878,19 +902,19 @@ class Tensor:
     def reshape_as(self, other: Tensor) -> Tensor:
         return _shape.reshape(self, other.shape)
 
-    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    def flatten(self, start_dim: _int = 0, end_dim: _int = -1) -> Tensor:
         return _shape.flatten(self, start_dim, end_dim)
 
-    def unflatten(self, dim: int, sizes: Any) -> Tensor:
+    def unflatten(self, dim: _int, sizes: Any) -> Tensor:
         return _shape.unflatten(self, dim, sizes)
 
     def squeeze(self, dim: Any = None) -> Tensor:
         return _shape.squeeze(self, dim)
 
-    def unsqueeze(self, dim: int) -> Tensor:
+    def unsqueeze(self, dim: _int) -> Tensor:
         return _shape.unsqueeze(self, dim)
 
-    def transpose(self, dim0: int, dim1: int) -> Tensor:
+    def transpose(self, dim0: _int, dim1: _int) -> Tensor:
         return _shape.transpose(self, dim0, dim1)
 
     swapaxes = transpose
@@ -922,13 +946,13 @@ class Tensor:
     def tile(self, *dims: Any) -> Tensor:
         return _shape.tile(self, *dims)
 
-    def split(self, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
+    def split(self, split_size_or_sections: Any, dim: _int = 0) -> tuple[Tensor, ...]:
         return _shape.split(self, split_size_or_sections, dim)
 
-    def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+    def chunk(self, chunks: _int, dim: _int = 0) -> tuple[Tensor, ...]:
         return _shape.chunk(self, chunks, dim)
 
-    def unbind(self, dim: int = 0) -> tuple[Tensor, ...]:
+    def unbind(self, dim: _int = 0) -> tuple[Tensor, ...]:
         return _shape.unbind(self, dim)
 
     def flip(self, *dims: Any) -> Tensor:
@@ -937,50 +961,50 @@ class Tensor:
     def roll(self, shifts: Any, dims: Any = None) -> Tensor:
         return _shape.roll(self, shifts, dims)
 
-    def narrow(self, dim: int, start: int, length: int) -> Tensor:
+    def narrow(self, dim: _int, start: _int, length: _int) -> Tensor:
         return _shape.narrow(self, dim, start, length)
 
-    def select(self, dim: int, index: int) -> Tensor:
+    def select(self, dim: _int, index: _int) -> Tensor:
         return _shape.select(self, dim, index)
 
-    def tril(self, diagonal: int = 0) -> Tensor:
+    def tril(self, diagonal: _int = 0) -> Tensor:
         return _shape.tril(self, diagonal)
 
-    def triu(self, diagonal: int = 0) -> Tensor:
+    def triu(self, diagonal: _int = 0) -> Tensor:
         return _shape.triu(self, diagonal)
 
-    def diagonal(self, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+    def diagonal(self, offset: _int = 0, dim1: _int = 0, dim2: _int = 1) -> Tensor:
         return _shape.diagonal(self, offset, dim1, dim2)
 
     def contiguous(self) -> Tensor:
         return _shape.contiguous(self)
 
-    def unfold(self, dimension: int, size: int, step: int) -> Tensor:
+    def unfold(self, dimension: _int, size: _int, step: _int) -> Tensor:
         return _shape.unfold(self, dimension, size, step)
 
     # -- indexing (ops/index.py) -----------------------------------------------------------
-    def gather(self, dim: int, index: Tensor) -> Tensor:
+    def gather(self, dim: _int, index: Tensor) -> Tensor:
         return _index.gather(self, dim, index)
 
-    def scatter(self, dim: int, index: Tensor, src: Any, reduce: str | None = None) -> Tensor:
+    def scatter(self, dim: _int, index: Tensor, src: Any, reduce: str | None = None) -> Tensor:
         return _index.scatter(self, dim, index, src, reduce=reduce)
 
-    def scatter_add(self, dim: int, index: Tensor, src: Tensor) -> Tensor:
+    def scatter_add(self, dim: _int, index: Tensor, src: Tensor) -> Tensor:
         return _index.scatter_add(self, dim, index, src)
 
-    def scatter_(self, dim: int, index: Tensor, src: Any, reduce: str | None = None) -> Tensor:
+    def scatter_(self, dim: _int, index: Tensor, src: Any, reduce: str | None = None) -> Tensor:
         return _index.scatter_(self, dim, index, src, reduce=reduce)
 
-    def scatter_add_(self, dim: int, index: Tensor, src: Tensor) -> Tensor:
+    def scatter_add_(self, dim: _int, index: Tensor, src: Tensor) -> Tensor:
         return _index.scatter_add_(self, dim, index, src)
 
-    def index_select(self, dim: int, index: Tensor) -> Tensor:
+    def index_select(self, dim: _int, index: Tensor) -> Tensor:
         return _index.index_select(self, dim, index)
 
-    def index_add(self, dim: int, index: Tensor, source: Tensor, alpha: Scalar = 1) -> Tensor:
+    def index_add(self, dim: _int, index: Tensor, source: Tensor, alpha: Scalar = 1) -> Tensor:
         return _index.index_add(self, dim, index, source, alpha=alpha)
 
-    def index_add_(self, dim: int, index: Tensor, source: Tensor, alpha: Scalar = 1) -> Tensor:
+    def index_add_(self, dim: _int, index: Tensor, source: Tensor, alpha: Scalar = 1) -> Tensor:
         return _index.index_add_(self, dim, index, source, alpha=alpha)
 
     def masked_fill(self, mask: Tensor, value: Any) -> Tensor:
@@ -989,7 +1013,7 @@ class Tensor:
     def masked_select(self, mask: Tensor) -> Tensor:
         return _index.masked_select(self, mask)
 
-    def nonzero(self, as_tuple: bool = False) -> Any:
+    def nonzero(self, as_tuple: _bool = False) -> Any:
         return _index.nonzero(self, as_tuple=as_tuple)
 
     def take(self, index: Tensor) -> Tensor:
@@ -1038,6 +1062,8 @@ class device:
     """A device name: ``device("cpu")`` or ``device("cuda")`` (``"cuda:0"`` works too)."""
 
     __slots__ = ("type", "index")
+    type: str
+    index: int | None
 
     def __init__(self, type: Any, index: int | None = None) -> None:
         if isinstance(type, device):
@@ -1047,9 +1073,7 @@ class device:
             name, idx = name.split(":")
             index = int(idx)
         if name not in ("cpu", "cuda"):
-            raise RuntimeError(
-                f"Expected one of cpu, cuda device type at start of device string: {type}"
-            )
+            raise RuntimeError(f"Expected one of cpu, cuda device type at start of device string: {type}")
         self.type = name
         self.index = index
 

@@ -1,4 +1,5 @@
-"""Reverse-mode automatic differentiation: ``backward``, ``grad``, grad modes and custom Functions.
+"""Reverse-mode automatic differentiation: ``backward``, ``grad``, grad modes and custom Functions;
+``functional`` (jacobian, hessian, vjp, jvp, hvp, vhp), ``gradcheck`` and anomaly detection.
 
 The graph is built as the program runs: every op's result keeps its ``grad_fn`` node, and
 ``engine.run_backward`` walks those nodes from the output back to the leaves.
@@ -6,9 +7,10 @@ The graph is built as the program runs: every op's result keeps its ``grad_fn`` 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from ndgrad.autograd import functional
+from ndgrad.autograd.anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from ndgrad.autograd.engine import run_backward
 from ndgrad.autograd.function import Function
 from ndgrad.autograd.grad_mode import (
@@ -18,12 +20,20 @@ from ndgrad.autograd.grad_mode import (
     no_grad,
     set_grad_enabled,
 )
+from ndgrad.autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck
 
 if TYPE_CHECKING:
     from ndgrad.tensor import Tensor
 
 __all__ = [
     "Function",
+    "functional",
+    "gradcheck",
+    "gradgradcheck",
+    "GradcheckError",
+    "detect_anomaly",
+    "set_detect_anomaly",
+    "is_anomaly_enabled",
     "backward",
     "grad",
     "no_grad",
@@ -52,15 +62,11 @@ def _seed_grads(outputs: list[Tensor], grad_outputs: list[Any], fn: str) -> list
     if not grad_outputs:
         grad_outputs = [None] * len(outputs)
     if len(grad_outputs) != len(outputs):
-        raise RuntimeError(
-            f"{fn}: got {len(grad_outputs)} gradients for {len(outputs)} outputs"
-        )
+        raise RuntimeError(f"{fn}: got {len(grad_outputs)} gradients for {len(outputs)} outputs")
     seeds = []
     for out, g in zip(outputs, grad_outputs, strict=True):
         if not out.requires_grad:
-            raise RuntimeError(
-                "element 0 of tensors does not require grad and does not have a grad_fn"
-            )
+            raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
         if g is None:
             if out.numel() != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from ndgrad.autograd import grad_mode
+from ndgrad.autograd import anomaly, grad_mode
 
 if TYPE_CHECKING:
     from ndgrad.tensor import Tensor
@@ -29,7 +29,7 @@ def _dependencies(roots: list[Any]) -> dict[Any, int]:
             if edge is None:
                 continue
             nxt = edge[0]
-            if nxt.__class__ is _Tensor:  # a leaf: nothing beyond it
+            if isinstance(nxt, _Tensor):  # a leaf (a Tensor or a Parameter): nothing beyond it
                 continue
             deps[nxt] = deps.get(nxt, 0) + 1
             if nxt not in seen:
@@ -80,49 +80,48 @@ def run_backward(
         if node not in buffers:
             buffers[node] = [None] * node._n_outputs
             root_nodes.append(node)
-        slot = buffers[node]
-        slot[t._out_idx] = g if slot[t._out_idx] is None else slot[t._out_idx] + g
+        seeds = buffers[node]
+        seeds[t._out_idx] = g if seeds[t._out_idx] is None else seeds[t._out_idx] + g
 
     deps = _dependencies(root_nodes)
     ready = [n for n in root_nodes if n not in deps]
+    check_nan = anomaly.state.enabled  # read once: the loop below is the hot path
     prev_mode = grad_mode.state.enabled
     grad_mode.state.enabled = create_graph
     try:
         while ready:
             node = ready.pop()
             out_grads = buffers.pop(node)
-            if node._pre_hooks is not None or node._retained is not None or wanted:
+            if wanted or node._pre_hooks is not None or node._retained is not None:
                 out_grads = _node_hooks(node, out_grads, wanted, captured)
             if node._n_outputs == 1:
                 in_grads = node.backward(node, out_grads[0])
             else:
                 in_grads = node.backward(node, *_materialize(node, out_grads))
-            if not isinstance(in_grads, tuple):
+            if in_grads.__class__ is not tuple:
                 in_grads = (in_grads,)
-            if len(in_grads) < len(node.next_functions) and any(
-                e is not None for e in node.next_functions[len(in_grads) :]
-            ):
-                raise RuntimeError(
-                    f"function {node.name()} returned {len(in_grads)} gradients, but its forward "
-                    f"had {len(node.next_functions)} inputs"
-                )
-            if not retain_graph:
-                node._saved = None
+            nexts = node.next_functions
+            if len(in_grads) != len(nexts):
+                _check_count(node, in_grads)
+            if check_nan:
+                anomaly.check_grads(node, in_grads)
+            if node._saved and not retain_graph:
+                node._saved = None  # free the saved arrays; a second backward raises
                 node._outputs = None
-            for edge, g in zip(node.next_functions, in_grads, strict=False):
+            for edge, g in zip(nexts, in_grads):
                 if edge is None or g is None:
                     continue
                 nxt, idx, shape, dtype = edge
                 if g.data.shape != shape:
                     g = sum_to(g, shape)
-                if g.data.dtype != dtype:
+                if g.data.dtype is not dtype and g.data.dtype != dtype:
                     g = g.to(dtype=dtype)
-                if nxt.__class__ is Tensor:
+                if isinstance(nxt, Tensor):  # a leaf (or a Parameter, a Tensor subclass)
                     _deliver_leaf(nxt, g, create_graph, wanted, captured, given)
                     continue
                 slot = buffers.get(nxt)
                 if slot is None:
-                    slot = buffers[nxt] = [None] * nxt._n_outputs
+                    buffers[nxt] = slot = [None] * nxt._n_outputs
                 slot[idx] = g if slot[idx] is None else slot[idx] + g
                 left = deps[nxt] - 1
                 deps[nxt] = left
@@ -133,13 +132,23 @@ def run_backward(
     return captured if inputs is not None else None
 
 
+def _check_count(node: Any, in_grads: tuple[Any, ...]) -> None:
+    """A backward may leave out trailing gradients of inputs that need none, or add trailing Nones."""
+    nexts = node.next_functions
+    n = len(nexts)
+    if any(e is not None for e in nexts[len(in_grads) :]) or any(g is not None for g in in_grads[n:]):
+        raise RuntimeError(
+            f"function {node.name()} returned an incorrect number of gradients (expected {n}, "
+            f"got {len(in_grads)})"
+        )
+
+
 def _materialize(node: Any, out_grads: list[Any]) -> list[Any]:
     """Zeros for the outputs of a multi-output node that got no gradient (unless told not to)."""
     if not node._materialize:
         return out_grads
-    from ndgrad.tensor import Tensor
-
     from ndgrad._backend import xp_of
+    from ndgrad.tensor import Tensor
 
     res = []
     for g, arr in zip(out_grads, node._out_meta, strict=True):
@@ -149,9 +158,7 @@ def _materialize(node: Any, out_grads: list[Any]) -> list[Any]:
     return res
 
 
-def _node_hooks(
-    node: Any, out_grads: list[Any], wanted: dict[Any, int], captured: list[Any]
-) -> list[Any]:
+def _node_hooks(node: Any, out_grads: list[Any], wanted: dict[Any, int], captured: list[Any]) -> list[Any]:
     """Tensor hooks and retain_grad of non-leaf outputs; catching autograd.grad's inputs."""
     for i, g in enumerate(out_grads):
         if g is None:

@@ -57,13 +57,14 @@ class Function:
     # no gradient flows. A node is another Function, or the leaf Tensor that collects the gradient.
     next_functions: tuple[Any, ...]
     needs_input_grad: tuple[bool, ...]
-    _saved: tuple[Any, ...] | None
-    _saved_versions: tuple[int, ...]
-    _outputs: Any  # the output array (or tuple of arrays); kept only if saved
-    _n_outputs: int
-    _pre_hooks: dict[int, list[Callable[..., Any]]] | None
-    _retained: dict[int, Any] | None
-    _materialize: bool
+    # The rest start as these class-level defaults, so building a node sets only what it uses.
+    _saved: tuple[Any, ...] | None = ()
+    _saved_versions: tuple[int, ...] = ()
+    _outputs: Any = None  # the output array (or tuple of arrays); kept only if saved
+    _n_outputs: int = 1
+    _pre_hooks: dict[int, list[Callable[..., Any]]] | None = None
+    _retained: dict[int, Any] | None = None
+    _materialize: bool = True
     _out_meta: list[Any]
 
     # -- the API an op implements --------------------------------------------------------------
@@ -142,32 +143,20 @@ class Function:
     # -- building the node ------------------------------------------------------------------------
     def _link(self, args: tuple[Any, ...]) -> bool:
         """Fill next_functions from the positional inputs; False when no input needs a gradient."""
-        Tensor = _tensor_cls()
-        nexts = []
-        needs = []
-        any_grad = False
+        Tensor = _Tensor or _tensor_cls()
+        nexts: list[tuple[Any, ...] | None] = []
+        needs: list[bool] = []
         for a in args:
-            if type(a) is Tensor or isinstance(a, Tensor):
-                if a.requires_grad:
-                    node = a.grad_fn if a.grad_fn is not None else a
-                    nexts.append((node, a._out_idx, a.data.shape, a.data.dtype))
-                    needs.append(True)
-                    any_grad = True
-                    continue
-            nexts.append(None)
-            needs.append(False)
+            if isinstance(a, Tensor) and a.requires_grad:
+                data = a.data
+                nexts.append((a.grad_fn or a, a._out_idx, data.shape, data.dtype))
+                needs.append(True)
+            else:
+                nexts.append(None)
+                needs.append(False)
         self.next_functions = tuple(nexts)
         self.needs_input_grad = tuple(needs)
-        return any_grad
-
-    def _init_node(self) -> None:
-        self._saved = ()
-        self._saved_versions = ()
-        self._outputs = None
-        self._n_outputs = 1
-        self._pre_hooks = None
-        self._retained = None
-        self._materialize = True
+        return True in needs
 
     def _keep_saved(self, args: tuple[Any, ...], outputs: list[Any], arrays: list[Any]) -> None:
         """Turn what forward saved into references backward can differentiate through.
@@ -197,9 +186,8 @@ class Function:
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
         """Run forward on Tensors under no_grad and record the node if an input needs a gradient."""
-        Tensor = _tensor_cls()
+        Tensor = _Tensor or _tensor_cls()
         ctx = cls.__new__(cls)
-        ctx._init_node()
         record = grad_mode.state.enabled and ctx._link(args)
         if not record:
             ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
@@ -241,22 +229,21 @@ class _OutputRef:
 class Op(Function):
     """A built-in op: ``forward(ctx, *arrays, **options)`` computes on raw arrays and returns one
     array; ``backward(ctx, grad)`` returns the input gradients as Tensors (None where not needed).
+
+    A 0-d result may be a NumPy scalar (``np.float32``): NumPy returns those, and arithmetic on them
+    is several times faster than on 0-d arrays. In-place ops turn one into a 0-d array first.
     """
 
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Tensor:
-        Tensor = _tensor_cls()
+        Tensor = _Tensor or _tensor_cls()
         ctx = cls.__new__(cls)
-        ctx._init_node()
         record = grad_mode.state.enabled and ctx._link(args)
         if not record:
             ctx.needs_input_grad = (False,) * len(args)
-        arrays = [a.data if isinstance(a, Tensor) else a for a in args]
-        out = cls.forward(ctx, *arrays, **kwargs)
-        if not record:
+        out = cls.forward(ctx, *[a.data if isinstance(a, Tensor) else a for a in args], **kwargs)
+        if not record or out.dtype.kind != "f":  # an integer or boolean result carries no gradient
             return Tensor._make(out, False, None)
         if ctx._saved:
             ctx._keep_saved(args, [out], [out])
-        if out.dtype.kind != "f":  # an integer or boolean result carries no gradient
-            return Tensor._make(out, False, None)
         return Tensor._make(out, True, ctx)

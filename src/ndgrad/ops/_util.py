@@ -25,8 +25,13 @@ def as_tensor_like(x: Any, ref: Tensor) -> Tensor:
 def binary_operands(a: Any, b: Any) -> tuple[Any, Any]:
     """Bring two operands to the dtype PyTorch's promotion gives; Python scalars stay scalars.
 
-    The common cases (same dtype; a float tensor and a Python float) return at once.
+    The common cases (same dtype; a float tensor and a Python number) return at once.
     """
+    cls_b = b.__class__
+    if (cls_b is float or cls_b is int) and isinstance(a, Tensor):  # the hot path: ``y + 1``
+        kind = a.data.dtype.kind
+        if kind == "f" or (kind != "b" and cls_b is int):
+            return a, b
     ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
     if ta and tb:
         if a.data.dtype is b.data.dtype or a.data.dtype == b.data.dtype:
@@ -86,9 +91,7 @@ def inplace(t: Tensor, result: Tensor) -> Tensor:
     """
     recording = grad_mode.state.enabled
     if recording and t.requires_grad and t.grad_fn is None:
-        raise RuntimeError(
-            "a leaf Variable that requires grad is being used in an in-place operation."
-        )
+        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
     if recording and result.requires_grad and t._base is not None and t._base.requires_grad:
         raise RuntimeError(
             "ndgrad does not support in-place operations on a view of a tensor that requires grad "
@@ -112,13 +115,49 @@ def inplace(t: Tensor, result: Tensor) -> Tensor:
                 f"output with shape {list(t.shape)} doesn't match the broadcast shape "
                 f"{list(shape) if shape else list(data.shape)}"
             )
-    if t.data.ndim == 0 and type(t.data) is np.ndarray and not t.data.flags.writeable:
-        t.data = t.data.copy()
-    t.data[...] = data
+    if recording and result.grad_fn is not None:
+        _keep_original(t, result.grad_fn)
+    writable_data(t)[...] = data
     t._bump_version()
     if recording and result.requires_grad:
         t.grad_fn, t._out_idx, t.requires_grad = result.grad_fn, result._out_idx, True
     return t
+
+
+def _keep_original(t: Tensor, node: Any, limit: int = 8) -> None:
+    """Where the nodes just built for an in-place op saved ``t`` itself (``a.mul_(b)`` saves ``a``
+    for b's gradient), save a copy of its current value instead, as PyTorch keeps "original self".
+
+    Only the few nodes between the result and ``t``'s own history are visited (an in-place op is
+    one op or a short composite); a node further back that saved ``t`` keeps the version check.
+    """
+    version = t._version
+    original = None
+    stack, seen = [node], 0
+    while stack and seen < limit:
+        n = stack.pop()
+        seen += 1
+        saved = n._saved
+        if saved:
+            for i, s in enumerate(saved):
+                if s is t and n._saved_versions[i] == version:
+                    if original is None:
+                        original = Tensor._make(t.data.copy(), t.requires_grad, t.grad_fn, t._out_idx)
+                    n._saved = saved = saved[:i] + (original,) + saved[i + 1 :]
+                    n._saved_versions = n._saved_versions[:i] + (0,) + n._saved_versions[i + 1 :]
+        for edge in n.next_functions:
+            if edge is not None and edge[0] is not t.grad_fn and not isinstance(edge[0], Tensor):
+                stack.append(edge[0])
+
+
+def writable_data(t: Tensor) -> Any:
+    """``t.data``, first made a writable 0-d array where it is a NumPy scalar (an op's 0-d result)."""
+    data = t.data
+    if data.ndim == 0 and (
+        isinstance(data, np.generic) or (type(data) is np.ndarray and not data.flags.writeable)
+    ):
+        t.data = data = np.array(data)
+    return data
 
 
 def normalize_dim(dim: int, ndim: int) -> int:

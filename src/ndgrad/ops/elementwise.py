@@ -15,7 +15,7 @@ import numpy as np
 from ndgrad import _backend, _dtype
 from ndgrad.autograd import grad_mode
 from ndgrad.autograd.function import Op
-from ndgrad.ops._util import binary_operands, inplace
+from ndgrad.ops._util import binary_operands, inplace, writable_data
 from ndgrad.tensor import Tensor
 
 __all__ = [
@@ -134,6 +134,11 @@ __all__ = [
 
 _pi_factor = 2.0 / math.sqrt(math.pi)
 
+# PyTorch is silent where NumPy warns (log(0) = -inf, 1/0 = inf, sqrt(-1) = nan): the ops that
+# can divide by zero, leave their domain or overflow compute under this (a decorator, so only
+# they pay for it; nothing global is changed).
+_quiet = np.errstate(divide="ignore", invalid="ignore", over="ignore")
+
 
 def _xp(a: Any) -> Any:
     return _backend.xp_of(a)
@@ -225,6 +230,7 @@ class Div(Op):
     """out = a / b"""
 
     @staticmethod
+    @_quiet
     def forward(ctx: Any, a: Any, b: Any) -> Any:
         ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)
         return a / b
@@ -232,9 +238,10 @@ class Div(Op):
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Any:
         a, b = ctx.saved_tensors
-        ga = grad / b if ctx.needs_input_grad[0] else None
-        gb = -grad * a / (b * b) if ctx.needs_input_grad[1] else None
-        return ga, gb
+        ga = grad / b
+        # d/db a/b = -a/b^2, as -(grad/b)(a/b): b*b would overflow first
+        gb = -ga * a / b if ctx.needs_input_grad[1] else None
+        return ga if ctx.needs_input_grad[0] else None, gb
 
 
 def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor:
@@ -269,8 +276,9 @@ def _is_int(x: Any) -> bool:
     return isinstance(x, int | bool)
 
 
+@_quiet
 def _trunc_div(a: Any, b: Any) -> Any:
-    q = np.floor_divide(a, b)
+    q = _xp(b if isinstance(a, int) else a).floor_divide(a, b)
     return q + ((q < 0) & (q * b != a))
 
 
@@ -278,6 +286,7 @@ class FloorDivide(Op):
     """out = floor(a / b); its gradient is zero"""
 
     @staticmethod
+    @_quiet
     def forward(ctx: Any, a: Any, b: Any) -> Any:
         return _xp(a if not isinstance(a, int | float) else b).floor_divide(a, b)
 
@@ -296,6 +305,7 @@ class Remainder(Op):
     """out = a - floor(a / b) * b (the sign of b, like Python's %)"""
 
     @staticmethod
+    @_quiet
     def forward(ctx: Any, a: Any, b: Any) -> Any:
         ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b if ctx.needs_input_grad[1] else None)
         return a % b
@@ -317,6 +327,7 @@ class Fmod(Op):
     """out = a - trunc(a / b) * b (the sign of a, like C's fmod)"""
 
     @staticmethod
+    @_quiet
     def forward(ctx: Any, a: Any, b: Any) -> Any:
         ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b if ctx.needs_input_grad[1] else None)
         return _xp(a if not isinstance(a, int | float) else b).fmod(a, b)
@@ -338,6 +349,7 @@ class Pow(Op):
     """out = a ** b"""
 
     @staticmethod
+    @_quiet
     def forward(ctx: Any, a: Any, b: Any) -> Any:
         out = a**b
         ctx.save_for_backward(a, b, out if ctx.needs_input_grad[1] else None)
@@ -476,7 +488,10 @@ def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:
     if not isinstance(condition, Tensor):
         condition = Tensor._make(np.asarray(condition, dtype=bool), False, None)
     if condition.data.dtype.kind != "b":
-        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype {condition.dtype.name}")
+        raise RuntimeError(
+            "where expected condition to be a boolean tensor, but got a tensor with dtype "
+            f"{condition.dtype.name}"
+        )
     a, b = binary_operands(input, other)
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):
         dt = _dtype.result_type([], [a, b])
@@ -553,6 +568,7 @@ class Exp(Op):
     """out = e^x"""
 
     @staticmethod
+    @_quiet
     def forward(ctx: Any, x: Any) -> Any:
         out = _xp(x).exp(x)
         ctx.save_for_backward(out)
@@ -578,6 +594,7 @@ class Log(Op):
     """out = ln(x)"""
 
     @staticmethod
+    @_quiet
     def forward(ctx: Any, x: Any) -> Any:
         ctx.save_for_backward(x)
         return _xp(x).log(x)
@@ -607,6 +624,7 @@ class Log1p(Op):
     """out = ln(1 + x), accurate for small x"""
 
     @staticmethod
+    @_quiet
     def forward(ctx: Any, x: Any) -> Any:
         ctx.save_for_backward(x)
         return _xp(x).log1p(x)
@@ -626,6 +644,7 @@ class Expm1(Op):
     """out = e^x - 1, accurate for small x"""
 
     @staticmethod
+    @_quiet
     def forward(ctx: Any, x: Any) -> Any:
         out = _xp(x).expm1(x)
         ctx.save_for_backward(out)
@@ -646,6 +665,7 @@ class Sqrt(Op):
     """out = sqrt(x)"""
 
     @staticmethod
+    @_quiet
     def forward(ctx: Any, x: Any) -> Any:
         out = _xp(x).sqrt(x)
         ctx.save_for_backward(out)
@@ -676,6 +696,7 @@ class Reciprocal(Op):
     """out = 1 / x"""
 
     @staticmethod
+    @_quiet
     def forward(ctx: Any, x: Any) -> Any:
         out = 1.0 / x
         ctx.save_for_backward(out)
@@ -734,6 +755,7 @@ class Tan(Op):
     """out = tan(x)"""
 
     @staticmethod
+    @_quiet
     def forward(ctx: Any, x: Any) -> Any:
         out = _xp(x).tan(x)
         ctx.save_for_backward(out)
@@ -754,6 +776,7 @@ class Asin(Op):
     """out = asin(x)"""
 
     @staticmethod
+    @_quiet
     def forward(ctx: Any, x: Any) -> Any:
         ctx.save_for_backward(x)
         return _xp(x).arcsin(x)
@@ -776,6 +799,7 @@ class Acos(Op):
     """out = acos(x)"""
 
     @staticmethod
+    @_quiet
     def forward(ctx: Any, x: Any) -> Any:
         ctx.save_for_backward(x)
         return _xp(x).arccos(x)
@@ -820,6 +844,7 @@ class Sinh(Op):
     """out = sinh(x)"""
 
     @staticmethod
+    @_quiet
     def forward(ctx: Any, x: Any) -> Any:
         ctx.save_for_backward(x)
         return _xp(x).sinh(x)
@@ -839,6 +864,7 @@ class Cosh(Op):
     """out = cosh(x)"""
 
     @staticmethod
+    @_quiet
     def forward(ctx: Any, x: Any) -> Any:
         ctx.save_for_backward(x)
         return _xp(x).cosh(x)
@@ -928,7 +954,13 @@ def _erf_array(x: Any) -> Any:
             pass
         # Abramowitz-Stegun 7.1.26 is too coarse for gradchecks; use math.erf per element
         return np.vectorize(math.erf, otypes=[x.dtype])(x) if x.size else x.copy()
-    return xp.erf(x) if hasattr(xp, "erf") else __import__("cupyx.scipy.special").scipy.special.erf(x)
+    if hasattr(xp, "erf"):
+        return xp.erf(x)
+    try:
+        from cupyx.scipy.special import erf as cupy_erf
+    except ImportError:  # another backend without erf: compute on the host
+        return xp.asarray(_erf_array(_backend.to_numpy(x)))
+    return cupy_erf(x)
 
 
 class Erf(Op):
@@ -1066,7 +1098,9 @@ def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:
 clip = clamp
 
 
-def nan_to_num(input: Tensor, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None) -> Tensor:
+def nan_to_num(
+    input: Tensor, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None
+) -> Tensor:
     """out = input with NaN, +inf and -inf replaced (by 0 and the dtype's extremes by default)"""
     if input.data.dtype.kind != "f":
         return input.clone()
@@ -1100,7 +1134,14 @@ class Cast(Op):
         return grad.to(dtype=_dtype.from_numpy_dtype(ctx.src_dtype), device=ctx.src_device)
 
 
-def to(input: Tensor, *args: Any, dtype: Any = None, device: Any = None, copy: bool = False, non_blocking: bool = False) -> Tensor:
+def to(
+    input: Tensor,
+    *args: Any,
+    dtype: Any = None,
+    device: Any = None,
+    copy: bool = False,
+    non_blocking: bool = False,
+) -> Tensor:
     """``to(dtype)``, ``to(device)``, ``to(device, dtype)`` or ``to(other_tensor)``."""
     for a in args:
         if isinstance(a, Tensor):
@@ -1225,7 +1266,7 @@ def _bitwise(fn_name: str, input: Any, other: Any) -> Tensor:
     a, b = binary_operands(input, other)
     for x in (a, b):
         if isinstance(x, Tensor) and x.data.dtype.kind == "f":
-            raise RuntimeError(f'"{fn_name}_cpu" not implemented for \'{x.dtype.name.capitalize()}\'')
+            raise RuntimeError(f"\"{fn_name}_cpu\" not implemented for '{x.dtype.name.capitalize()}'")
     return _compare(fn_name, a, b)
 
 
@@ -1272,11 +1313,17 @@ def equal(input: Tensor, other: Tensor) -> bool:
     return input.shape == other.shape and bool(_xp(input.data).array_equal(input.data, other.data))
 
 
-def isclose(input: Tensor, other: Tensor, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False) -> Tensor:
-    return _no_grad(lambda a, b: _xp(a).isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan), input, other)
+def isclose(
+    input: Tensor, other: Tensor, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False
+) -> Tensor:
+    return _no_grad(
+        lambda a, b: _xp(a).isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan), input, other
+    )
 
 
-def allclose(input: Tensor, other: Tensor, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False) -> bool:
+def allclose(
+    input: Tensor, other: Tensor, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False
+) -> bool:
     return bool(isclose(input, other, rtol, atol, equal_nan).data.all())
 
 
@@ -1369,9 +1416,21 @@ def fill_(self: Tensor, value: Any) -> Tensor:
         value = value.item()
     if self.requires_grad and grad_mode.state.enabled:
         return inplace(self, Fill.apply(self, value))
-    self.data[...] = value
+    writable_data(self)[...] = value
     self._bump_version()
     return self
+
+
+class Copy(Op):
+    """out = src broadcast to x's shape; x's old values are overwritten, so its gradient is zero"""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any, src: Any) -> Any:
+        return _xp(x).broadcast_to(src, x.shape)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Any:
+        return grad * 0 if ctx.needs_input_grad[0] else None, grad
 
 
 def copy_(self: Tensor, src: Any, non_blocking: bool = False) -> Tensor:
@@ -1381,6 +1440,4 @@ def copy_(self: Tensor, src: Any, non_blocking: bool = False) -> Tensor:
 
         src = tensor(src)
     moved = to(src, dtype=self.dtype, device=_backend.device_of(self.data))
-    from ndgrad.ops.shape import expand
-
-    return inplace(self, expand(moved, self.shape) if moved.shape != self.shape else clone(moved))
+    return inplace(self, Copy.apply(self, moved))

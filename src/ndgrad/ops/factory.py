@@ -1,4 +1,5 @@
-"""Tensor factories: ``tensor``, ``from_numpy``, ``zeros``, ``ones``, ``full``, ``arange`` ... and their ``*_like`` forms."""
+"""Tensor factories: ``tensor``, ``from_numpy``, ``zeros``, ``ones``, ``full``, ``arange`` ...
+and their ``*_like`` forms."""
 
 from __future__ import annotations
 
@@ -62,7 +63,10 @@ def tensor(data: Any, *, dtype: Any = None, device: Any = None, requires_grad: b
             except ValueError as e:
                 raise ValueError(f"could not build a tensor from the data: {e}") from None
             if arr.dtype == object:
-                raise TypeError(f"can't convert data of type {type(data).__name__} with ragged or non-numeric elements to a tensor")
+                raise TypeError(
+                    f"can't convert data of type {type(data).__name__} with ragged or non-numeric "
+                    "elements to a tensor"
+                )
         dev = str(device) if device is not None else _backend.device_of(data)
     arr = arr.astype(d.np, copy=False)
     if _backend.device_of(arr) != dev.split(":")[0]:
@@ -77,7 +81,11 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     """Like ``tensor`` but shares memory with a NumPy array or tensor when no conversion is needed."""
     if isinstance(data, Tensor):
         return data.to(dtype=dtype, device=device) if dtype is not None or device is not None else data
-    if isinstance(data, np.ndarray) and (dtype is None or _dtype.to_dtype(dtype).np == data.dtype) and device in (None, "cpu"):
+    if (
+        isinstance(data, np.ndarray)
+        and (dtype is None or _dtype.to_dtype(dtype).np == data.dtype)
+        and device in (None, "cpu")
+    ):
         return from_numpy(data)
     return tensor(data, dtype=dtype, device=device)
 
@@ -125,31 +133,66 @@ def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool
     return _make(_xp(device).empty(_size(size), dtype=_dt(dtype)), requires_grad)
 
 
-def full(size: Any, fill_value: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+def full(
+    size: Any, fill_value: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
     """A tensor of the given size filled with ``fill_value`` (its dtype inferred from the value)."""
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
     default = _infer_dtype(fill_value)
-    return _make(_xp(device).full(_size(tuple(size) if isinstance(size, list | tuple) else (size,)), fill_value, dtype=_dt(dtype, default)), requires_grad)
+    return _make(
+        _xp(device).full(
+            _size(tuple(size) if isinstance(size, list | tuple) else (size,)),
+            fill_value,
+            dtype=_dt(dtype, default),
+        ),
+        requires_grad,
+    )
 
 
-def zeros_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
-    return zeros(*input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad)
+def zeros_like(
+    input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
+    return zeros(
+        *input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad
+    )
 
 
 def ones_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
-    return ones(*input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad)
+    return ones(
+        *input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad
+    )
 
 
-def empty_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
-    return empty(*input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad)
+def empty_like(
+    input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
+    return empty(
+        *input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad
+    )
 
 
-def full_like(input: Tensor, fill_value: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
-    return full(tuple(input.shape), fill_value, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad)
+def full_like(
+    input: Tensor, fill_value: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
+    return full(
+        tuple(input.shape),
+        fill_value,
+        dtype=dtype or input.dtype,
+        device=device or input.device,
+        requires_grad=requires_grad,
+    )
 
 
-def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+def arange(
+    start: Any,
+    end: Any = None,
+    step: Any = 1,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
     """Values from ``start`` to ``end`` (exclusive) by ``step``; ints give int64, floats the default dtype."""
     if end is None:
         start, end = 0, start
@@ -158,15 +201,29 @@ def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None, dev
     if step == 0:
         raise RuntimeError("step must be nonzero")
     if (end - start) * step < 0:
-        raise RuntimeError(f"upper bound and larger bound inconsistent with step sign: start={start}, end={end}, step={step}")
+        raise RuntimeError(
+            f"upper bound and larger bound inconsistent with step sign: start={start}, end={end}, step={step}"
+        )
     default = _dtype.int64 if all(isinstance(v, int) for v in vals) else _dtype.get_default_dtype()
     n = max(0, math.ceil((end - start) / step))
-    arr = (np.arange(n, dtype=np.float64) * step + start) if default is not _dtype.int64 else np.arange(start, end, step)
+    arr = (
+        (np.arange(n, dtype=np.float64) * step + start)
+        if default is not _dtype.int64
+        else np.arange(start, end, step)
+    )
     arr = arr.astype(_dt(dtype, default))
     return _make(_xp(device).asarray(arr), requires_grad)
 
 
-def linspace(start: float, end: float, steps: int, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+def linspace(
+    start: float,
+    end: float,
+    steps: int,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
@@ -174,12 +231,23 @@ def linspace(start: float, end: float, steps: int, *, dtype: Any = None, device:
     return _make(_xp(device).asarray(arr), requires_grad)
 
 
-def logspace(start: float, end: float, steps: int, base: float = 10.0, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+def logspace(
+    start: float,
+    end: float,
+    steps: int,
+    base: float = 10.0,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
     arr = np.logspace(start, end, steps, base=base).astype(_dt(dtype))
     return _make(_xp(device).asarray(arr), requires_grad)
 
 
-def eye(n: int, m: int | None = None, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+def eye(
+    n: int, m: int | None = None, *, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
     """The n x m identity matrix."""
     if n < 0 or (m is not None and m < 0):
         raise RuntimeError(f"n must be greater or equal to 0, got {n}")

@@ -103,17 +103,38 @@ def _size(size: tuple[Any, ...]) -> tuple[int, ...]:
     return tuple(int(s) for s in size)
 
 
-def rand(*size: Any, generator: Generator | None = None, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+def rand(
+    *size: Any,
+    generator: Generator | None = None,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
     """Uniform samples on [0, 1)."""
     return _finish(_rng(generator).random(_size(size)), dtype, device, requires_grad)
 
 
-def randn(*size: Any, generator: Generator | None = None, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+def randn(
+    *size: Any,
+    generator: Generator | None = None,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
     """Standard normal samples."""
     return _finish(_rng(generator).standard_normal(_size(size)), dtype, device, requires_grad)
 
 
-def randint(low: int, high: Any = None, size: Any = None, *, generator: Generator | None = None, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+def randint(
+    low: int,
+    high: Any = None,
+    size: Any = None,
+    *,
+    generator: Generator | None = None,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
     """Integers uniform on [low, high); ``randint(high, size)`` starts at 0."""
     if size is None:
         if high is None or not isinstance(high, tuple | list):
@@ -127,14 +148,30 @@ def randint(low: int, high: Any = None, size: Any = None, *, generator: Generato
     return _finish(arr, dtype, device, requires_grad, default=_dtype.int64)
 
 
-def randperm(n: int, *, generator: Generator | None = None, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+def randperm(
+    n: int,
+    *,
+    generator: Generator | None = None,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
     """A random permutation of 0..n-1."""
     if n < 0:
         raise RuntimeError(f"n must be non-negative, got{n}")
     return _finish(_rng(generator).permutation(n), dtype, device, requires_grad, default=_dtype.int64)
 
 
-def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, generator: Generator | None = None, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+def normal(
+    mean: Any = 0.0,
+    std: Any = 1.0,
+    size: Any = None,
+    *,
+    generator: Generator | None = None,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
     """Normal samples with the given mean and std (numbers or tensors, broadcast)."""
     m = mean.data if isinstance(mean, Tensor) else mean
     s = std.data if isinstance(std, Tensor) else std
@@ -144,7 +181,11 @@ def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, generator: Gene
     ref = mean if isinstance(mean, Tensor) else std if isinstance(std, Tensor) else None
     if ref is not None and dtype is None:
         dtype = ref.dtype
-    arr = _rng(generator).normal(_backend.to_numpy(np.asarray(m)) if not isinstance(m, float | int) else m, _backend.to_numpy(np.asarray(s)) if not isinstance(s, float | int) else s, size=shape)
+    arr = _rng(generator).normal(
+        _backend.to_numpy(np.asarray(m)) if not isinstance(m, float | int) else m,
+        _backend.to_numpy(np.asarray(s)) if not isinstance(s, float | int) else s,
+        size=shape,
+    )
     return _finish(arr, dtype, device or (ref.device if ref is not None else None), requires_grad)
 
 
@@ -157,7 +198,9 @@ def bernoulli(input: Tensor, p: Any = None, *, generator: Generator | None = Non
     return _finish(arr, input.dtype, input.device, False)
 
 
-def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *, generator: Generator | None = None) -> Tensor:
+def multinomial(
+    input: Tensor, num_samples: int, replacement: bool = False, *, generator: Generator | None = None
+) -> Tensor:
     """Indices drawn from the categorical distributions in the rows of ``input`` (1-d or 2-d)."""
     probs = np.asarray(_backend.to_numpy(input.data), dtype=np.float64)
     if probs.ndim not in (1, 2):
@@ -174,10 +217,13 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *, g
         if total <= 0:
             raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
         if not replacement and np.count_nonzero(r) < num_samples:
-            raise RuntimeError("invalid multinomial distribution (with replacement=False, not enough non-negative category to sample)")
+            raise RuntimeError(
+                "invalid multinomial distribution (with replacement=False, not enough non-negative "
+                "category to sample)"
+            )
         out[i] = rng.choice(r.size, size=num_samples, replace=replacement, p=r / total)
-    out = out.reshape(probs.shape[:-1] + (num_samples,))
-    return _finish(out, _dtype.int64, input.device, False)
+    result = out.reshape(probs.shape[:-1] + (num_samples,))
+    return _finish(result, _dtype.int64, input.device, False)
 
 
 def uniform_(t: Tensor, a: float = 0.0, b: float = 1.0, *, generator: Generator | None = None) -> Tensor:
@@ -204,14 +250,22 @@ def _fill_from(t: Tensor, host: np.ndarray) -> Tensor:
 
 
 def rand_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
-    return rand(*input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad)
+    return rand(
+        *input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad
+    )
 
 
-def randn_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
-    return randn(*input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad)
+def randn_like(
+    input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
+    return randn(
+        *input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad
+    )
 
 
-def randint_like(input: Tensor, low: int, high: Any = None, *, dtype: Any = None, device: Any = None) -> Tensor:
+def randint_like(
+    input: Tensor, low: int, high: Any = None, *, dtype: Any = None, device: Any = None
+) -> Tensor:
     if high is None:
         low, high = 0, low
     return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype, device=device or input.device)
