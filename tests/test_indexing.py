@@ -322,7 +322,11 @@ def test_classic_expression_batched_inputs_match_torch() -> None:
     outs = []
     for m in (ndgrad, torch):
         x, y = m.tensor(xn, requires_grad=True), m.tensor(yn, requires_grad=True)
-        out = ((x @ y).cos().mean((0, -1), keepdim=True)[:, [1, 1, 2, -1, 0, 0], None, :] * y).swapaxes(0, 1).var()
+        out = (
+            ((x @ y).cos().mean((0, -1), keepdim=True)[:, [1, 1, 2, -1, 0, 0], None, :] * y)
+            .swapaxes(0, 1)
+            .var()
+        )
         out.backward()
         outs.append((out.item(), x.grad.numpy(), y.grad.numpy()))
     np.testing.assert_allclose(outs[0][0], outs[1][0], rtol=1e-12)

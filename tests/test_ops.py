@@ -21,7 +21,9 @@ def _all_cases() -> list[OpCase]:
 
 CASES = _all_cases()
 _ids = [c.name for c in CASES]
-assert len(set(_ids)) == len(_ids), f"duplicate op-table names: {sorted(n for n in _ids if _ids.count(n) > 1)}"
+assert len(set(_ids)) == len(_ids), (
+    f"duplicate op-table names: {sorted(n for n in _ids if _ids.count(n) > 1)}"
+)
 
 
 @pytest.mark.parametrize("case", CASES, ids=_ids)
@@ -34,6 +36,8 @@ def test_grads(case: OpCase) -> None:
     check_grads(case)
 
 
-@pytest.mark.parametrize("case", [c for c in CASES if c.grad and c.fd], ids=[c.name for c in CASES if c.grad and c.fd])
+@pytest.mark.parametrize(
+    "case", [c for c in CASES if c.grad and c.fd], ids=[c.name for c in CASES if c.grad and c.fd]
+)
 def test_finite_differences(case: OpCase) -> None:
     check_finite_differences(case)

@@ -63,7 +63,9 @@ def _inputs(case: OpCase, seed: int) -> tuple[list[np.ndarray], list[np.ndarray]
     return arrays, consts
 
 
-def _wrap(lib: Any, arrays: list[np.ndarray], consts: list[np.ndarray], dtype: Any, grad: bool) -> tuple[list[Any], list[Any]]:
+def _wrap(
+    lib: Any, arrays: list[np.ndarray], consts: list[np.ndarray], dtype: Any, grad: bool
+) -> tuple[list[Any], list[Any]]:
     if lib is torch:
         xs = [torch.tensor(a, dtype=dtype, requires_grad=grad) for a in arrays]
         cs = [torch.tensor(c) if isinstance(c, np.ndarray) else c for c in consts]
@@ -100,13 +102,19 @@ def check_values(case: OpCase, seed: int = 0) -> None:
         assert len(touts) == len(nouts), f"{case.name}: {len(nouts)} outputs, torch gives {len(touts)}"
         for t, n in zip(touts, nouts):
             assert isinstance(n, ndgrad.Tensor), f"{case.name}: output is {type(n)}"
-            assert tuple(n.shape) == tuple(t.shape), f"{case.name}: shape {tuple(n.shape)} vs torch {tuple(t.shape)}"
+            assert tuple(n.shape) == tuple(t.shape), (
+                f"{case.name}: shape {tuple(n.shape)} vs torch {tuple(t.shape)}"
+            )
             assert _dtype_name(n) == _dtype_name(t), f"{case.name}: dtype {n.dtype} vs torch {t.dtype}"
             tol = 1e-4 if tdt == torch.float32 else 1e-9
-            np.testing.assert_allclose(_np(n), _np(t), rtol=max(case.rtol, tol), atol=max(case.atol, tol), err_msg=case.name)
+            np.testing.assert_allclose(
+                _np(n), _np(t), rtol=max(case.rtol, tol), atol=max(case.atol, tol), err_msg=case.name
+            )
 
 
-def _grads(lib: Any, case: OpCase, arrays: list[np.ndarray], consts: list[np.ndarray], up_seed: int, order2: bool) -> tuple[list[np.ndarray], list[np.ndarray] | None]:
+def _grads(
+    lib: Any, case: OpCase, arrays: list[np.ndarray], consts: list[np.ndarray], up_seed: int, order2: bool
+) -> tuple[list[np.ndarray], list[np.ndarray] | None]:
     xs, cs = _wrap(lib, arrays, consts, torch.float64 if lib is torch else ndgrad.float64, True)
     out = _first(case.fn(lib, *xs, *cs))
     rng = np.random.default_rng(up_seed)
@@ -135,11 +143,23 @@ def check_grads(case: OpCase, seed: int = 0) -> None:
     tg, tgg = _grads(torch, case, arrays, consts, seed + 1, case.gradgrad)
     ng, ngg = _grads(ndgrad, case, arrays, consts, seed + 1, case.gradgrad)
     for i, (t, n) in enumerate(zip(tg, ng)):
-        np.testing.assert_allclose(n, t, rtol=max(case.rtol, 1e-7), atol=max(case.atol, 1e-9), err_msg=f"{case.name}: grad of input {i}")
+        np.testing.assert_allclose(
+            n,
+            t,
+            rtol=max(case.rtol, 1e-7),
+            atol=max(case.atol, 1e-9),
+            err_msg=f"{case.name}: grad of input {i}",
+        )
     if case.gradgrad:
         assert tgg is not None and ngg is not None
         for i, (t, n) in enumerate(zip(tgg, ngg)):
-            np.testing.assert_allclose(n, t, rtol=max(case.rtol, 1e-6), atol=max(case.atol, 1e-8), err_msg=f"{case.name}: second-order grad of input {i}")
+            np.testing.assert_allclose(
+                n,
+                t,
+                rtol=max(case.rtol, 1e-6),
+                atol=max(case.atol, 1e-8),
+                err_msg=f"{case.name}: second-order grad of input {i}",
+            )
 
 
 def check_finite_differences(case: OpCase, seed: int = 0, eps: float = 1e-6) -> None:
@@ -166,4 +186,6 @@ def check_finite_differences(case: OpCase, seed: int = 0, eps: float = 1e-6) -> 
             minus[i].reshape(-1)[j] -= eps
             flat[j] = (f(plus) - f(minus)) / (2 * eps)
         got = np.zeros(a.shape) if gs[i] is None else _np(gs[i])
-        np.testing.assert_allclose(got, num, rtol=1e-4, atol=1e-5, err_msg=f"{case.name}: finite differences, input {i}")
+        np.testing.assert_allclose(
+            got, num, rtol=1e-4, atol=1e-5, err_msg=f"{case.name}: finite differences, input {i}"
+        )
