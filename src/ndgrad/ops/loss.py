@@ -1,8 +1,15 @@
 """Loss functions (``ndgrad.nn.functional``): PyTorch's signatures, defaults and reductions.
 
+This file holds the classification losses: cross_entropy and nll_loss (class-index or
+probability targets) and the binary ones (binary_cross_entropy, with logits, and the logistic
+soft-margin losses). The other losses live beside it and are re-exported here, so this module's
+``__all__`` is the whole family: ops/loss_regression.py (mse, l1, smooth_l1, huber, kl_div,
+poisson and gaussian NLL), ops/loss_margin.py (margin, ranking, embedding and triplet losses),
+ops/loss_ctc.py (ctc_loss); ops/_loss_util.py has the helpers they share.
+
 Most losses are short compositions of elementwise ops and ``sum``/``mean``, so their gradients
-(and second-order gradients) come from those ops. Four have fused ops of their own, because a
-composition would be slower or numerically worse:
+(and second-order gradients) come from those ops. Four here have fused ops of their own, because
+a composition would be slower or numerically worse:
 
 - ``CrossEntropy`` (class-index targets): log-softmax and NLL in one pass, never materialising
   the log-probabilities; its backward is ``g * (s * softmax(x) - q)`` with ``q`` the smoothed,
@@ -18,8 +25,6 @@ and ``reduce`` arguments are mapped to it as PyTorch does.
 from __future__ import annotations
 
 import math
-import warnings
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -27,7 +32,34 @@ import numpy as np
 from ndgrad import _backend
 from ndgrad.autograd import grad_mode
 from ndgrad.autograd.function import Op
-from ndgrad.ops.elementwise import log, minimum, sigmoid, where
+from ndgrad.ops._loss_util import (
+    _check_reduction,
+    _const,
+    _legacy,
+    _no_weight_grad,
+    _reduce,
+    _scalar_name,
+)
+from ndgrad.ops.elementwise import log, sigmoid
+from ndgrad.ops.loss_ctc import ctc_loss
+from ndgrad.ops.loss_margin import (
+    cosine_embedding_loss,
+    hinge_embedding_loss,
+    margin_ranking_loss,
+    multi_margin_loss,
+    multilabel_margin_loss,
+    triplet_margin_loss,
+    triplet_margin_with_distance_loss,
+)
+from ndgrad.ops.loss_regression import (
+    gaussian_nll_loss,
+    huber_loss,
+    kl_div,
+    l1_loss,
+    mse_loss,
+    poisson_nll_loss,
+    smooth_l1_loss,
+)
 from ndgrad.tensor import Tensor
 
 __all__ = [
@@ -55,95 +87,7 @@ __all__ = [
 ]
 
 
-# -- shared helpers ----------------------------------------------------------------------------
-
-
-def _const(a: Any) -> Tensor:
-    """A raw array as a Tensor outside the graph."""
-    return Tensor._make(a, False, None)
-
-
-def _legacy(size_average: bool | None, reduce: bool | None, reduction: str) -> str:
-    """PyTorch's mapping of the deprecated ``size_average``/``reduce`` flags to ``reduction``."""
-    if size_average is None and reduce is None:
-        return reduction
-    size_average = True if size_average is None else size_average
-    reduce = True if reduce is None else reduce
-    ret = "mean" if size_average and reduce else "sum" if reduce else "none"
-    warnings.warn(
-        f"size_average and reduce args will be deprecated, please use reduction='{ret}' instead.",
-        stacklevel=3,
-    )
-    return ret
-
-
-def _check_reduction(reduction: str) -> None:
-    if reduction not in ("mean", "sum", "none"):
-        raise ValueError(f"{reduction} is not a valid value for reduction")
-
-
-def _reduce(loss: Tensor, reduction: str) -> Tensor:
-    """'none' -> loss, 'mean' -> loss.mean(), 'sum' -> loss.sum()."""
-    _check_reduction(reduction)
-    if reduction == "mean":
-        return loss.mean()
-    if reduction == "sum":
-        return loss.sum()
-    return loss
-
-
-def _warn_size(input: Tensor, target: Tensor) -> None:
-    if target.shape != input.shape:
-        warnings.warn(
-            f"Using a target size ({target.shape}) that is different to the input size "
-            f"({input.shape}). This will likely lead to incorrect results due to broadcasting. "
-            "Please ensure they have the same size.",
-            stacklevel=3,
-        )
-        _broadcast_check(input, target)
-
-
-_SCALAR_NAMES = {
-    "float16": "Half",
-    "bfloat16": "BFloat16",
-    "float32": "Float",
-    "float64": "Double",
-    "int8": "Char",
-    "int16": "Short",
-    "int32": "Int",
-    "int64": "Long",
-    "uint8": "Byte",
-    "bool": "Bool",
-}
-
-
-def _scalar_name(t: Tensor) -> str:
-    """PyTorch's C++ name of a dtype, as its error messages print it (Long, Float, ...)."""
-    name = str(t.data.dtype)
-    return _SCALAR_NAMES.get(name, name)
-
-
-def _broadcast_check(a: Tensor, b: Tensor) -> None:
-    """PyTorch's error for shapes that do not broadcast."""
-    sa, sb = a.shape, b.shape
-    n = max(len(sa), len(sb))
-    pa, pb = (1,) * (n - len(sa)) + tuple(sa), (1,) * (n - len(sb)) + tuple(sb)
-    for i in range(n - 1, -1, -1):
-        if pa[i] != pb[i] and pa[i] != 1 and pb[i] != 1:
-            raise RuntimeError(
-                f"The size of tensor a ({pa[i]}) must match the size of tensor b ({pb[i]}) at "
-                f"non-singleton dimension {i}"
-            )
-
-
-def _no_weight_grad(fn: str, *weights: Tensor | None) -> None:
-    """PyTorch gives no gradient for these class weights, and says so rather than return none."""
-    for w in weights:
-        if w is not None and w.requires_grad and grad_mode.state.enabled:
-            raise RuntimeError(
-                f"The function '{fn}' is not differentiable with respect to argument 'weight'. "
-                "This input cannot have requires_grad True."
-            )
+# -- shared ops ------------------------------------------------------------------------------
 
 
 class LogSoftmax(Op):
@@ -186,12 +130,6 @@ def _log_sigmoid(x: Tensor) -> Tensor:
 
 
 # -- class-index targets: cross_entropy, nll_loss --------------------------------------------
-
-
-def _one_hot(xp: Any, t: Any, n_classes: int, dtype: Any) -> Any:
-    """(N, C, d1, ...) one-hot of targets (N, d1, ...), the class dim second."""
-    classes = xp.arange(n_classes).reshape((1, n_classes) + (1,) * (t.ndim - 1))
-    return (xp.expand_dims(t, 1) == classes).astype(dtype)
 
 
 def _class_dim_shape(w: Any, ndim: int) -> Any:
@@ -505,91 +443,6 @@ def nll_loss(
     return _class_loss(NLLLoss.apply(x, tg=tg), tg, reduction, unbatched)
 
 
-# -- regression losses -----------------------------------------------------------------------
-
-
-def _weighted(
-    loss: Tensor, weight: Tensor | None, input: Tensor, reduction: str, mean_by_weight: bool
-) -> Tensor:
-    if weight is None:
-        return _reduce(loss, reduction)
-    if weight.shape != input.shape:
-        raise ValueError("Weights and input must have the same size.")
-    loss = loss * weight
-    if reduction == "mean" and mean_by_weight:
-        return loss.sum() / weight.sum()
-    if reduction not in ("mean", "sum", "none"):
-        raise ValueError(f"Invalid reduction mode: {reduction}. Expected one of 'none', 'mean', 'sum'.")
-    return _reduce(loss, reduction)
-
-
-def mse_loss(
-    input: Tensor,
-    target: Tensor,
-    size_average: bool | None = None,
-    reduce: bool | None = None,
-    reduction: str = "mean",
-    weight: Tensor | None = None,
-) -> Tensor:
-    """loss = (input - target)^2, times ``weight`` (then 'mean' divides by sum(weight))"""
-    _warn_size(input, target)
-    reduction = _legacy(size_average, reduce, reduction)
-    d = input - target
-    return _weighted(d * d, weight, input, reduction, mean_by_weight=True)
-
-
-def l1_loss(
-    input: Tensor,
-    target: Tensor,
-    size_average: bool | None = None,
-    reduce: bool | None = None,
-    reduction: str = "mean",
-    weight: Tensor | None = None,
-) -> Tensor:
-    """loss = |input - target|, times ``weight`` (then 'mean' divides by sum(weight))"""
-    _warn_size(input, target)
-    reduction = _legacy(size_average, reduce, reduction)
-    return _weighted((input - target).abs(), weight, input, reduction, mean_by_weight=True)
-
-
-def smooth_l1_loss(
-    input: Tensor,
-    target: Tensor,
-    size_average: bool | None = None,
-    reduce: bool | None = None,
-    reduction: str = "mean",
-    beta: float = 1.0,
-) -> Tensor:
-    """loss = 0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (d = input - target)"""
-    _warn_size(input, target)
-    reduction = _legacy(size_average, reduce, reduction)
-    if beta < 0:
-        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
-    d = input - target
-    a = d.abs()
-    if beta == 0.0:
-        return _reduce(a, reduction)
-    return _reduce(where(a < beta, d * d * (0.5 / beta), a - 0.5 * beta), reduction)
-
-
-def huber_loss(
-    input: Tensor,
-    target: Tensor,
-    reduction: str = "mean",
-    delta: float = 1.0,
-    weight: Tensor | None = None,
-) -> Tensor:
-    """loss = 0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta), times ``weight``"""
-    _warn_size(input, target)
-    if delta <= 0:
-        raise RuntimeError("huber_loss does not support non-positive values for delta.")
-    _check_reduction(reduction)
-    d = input - target
-    a = d.abs()
-    loss = where(a < delta, d * d * 0.5, (a - 0.5 * delta) * delta)
-    return _weighted(loss, weight, input, reduction, mean_by_weight=False)
-
-
 # -- binary classification -------------------------------------------------------------------
 
 
@@ -739,533 +592,3 @@ def multilabel_soft_margin_loss(
     class_dim = input.ndim - 1
     loss = loss.sum(class_dim) * (1.0 / input.shape[class_dim])
     return _reduce(loss, reduction)
-
-
-# -- distributions ---------------------------------------------------------------------------
-
-
-def _xlogx(t: Tensor) -> Tensor:
-    """t log t, 0 at t = 0, with a finite gradient there"""
-    pos = t > 0
-    return where(pos, t * log(where(pos, t, 1.0)), 0.0)
-
-
-def kl_div(
-    input: Tensor,
-    target: Tensor,
-    size_average: bool | None = None,
-    reduce: bool | None = None,
-    reduction: str = "mean",
-    log_target: bool = False,
-) -> Tensor:
-    """loss = target (log target - input), input being log-probabilities
-
-    ``log_target=True`` takes the target as log-probabilities: loss = e^target (target - input).
-    ``reduction='batchmean'`` divides the sum by the batch size (the KL divergence's definition).
-    """
-    if size_average is not None or reduce is not None:
-        reduction = _legacy(size_average, reduce, reduction)
-    elif reduction == "mean":
-        warnings.warn(
-            "reduction: 'mean' divides the total loss by both the batch size and the support size."
-            "'batchmean' divides only by the batch size, and aligns with the KL div math definition."
-            "'mean' will be changed to behave the same as 'batchmean' in the next major release.",
-            stacklevel=2,
-        )
-    if reduction != "batchmean":
-        _check_reduction(reduction)
-    if log_target:
-        loss = target.exp() * (target - input)
-    else:
-        loss = _xlogx(target) - target * input
-    if reduction == "batchmean":
-        total = loss.sum()
-        return total / input.shape[0] if input.ndim != 0 else total
-    return _reduce(loss, reduction)
-
-
-def poisson_nll_loss(
-    input: Tensor,
-    target: Tensor,
-    log_input: bool = True,
-    full: bool = False,
-    size_average: bool | None = None,
-    eps: float = 1e-8,
-    reduce: bool | None = None,
-    reduction: str = "mean",
-) -> Tensor:
-    """loss = e^input - target input (log_input) or input - target log(input + eps)
-
-    ``full`` adds Stirling's term t log t - t + 0.5 log(2 pi t) where t > 1.
-    """
-    reduction = _legacy(size_average, reduce, reduction)
-    _check_reduction(reduction)
-    if log_input:
-        loss = input.exp() - target * input
-    else:
-        loss = input - target * log(input + eps)
-    if full:
-        big = target > 1
-        safe = where(big, target, 2.0)
-        stirling = safe * log(safe) - safe + 0.5 * log(safe * (2 * math.pi))
-        loss = loss + where(big, stirling, 0.0)
-    return _reduce(loss, reduction)
-
-
-def gaussian_nll_loss(
-    input: Tensor,
-    target: Tensor,
-    var: Tensor | float,
-    full: bool = False,
-    eps: float = 1e-6,
-    reduction: str = "mean",
-) -> Tensor:
-    """loss = 0.5 (log max(var, eps) + (input - target)^2 / max(var, eps)) [+ 0.5 log(2 pi)]
-
-    ``var`` may have one dim fewer than ``input`` or a size-1 dim where input has more (one
-    variance shared). The clamp at ``eps`` passes the gradient through unchanged, like PyTorch's
-    in-place clamp under no_grad.
-    """
-    if isinstance(var, int | float):
-        if var < 0:
-            raise ValueError("var has negative entry/entries")
-        var = _const(input.xp.full(input.shape, float(var), dtype=input.data.dtype))
-    elif var.data.size and bool((var.data < 0).any()):
-        raise ValueError("var has negative entry/entries")
-    if var.shape != input.shape:
-        if input.shape[:-1] == var.shape:
-            var = var.reshape(var.shape + (1,))
-        elif (
-            input.ndim == var.ndim
-            and sum(v for i, v in zip(input.shape, var.shape, strict=True) if i != v) == 1
-        ):
-            pass
-        else:
-            raise ValueError("var is of incorrect size")
-    if reduction not in ("none", "mean", "sum"):
-        raise ValueError(reduction + " is not valid")
-    xp = _backend.xp_of(var.data)
-    var = var + _const(xp.maximum(var.data, eps) - var.data)
-    d = input - target
-    loss = 0.5 * (log(var) + d * d / var)
-    if full:
-        loss = loss + 0.5 * math.log(2 * math.pi)
-    return _reduce(loss, reduction)
-
-
-# -- margin and embedding losses ------------------------------------------------------------
-
-
-def margin_ranking_loss(
-    input1: Tensor,
-    input2: Tensor,
-    target: Tensor,
-    margin: float = 0,
-    size_average: bool | None = None,
-    reduce: bool | None = None,
-    reduction: str = "mean",
-) -> Tensor:
-    """loss = max(0, -y (x1 - x2) + margin)"""
-    reduction = _legacy(size_average, reduce, reduction)
-    _check_reduction(reduction)
-    if not (input1.ndim == input2.ndim == target.ndim):
-        raise RuntimeError(
-            f"margin_ranking_loss : All input tensors should have same dimension but got sizes: "
-            f"input1: {input1.shape}, input2: {input2.shape}, target: {target.shape} "
-        )
-    return _reduce((-target * (input1 - input2) + margin).clamp(min=0), reduction)
-
-
-def hinge_embedding_loss(
-    input: Tensor,
-    target: Tensor,
-    margin: float = 1.0,
-    size_average: bool | None = None,
-    reduce: bool | None = None,
-    reduction: str = "mean",
-) -> Tensor:
-    """loss = x where y == 1, max(0, margin - x) where y == -1 (other targets add both)"""
-    reduction = _legacy(size_average, reduce, reduction)
-    _check_reduction(reduction)
-    margin_term = where(target != 1, (margin - input).clamp(min=0), 0.0)
-    self_term = where(target != -1, input, 0.0)
-    return _reduce(margin_term + self_term, reduction)
-
-
-def cosine_embedding_loss(
-    input1: Tensor,
-    input2: Tensor,
-    target: Tensor,
-    margin: float = 0,
-    size_average: bool | None = None,
-    reduce: bool | None = None,
-    reduction: str = "mean",
-) -> Tensor:
-    """loss = 1 - cos(x1, x2) where y == 1, max(0, cos(x1, x2) - margin) where y == -1"""
-    reduction = _legacy(size_average, reduce, reduction)
-    _check_reduction(reduction)
-    if input1.ndim not in (1, 2) or input1.shape != input2.shape:
-        raise RuntimeError(
-            f"cosine_embedding_loss: expected 1D or 2D inputs of the same size, got {list(input1.shape)} "
-            f"and {list(input2.shape)}"
-        )
-    if target.ndim != input1.ndim - 1:
-        raise RuntimeError(
-            f"{input1.ndim}D target tensor expects {input1.ndim}D input tensors, but found inputs "
-            f"with sizes {list(input1.shape)} and {list(input2.shape)}."
-        )
-    dim = input1.ndim - 1
-    eps = 1e-12  # PyTorch's EPSILON, keeping the norms away from zero
-    dot = (input1 * input2).sum(dim)
-    norms = (((input1 * input1).sum(dim) + eps) * ((input2 * input2).sum(dim) + eps)).sqrt()
-    cos = dot / norms
-    pos = where(target == 1, 1 - cos, 0.0)
-    neg = where(target == -1, (cos - margin).clamp(min=0), 0.0)
-    return _reduce(pos + neg, reduction)
-
-
-def _pairwise_distance(x1: Tensor, x2: Tensor, p: float, eps: float) -> Tensor:
-    """||x1 - x2 + eps||_p over the last dim (PyTorch's pairwise_distance)"""
-    d = x1 - x2 + eps
-    dim = max(x1.ndim, x2.ndim) - 1
-    if p == 2:
-        return (d * d).sum(dim).sqrt()
-    if p == 1:
-        return d.abs().sum(dim)
-    return (d.abs() ** p).sum(dim) ** (1.0 / p)
-
-
-def triplet_margin_loss(
-    anchor: Tensor,
-    positive: Tensor,
-    negative: Tensor,
-    margin: float = 1.0,
-    p: float = 2,
-    eps: float = 1e-6,
-    swap: bool = False,
-    size_average: bool | None = None,
-    reduce: bool | None = None,
-    reduction: str = "mean",
-) -> Tensor:
-    """loss = max(0, margin + d(a, p) - d(a, n)), d the p-norm distance over the last dim
-
-    ``swap`` uses min(d(a, n), d(p, n)) as the negative distance.
-    """
-    reduction = _legacy(size_average, reduce, reduction)
-    _check_reduction(reduction)
-    if not (anchor.ndim == positive.ndim == negative.ndim):
-        raise RuntimeError(
-            "The anchor, positive, and negative tensors are expected to have the same number of "
-            f"dimensions, but got: anchor {anchor.ndim}D, positive {positive.ndim}D, and negative "
-            f"{negative.ndim}D inputs"
-        )
-    if not math.isfinite(p) or p <= 0:
-        raise NotImplementedError(f"triplet_margin_loss: p={p} is not supported (use a finite p > 0)")
-    d_pos = _pairwise_distance(anchor, positive, p, eps)
-    d_neg = _pairwise_distance(anchor, negative, p, eps)
-    if swap:
-        d_neg = minimum(d_neg, _pairwise_distance(positive, negative, p, eps))
-    return _reduce((d_pos - d_neg + margin).clamp(min=0), reduction)
-
-
-class _PickClass(Op):
-    """out[i] = x[i, t_i] (kept as (N, 1)); the gradient is g placed at the targets"""
-
-    @staticmethod
-    def forward(ctx: Any, x: Any, t: Any = None) -> Any:
-        xp = _backend.xp_of(x)
-        ctx.t, ctx.n_classes = t, x.shape[1]
-        return xp.take_along_axis(x, xp.expand_dims(t, 1), axis=1)
-
-    @staticmethod
-    def backward(ctx: Any, grad: Tensor) -> Tensor:
-        xp = _backend.xp_of(ctx.t)
-        return grad * _const(_one_hot(xp, ctx.t, ctx.n_classes, grad.data.dtype))
-
-
-def multi_margin_loss(
-    input: Tensor,
-    target: Tensor,
-    p: int = 1,
-    margin: float = 1.0,
-    weight: Tensor | None = None,
-    size_average: bool | None = None,
-    reduce: bool | None = None,
-    reduction: str = "mean",
-) -> Tensor:
-    """loss_i = sum_{j != t_i} w_t max(0, margin - x[i, t_i] + x[i, j])^p / C, p in {1, 2}"""
-    reduction = _legacy(size_average, reduce, reduction)
-    _check_reduction(reduction)
-    if p not in (1, 2):
-        raise ValueError("only p == 1 and p == 2 supported")
-    _no_weight_grad("multi_margin_loss", weight)
-    unbatched = input.ndim == 1
-    x = input.reshape(1, input.shape[0]) if unbatched else input
-    if x.ndim != 2:
-        raise RuntimeError(
-            "Expected non-empty vector or matrix with optional 0-dim batch size, but got: "
-            f"{list(input.shape)}"
-        )
-    t = target.data.reshape(-1).astype(np.int64, copy=False)
-    n, n_classes = x.shape
-    if t.shape[0] != n:
-        raise RuntimeError(f"inconsistent target size, expected {n} but got {list(target.shape)}")
-    if t.size and bool(((t < 0) | (t >= n_classes)).any()):
-        raise RuntimeError("target out of range")
-    if weight is not None and (weight.ndim != 1 or weight.shape[0] != n_classes):
-        raise RuntimeError(f"inconsistent weight size, expected {n_classes} but got {list(weight.shape)}")
-    xp = _backend.xp_of(x.data)
-    z = (x - _PickClass.apply(x, t=t) + margin).clamp(min=0)
-    if p == 2:
-        z = z * z
-    others = 1 - _one_hot(xp, t, n_classes, x.data.dtype)
-    if weight is not None:
-        others = others * xp.expand_dims(weight.data.astype(x.data.dtype)[t], 1)
-    loss = (z * _const(others)).sum(1) * (1.0 / n_classes)
-    if unbatched:
-        loss = loss.reshape(())
-    return _reduce(loss, reduction)
-
-
-def multilabel_margin_loss(
-    input: Tensor,
-    target: Tensor,
-    size_average: bool | None = None,
-    reduce: bool | None = None,
-    reduction: str = "mean",
-) -> Tensor:
-    """loss_i = sum_{j in y_i} sum_{k not in y_i} max(0, 1 - (x[i, j] - x[i, k])) / C
-
-    ``target`` holds class indices, the list of row i ending at its first -1.
-    """
-    reduction = _legacy(size_average, reduce, reduction)
-    _check_reduction(reduction)
-    if target.shape != input.shape or input.ndim not in (1, 2):
-        raise RuntimeError(
-            f"inconsistent target size: {list(target.shape)} for input of size: {list(input.shape)}"
-        )
-    unbatched = input.ndim == 1
-    x = input.reshape(1, input.shape[0]) if unbatched else input
-    xp = _backend.xp_of(x.data)
-    n_classes = x.shape[1]
-    t = target.data.reshape(x.shape).astype(np.int64, copy=False)
-    listed = xp.cumprod(t != -1, axis=1).astype(bool)  # entries before the first -1
-    if bool((listed & ((t < 0) | (t >= n_classes))).any()):
-        raise RuntimeError("target index out of range")
-    classes = xp.arange(n_classes)
-    # count[i, c]: how often c is listed; is_target[i, c]: whether it is listed at all
-    count = ((t[:, :, None] == classes) & listed[:, :, None]).sum(axis=1).astype(x.data.dtype)
-    not_target = (count == 0).astype(x.data.dtype)
-    pairs = count[:, :, None] * not_target[:, None, :]  # (N, j listed, k not listed)
-    n = x.shape[0]
-    hinge = (1 - x.reshape(n, n_classes, 1) + x.reshape(n, 1, n_classes)).clamp(min=0)
-    loss = (hinge * _const(pairs)).sum((1, 2)) * (1.0 / n_classes)
-    if unbatched:
-        loss = loss.reshape(())
-    return _reduce(loss, reduction)
-
-
-def triplet_margin_with_distance_loss(
-    anchor: Tensor,
-    positive: Tensor,
-    negative: Tensor,
-    *,
-    distance_function: Callable[[Tensor, Tensor], Tensor] | None = None,
-    margin: float = 1.0,
-    swap: bool = False,
-    reduction: str = "mean",
-) -> Tensor:
-    """loss = max(0, margin + d(a, p) - d(a, n)) for any distance function d (default: L2)"""
-    _check_reduction(reduction)
-    if margin <= 0:
-        raise ValueError(f"margin must be greater than 0, got {margin}")
-    if not (anchor.ndim == positive.ndim == negative.ndim):
-        raise RuntimeError(
-            "The anchor, positive, and negative tensors are expected to have the same number of "
-            f"dimensions, but got: anchor {anchor.ndim}D, positive {positive.ndim}D, and negative "
-            f"{negative.ndim}D inputs"
-        )
-    if distance_function is None:
-
-        def distance_function(a: Tensor, b: Tensor) -> Tensor:
-            return _pairwise_distance(a, b, 2.0, 1e-6)
-
-    d_pos = distance_function(anchor, positive)
-    d_neg = distance_function(anchor, negative)
-    if swap:
-        d_neg = minimum(d_neg, distance_function(positive, negative))
-    return _reduce((d_pos - d_neg + margin).clamp(min=0), reduction)
-
-
-# -- CTC -------------------------------------------------------------------------------------------
-
-
-def _logaddexp3(xp: Any, a: Any, b: Any, c: Any) -> Any:
-    m = xp.maximum(xp.maximum(a, b), c)
-    safe = xp.where(xp.isfinite(m), m, 0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return xp.log(xp.exp(a - safe) + xp.exp(b - safe) + xp.exp(c - safe)) + safe
-
-
-def _shift(xp: Any, a: Any, k: int) -> Any:
-    """a shifted k places right (k > 0) or left (k < 0) along the last axis, filled with -inf."""
-    out = xp.full_like(a, -np.inf)
-    if k > 0:
-        out[..., k:] = a[..., :-k]
-    else:
-        out[..., :k] = a[..., -k:]
-    return out
-
-
-class CTCLoss(Op):
-    """loss_n = -log sum over alignments of prod_t p(t, label), by the alpha (forward) recursion
-
-    Over the extended labels l' = (blank, l1, blank, l2, ..., blank): alpha_t(s) =
-    lp_t(l'_s) + logsumexp(alpha_{t-1}(s), alpha_{t-1}(s-1), alpha_{t-1}(s-2) if l'_s differs from
-    l'_{s-2} and is not blank). Vectorised over the batch and the labels, one step per time frame.
-    The gradient is PyTorch's: exp(lp) - posterior occupation of each class (the gradient with
-    respect to the logits under a log_softmax); no second-order gradient.
-    """
-
-    @staticmethod
-    def forward(
-        ctx: Any,
-        lp: Any,
-        labels: Any = None,
-        in_len: Any = None,
-        tgt_len: Any = None,
-        zero_infinity: bool = False,
-    ) -> Any:
-        xp = _backend.xp_of(lp)
-        n_time, n = lp.shape[0], lp.shape[1]
-        k = labels.shape[1]
-        emit = xp.take_along_axis(lp, xp.broadcast_to(labels, (n_time, n, k)), axis=2)  # (T, N, K)
-        skip = xp.zeros((n, k), dtype=bool)
-        skip[:, 2:] = (labels[:, 2:] != labels[:, :-2]) & (xp.arange(k)[2:] % 2 == 1)
-        alpha = xp.full((n_time, n, k), -np.inf, dtype=lp.dtype)
-        if n_time:
-            alpha[0, :, :2] = emit[0, :, :2]
-        for t in range(1, n_time):
-            a = alpha[t - 1]
-            two_back = xp.where(skip, _shift(xp, a, 2), -np.inf)
-            alpha[t] = xp.where(
-                (t < in_len)[:, None], _logaddexp3(xp, a, _shift(xp, a, 1), two_back) + emit[t], a
-            )
-        last = alpha[xp.maximum(in_len - 1, 0), xp.arange(n)]  # (N, K)
-        end = 2 * tgt_len
-        a_end = xp.take_along_axis(last, end[:, None], axis=1)[:, 0]
-        a_pre = xp.where(
-            tgt_len > 0, xp.take_along_axis(last, xp.maximum(end - 1, 0)[:, None], axis=1)[:, 0], -np.inf
-        )
-        nll = -xp.logaddexp(a_end, a_pre)
-        ctx.inf = xp.isinf(nll) if zero_infinity else None
-        if zero_infinity:
-            nll = xp.where(ctx.inf, 0, nll)
-        ctx.save_for_backward(lp, labels, alpha, emit, skip, in_len, tgt_len, nll)
-        return nll.astype(lp.dtype, copy=False)
-
-    @staticmethod
-    def backward(ctx: Any, grad: Tensor) -> Any:
-        lp, labels, alpha, emit, skip, in_len, tgt_len, nll = (s.data for s in ctx.saved_tensors)
-        xp = _backend.xp_of(lp)
-        n_time, n, n_classes = lp.shape
-        k = labels.shape[1]
-        s_idx = xp.arange(k)
-        end = 2 * tgt_len
-        is_end = (s_idx == end[:, None]) | ((s_idx == end[:, None] - 1) & (tgt_len > 0)[:, None])
-        skip_next = xp.zeros_like(skip)
-        skip_next[:, :-2] = skip[:, 2:]  # may s jump to s + 2
-        beta = xp.full((n, k), -np.inf, dtype=lp.dtype)
-        occ = xp.zeros((n_time, n, k), dtype=lp.dtype)
-        with np.errstate(invalid="ignore", over="ignore"):
-            for t in range(n_time - 1, -1, -1):
-                two_ahead = xp.where(skip_next, _shift(xp, beta, -2), -np.inf)
-                rec = _logaddexp3(xp, beta, _shift(xp, beta, -1), two_ahead) + emit[t]
-                start = xp.where(is_end, emit[t], -np.inf)
-                last = (t == in_len - 1)[:, None]
-                beta = xp.where(last, start, xp.where((t < in_len - 1)[:, None], rec, -np.inf))
-                # posterior of state s at time t: alpha beta / (p(l) lp(l'_s))
-                occ[t] = xp.exp(alpha[t] + beta - emit[t] + nll[:, None])
-        flat = (
-            (xp.arange(n_time)[:, None, None] * n + xp.arange(n)[None, :, None]) * n_classes + labels
-        ).ravel()
-        summed = xp.bincount(flat, weights=xp.nan_to_num(occ).ravel(), minlength=n_time * n * n_classes)
-        active = (xp.arange(n_time)[:, None] < in_len[None, :])[:, :, None]
-        g = xp.where(active, xp.exp(lp) - summed.reshape(lp.shape).astype(lp.dtype), 0)
-        if ctx.inf is not None:
-            g = xp.where(ctx.inf[None, :, None], 0, g)
-        return _const(g.astype(lp.dtype, copy=False)) * grad.reshape(1, n, 1), None, None, None
-
-
-def _lengths(xp: Any, v: Any, n: int, name: str) -> Any:
-    a = v.data if isinstance(v, Tensor) else np.asarray(v)
-    a = xp.asarray(a, dtype=np.int64).reshape(-1)
-    if a.shape[0] != n:
-        raise RuntimeError(f"{name} must be of size batch_size ({n}), got {a.shape[0]}")
-    return a
-
-
-def ctc_loss(
-    log_probs: Tensor,
-    targets: Tensor,
-    input_lengths: Any,
-    target_lengths: Any,
-    blank: int = 0,
-    reduction: str = "mean",
-    zero_infinity: bool = False,
-) -> Tensor:
-    """Connectionist temporal classification: -log p(target | log_probs), summed over alignments.
-
-    Args:
-        log_probs: (T, N, C) or unbatched (T, C) log-probabilities (a log_softmax output).
-        targets: (N, S) padded, or 1-D: all targets concatenated.
-        input_lengths, target_lengths: (N,) tensors or sequences of ints (scalars when unbatched).
-        blank: the blank class.
-        reduction: 'mean' divides each loss by its target length, then averages; 'sum'; 'none'.
-        zero_infinity: impossible alignments give loss 0 and gradient 0 instead of inf.
-    """
-    _check_reduction(reduction)
-    unbatched = log_probs.ndim == 2
-    if unbatched:
-        log_probs = log_probs.reshape(log_probs.shape[0], 1, log_probs.shape[1])
-        targets = targets.reshape(1, -1)
-    if log_probs.ndim != 3:
-        raise RuntimeError(
-            f"ctc_loss expects log_probs of shape (T, N, C) or (T, C), got {list(log_probs.shape)}"
-        )
-    xp = log_probs.xp
-    n_time, n, n_classes = log_probs.shape
-    in_len = _lengths(xp, input_lengths, n, "input_lengths")
-    tgt_len = _lengths(xp, target_lengths, n, "target_lengths")
-    if not 0 <= blank < n_classes:
-        raise RuntimeError("blank must be in label range")
-    if n and bool((in_len > n_time).any()):
-        raise RuntimeError(
-            f"Expected input_lengths to have value at most {n_time}, but got value {int(in_len.max())}"
-        )
-    t = targets.data.astype(np.int64, copy=False)
-    max_len = int(tgt_len.max()) if n else 0
-    if t.ndim == 1:  # concatenated: gather each sequence into a padded row
-        offsets = xp.cumsum(tgt_len) - tgt_len
-        idx = offsets[:, None] + xp.arange(max_len)[None, :]
-        inside = xp.arange(max_len)[None, :] < tgt_len[:, None]
-        padded = xp.where(inside, t[xp.clip(idx, 0, max(t.shape[0] - 1, 0))] if t.size else blank, blank)
-    else:
-        if max_len > t.shape[1]:
-            raise RuntimeError(
-                f"Expected tensor to have size at least {max_len} at dimension 1, but got size {t.shape[1]}"
-            )
-        padded = t[:, :max_len]
-        inside = xp.arange(max_len)[None, :] < tgt_len[:, None]
-        padded = xp.where(inside, padded, blank)
-    labels = xp.full((n, 2 * max_len + 1), blank, dtype=np.int64)
-    labels[:, 1::2] = padded
-    loss = CTCLoss.apply(
-        log_probs, labels=labels, in_len=in_len, tgt_len=tgt_len, zero_infinity=zero_infinity
-    )
-    if reduction == "mean":
-        divisor = xp.maximum(tgt_len, 1).astype(log_probs.data.dtype)
-        return (loss / _const(divisor)).mean()
-    if reduction == "sum":
-        return loss.sum()
-    return loss.reshape(()) if unbatched else loss

@@ -1,12 +1,12 @@
-"""Reductions: sum, mean, prod, max/min, var/std, logsumexp, norms, cumulative ops, sorting, softmax.
+"""Reductions: sum, mean, prod, max/min, median, var/std, logsumexp, norms, cumulative ops, softmax.
 
 ``sum_to`` is the one place where broadcasting is undone: the engine calls it when a gradient
 arrives in the broadcast shape of an op's output instead of its input's shape.
 
 A reduction's backward first puts the reduced dims back as size-1 dims (``_kept``), then lets
-broadcasting spread the gradient over the input. Ops that pick elements (max with a dim, sort,
-topk, median) share one pair of ops: ``TakeAlongDim`` (gather along a dim) and its transpose
-``PutAlongDim``, each the other's backward.
+broadcasting spread the gradient over the input. Ops that pick elements (max with a dim, median)
+use ``TakeAlongDim`` from ops/sort.py, which also holds sort, argsort and topk; they are
+re-exported here, so ``ndgrad.ops.reduce.sort`` keeps working.
 """
 
 from __future__ import annotations
@@ -20,6 +20,15 @@ from ndgrad import _backend, _dtype
 from ndgrad.autograd.function import Op
 from ndgrad.ops._util import normalize_dim, normalize_dims
 from ndgrad.ops.elementwise import maximum, minimum, where
+from ndgrad.ops.sort import (  # TakeAlongDim, PutAlongDim: re-exported from their old home
+    PutAlongDim,  # noqa: F401
+    TakeAlongDim,  # noqa: F401
+    _argsort,
+    _select,
+    argsort,
+    sort,
+    topk,
+)
 from ndgrad.tensor import Tensor
 
 __all__ = [
@@ -56,8 +65,6 @@ __all__ = [
 # PyTorch's torch.return_types: tuples whose fields are also attributes (values, indices)
 _MaxResult = namedtuple("max", ["values", "indices"])  # type: ignore[name-match]
 _MinResult = namedtuple("min", ["values", "indices"])  # type: ignore[name-match]
-_SortResult = namedtuple("sort", ["values", "indices"])  # type: ignore[name-match]
-_TopkResult = namedtuple("topk", ["values", "indices"])  # type: ignore[name-match]
 _MedianResult = namedtuple("median", ["values", "indices"])  # type: ignore[name-match]
 _AminmaxResult = namedtuple("aminmax", ["min", "max"])  # type: ignore[name-match]
 
@@ -288,56 +295,6 @@ def aminmax(input: Tensor, *, dim: int | None = None, keepdim: bool = False) -> 
     """(min, max) of input over ``dim`` (all dims when None)"""
     d = () if dim is None else dim
     return _AminmaxResult(amin(input, d, keepdim), amax(input, d, keepdim))
-
-
-def _put_along(out: Any, idx: Any, values: Any, axis: int) -> None:
-    """``out[..., idx, ...] = values`` along ``axis`` (NumPy's put_along_axis, for any backend)."""
-    xp = _xp(out)
-    grid = list(xp.ogrid[tuple(slice(s) for s in idx.shape)])
-    grid[axis] = idx
-    out[tuple(grid)] = values
-
-
-class TakeAlongDim(Op):
-    """out = x[..., idx, ...]: the values that max/min/sort/topk/median select along ``dim``"""
-
-    @staticmethod
-    def forward(ctx: Any, x: Any, idx: Any = None, dim: int = 0) -> Any:
-        ctx.in_shape, ctx.dim = x.shape, dim
-        ctx.save_for_backward(idx)
-        return _xp(x).take_along_axis(x, idx, axis=dim)
-
-    @staticmethod
-    def backward(ctx: Any, grad: Tensor) -> Tensor:
-        (idx,) = ctx.saved_tensors
-        return PutAlongDim.apply(grad, idx=idx.data, dim=ctx.dim, shape=ctx.in_shape)
-
-
-class PutAlongDim(Op):
-    """out = zeros(shape) with x written at ``idx`` along ``dim`` (distinct indices): TakeAlongDim's
-    transpose, so each is the other's backward."""
-
-    @staticmethod
-    def forward(ctx: Any, x: Any, idx: Any = None, dim: int = 0, shape: tuple[int, ...] = ()) -> Any:
-        ctx.dim = dim
-        ctx.save_for_backward(idx)
-        out = _xp(x).zeros(shape, dtype=x.dtype)
-        _put_along(out, idx, x, dim)
-        return out
-
-    @staticmethod
-    def backward(ctx: Any, grad: Tensor) -> Tensor:
-        (idx,) = ctx.saved_tensors
-        return TakeAlongDim.apply(grad, idx=idx.data, dim=ctx.dim)
-
-
-def _select(input: Tensor, idx: Any, d: int, keepdim: bool) -> tuple[Tensor, Tensor]:
-    """Values at ``idx`` (an index array with size 1 along ``d``) and the indices, as two tensors."""
-    values = TakeAlongDim.apply(input, idx=idx, dim=d)
-    if not keepdim:
-        out_shape = tuple(s for i, s in enumerate(idx.shape) if i != d)
-        values, idx = values.reshape(out_shape), idx.reshape(out_shape)
-    return values, _const(idx)
 
 
 def _arg_along(input: Tensor, fn: str, d: int) -> Any:
@@ -634,7 +591,7 @@ def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, 
             f"{TORCH_NAMES[input.dtype.name]}"
         )
     if p == "nuc":
-        from ndgrad.ops.linalg import matrix_norm
+        from ndgrad.ops.linalg_matrix import matrix_norm
 
         return matrix_norm(input, "nuc", (-2, -1) if dim is None else dim, keepdim)
     if p is None or p == "fro":
@@ -743,51 +700,7 @@ def count_nonzero(input: Tensor, dim: Any = None) -> Tensor:
     return _const(xp.asarray((input.data != 0).sum(axis=dims), dtype=xp.int64))
 
 
-# -- sorting and selection -------------------------------------------------------------------
-
-
-def _argsort(data: Any, d: int, descending: bool) -> Any:
-    """Stable argsort along ``d``; descending keeps equal elements in their original order and,
-    like PyTorch, puts NaNs first."""
-    xp = _xp(data)
-    if not descending:
-        return xp.argsort(data, axis=d, kind="stable").astype(xp.int64, copy=False)
-    n = data.shape[d]
-    rev = xp.flip(data, axis=d)
-    idx = xp.flip(xp.argsort(rev, axis=d, kind="stable"), axis=d)
-    return (n - 1 - idx).astype(xp.int64, copy=False)
-
-
-def sort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Any:
-    """(values, indices) of input sorted along ``dim`` (always stable in ndgrad)"""
-    if input.ndim == 0:
-        normalize_dim(dim, 0)
-        return _SortResult(input.clone(), _const(input.xp.zeros((), dtype=input.xp.int64)))
-    d = normalize_dim(dim, input.ndim)
-    idx = _argsort(input.data, d, descending)
-    return _SortResult(TakeAlongDim.apply(input, idx=idx, dim=d), _const(idx))
-
-
-def argsort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Tensor:
-    """Indices that sort input along ``dim``"""
-    if input.ndim == 0:
-        normalize_dim(dim, 0)
-        return _const(input.xp.zeros((), dtype=input.xp.int64))
-    return _const(_argsort(input.data, normalize_dim(dim, input.ndim), descending))
-
-
-def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:
-    """(values, indices) of the ``k`` largest (or smallest) elements along ``dim``, sorted"""
-    x = input.reshape(1) if input.ndim == 0 else input
-    d = normalize_dim(dim, input.ndim)
-    if not 0 <= k <= x.shape[d]:
-        raise RuntimeError("selected index k out of range")
-    idx = _argsort(x.data, d, largest)
-    idx = idx[(slice(None),) * d + (slice(0, k),)]
-    values = TakeAlongDim.apply(x, idx=idx, dim=d)
-    if input.ndim == 0:
-        values, idx = values.reshape(()), idx.reshape(())
-    return _TopkResult(values, _const(idx))
+# -- median (sort, argsort and topk are in ops/sort.py) -------------------------------------
 
 
 class Median(Amax):
