@@ -243,7 +243,15 @@ def test_inplace_ops_stay_on_device(cuda: None) -> None:
 def test_mixing_devices_raises(cuda: None) -> None:
     a = ndgrad.ones(2)
     b = ndgrad.ones(2, device="cuda")
-    for fn in (lambda: a + b, lambda: b * a, lambda: ndgrad.maximum(a, b), lambda: ndgrad.where(a > 0, a, b)):
+    m = ndgrad.ones(2, 2, device="cuda")
+    for fn in (
+        lambda: a + b,
+        lambda: b * a,
+        lambda: ndgrad.maximum(a, b),
+        lambda: ndgrad.where(a > 0, a, b),
+        lambda: m @ a,
+        lambda: ndgrad.ones(3, 2) @ b,
+    ):
         with pytest.raises(RuntimeError, match="same device"):
             fn()
     # Python numbers and 0-d CPU tensors... are not tensors on another device: numbers are fine

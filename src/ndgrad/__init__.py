@@ -57,6 +57,7 @@ from ndgrad.ops.factory import (
 )
 from ndgrad.ops.index import *  # noqa: F403
 from ndgrad.ops.linalg import *  # noqa: F403
+from ndgrad.ops.nn_ops import cdist, pdist  # PyTorch has these at the top level too
 from ndgrad.ops.random import (
     Generator,
     bernoulli,

@@ -1016,6 +1016,15 @@ class Tensor:
     def nonzero(self, as_tuple: _bool = False) -> Any:
         return _index.nonzero(self, as_tuple=as_tuple)
 
+    def index_put_(self, indices: Any, values: Any, accumulate: _bool = False) -> Tensor:
+        return _index.index_put_(self, indices, values, accumulate)
+
+    def index_put(self, indices: Any, values: Any, accumulate: _bool = False) -> Tensor:
+        return _index.index_put(self, indices, values, accumulate)
+
+    def index_fill(self, dim: _int, index: Tensor, value: Any) -> Tensor:
+        return _index.index_fill(self, dim, index, value)
+
     def take(self, index: Tensor) -> Tensor:
         return _index.take(self, index)
 

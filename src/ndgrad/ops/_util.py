@@ -178,5 +178,6 @@ def normalize_dims(dim: Any, ndim: int) -> tuple[int, ...]:
         return (normalize_dim(int(dim), ndim),)
     dims = tuple(normalize_dim(int(d), ndim) for d in dim)
     if len(set(dims)) != len(dims):
-        raise RuntimeError(f"dim {dims} appears multiple times in the list of dims")
+        repeated = next(d for d in dims if dims.count(d) > 1)
+        raise RuntimeError(f"dim {repeated} appears multiple times in the list of dims")
     return tuple(sorted(dims))

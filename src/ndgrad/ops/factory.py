@@ -19,7 +19,7 @@ def _infer_dtype(data: Any) -> _dtype.dtype:
         return _dtype.bool_
     if isinstance(data, int | np.integer) and not isinstance(data, np.integer):
         return _dtype.int64
-    if isinstance(data, float):
+    if isinstance(data, float) and not isinstance(data, np.generic):  # np.float64 keeps its dtype
         return _dtype.get_default_dtype()
     arr = np.asarray(data)
     if arr.dtype.kind == "f" and not isinstance(data, np.ndarray | np.generic):

@@ -18,6 +18,7 @@ import numpy as np
 from ndgrad import _backend
 from ndgrad.autograd.function import Op
 from ndgrad.ops import reduce as _reduce
+from ndgrad.ops._util import check_same_device
 from ndgrad.ops.linalg_matrix import (  # the matrix functions, re-exported from their old home
     Det,  # noqa: F401
     Inv,  # noqa: F401
@@ -87,6 +88,8 @@ def _check_tensors(name: str, *tensors: Any) -> None:
             raise TypeError(
                 f"{name}(): argument '{arg}' (position {pos}) must be Tensor, not {type(t).__name__}"
             )
+    for t in tensors[1:]:  # every product's operands must live on one device
+        check_same_device(tensors[0], t)
 
 
 def _check_same_dtype(a: Tensor, b: Tensor) -> None:

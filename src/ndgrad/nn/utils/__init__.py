@@ -1,4 +1,4 @@
-"""``nn.utils``: gradient clipping and parameter/vector conversion."""
+"""``nn.utils``: gradient clipping, parameter/vector conversion and ``rnn`` (padding sequences)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from ndgrad.nn.utils.clip_grad import (
     clip_grads_with_norm_,
     get_total_norm,
 )
+from ndgrad.nn.utils import rnn  # noqa: F401
 from ndgrad.nn.utils.convert_parameters import parameters_to_vector, vector_to_parameters
 
 __all__ = [
