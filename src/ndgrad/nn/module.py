@@ -474,6 +474,10 @@ class Module:
     def type(self, dst_type: Any) -> Module:
         return self._apply(lambda a: a.astype(_dtype.to_dtype(dst_type).np))
 
+    def share_memory(self) -> Module:
+        """A no-op kept for PyTorch scripts (Hogwild!): ndgrad's arrays are never moved to shared memory."""
+        return self
+
     # -- state ------------------------------------------------------------------------------
     def state_dict(
         self, *args: Any, destination: Any = None, prefix: str = "", keep_vars: bool = False

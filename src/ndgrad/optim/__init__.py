@@ -12,7 +12,7 @@ and parameters that writes the update from its docstring in place on the raw arr
 
 from __future__ import annotations
 
-from ndgrad.optim import lr_scheduler
+from ndgrad.optim import lr_scheduler, swa_utils
 from ndgrad.optim.adadelta import Adadelta
 from ndgrad.optim.adagrad import Adagrad
 from ndgrad.optim.adam import Adam, AdamW
@@ -37,4 +37,5 @@ __all__ = [
     "RMSprop",
     "SGD",
     "lr_scheduler",
+    "swa_utils",
 ]

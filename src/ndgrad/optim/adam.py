@@ -38,6 +38,7 @@ class Adam(Optimizer):
         amsgrad: use the running maximum of v (AMSGrad).
         maximize: maximize the objective instead of minimizing it.
         decoupled_weight_decay: decay the weights directly (AdamW) instead of adding an L2 term.
+        foreach, fused: accepted for PyTorch compatibility and ignored (ndgrad has one code path).
     """
 
     def __init__(
@@ -51,6 +52,8 @@ class Adam(Optimizer):
         *,
         maximize: bool = False,
         decoupled_weight_decay: bool = False,
+        foreach: bool | None = None,
+        fused: bool | None = None,
     ) -> None:
         _check_adam_args(lr, betas, eps, weight_decay)
         defaults = dict(
@@ -117,6 +120,8 @@ class AdamW(Adam):
         amsgrad: bool = False,
         *,
         maximize: bool = False,
+        foreach: bool | None = None,
+        fused: bool | None = None,
     ) -> None:
         super().__init__(
             params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize, decoupled_weight_decay=True

@@ -27,6 +27,7 @@ class SGD(Optimizer):
         weight_decay: L2 penalty (default 0).
         nesterov: Nesterov momentum (needs momentum > 0 and dampening 0).
         maximize: maximize the objective instead of minimizing it.
+        foreach, fused: accepted for PyTorch compatibility and ignored (ndgrad has one code path).
 
     Example:
         >>> opt = ndgrad.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
@@ -42,6 +43,8 @@ class SGD(Optimizer):
         nesterov: bool = False,
         *,
         maximize: bool = False,
+        foreach: bool | None = None,
+        fused: bool | None = None,
     ) -> None:
         _check(lr >= 0.0, f"Invalid learning rate: {lr}")
         _check(momentum >= 0.0, f"Invalid momentum value: {momentum}")

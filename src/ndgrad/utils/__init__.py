@@ -1,4 +1,4 @@
-"""ndgrad.utils: data loading (``ndgrad.utils.data``) and state-dict interop helpers."""
+"""ndgrad.utils: data loading (``utils.data``), activation ``checkpoint`` and state-dict interop helpers."""
 
 from ndgrad.serialization import (  # noqa: F401
     from_numpy_state_dict,
@@ -6,4 +6,4 @@ from ndgrad.serialization import (  # noqa: F401
     safetensors_save,
     to_numpy_state_dict,
 )
-from ndgrad.utils import data  # noqa: F401
+from ndgrad.utils import checkpoint, data  # noqa: F401
