@@ -43,7 +43,9 @@ class Block(nn.Module):
 
 
 class GPT(nn.Module):
-    def __init__(self, vocab: int, context: int, d: int = 128, layers: int = 4, heads: int = 4, dropout: float = 0.0) -> None:
+    def __init__(
+        self, vocab: int, context: int, d: int = 128, layers: int = 4, heads: int = 4, dropout: float = 0.0
+    ) -> None:
         super().__init__()
         self.context = context
         self.tok = nn.Embedding(vocab, d)
@@ -66,10 +68,11 @@ class GPT(nn.Module):
         return idx
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> float:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--text", required=True, help="a plain-text file (e.g. tiny shakespeare)")
     p.add_argument("--minutes", type=float, default=5.0)
+    p.add_argument("--max-steps", type=int, default=None, help="stop earlier, after this many steps")
     p.add_argument("--layers", type=int, default=4)
     p.add_argument("--heads", type=int, default=4)
     p.add_argument("--d-model", type=int, default=128)
@@ -77,7 +80,7 @@ def main() -> None:
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--lr", type=float, default=3e-3)
     p.add_argument("--seed", type=int, default=0)
-    args = p.parse_args()
+    args = p.parse_args(argv)
     ndgrad.manual_seed(args.seed)
     text = open(args.text, encoding="utf-8").read()
     chars = sorted(set(text))
@@ -98,15 +101,22 @@ def main() -> None:
     def val_loss() -> float:
         model.eval()
         with ndgrad.no_grad():
-            losses = [F.cross_entropy(model(x).flatten(0, 1), y.flatten()).item() for x, y in (batch(val) for _ in range(10))]
+            losses = [
+                F.cross_entropy(model(x).flatten(0, 1), y.flatten()).item()
+                for x, y in (batch(val) for _ in range(10))
+            ]
         model.train()
         return float(np.mean(losses))
 
-    print(f"{len(chars)} characters, {sum(p.numel() for p in model.parameters()):,} parameters; "
-          f"uniform loss would be {math.log(len(chars)):.3f}")
+    print(
+        f"{len(chars)} characters, {sum(p.numel() for p in model.parameters()):,} parameters; "
+        f"uniform loss would be {math.log(len(chars)):.3f}"
+    )
     start = time.perf_counter()
     step = 0
-    while time.perf_counter() - start < args.minutes * 60:
+    while time.perf_counter() - start < args.minutes * 60 and (
+        args.max_steps is None or step < args.max_steps
+    ):
         x, y = batch(train)
         loss = F.cross_entropy(model(x).flatten(0, 1), y.flatten())
         opt.zero_grad()
@@ -117,10 +127,13 @@ def main() -> None:
         if step % 100 == 0:
             elapsed = time.perf_counter() - start
             print(f"step {step}: train loss {loss.item():.3f}, {1000 * elapsed / step:.0f} ms/step")
-    print(f"after {args.minutes:g} min ({step} steps): validation loss {val_loss():.3f}")
+    final_val = val_loss()
+    minutes = (time.perf_counter() - start) / 60
+    print(f"after {minutes:.1f} min ({step} steps): validation loss {final_val:.3f}")
     start_idx = ndgrad.tensor([[stoi["\n"]]] if "\n" in stoi else [[0]])
     sample = model.generate(start_idx, 300, temperature=0.8)[0].tolist()
     print("sample:\n" + "".join(chars[i] for i in sample))
+    return final_val
 
 
 if __name__ == "__main__":

@@ -6,7 +6,8 @@
    differentiates through a gradient (``create_graph=True``).
 
 Run:  python examples/higher_order.py
-Measured (2026-11-21): HVP matches the Hessian to 1e-12; the penalty falls from ~0.9 to below 0.01.
+Measured (2026-11-21, 2 CPU cores): H v = [0.5, -11.5, 6.0] both ways (agreement to 1e-12); the
+penalty falls from 0.6815 (step 0) to 0.0009 (step 199); 1.4 s in all.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ def f(x: ndgrad.Tensor) -> ndgrad.Tensor:
     return (x**4).sum() / 4 + x[0] * x[1]
 
 
-def hvp_demo() -> None:
+def hvp_demo() -> ndgrad.Tensor:
     x = ndgrad.tensor([1.0, 2.0, -1.0], dtype=ndgrad.float64, requires_grad=True)
     v = ndgrad.tensor([0.5, -1.0, 2.0], dtype=ndgrad.float64)
     (g,) = grad(f(x), x, create_graph=True)  # first derivative, recorded
@@ -32,13 +33,16 @@ def hvp_demo() -> None:
     print("H v by double backward:", hv.tolist())
     print("H v from the Hessian:  ", (h @ v).tolist())
     assert np.allclose(hv.numpy(), (h @ v).numpy(), atol=1e-12)
+    return hv
 
 
-def gradient_penalty_demo() -> None:
+def gradient_penalty_demo(steps: int = 200) -> tuple[float, float]:
+    """Train the critic on the penalty alone; returns the penalty at the first and last step."""
     ndgrad.manual_seed(0)
     critic = nn.Sequential(nn.Linear(2, 32), nn.Tanh(), nn.Linear(32, 1))
     opt = ndgrad.optim.Adam(critic.parameters(), lr=1e-2)
-    for step in range(200):
+    first = last = 0.0
+    for step in range(steps):
         x = ndgrad.randn(64, 2, requires_grad=True)
         out = critic(x).sum()
         (gx,) = grad(out, x, create_graph=True)
@@ -46,8 +50,12 @@ def gradient_penalty_demo() -> None:
         opt.zero_grad()
         penalty.backward()  # differentiates through the gradient gx
         opt.step()
-        if step in (0, 199):
-            print(f"step {step}: gradient penalty {penalty.item():.4f}")
+        last = penalty.item()
+        if step == 0:
+            first = last
+        if step in (0, steps - 1):
+            print(f"step {step}: gradient penalty {last:.4f}")
+    return first, last
 
 
 if __name__ == "__main__":

@@ -23,7 +23,9 @@ def load(data_dir: str, download: bool) -> tuple[TensorDataset, TensorDataset]:
         x = ((ds.data.astype(np.float32) / 255.0 - 0.1307) / 0.3081)[:, None]
         return TensorDataset(ndgrad.from_numpy(np.ascontiguousarray(x)), ndgrad.from_numpy(ds.targets))
 
-    return prep(MNIST(data_dir, train=True, download=download)), prep(MNIST(data_dir, train=False, download=download))
+    return prep(MNIST(data_dir, train=True, download=download)), prep(
+        MNIST(data_dir, train=False, download=download)
+    )
 
 
 class Net(nn.Module):
@@ -51,7 +53,7 @@ def accuracy(model: nn.Module, ds: TensorDataset) -> float:
     return correct / len(ds)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--data-dir", default="data/mnist")
     p.add_argument("--download", action="store_true")
@@ -59,11 +61,13 @@ def main() -> None:
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--seed", type=int, default=0)
-    args = p.parse_args()
+    args = p.parse_args(argv)
     ndgrad.manual_seed(args.seed)
     train, test = load(args.data_dir, args.download)
     model = Net()
-    loader = DataLoader(train, batch_size=args.batch_size, shuffle=True, generator=ndgrad.Generator().manual_seed(args.seed))
+    loader = DataLoader(
+        train, batch_size=args.batch_size, shuffle=True, generator=ndgrad.Generator().manual_seed(args.seed)
+    )
     opt = ndgrad.optim.Adam(model.parameters(), lr=args.lr)
     sched = ndgrad.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=args.epochs * len(loader))
     start = time.perf_counter()
@@ -75,8 +79,10 @@ def main() -> None:
             loss.backward()
             opt.step()
             sched.step()
-        print(f"epoch {epoch + 1}: last loss {loss.item():.4f}, test accuracy {accuracy(model, test):.4f}, "
-              f"{time.perf_counter() - t0:.1f} s/epoch")
+        print(
+            f"epoch {epoch + 1}: last loss {loss.item():.4f}, test accuracy {accuracy(model, test):.4f}, "
+            f"{time.perf_counter() - t0:.1f} s/epoch"
+        )
     print(f"final test accuracy {accuracy(model, test):.4f} in {time.perf_counter() - start:.0f} s")
 
 

@@ -2,7 +2,9 @@
 
 Run:  python examples/mnist_mlp.py --data-dir path/to/mnist   (the four *-ubyte.gz files;
       add --download to fetch them)
-Measured (2 CPU cores, 2026-11-21): see README "Examples" for the recorded accuracy and time.
+Measured (2026-11-21, 2 CPU cores shared with other jobs, load 7-9): test accuracy 98.54% after the
+default 8 epochs (96.80% after 1); 798 s wall, 4 min 39 s of CPU time. An epoch takes ~21 s when
+the machine is not shared (the last epoch ran alone), so ~3 min for the whole run.
 """
 
 from __future__ import annotations
@@ -24,7 +26,9 @@ def load(data_dir: str, download: bool) -> tuple[TensorDataset, TensorDataset]:
         x = ((ds.data.astype(np.float32) / 255.0 - 0.1307) / 0.3081).reshape(len(ds), -1)
         return TensorDataset(ndgrad.from_numpy(x), ndgrad.from_numpy(ds.targets))
 
-    return prep(MNIST(data_dir, train=True, download=download)), prep(MNIST(data_dir, train=False, download=download))
+    return prep(MNIST(data_dir, train=True, download=download)), prep(
+        MNIST(data_dir, train=False, download=download)
+    )
 
 
 def accuracy(model: nn.Module, ds: TensorDataset) -> float:
@@ -37,7 +41,15 @@ def accuracy(model: nn.Module, ds: TensorDataset) -> float:
     return correct / len(ds)
 
 
-def main() -> None:
+def build_model() -> nn.Module:
+    return nn.Sequential(
+        nn.Linear(784, 512), nn.ReLU(), nn.Dropout(0.2),
+        nn.Linear(512, 256), nn.ReLU(), nn.Dropout(0.2),
+        nn.Linear(256, 10),
+    )  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--data-dir", default="data/mnist")
     p.add_argument("--download", action="store_true")
@@ -45,15 +57,13 @@ def main() -> None:
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--seed", type=int, default=0)
-    args = p.parse_args()
+    args = p.parse_args(argv)
     ndgrad.manual_seed(args.seed)
     train, test = load(args.data_dir, args.download)
-    model = nn.Sequential(
-        nn.Linear(784, 512), nn.ReLU(), nn.Dropout(0.2),
-        nn.Linear(512, 256), nn.ReLU(), nn.Dropout(0.2),
-        nn.Linear(256, 10),
-    )  # fmt: skip
-    loader = DataLoader(train, batch_size=args.batch_size, shuffle=True, generator=ndgrad.Generator().manual_seed(args.seed))
+    model = build_model()
+    loader = DataLoader(
+        train, batch_size=args.batch_size, shuffle=True, generator=ndgrad.Generator().manual_seed(args.seed)
+    )
     opt = ndgrad.optim.Adam(model.parameters(), lr=args.lr)
     sched = ndgrad.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=args.epochs * len(loader))
     start = time.perf_counter()
@@ -65,8 +75,10 @@ def main() -> None:
             loss.backward()
             opt.step()
             sched.step()
-        print(f"epoch {epoch + 1}: last loss {loss.item():.4f}, test accuracy {accuracy(model, test):.4f}, "
-              f"{time.perf_counter() - t0:.1f} s/epoch")
+        print(
+            f"epoch {epoch + 1}: last loss {loss.item():.4f}, test accuracy {accuracy(model, test):.4f}, "
+            f"{time.perf_counter() - t0:.1f} s/epoch"
+        )
     print(f"final test accuracy {accuracy(model, test):.4f} in {time.perf_counter() - start:.0f} s")
 
 

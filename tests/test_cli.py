@@ -14,8 +14,19 @@ from ndgrad.cli import build_parser, main
 
 def test_help_lists_the_options() -> None:
     text = build_parser().format_help()
-    for opt in ("--data-dir", "--dataset", "--model", "--epochs", "--batch-size", "--lr", "--optimizer",
-                "--device", "--seed", "--out", "--resume"):
+    for opt in (
+        "--data-dir",
+        "--dataset",
+        "--model",
+        "--epochs",
+        "--batch-size",
+        "--lr",
+        "--optimizer",
+        "--device",
+        "--seed",
+        "--out",
+        "--resume",
+    ):
         assert opt in text
 
 
@@ -24,7 +35,15 @@ def test_demo_run_writes_outputs_and_resumes(tmp_path: Path, capsys: pytest.Capt
     assert main(["--epochs", "1", "--out", str(out), "--no-progress", "--model", "mlp"]) == 0
     printed = capsys.readouterr().out
     assert "test accuracy:" in printed
-    for name in ("curves.png", "grad_flow.png", "graph.mmd", "graph.dot", "history.json", "history.csv", "checkpoint.ndgrad"):
+    for name in (
+        "curves.png",
+        "grad_flow.png",
+        "graph.mmd",
+        "graph.dot",
+        "history.json",
+        "history.csv",
+        "checkpoint.ndgrad",
+    ):
         assert (out / name).exists(), name
     if shutil.which("dot"):
         assert (out / "graph.svg").read_text().lstrip().startswith(("<?xml", "<svg"))
@@ -32,16 +51,51 @@ def test_demo_run_writes_outputs_and_resumes(tmp_path: Path, capsys: pytest.Capt
     assert len(hist["epochs"]) == 1 and hist["epochs"][0]["test_accuracy"] > 0.5
     assert "subgraph" in (out / "graph.mmd").read_text()  # collapsed by module
     # resume: a second run to 2 epochs starts at epoch 1
-    assert main(["--epochs", "2", "--out", str(out), "--no-progress", "--model", "mlp", "--resume", str(out / "checkpoint.ndgrad")]) == 0
+    assert (
+        main(
+            [
+                "--epochs",
+                "2",
+                "--out",
+                str(out),
+                "--no-progress",
+                "--model",
+                "mlp",
+                "--resume",
+                str(out / "checkpoint.ndgrad"),
+            ]
+        )
+        == 0
+    )
     assert "resumed from" in capsys.readouterr().out
 
 
 def test_moons_and_npz_datasets(tmp_path: Path) -> None:
-    assert main(["--dataset", "moons", "--model", "mlp", "--epochs", "1", "--out", str(tmp_path / "m"), "--no-progress"]) == 0
+    assert (
+        main(
+            [
+                "--dataset",
+                "moons",
+                "--model",
+                "mlp",
+                "--epochs",
+                "1",
+                "--out",
+                str(tmp_path / "m"),
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
     rng = np.random.default_rng(0)
     npz = tmp_path / "toy.npz"
-    np.savez(npz, x_train=rng.random((40, 1, 8, 8), dtype=np.float32), y_train=rng.integers(0, 3, 40),
-             x_test=rng.random((10, 1, 8, 8), dtype=np.float32), y_test=rng.integers(0, 3, 10))
+    np.savez(
+        npz,
+        x_train=rng.random((40, 1, 8, 8), dtype=np.float32),
+        y_train=rng.integers(0, 3, 40),
+        x_test=rng.random((10, 1, 8, 8), dtype=np.float32),
+        y_test=rng.integers(0, 3, 10),
+    )
     assert main(["--dataset", str(npz), "--epochs", "1", "--out", str(tmp_path / "n"), "--no-progress"]) == 0
     with pytest.raises(SystemExit):
         main(["--dataset", "moons", "--model", "cnn", "--epochs", "1", "--out", str(tmp_path / "x")])

@@ -28,7 +28,9 @@ def _write_idx(path: Path, arr: np.ndarray) -> None:
 def mnist_dir(tmp_path: Path) -> Path:
     rng = np.random.default_rng(0)
     for prefix, n in (("train", 12), ("t10k", 5)):
-        _write_idx(tmp_path / f"{prefix}-images-idx3-ubyte.gz", rng.integers(0, 256, (n, 28, 28)).astype(np.uint8))
+        _write_idx(
+            tmp_path / f"{prefix}-images-idx3-ubyte.gz", rng.integers(0, 256, (n, 28, 28)).astype(np.uint8)
+        )
         _write_idx(tmp_path / f"{prefix}-labels-idx1-ubyte.gz", rng.integers(0, 10, n).astype(np.uint8))
     return tmp_path
 

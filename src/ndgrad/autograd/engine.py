@@ -5,7 +5,9 @@
 2. The main loop starts from the roots; a node runs its ``backward`` once all the gradients flowing
    into it have arrived (its count reaches zero), i.e. in topological order (Kahn's algorithm).
    Gradients for inputs that were broadcast are summed back to the input's shape here, once.
-3. Leaves (tensors made by the user) accumulate into ``.grad``; ``autograd.grad`` collects instead.
+3. Leaves (tensors made by the user) collect the sum of their incoming gradients; at the end each
+   leaf's hooks run once on that sum, then it accumulates into ``.grad`` (``autograd.grad``
+   returns it instead).
 """
 
 from __future__ import annotations
@@ -71,10 +73,11 @@ def run_backward(
     # change to one .grad (clip_grad_norm_) never alters another
     given: set[int] = {id(_owner(g.data)) for g in grads}
     buffers: dict[Any, list[Any]] = {}
+    leaf_grads: dict[int, list[Any]] = {}  # id(leaf) -> [leaf, summed gradient]
     root_nodes = []
     for t, g in zip(roots, grads, strict=True):
         if t.grad_fn is None:  # the root is itself a leaf
-            _deliver_leaf(t, g, create_graph, wanted, captured, given)
+            _collect_leaf(leaf_grads, t, g, wanted)
             continue
         node = t.grad_fn
         if node not in buffers:
@@ -117,7 +120,7 @@ def run_backward(
                 if g.data.dtype is not dtype and g.data.dtype != dtype:
                     g = g.to(dtype=dtype)
                 if isinstance(nxt, Tensor):  # a leaf (or a Parameter, a Tensor subclass)
-                    _deliver_leaf(nxt, g, create_graph, wanted, captured, given)
+                    _collect_leaf(leaf_grads, nxt, g, wanted)
                     continue
                 slot = buffers.get(nxt)
                 if slot is None:
@@ -127,9 +130,22 @@ def run_backward(
                 deps[nxt] = left
                 if left == 0:
                     ready.append(nxt)
+        for t, g in leaf_grads.values():
+            _deliver_leaf(t, g, create_graph, wanted, captured, given)
     finally:
         grad_mode.state.enabled = prev_mode
     return captured if inputs is not None else None
+
+
+def _collect_leaf(leaf_grads: dict[int, list[Any]], t: Tensor, g: Tensor, wanted: dict[Any, int]) -> None:
+    """Sum the gradients reaching a leaf; autograd.grad skips the leaves it was not asked for."""
+    if wanted and id(t) not in wanted:
+        return
+    entry = leaf_grads.get(id(t))
+    if entry is None:
+        leaf_grads[id(t)] = [t, g]
+    else:
+        entry[1] = entry[1] + g
 
 
 def _check_count(node: Any, in_grads: tuple[Any, ...]) -> None:
@@ -192,9 +208,7 @@ def _deliver_leaf(
             if new is not None:
                 g = new
     if wanted:
-        i = wanted.get(id(t))
-        if i is not None:
-            captured[i] = g if captured[i] is None else captured[i] + g
+        captured[wanted[id(t)]] = g
         return
     _accumulate(t, g, create_graph, given)
     if t._post_hooks:

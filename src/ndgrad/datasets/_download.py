@@ -60,8 +60,9 @@ def fetch(root: Path, filename: str, mirrors: list[str], checksum: str, retries:
         except Exception as e:  # noqa: BLE001 - try the next mirror, report all at the end
             errors.append(f"  {url}: {type(e).__name__}: {e}")
     raise RuntimeError(
-        f"could not download {filename} (md5 {checksum}) from any mirror:\n" + "\n".join(errors) +
-        f"\nDownload it by hand and place it at {target}"
+        f"could not download {filename} (md5 {checksum}) from any mirror:\n"
+        + "\n".join(errors)
+        + f"\nDownload it by hand and place it at {target}"
     )
 
 

@@ -112,5 +112,3 @@ def _extract(archive: Path, root: Path) -> None:
             if not str(target).startswith(str(root.resolve())):
                 raise RuntimeError(f"{archive}: refusing to extract {member.name} outside {root}")
         tar.extractall(root, filter="data") if hasattr(tarfile, "data_filter") else tar.extractall(root)
-
-

@@ -13,7 +13,7 @@ import numpy as np
 from ndgrad.datasets._download import fetch
 from ndgrad.utils.data import Dataset
 
-_IDX_TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+_IDX_TYPES: dict[int, str] = {0x08: "u1", 0x09: "i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 
 
 def read_idx(path: str | Path) -> np.ndarray:
@@ -34,7 +34,11 @@ def read_idx(path: str | Path) -> np.ndarray:
     offset = 4 + 4 * ndim
     if len(raw) - offset < count * dtype.itemsize:
         raise RuntimeError(f"{path} is truncated: expected {count} items of shape {dims}")
-    return np.frombuffer(raw, dtype=dtype, count=count, offset=offset).reshape(dims).astype(dtype.newbyteorder("="))
+    return (
+        np.frombuffer(raw, dtype=dtype, count=count, offset=offset)
+        .reshape(dims)
+        .astype(dtype.newbyteorder("="))
+    )
 
 
 class MNIST(Dataset):
@@ -90,9 +94,7 @@ class MNIST(Dataset):
         self.data = read_idx(self.root / images_file)
         self.targets = read_idx(self.root / labels_file).astype(np.int64)
         if len(self.data) != len(self.targets):
-            raise RuntimeError(
-                f"{self.root}: {len(self.data)} images but {len(self.targets)} labels"
-            )
+            raise RuntimeError(f"{self.root}: {len(self.data)} images but {len(self.targets)} labels")
 
     def _files(self) -> tuple[str, str]:
         prefix = "train" if self.train else "t10k"

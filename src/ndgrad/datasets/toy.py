@@ -63,14 +63,18 @@ class Digits(Dataset):
         return image, target
 
 
-def make_moons(n_samples: int = 100, noise: float = 0.0, seed: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+def make_moons(
+    n_samples: int = 100, noise: float = 0.0, seed: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Two interleaving half circles: points float64 (n, 2), labels int64 (n,) in {0, 1}."""
     rng = np.random.default_rng(seed)
     n_out = n_samples // 2
     n_in = n_samples - n_out
     t_out = np.linspace(0, np.pi, n_out)
     t_in = np.linspace(0, np.pi, n_in)
-    x = np.concatenate([np.stack([np.cos(t_out), np.sin(t_out)], 1), np.stack([1 - np.cos(t_in), 1 - np.sin(t_in) - 0.5], 1)])
+    x = np.concatenate(
+        [np.stack([np.cos(t_out), np.sin(t_out)], 1), np.stack([1 - np.cos(t_in), 1 - np.sin(t_in) - 0.5], 1)]
+    )
     y = np.concatenate([np.zeros(n_out, np.int64), np.ones(n_in, np.int64)])
     if noise:
         x = x + rng.normal(scale=noise, size=x.shape)
@@ -78,7 +82,9 @@ def make_moons(n_samples: int = 100, noise: float = 0.0, seed: int | None = None
     return x[order], y[order]
 
 
-def make_circles(n_samples: int = 100, noise: float = 0.0, factor: float = 0.8, seed: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+def make_circles(
+    n_samples: int = 100, noise: float = 0.0, factor: float = 0.8, seed: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """A small circle inside a large one: points (n, 2), labels 0 (outer) and 1 (inner)."""
     if not 0 <= factor < 1:
         raise ValueError(f"factor has to be between 0 and 1, got {factor}")
@@ -87,7 +93,9 @@ def make_circles(n_samples: int = 100, noise: float = 0.0, factor: float = 0.8, 
     n_in = n_samples - n_out
     t_out = np.linspace(0, 2 * np.pi, n_out, endpoint=False)
     t_in = np.linspace(0, 2 * np.pi, n_in, endpoint=False)
-    x = np.concatenate([np.stack([np.cos(t_out), np.sin(t_out)], 1), factor * np.stack([np.cos(t_in), np.sin(t_in)], 1)])
+    x = np.concatenate(
+        [np.stack([np.cos(t_out), np.sin(t_out)], 1), factor * np.stack([np.cos(t_in), np.sin(t_in)], 1)]
+    )
     y = np.concatenate([np.zeros(n_out, np.int64), np.ones(n_in, np.int64)])
     if noise:
         x = x + rng.normal(scale=noise, size=x.shape)
@@ -95,7 +103,9 @@ def make_circles(n_samples: int = 100, noise: float = 0.0, factor: float = 0.8, 
     return x[order], y[order]
 
 
-def make_spirals(n_samples: int = 300, n_classes: int = 3, noise: float = 0.2, seed: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+def make_spirals(
+    n_samples: int = 300, n_classes: int = 3, noise: float = 0.2, seed: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """``n_classes`` interleaved spiral arms (the CS231n toy problem): points (n, 2), labels (n,)."""
     rng = np.random.default_rng(seed)
     per = n_samples // n_classes

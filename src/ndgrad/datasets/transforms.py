@@ -40,7 +40,9 @@ class ToTensor:
         if arr.ndim != 3:
             raise TypeError(f"ToTensor expects an image of 2 or 3 dims (H, W[, C]), got shape {arr.shape}")
         scale = 255.0 if arr.dtype == np.uint8 else 1.0
-        return ndgrad.from_numpy(np.ascontiguousarray(arr.transpose(2, 0, 1), dtype=np.float32) / np.float32(scale))
+        return ndgrad.from_numpy(
+            np.ascontiguousarray(arr.transpose(2, 0, 1), dtype=np.float32) / np.float32(scale)
+        )
 
     def __repr__(self) -> str:
         return "ToTensor()"
@@ -51,7 +53,9 @@ class Normalize:
 
     def __init__(self, mean: Sequence[float], std: Sequence[float]) -> None:
         if any(s == 0 for s in std):
-            raise ValueError(f"std evaluated to zero after conversion to float32, leading to division by zero: {std}")
+            raise ValueError(
+                f"std evaluated to zero after conversion to float32, leading to division by zero: {std}"
+            )
         self.mean = np.asarray(mean, dtype=np.float32).reshape(-1, 1, 1)
         self.std = np.asarray(std, dtype=np.float32).reshape(-1, 1, 1)
 

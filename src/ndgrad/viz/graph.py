@@ -183,7 +183,9 @@ def draw_graph(
         return ids[key]
 
     if root.grad_fn is None:
-        nodes.append(_Node(node_id(root), "tensor", root.label or names.get(id(root), "tensor"), fmt.tensor(root)))
+        nodes.append(
+            _Node(node_id(root), "tensor", root.label or names.get(id(root), "tensor"), fmt.tensor(root))
+        )
         return Graph(nodes, edges, "TB" if direction == "TD" else direction)
     # the root tensor as its own box, fed by its op
     root_box = _Node("root", "tensor", root.label or "output", fmt.tensor(root))
@@ -274,7 +276,7 @@ def record_modules(model: Any) -> Iterator[None]:
         if not name or any(True for _ in module.children()):
             continue  # leaf modules only: their ops do not nest
 
-        def hook(mod: Any, inputs: Any, output: Any, name: str = name) -> None:
+        def hook(mod: Any, inputs: Any, output: Any, name: str = f"{name}: {type(module).__name__}") -> None:
             if isinstance(output, Tensor) and output.grad_fn is not None:
                 stops = [i.grad_fn for i in inputs if isinstance(i, Tensor) and i.grad_fn is not None]
                 _RECORDED[output.grad_fn] = (name, stops)

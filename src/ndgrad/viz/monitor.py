@@ -117,31 +117,45 @@ class TrainingMonitor:
 
     # -- plots -----------------------------------------------------------------------------
     def plot_curves(self, path: str | Path, size: tuple[float, float] = (10, 4), dpi: int = 100) -> Path:
-        """Loss (per step and per epoch) and every other metric, one panel each, as PNG."""
+        """Loss (per step and per epoch) and every other metric, one panel each, as PNG.
+
+        A metric named ``test_<key>`` or ``val_<key>`` shares the panel of ``<key>`` when both exist,
+        so train and test accuracy are drawn on the same axes.
+        """
         plt = _pyplot()
         step_keys = [k for k in _keys(self.steps) if k != "step"]
         epoch_keys = [k for k in _keys(self.epochs) if k not in ("epoch", "step")]
-        panels = sorted(set(step_keys) | set(epoch_keys), key=lambda k: (k != "loss", k))
-        panels = panels or ["loss"]
+        keys = set(step_keys) | set(epoch_keys)
+        series: dict[str, list[str]] = {}
+        for key in sorted(keys, key=lambda k: (k != "loss", k)):
+            prefix, _, base = key.partition("_")
+            owner = base if prefix in ("test", "val") and base in keys else key
+            series.setdefault(owner, []).append(key)
+        panels = sorted(series, key=lambda k: (k != "loss", k)) or ["loss"]
         fig, axes = plt.subplots(1, len(panels), figsize=size, dpi=dpi, squeeze=False)
-        for ax, key in zip(axes[0], panels):
-            xs = [r["step"] for r in self.steps if key in r]
-            ys = [r[key] for r in self.steps if key in r]
-            if xs:
-                ax.plot(xs, ys, lw=0.8, alpha=0.6, label=f"{key} (step)")
-            ex = [r["step"] for r in self.epochs if key in r]
-            ey = [r[key] for r in self.epochs if key in r]
-            if ex:
-                ax.plot(ex, ey, "o-", lw=1.5, label=f"{key} (epoch)")
-            ax.set_title(key)
+        for ax, panel in zip(axes[0], panels):
+            drawn = False
+            for key in series.get(panel, [panel]):
+                xs = [r["step"] for r in self.steps if key in r]
+                ys = [r[key] for r in self.steps if key in r]
+                if xs:
+                    ax.plot(xs, ys, lw=0.8, alpha=0.6, label=f"{key} (step)")
+                ex = [r["step"] for r in self.epochs if key in r]
+                ey = [r[key] for r in self.epochs if key in r]
+                if ex:
+                    ax.plot(ex, ey, "o-", lw=1.5, ms=4, label=f"{key} (epoch)")
+                drawn = drawn or bool(xs or ex)
+            ax.set_title(panel)
             ax.set_xlabel("step")
             ax.grid(alpha=0.3)
-            if xs or ex:
-                ax.legend(fontsize=8)
+            if drawn:
+                ax.legend(fontsize=8, loc="best")
         fig.tight_layout()
         return _save(fig, path, dpi)
 
-    def plot_gradient_flow(self, path: str | Path, size: tuple[float, float] = (10, 4), dpi: int = 100) -> Path:
+    def plot_gradient_flow(
+        self, path: str | Path, size: tuple[float, float] = (10, 4), dpi: int = 100
+    ) -> Path:
         """Mean and max |grad| per layer at the last recorded step (bars, log scale), as PNG.
 
         Vanishing gradients show as bars falling toward the input layers; exploding as tall ones.
