@@ -23,6 +23,14 @@ def _index(idx: int, n: int) -> int:
     return idx % n
 
 
+def _renumber(container: Module, items: list[Module | None]) -> None:
+    """Hold ``items`` as the submodules ``"0"``, ``"1"``, ... (PyTorch renumbers after a delete
+    or an insert, so the names stay 0..n-1)."""
+    container._modules.clear()
+    for i, m in enumerate(items):
+        container._modules[str(i)] = m
+
+
 class Sequential(Module):
     """Modules run one after the other: ``Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 1))``.
 
@@ -58,11 +66,7 @@ class Sequential(Module):
         keys = list(self._modules)
         for k in keys[idx] if isinstance(idx, slice) else [keys[_index(idx, len(keys))]]:
             del self._modules[k]
-        # renumber, as PyTorch does, so the names stay 0..n-1
-        items = list(self._modules.values())
-        self._modules.clear()
-        for i, m in enumerate(items):
-            self._modules[str(i)] = m
+        _renumber(self, list(self._modules.values()))
 
     def __len__(self) -> int:
         return len(self._modules)
@@ -85,9 +89,7 @@ class Sequential(Module):
     def insert(self, index: int, module: Module) -> Sequential:
         items = list(self._modules.values())
         items.insert(index, module)
-        self._modules.clear()
-        for i, m in enumerate(items):
-            self._modules[str(i)] = m
+        _renumber(self, items)
         return self
 
     def forward(self, input: Any) -> Any:
@@ -115,9 +117,7 @@ class ModuleList(Module):
     def __delitem__(self, idx: int | slice) -> None:
         items = list(self._modules.values())
         del items[idx]
-        self._modules.clear()
-        for i, m in enumerate(items):
-            self._modules[str(i)] = m
+        _renumber(self, items)
 
     def __len__(self) -> int:
         return len(self._modules)
@@ -143,9 +143,7 @@ class ModuleList(Module):
     def insert(self, index: int, module: Module) -> None:
         items = list(self._modules.values())
         items.insert(index, module)
-        self._modules.clear()
-        for i, m in enumerate(items):
-            self._modules[str(i)] = m
+        _renumber(self, items)
 
     def __repr__(self) -> str:
         """Runs of equal modules print once, as PyTorch's ``(0-2): 3 x Linear(...)``."""

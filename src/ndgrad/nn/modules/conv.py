@@ -8,6 +8,7 @@ A padding_mode other than ``'zeros'`` pads with ``F.pad`` first, then convolves 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import ndgrad.nn.functional as F
@@ -128,6 +129,10 @@ class _ConvNd(Module):
 
 
 class _Conv(_ConvNd):
+    """Conv1d/2d/3d: each sets ``_dims`` and ``_conv`` (its ``F`` function)."""
+
+    _conv: Callable[..., Tensor]
+
     def __init__(
         self,
         in_channels: int,
@@ -157,23 +162,19 @@ class _Conv(_ConvNd):
             dtype,
         )
 
-    def _conv(self, input: Tensor, padding: Any) -> Tensor:
-        raise NotImplementedError
-
     def forward(self, input: Tensor) -> Tensor:
+        padding = self.padding
         if self.padding_mode != "zeros":
-            padded = F.pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode)
-            return self._conv(padded, 0)
-        return self._conv(input, self.padding)
+            input = F.pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode)
+            padding = 0
+        return self._conv(input, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
 
 
 class Conv1d(_Conv):
     """1-d convolution (cross-correlation) over (N, C_in, L) input."""
 
     _dims = 1
-
-    def _conv(self, input: Tensor, padding: Any) -> Tensor:
-        return F.conv1d(input, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
+    _conv = staticmethod(F.conv1d)
 
 
 class Conv2d(_Conv):
@@ -186,22 +187,21 @@ class Conv2d(_Conv):
     """
 
     _dims = 2
-
-    def _conv(self, input: Tensor, padding: Any) -> Tensor:
-        return F.conv2d(input, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
+    _conv = staticmethod(F.conv2d)
 
 
 class Conv3d(_Conv):
     """3-d convolution over (N, C_in, D, H, W) input."""
 
     _dims = 3
-
-    def _conv(self, input: Tensor, padding: Any) -> Tensor:
-        return F.conv3d(input, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
+    _conv = staticmethod(F.conv3d)
 
 
 class _ConvTransposeNd(_ConvNd):
+    """ConvTranspose1d/2d/3d: each sets ``_dims`` and ``_conv_transpose`` (its ``F`` function)."""
+
     _transposed = True
+    _conv_transpose: Callable[..., Tensor]
 
     def __init__(
         self,
@@ -266,38 +266,29 @@ class _ConvTransposeNd(_ConvNd):
             result.append(size[d] - lo)
         return tuple(result)
 
+    def forward(self, input: Tensor, output_size: Any = None) -> Tensor:
+        op = self._output_padding(input, output_size)
+        return self._conv_transpose(
+            input, self.weight, self.bias, self.stride, self.padding, op, self.groups, self.dilation
+        )
+
 
 class ConvTranspose1d(_ConvTransposeNd):
     """The gradient of Conv1d with respect to its input, used as a layer (upsampling)."""
 
     _dims = 1
-
-    def forward(self, input: Tensor, output_size: Any = None) -> Tensor:
-        op = self._output_padding(input, output_size)
-        return F.conv_transpose1d(
-            input, self.weight, self.bias, self.stride, self.padding, op, self.groups, self.dilation
-        )
+    _conv_transpose = staticmethod(F.conv_transpose1d)
 
 
 class ConvTranspose2d(_ConvTransposeNd):
     """The gradient of Conv2d with respect to its input, used as a layer (upsampling)."""
 
     _dims = 2
-
-    def forward(self, input: Tensor, output_size: Any = None) -> Tensor:
-        op = self._output_padding(input, output_size)
-        return F.conv_transpose2d(
-            input, self.weight, self.bias, self.stride, self.padding, op, self.groups, self.dilation
-        )
+    _conv_transpose = staticmethod(F.conv_transpose2d)
 
 
 class ConvTranspose3d(_ConvTransposeNd):
     """The gradient of Conv3d with respect to its input, used as a layer (upsampling)."""
 
     _dims = 3
-
-    def forward(self, input: Tensor, output_size: Any = None) -> Tensor:
-        op = self._output_padding(input, output_size)
-        return F.conv_transpose3d(
-            input, self.weight, self.bias, self.stride, self.padding, op, self.groups, self.dilation
-        )
+    _conv_transpose = staticmethod(F.conv_transpose3d)

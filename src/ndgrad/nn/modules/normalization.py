@@ -32,8 +32,36 @@ __all__ = [
 ]
 
 
-class _NormBase(Module):
-    """What BatchNorm and InstanceNorm share: affine parameters and the running statistics."""
+class _AffineNorm(Module):
+    """Base of the normalisation layers with an optional affine step ``y * weight + bias``:
+    ``weight`` (ones) and ``bias`` (zeros) of one shape, or None in their place."""
+
+    weight: Parameter | None
+    bias: Parameter | None
+
+    def _init_affine(self, shape: tuple[int, ...], affine: bool, bias: bool, device: Any, dtype: Any) -> None:
+        if affine:
+            self.weight = Parameter(empty(*shape, device=device, dtype=dtype))
+            if bias:
+                self.bias = Parameter(empty(*shape, device=device, dtype=dtype))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+
+    def reset_parameters(self) -> None:
+        if self.weight is not None:
+            init.ones_(self.weight)
+        if self.bias is not None:
+            init.zeros_(self.bias)
+
+
+class _NormBase(_AffineNorm):
+    """What BatchNorm and InstanceNorm share: affine parameters, the running statistics, and the
+    check of the input's number of dims (``_input_dims``, set by each subclass)."""
+
+    _input_dims: tuple[int, ...] = ()
 
     def __init__(
         self,
@@ -53,15 +81,7 @@ class _NormBase(Module):
         self.momentum = momentum
         self.affine = affine
         self.track_running_stats = track_running_stats
-        if affine:
-            self.weight = Parameter(empty(num_features, device=device, dtype=dtype))
-            if bias:
-                self.bias = Parameter(empty(num_features, device=device, dtype=dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        self._init_affine((num_features,), affine, bias, device, dtype)
         if track_running_stats:
             self.register_buffer("running_mean", zeros(num_features, device=device, dtype=dtype))
             self.register_buffer("running_var", ones(num_features, device=device, dtype=dtype))
@@ -80,13 +100,12 @@ class _NormBase(Module):
 
     def reset_parameters(self) -> None:
         self.reset_running_stats()
-        if self.affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        super().reset_parameters()
 
     def _check_input_dim(self, input: Tensor) -> None:
-        raise NotImplementedError
+        if input.dim() not in self._input_dims:
+            expected = " or ".join(f"{d}D" for d in self._input_dims)
+            raise ValueError(f"expected {expected} input (got {input.dim()}D input)")
 
     def extra_repr(self) -> str:
         return (
@@ -130,29 +149,23 @@ class _BatchNorm(_NormBase):
 class BatchNorm1d(_BatchNorm):
     """Normalise each channel over the batch (and length): input (N, C) or (N, C, L)."""
 
-    def _check_input_dim(self, input: Tensor) -> None:
-        if input.dim() not in (2, 3):
-            raise ValueError(f"expected 2D or 3D input (got {input.dim()}D input)")
+    _input_dims = (2, 3)
 
 
 class BatchNorm2d(_BatchNorm):
     """Normalise each channel over the batch and spatial dims: input (N, C, H, W)."""
 
-    def _check_input_dim(self, input: Tensor) -> None:
-        if input.dim() != 4:
-            raise ValueError(f"expected 4D input (got {input.dim()}D input)")
+    _input_dims = (4,)
 
 
 class BatchNorm3d(_BatchNorm):
     """Normalise each channel over the batch and spatial dims: input (N, C, D, H, W)."""
 
-    def _check_input_dim(self, input: Tensor) -> None:
-        if input.dim() != 5:
-            raise ValueError(f"expected 5D input (got {input.dim()}D input)")
+    _input_dims = (5,)
 
 
 class _InstanceNorm(_NormBase):
-    _no_batch_dim = 2
+    """InstanceNorm: ``_input_dims`` is (unbatched, batched), e.g. (2, 3) for (C, L) or (N, C, L)."""
 
     def __init__(
         self,
@@ -169,18 +182,15 @@ class _InstanceNorm(_NormBase):
         super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype, bias=bias)
 
     def forward(self, input: Tensor) -> Tensor:
-        if input.dim() not in (self._no_batch_dim, self._no_batch_dim + 1):
-            raise ValueError(
-                f"expected {self._no_batch_dim}D or {self._no_batch_dim + 1}D input "
-                f"(got {input.dim()}D input)"
-            )
-        feature_dim = input.dim() - self._no_batch_dim
+        self._check_input_dim(input)
+        no_batch_dim = self._input_dims[0]
+        feature_dim = input.dim() - no_batch_dim
         if self.affine and input.shape[feature_dim] != self.num_features:
             raise ValueError(
                 f"expected input's size at dim={feature_dim} to match num_features "
                 f"({self.num_features}), but got: {input.shape[feature_dim]}."
             )
-        unbatched = input.dim() == self._no_batch_dim
+        unbatched = input.dim() == no_batch_dim
         if unbatched:
             input = input.unsqueeze(0)
         out = F.instance_norm(
@@ -199,19 +209,19 @@ class _InstanceNorm(_NormBase):
 class InstanceNorm1d(_InstanceNorm):
     """Normalise each (sample, channel) over its length: input (N, C, L) or (C, L)."""
 
-    _no_batch_dim = 2
+    _input_dims = (2, 3)
 
 
 class InstanceNorm2d(_InstanceNorm):
     """Normalise each (sample, channel) over H and W: input (N, C, H, W) or (C, H, W)."""
 
-    _no_batch_dim = 3
+    _input_dims = (3, 4)
 
 
 class InstanceNorm3d(_InstanceNorm):
     """Normalise each (sample, channel) over D, H and W."""
 
-    _no_batch_dim = 4
+    _input_dims = (4, 5)
 
 
 def _shape_tuple(normalized_shape: Any) -> tuple[int, ...]:
@@ -220,7 +230,7 @@ def _shape_tuple(normalized_shape: Any) -> tuple[int, ...]:
     return tuple(int(s) for s in normalized_shape)
 
 
-class LayerNorm(Module):
+class LayerNorm(_AffineNorm):
     """Normalise over the last ``len(normalized_shape)`` dims of each sample."""
 
     def __init__(
@@ -236,22 +246,8 @@ class LayerNorm(Module):
         self.normalized_shape = _shape_tuple(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        if elementwise_affine:
-            self.weight = Parameter(empty(*self.normalized_shape, device=device, dtype=dtype))
-            if bias:
-                self.bias = Parameter(empty(*self.normalized_shape, device=device, dtype=dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        self._init_affine(self.normalized_shape, elementwise_affine, bias, device, dtype)
         self.reset_parameters()
-
-    def reset_parameters(self) -> None:
-        if self.elementwise_affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
 
     def forward(self, input: Tensor) -> Tensor:
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
@@ -263,7 +259,7 @@ class LayerNorm(Module):
         )
 
 
-class GroupNorm(Module):
+class GroupNorm(_AffineNorm):
     """Normalise each sample over groups of ``num_channels // num_groups`` channels."""
 
     def __init__(
@@ -284,22 +280,8 @@ class GroupNorm(Module):
         self.num_channels = num_channels
         self.eps = eps
         self.affine = affine
-        if affine:
-            self.weight = Parameter(empty(num_channels, device=device, dtype=dtype))
-            if bias:
-                self.bias = Parameter(empty(num_channels, device=device, dtype=dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        self._init_affine((num_channels,), affine, bias, device, dtype)
         self.reset_parameters()
-
-    def reset_parameters(self) -> None:
-        if self.affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
 
     def forward(self, input: Tensor) -> Tensor:
         return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)

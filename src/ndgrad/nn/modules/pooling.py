@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import ndgrad.nn.functional as F
@@ -33,6 +34,10 @@ __all__ = [
 
 
 class _MaxPoolNd(Module):
+    """MaxPool1d/2d: each sets ``_max_pool`` (its ``F`` function)."""
+
+    _max_pool: Callable[..., Any]
+
     def __init__(
         self,
         kernel_size: Any,
@@ -50,6 +55,17 @@ class _MaxPoolNd(Module):
         self.return_indices = return_indices
         self.ceil_mode = ceil_mode
 
+    def forward(self, input: Tensor) -> Any:
+        return self._max_pool(
+            input,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.dilation,
+            ceil_mode=self.ceil_mode,
+            return_indices=self.return_indices,
+        )
+
     def extra_repr(self) -> str:
         return (
             f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
@@ -60,38 +76,27 @@ class _MaxPoolNd(Module):
 class MaxPool1d(_MaxPoolNd):
     """Maximum over sliding windows of (N, C, L) input."""
 
-    def forward(self, input: Tensor) -> Any:
-        return F.max_pool1d(
-            input,
-            self.kernel_size,
-            self.stride,
-            self.padding,
-            self.dilation,
-            ceil_mode=self.ceil_mode,
-            return_indices=self.return_indices,
-        )
+    _max_pool = staticmethod(F.max_pool1d)
 
 
 class MaxPool2d(_MaxPoolNd):
     """Maximum over sliding windows of (N, C, H, W) input."""
 
-    def forward(self, input: Tensor) -> Any:
-        return F.max_pool2d(
-            input,
-            self.kernel_size,
-            self.stride,
-            self.padding,
-            self.dilation,
-            ceil_mode=self.ceil_mode,
-            return_indices=self.return_indices,
-        )
+    _max_pool = staticmethod(F.max_pool2d)
 
 
 def _single(v: Any) -> tuple[Any, ...]:
     return tuple(v) if isinstance(v, list | tuple) else (v,)
 
 
-class AvgPool1d(Module):
+class _AvgPoolNd(Module):
+    """AvgPool1d/2d: the repr they share."""
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AvgPool1d(_AvgPoolNd):
     """Mean over sliding windows of (N, C, L) input."""
 
     def __init__(
@@ -114,11 +119,10 @@ class AvgPool1d(Module):
             input, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad
         )
 
-    def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
+class AvgPool2d(_AvgPoolNd):
+    """Mean over sliding windows of (N, C, H, W) input."""
 
-class _AvgPoolNd(Module):
     def __init__(
         self,
         kernel_size: Any,
@@ -135,13 +139,6 @@ class _AvgPoolNd(Module):
         self.ceil_mode = ceil_mode
         self.count_include_pad = count_include_pad
         self.divisor_override = divisor_override
-
-    def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
-
-
-class AvgPool2d(_AvgPoolNd):
-    """Mean over sliding windows of (N, C, H, W) input."""
 
     def forward(self, input: Tensor) -> Tensor:
         return F.avg_pool2d(

@@ -46,6 +46,11 @@ def _cell_step(
     return (pre.tanh() if mode == "RNN_TANH" else pre.relu()), None
 
 
+def _suffix(layer: int, direction: int) -> str:
+    """The end of a parameter's name: ``_l1`` for layer 1, ``_l1_reverse`` for its backward direction."""
+    return f"_l{layer}" + ("_reverse" if direction == 1 else "")
+
+
 class RNNBase(Module):
     """What RNN, LSTM and GRU share: the parameters of every layer and direction, and the loop."""
 
@@ -95,7 +100,7 @@ class RNNBase(Module):
         for layer in range(num_layers):
             for direction in range(dirs):
                 layer_input = input_size if layer == 0 else real_hidden * dirs
-                suffix = f"_l{layer}" + ("_reverse" if direction == 1 else "")
+                suffix = _suffix(layer, direction)
                 shapes: list[tuple[str, tuple[int, ...]]] = [
                     ("weight_ih", (gate_size, layer_input)),
                     ("weight_hh", (gate_size, real_hidden)),
@@ -125,7 +130,7 @@ class RNNBase(Module):
         return [[getattr(self, n) for n in names[i : i + per]] for i in range(0, len(names), per)]
 
     def _layer_params(self, layer: int, direction: int) -> tuple[Any, ...]:
-        suffix = f"_l{layer}" + ("_reverse" if direction == 1 else "")
+        suffix = _suffix(layer, direction)
         get = self._parameters.get
         return (
             get("weight_ih" + suffix),
@@ -229,6 +234,14 @@ class RNNBase(Module):
             return out.squeeze(1)
         return out.transpose(0, 1) if self.batch_first else out
 
+    def _forward_hidden(self, input: Tensor, hx: Tensor | None) -> tuple[Tensor, Tensor]:
+        """The forward of RNN and GRU, whose only state is h (LSTM also carries c): (output, h_n)."""
+        x, batched = self._prepare(input, hx)
+        if hx is not None:
+            hx = self._check_hidden(hx, batched, self.hidden_size)
+        out, h_n, _ = self._run(x, hx, None)
+        return self._finish(out, batched), (h_n if batched else h_n.squeeze(1))
+
 
 class RNN(RNNBase):
     """Elman RNN: h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh) (or relu).
@@ -268,11 +281,7 @@ class RNN(RNNBase):
         )
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> tuple[Tensor, Tensor]:
-        x, batched = self._prepare(input, hx)
-        if hx is not None:
-            hx = self._check_hidden(hx, batched, self.hidden_size)
-        out, h_n, _ = self._run(x, hx, None)
-        return self._finish(out, batched), (h_n if batched else h_n.squeeze(1))
+        return self._forward_hidden(input, hx)
 
 
 class LSTM(RNNBase):
@@ -364,11 +373,7 @@ class GRU(RNNBase):
         )
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> tuple[Tensor, Tensor]:
-        x, batched = self._prepare(input, hx)
-        if hx is not None:
-            hx = self._check_hidden(hx, batched, self.hidden_size)
-        out, h_n, _ = self._run(x, hx, None)
-        return self._finish(out, batched), (h_n if batched else h_n.squeeze(1))
+        return self._forward_hidden(input, hx)
 
 
 class RNNCellBase(Module):
