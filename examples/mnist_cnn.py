@@ -1,7 +1,9 @@
 """A CNN on the real MNIST: conv32-pool-conv64-pool-fc128-fc10, Adam, a cosine schedule.
 
 Run:  python examples/mnist_cnn.py --data-dir path/to/mnist   (add --download to fetch the files)
-Measured (2 CPU cores, 2026-11-21): see README "Examples" for the recorded accuracy and time.
+Measured (2026-11-21, 2 CPU cores shared with other jobs, load 7-9): test accuracy 99.25% after the
+default 3 epochs (98.84% after 1, 99.08% after 2); 926 s wall, 8 min 53 s of CPU time. The last
+epoch, with the machine less loaded, took 129 s.
 """
 
 from __future__ import annotations
