@@ -57,7 +57,13 @@ from ndgrad.ops.factory import (
 )
 from ndgrad.ops.index import *  # noqa: F403
 from ndgrad.ops.linalg import *  # noqa: F403
-from ndgrad.ops.nn_ops import cdist, pdist  # PyTorch has these at the top level too
+from ndgrad.ops.misc import *  # noqa: F403
+from ndgrad.ops.nn_ops import (  # PyTorch has these at the top level too
+    cdist,
+    cosine_similarity,
+    pairwise_distance,
+    pdist,
+)
 from ndgrad.ops.random import (
     Generator,
     bernoulli,
@@ -98,6 +104,15 @@ class cuda:  # noqa: N801  (PyTorch's ndgrad.cuda.is_available())
     def manual_seed_all(value: builtins_int) -> None:
         manual_seed(value)
 
+    @staticmethod
+    def device_count() -> builtins_int:
+        """The number of GPUs CuPy sees (0 without CuPy)."""
+        if not cuda_is_available():
+            return 0
+        import cupy
+
+        return builtins_int(cupy.cuda.runtime.getDeviceCount())
+
 
 def is_tensor(obj: object) -> builtins_bool:
     return isinstance(obj, Tensor)
@@ -113,7 +128,8 @@ builtins_bool = _builtins.bool
 builtins_int = _builtins.int
 
 # subpackages last: they build on everything above
-from ndgrad import linalg, nn, optim, utils  # noqa: E402
+from ndgrad import amp, linalg, nn, optim, testing, utils  # noqa: E402
+from ndgrad.amp import autocast  # noqa: E402
 from ndgrad.serialization import load, save  # noqa: E402
 
 __version__ = "0.1.0"

@@ -1053,6 +1053,309 @@ class Tensor:
     def det(self) -> Tensor:
         return _la.det(self)
 
+    # -- miscellaneous (ops/misc.py) -------------------------------------------------------
+    def stride(self, dim: _int | None = None) -> Any:
+        """Steps in elements between neighbours along each dim (of the array's memory layout)."""
+        item = self.data.itemsize
+        strides = tuple(s // item for s in self.data.strides)
+        return strides if dim is None else strides[_norm_dim(dim, self.data.ndim)]
+
+    def is_nonzero(self) -> _bool:
+        return _misc.is_nonzero(self)
+
+    def diag(self, diagonal: _int = 0) -> Tensor:
+        return _misc.diag(self, diagonal)
+
+    def diag_embed(self, offset: _int = 0, dim1: _int = -2, dim2: _int = -1) -> Tensor:
+        return _misc.diag_embed(self, offset, dim1, dim2)
+
+    def diagflat(self, offset: _int = 0) -> Tensor:
+        return _misc.diagflat(self, offset)
+
+    def trace(self) -> Tensor:
+        return _misc.trace(self)
+
+    def kron(self, other: Tensor) -> Tensor:
+        return _misc.kron(self, other)
+
+    def ravel(self) -> Tensor:
+        return _misc.ravel(self)
+
+    def diff(self, n: _int = 1, dim: _int = -1, prepend: Any = None, append: Any = None) -> Tensor:
+        return _misc.diff(self, n, dim, prepend, append)
+
+    def repeat_interleave(
+        self, repeats: Any = None, dim: _int | None = None, *, output_size: Any = None
+    ) -> Tensor:
+        return _misc.repeat_interleave(self, repeats, dim, output_size=output_size)
+
+    def fill_diagonal_(self, fill_value: Any, wrap: _bool = False) -> Tensor:
+        return _misc.fill_diagonal_(self, fill_value, wrap)
+
+    def index_fill_(self, dim: _int, index: Tensor, value: Any) -> Tensor:
+        return _misc.index_fill_(self, dim, index, value)
+
+    def masked_scatter(self, mask: Tensor, source: Tensor) -> Tensor:
+        return _misc.masked_scatter(self, mask, source)
+
+    def masked_scatter_(self, mask: Tensor, source: Tensor) -> Tensor:
+        return _misc.masked_scatter_(self, mask, source)
+
+    def unique(
+        self,
+        sorted: _bool = True,
+        return_inverse: _bool = False,
+        return_counts: _bool = False,
+        dim: Any = None,
+    ) -> Any:
+        return _misc.unique(self, sorted, return_inverse, return_counts, dim)
+
+    def bincount(self, weights: Tensor | None = None, minlength: _int = 0) -> Tensor:
+        return _misc.bincount(self, weights, minlength)
+
+    def histc(self, bins: _int = 100, min: _float = 0, max: _float = 0) -> Tensor:
+        return _misc.histc(self, bins, min, max)
+
+    def kthvalue(self, k: _int, dim: _int = -1, keepdim: _bool = False) -> Any:
+        return _misc.kthvalue(self, k, dim, keepdim)
+
+    def quantile(
+        self, q: Any, dim: Any = None, keepdim: _bool = False, *, interpolation: str = "linear"
+    ) -> Tensor:
+        return _misc.quantile(self, q, dim, keepdim, interpolation=interpolation)
+
+    def nanquantile(
+        self, q: Any, dim: Any = None, keepdim: _bool = False, *, interpolation: str = "linear"
+    ) -> Tensor:
+        return _misc.nanquantile(self, q, dim, keepdim, interpolation=interpolation)
+
+    def nanmean(self, dim: Any = None, keepdim: _bool = False, *, dtype: Any = None) -> Tensor:
+        return _misc.nanmean(self, dim, keepdim, dtype=dtype)
+
+    def mode(self, dim: _int = -1, keepdim: _bool = False) -> Any:
+        return _misc.mode(self, dim, keepdim)
+
+    def cummax(self, dim: _int) -> Any:
+        return _misc.cummax(self, dim)
+
+    def cummin(self, dim: _int) -> Any:
+        return _misc.cummin(self, dim)
+
+    def heaviside(self, values: Tensor) -> Tensor:
+        return _misc.heaviside(self, values)
+
+    def sinc(self) -> Tensor:
+        return _misc.sinc(self)
+
+    def logit(self, eps: _float | None = None) -> Tensor:
+        return _misc.logit(self, eps)
+
+    def xlogy(self, other: Any) -> Tensor:
+        return _misc.xlogy(self, other)
+
+    def clamp_min(self, min: Any) -> Tensor:
+        return _misc.clamp_min(self, min)
+
+    def clamp_max(self, max: Any) -> Tensor:
+        return _misc.clamp_max(self, max)
+
+    def clamp_min_(self, min: Any) -> Tensor:
+        return _ew.clamp_(self, min=min)
+
+    def clamp_max_(self, max: Any) -> Tensor:
+        return _ew.clamp_(self, max=max)
+
+    def logaddexp(self, other: Tensor) -> Tensor:
+        return _misc.logaddexp(self, other)
+
+    def hypot(self, other: Tensor) -> Tensor:
+        return _misc.hypot(self, other)
+
+    def deg2rad(self) -> Tensor:
+        return _misc.deg2rad(self)
+
+    def rad2deg(self) -> Tensor:
+        return _misc.rad2deg(self)
+
+    def rot90(self, k: _int = 1, dims: Any = (0, 1)) -> Tensor:
+        return _misc.rot90(self, k, dims)
+
+    def fliplr(self) -> Tensor:
+        return _misc.fliplr(self)
+
+    def flipud(self) -> Tensor:
+        return _misc.flipud(self)
+
+    def take_along_dim(self, indices: Tensor, dim: _int | None = None) -> Tensor:
+        return _misc.take_along_dim(self, indices, dim)
+
+    def signbit(self) -> Tensor:
+        return _misc.signbit(self)
+
+    def copysign(self, other: Any) -> Tensor:
+        return _misc.copysign(self, other)
+
+    def erfc(self) -> Tensor:
+        return _misc.erfc(self)
+
+    def logcumsumexp(self, dim: _int) -> Tensor:
+        return _misc.logcumsumexp(self, dim)
+
+    def cov(self, *, correction: _int = 1, fweights: Any = None, aweights: Any = None) -> Tensor:
+        return _misc.cov(self, correction=correction, fweights=fweights, aweights=aweights)
+
+    def corrcoef(self) -> Tensor:
+        return _misc.corrcoef(self)
+
+    def unique_consecutive(
+        self, return_inverse: _bool = False, return_counts: _bool = False, dim: _int | None = None
+    ) -> Any:
+        return _misc.unique_consecutive(self, return_inverse, return_counts, dim)
+
+    def addmm(self, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+        return _la.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
+
+    def baddbmm(self, batch1: Tensor, batch2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+        return _la.baddbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+
+    def addmv(self, mat: Tensor, vec: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+        return _misc.addmv(self, mat, vec, beta=beta, alpha=alpha)
+
+    def addr(self, vec1: Tensor, vec2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+        return _misc.addr(self, vec1, vec2, beta=beta, alpha=alpha)
+
+    def is_complex(self) -> _bool:
+        return _misc.is_complex(self)
+
+    def is_same_size(self, other: Tensor) -> _bool:
+        return _misc.is_same_size(self, other)
+
+    def tensor_split(self, indices_or_sections: Any, dim: _int = 0) -> tuple[Tensor, ...]:
+        return _misc.tensor_split(self, indices_or_sections, dim)
+
+    def hsplit(self, sections: Any) -> tuple[Tensor, ...]:
+        return _misc.hsplit(self, sections)
+
+    def vsplit(self, sections: Any) -> tuple[Tensor, ...]:
+        return _misc.vsplit(self, sections)
+
+    def dsplit(self, sections: Any) -> tuple[Tensor, ...]:
+        return _misc.dsplit(self, sections)
+
+    def dist(self, other: Tensor, p: _float = 2) -> Tensor:
+        return _misc.dist(self, other, p)
+
+    def msort(self) -> Tensor:
+        return _misc.msort(self)
+
+    def adjoint(self) -> Tensor:
+        return _misc.adjoint(self)
+
+    def positive(self) -> Tensor:
+        return _misc.positive(self)
+
+    def gcd(self, other: Tensor) -> Tensor:
+        return _misc.gcd(self, other)
+
+    def lcm(self, other: Tensor) -> Tensor:
+        return _misc.lcm(self, other)
+
+    def logaddexp2(self, other: Tensor) -> Tensor:
+        return _misc.logaddexp2(self, other)
+
+    def narrow_copy(self, dim: _int, start: _int, length: _int) -> Tensor:
+        return _misc.narrow_copy(self, dim, start, length)
+
+    def index_copy(self, dim: _int, index: Tensor, source: Tensor) -> Tensor:
+        return _misc.index_copy(self, dim, index, source)
+
+    def index_copy_(self, dim: _int, index: Tensor, source: Tensor) -> Tensor:
+        return _misc.index_copy_(self, dim, index, source)
+
+    def put(self, index: Tensor, source: Tensor, accumulate: _bool = False) -> Tensor:
+        return _misc.put(self, index, source, accumulate)
+
+    def put_(self, index: Tensor, source: Tensor, accumulate: _bool = False) -> Tensor:
+        return _misc.put_(self, index, source, accumulate)
+
+    def sum_to_size(self, *size: Any) -> Tensor:
+        return _misc.sum_to_size(self, *size)
+
+    def aminmax(self, *, dim: _int | None = None, keepdim: _bool = False) -> Any:
+        return _reduce.aminmax(self, dim=dim, keepdim=keepdim)
+
+    def nansum(self, dim: Any = None, keepdim: _bool = False, *, dtype: Any = None) -> Tensor:
+        return _reduce.nansum(self, dim, keepdim, dtype=dtype)
+
+    def argwhere(self) -> Tensor:
+        return _index.argwhere(self)
+
+    def is_pinned(self) -> _bool:
+        """False: ndgrad has no pinned host memory."""
+        return False
+
+    def pin_memory(self) -> Tensor:
+        """The tensor itself: ndgrad has no pinned host memory."""
+        return self
+
+    def share_memory_(self) -> Tensor:
+        """The tensor itself: ndgrad does not move tensors to shared memory."""
+        return self
+
+    # in place (ops/misc.py)
+    def floor_(self) -> Tensor:
+        return _misc.floor_(self)
+
+    def ceil_(self) -> Tensor:
+        return _misc.ceil_(self)
+
+    def trunc_(self) -> Tensor:
+        return _misc.trunc_(self)
+
+    def round_(self, decimals: _int = 0) -> Tensor:
+        return _misc.round_(self, decimals)
+
+    def sign_(self) -> Tensor:
+        return _misc.sign_(self)
+
+    def log_(self) -> Tensor:
+        return _misc.log_(self)
+
+    def log1p_(self) -> Tensor:
+        return _misc.log1p_(self)
+
+    def sin_(self) -> Tensor:
+        return _misc.sin_(self)
+
+    def cos_(self) -> Tensor:
+        return _misc.cos_(self)
+
+    def square_(self) -> Tensor:
+        return _misc.square_(self)
+
+    def reciprocal_(self) -> Tensor:
+        return _misc.reciprocal_(self)
+
+    def fmod_(self, other: Any) -> Tensor:
+        return _misc.fmod_(self, other)
+
+    def remainder_(self, other: Any) -> Tensor:
+        return _misc.remainder_(self, other)
+
+    def logical_not_(self) -> Tensor:
+        return _misc.logical_not_(self)
+
+    def nan_to_num_(
+        self, nan: _float = 0.0, posinf: _float | None = None, neginf: _float | None = None
+    ) -> Tensor:
+        return _misc.nan_to_num_(self, nan, posinf, neginf)
+
+    def triu_(self, diagonal: _int = 0) -> Tensor:
+        return _misc.triu_(self, diagonal)
+
+    def tril_(self, diagonal: _int = 0) -> Tensor:
+        return _misc.tril_(self, diagonal)
+
 
 class Size(tuple):  # type: ignore[type-arg]
     """A tensor's shape: a tuple of ints that prints like ``ndgrad.Size([2, 3])``."""
@@ -1146,6 +1449,7 @@ from ndgrad.ops import elementwise as _ew  # noqa: E402
 from ndgrad.ops import factory as _factory  # noqa: E402
 from ndgrad.ops import index as _index  # noqa: E402
 from ndgrad.ops import linalg as _la  # noqa: E402
+from ndgrad.ops import misc as _misc  # noqa: E402
 from ndgrad.ops import random as _random  # noqa: E402
 from ndgrad.ops import reduce as _reduce  # noqa: E402
 from ndgrad.ops import shape as _shape  # noqa: E402
