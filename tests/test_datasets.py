@@ -128,3 +128,41 @@ def test_transforms() -> None:
     np.testing.assert_allclose(flipped.numpy()[0], img[:, ::-1] / 255.0, rtol=1e-6)
     with pytest.raises(ValueError):
         T.Normalize([0.0], [0.0])
+
+
+def test_download_over_http_verifies_checksums(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A real download from a server on the loopback: a good file is fetched and kept; a file whose
+    checksum does not match is refused, and the error names the file."""
+    import functools
+    import hashlib
+    import http.server
+    import threading
+
+    served = tmp_path / "served"
+    served.mkdir()
+    rng = np.random.default_rng(2)
+    _write_idx(served / "t10k-images-idx3-ubyte.gz", rng.integers(0, 256, (4, 28, 28)).astype(np.uint8))
+    _write_idx(served / "t10k-labels-idx1-ubyte.gz", rng.integers(0, 10, 4).astype(np.uint8))
+    sums = {p.name: hashlib.md5(p.read_bytes()).hexdigest() for p in served.iterdir()}
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(served))
+    handler.log_message = lambda *a: None  # type: ignore[attr-defined]
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/"
+        monkeypatch.setenv("NDGRAD_NO_PROGRESS", "1")
+        monkeypatch.setattr(datasets.MNIST, "mirrors", ["http://127.0.0.1:9/", url])  # first mirror is down
+        monkeypatch.setattr(datasets.MNIST, "resources", [(name, sums[name]) for name in sorted(sums)])
+        root = tmp_path / "root"
+        ds = datasets.MNIST(root, train=False, download=True)
+        assert len(ds) == 4 and (root / "t10k-images-idx3-ubyte.gz").exists()
+        # a wrong checksum: the download is refused and nothing replaces the good file
+        good = (root / "t10k-images-idx3-ubyte.gz").read_bytes()
+        bad = [(name, "0" * 32 if "images" in name else s) for name, s in sorted(sums.items())]
+        monkeypatch.setattr(datasets.MNIST, "resources", bad)
+        with pytest.raises(RuntimeError, match="t10k-images-idx3-ubyte.gz"):
+            datasets.MNIST(root, train=False, download=True)
+        assert (root / "t10k-images-idx3-ubyte.gz").read_bytes() == good
+    finally:
+        server.shutdown()

@@ -44,21 +44,18 @@ def fetch(root: Path, filename: str, mirrors: list[str], checksum: str, retries:
     errors = []
     for base in mirrors:
         url = base.rstrip("/") + "/" + filename
-        try:
-            path = pooch.retrieve(
-                url,
-                known_hash=f"md5:{checksum}",
-                fname=filename,
-                path=root,
-                progressbar=_progressbar(),
-                downloader=pooch.HTTPDownloader(progressbar=_progressbar(), timeout=30)
-                if url.startswith("http")
-                else None,
-                retry_if_failed=retries,
-            )
-            return Path(path)
-        except Exception as e:  # noqa: BLE001 - try the next mirror, report all at the end
-            errors.append(f"  {url}: {type(e).__name__}: {e}")
+        for attempt in range(1, retries + 1):
+            try:
+                path = pooch.retrieve(
+                    url,
+                    known_hash=f"md5:{checksum}",
+                    fname=filename,
+                    path=root,
+                    progressbar=_progressbar(),
+                )
+                return Path(path)
+            except Exception as e:  # noqa: BLE001 - try again, then the next mirror; report all
+                errors.append(f"  {url} (try {attempt}): {type(e).__name__}: {e}")
     raise RuntimeError(
         f"could not download {filename} (md5 {checksum}) from any mirror:\n"
         + "\n".join(errors)
