@@ -180,6 +180,59 @@ def test_repr_like_torch(expr: str) -> None:
     assert mine == theirs
 
 
+@pytest.fixture
+def reset_printoptions():
+    yield
+    ndgrad.set_printoptions(profile="default")
+    torch.set_printoptions(profile="default")
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"precision": 2},
+        {"precision": 7, "linewidth": 60},
+        {"threshold": 10},
+        {"threshold": 10, "edgeitems": 1},
+        {"threshold": 5, "edgeitems": 0},
+        {"sci_mode": True},
+        {"sci_mode": False, "precision": 6},
+        {"profile": "short"},
+        {"profile": "full"},
+        {"linewidth": 40, "threshold": 30, "edgeitems": 2},
+    ],
+)
+def test_printoptions_like_torch(options: dict, reset_printoptions: None) -> None:
+    rng = np.random.default_rng(0)
+    arrays = [
+        np.arange(1200, dtype=np.float32).reshape(30, 40) / 7,
+        rng.standard_normal((4, 5, 6)).astype(np.float32),
+        rng.standard_normal(25) * 1e5,
+        np.array([1e-6, 1.0, 3.0, np.nan, -np.inf], dtype=np.float32),
+        np.array([0.0, -0.0], dtype=np.float32),
+        np.array([100.0, 2000.0, 3.0], dtype=np.float32),
+        np.arange(1500),
+        rng.random(40) > 0.5,
+        np.array(3.14159, dtype=np.float32),
+    ]
+    ndgrad.set_printoptions(**options)
+    torch.set_printoptions(**options)
+    for a in arrays:
+        mine = repr(ndgrad.tensor(a, requires_grad=a.dtype == np.float32))
+        theirs = repr(torch.tensor(a, requires_grad=a.dtype == np.float32)).replace("torch", "ndgrad")
+        assert mine == theirs, (options, a.shape)
+
+
+def test_set_printoptions_then_default(reset_printoptions: None) -> None:
+    x = ndgrad.tensor([1.0 / 3, 2.0])
+    ndgrad.set_printoptions(precision=2)
+    assert repr(x) == "tensor([0.33, 2.00])"
+    ndgrad.set_printoptions(sci_mode=True)  # precision stays, sci_mode is set on every call
+    assert repr(x) == "tensor([3.33e-01, 2.00e+00])"
+    ndgrad.set_printoptions(profile="default")
+    assert repr(x) == "tensor([0.3333, 2.0000])"
+
+
 # -- factories and random numbers ----------------------------------------------------------------
 
 
