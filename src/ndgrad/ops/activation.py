@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
 from ndgrad import _backend, _dtype
 from ndgrad.autograd.function import Op
 from ndgrad.ops import elementwise as ew
@@ -258,8 +260,84 @@ def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
 # -- smooth gates ------------------------------------------------------------------------------
 
 
+# erf(x) ~ x P(x^2) / Q(x^2) on [-4, 4] (+-1 beyond, to float32 precision): the rational fit Eigen
+# and XLA use for float32. A few in-place passes instead of scipy's float32 erf, which works in
+# float64 element by element; float64 keeps the exact erf (gradchecks need it).
+_ERF_P = (-2.72614225801306e-10, 2.77068142495902e-08, -2.10102402082508e-06, -5.69250639462346e-05,
+          -7.34990630326855e-04, -2.95459980854025e-03, -1.60960333262415e-02)  # fmt: skip
+_ERF_Q = (-1.45660718464996e-05, -2.13374055278905e-04, -1.68282697438203e-03, -7.37332916720468e-03,
+          -1.42647390514189e-02)  # fmt: skip
+
+
+def _erf_f32(x: Any) -> Any:
+    """erf of a float32 NumPy array (absolute error < 5e-7), as a new array."""
+    f = np.float32
+    xc = np.clip(x, f(-4.0), f(4.0))
+    x2 = xc * xc
+    p = x2 * f(_ERF_P[0])  # Horner's rule, in place
+    for c in _ERF_P[1:-1]:
+        p += f(c)
+        p *= x2
+    p += f(_ERF_P[-1])
+    p *= xc
+    q = x2 * f(_ERF_Q[0])
+    for c in _ERF_Q[1:-1]:
+        q += f(c)
+        q *= x2
+    q += f(_ERF_Q[-1])
+    p /= q
+    return p
+
+
+def _normal_cdf(x: Any) -> Any:
+    """Phi(x) = (1 + erf(x / sqrt 2)) / 2, a new array of x's dtype."""
+    xs = x * _SQRT_HALF
+    e = _erf_f32(xs) if _xp(x) is np and x.dtype == np.float32 else ew._erf_array(xs)
+    e += 1
+    e *= 0.5
+    return e
+
+
+def _gelu_array(x: Any) -> Any:
+    """x Phi(x)"""
+    out = _normal_cdf(x)
+    out *= x
+    return out
+
+
+def _gelu_deriv_array(x: Any) -> Any:
+    """Phi(x) + x phi(x)"""
+    xp = _xp(x)
+    pdf = x * x
+    pdf *= -0.5
+    pdf = xp.exp(pdf, out=pdf) if pdf.ndim else xp.exp(pdf)  # a 0-d result is a NumPy scalar
+    pdf *= _INV_SQRT_2PI
+    pdf *= x
+    out = _normal_cdf(x)
+    out += pdf
+    return out
+
+
+_BLOCK = 1 << 15  # elements: the ~25 passes over a block's temporaries then stay in a 1 MiB L2
+
+
+def _blockwise(fn: Any, x: Any) -> Any:
+    """``fn(x)`` for an elementwise ``fn``, block by block on large float32 NumPy arrays: 3x faster
+    than whole-array passes that each go out to memory."""
+    if _xp(x) is not np or x.dtype != np.float32 or x.size <= _BLOCK:
+        return fn(x)
+    flat = x.reshape(-1)
+    out = np.empty(flat.shape, dtype=x.dtype)
+    for i in range(0, flat.size, _BLOCK):
+        out[i : i + _BLOCK] = fn(flat[i : i + _BLOCK])
+    return out.reshape(x.shape)
+
+
 class Gelu(Op):
-    """out = x * Phi(x) (Phi the normal CDF), or its tanh approximation"""
+    """out = x * Phi(x) (Phi the normal CDF), or its tanh approximation
+
+    Exact GELU runs fused on arrays: one erf forward; one erf and one exp backward (GeluDeriv).
+    """
 
     @staticmethod
     def forward(ctx: Any, x: Any, approximate: str = "none") -> Any:
@@ -269,7 +347,7 @@ class Gelu(Op):
         if approximate == "tanh":
             inner = (x + _GELU_C * x * x * x) * _SQRT_2_OVER_PI
             return 0.5 * x * (1 + xp.tanh(inner))
-        return 0.5 * x * (1 + ew._erf_array(x * _SQRT_HALF))
+        return _blockwise(_gelu_array, x)
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Tensor:
@@ -278,10 +356,25 @@ class Gelu(Op):
             t = ew.tanh((x + _GELU_C * x * x * x) * _SQRT_2_OVER_PI)
             d_inner = (1 + (3 * _GELU_C) * x * x) * _SQRT_2_OVER_PI
             return grad * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * d_inner)
-        # d/dx x * Phi(x) = Phi(x) + x * phi(x)
-        cdf = 0.5 * (1 + ew.erf(x * _SQRT_HALF))
-        pdf = ew.exp(-0.5 * x * x) * _INV_SQRT_2PI
-        return grad * (cdf + x * pdf)
+        return grad * GeluDeriv.apply(x)
+
+
+class GeluDeriv(Op):
+    """out = Phi(x) + x phi(x), the derivative of exact GELU, fused on arrays (one erf, one exp).
+
+    Its own derivative is phi(x) (2 - x^2), written in Tensor ops for higher orders.
+    """
+
+    @staticmethod
+    def forward(ctx: Any, x: Any) -> Any:
+        ctx.save_for_backward(x)
+        return _blockwise(_gelu_deriv_array, x)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Tensor:
+        (x,) = ctx.saved_tensors
+        x2 = x * x
+        return grad * (ew.exp(x2 * -0.5) * _INV_SQRT_2PI) * (2 - x2)
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
