@@ -1,0 +1,401 @@
+"""Binary arithmetic: ``add``, ``sub``, ``mul``, ``div``, ``floor_divide``, ``remainder``, ``fmod``,
+``pow``, ``atan2``, ``maximum``/``minimum``, ``where`` and the compositions ``lerp``/``addcmul``/``addcdiv``.
+
+Operands are broadcast and type-promoted by ``binary_operands`` (a Python number stays a number, so
+``x * 2`` saves no second tensor); the engine un-broadcasts the gradients. Part of the elementwise family;
+import them from ``ndgrad.ops.elementwise`` (or ``ndgrad``).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ndgrad import _dtype
+from ndgrad.autograd.function import Op
+from ndgrad.ops._ew_util import _float_input, _is_int, _quiet, _xp
+from ndgrad.ops._util import binary_operands
+from ndgrad.ops.compare import _no_grad
+from ndgrad.tensor import Tensor
+
+__all__ = [
+    "add",
+    "sub",
+    "subtract",
+    "mul",
+    "multiply",
+    "div",
+    "divide",
+    "true_divide",
+    "floor_divide",
+    "remainder",
+    "fmod",
+    "pow",
+    "float_power",
+    "atan2",
+    "arctan2",
+    "maximum",
+    "minimum",
+    "fmax",
+    "fmin",
+    "where",
+    "lerp",
+    "addcmul",
+    "addcdiv",
+]
+
+
+class Add(Op):
+    """out = a + b"""
+
+    @staticmethod
+    def forward(ctx: Any, a: Any, b: Any) -> Any:
+        return a + b
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Any:
+        return grad, grad
+
+
+def add(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
+    """out = input + alpha * other"""
+    if alpha != 1:
+        other = mul(other, alpha)
+    a, b = binary_operands(input, other)
+    return Add.apply(a, b)
+
+
+class Sub(Op):
+    """out = a - b"""
+
+    @staticmethod
+    def forward(ctx: Any, a: Any, b: Any) -> Any:
+        return a - b
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Any:
+        return grad, -grad if ctx.needs_input_grad[1] else None
+
+
+def sub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
+    """out = input - alpha * other"""
+    if alpha != 1:
+        other = mul(other, alpha)
+    a, b = binary_operands(input, other)
+    if isinstance(a, Tensor) and a.data.dtype.kind == "b":
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with two bool tensors is not supported. "
+            "Use the `^` or `logical_xor()` operator instead."
+        )
+    return Sub.apply(a, b)
+
+
+subtract = sub
+
+
+class Mul(Op):
+    """out = a * b"""
+
+    @staticmethod
+    def forward(ctx: Any, a: Any, b: Any) -> Any:
+        # save only what a gradient needs: x * 2 keeps no reference to x
+        ctx.save_for_backward(b if ctx.needs_input_grad[0] else None, a if ctx.needs_input_grad[1] else None)
+        return a * b
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Any:
+        b, a = ctx.saved_tensors
+        return (grad * b if ctx.needs_input_grad[0] else None, grad * a if ctx.needs_input_grad[1] else None)
+
+
+def mul(input: Any, other: Any) -> Tensor:
+    """out = input * other"""
+    a, b = binary_operands(input, other)
+    return Mul.apply(a, b)
+
+
+multiply = mul
+
+
+class Div(Op):
+    """out = a / b"""
+
+    @staticmethod
+    @_quiet
+    def forward(ctx: Any, a: Any, b: Any) -> Any:
+        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)
+        return a / b
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Any:
+        a, b = ctx.saved_tensors
+        ga = grad / b
+        # d/db a/b = -a/b^2, as -(grad/b)(a/b): b*b would overflow first
+        gb = -ga * a / b if ctx.needs_input_grad[1] else None
+        return ga if ctx.needs_input_grad[0] else None, gb
+
+
+def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+    """out = input / other; ``rounding_mode`` 'trunc' or 'floor' rounds the quotient."""
+    if rounding_mode is not None:
+        if rounding_mode == "floor":
+            return floor_divide(input, other)
+        if rounding_mode == "trunc":
+            a, b = binary_operands(input, other)
+            if _is_int(a) and _is_int(b):
+                return _no_grad(_trunc_div, a, b)
+            return div(a, b).trunc()
+        raise ValueError(
+            f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'"
+        )
+    a, b = binary_operands(input, other)
+    # true division of integers gives the default float dtype
+    if _is_int(a) and _is_int(b):
+        f = _dtype.get_default_dtype()
+        a = a.to(dtype=f) if isinstance(a, Tensor) else float(a)
+        b = b.to(dtype=f) if isinstance(b, Tensor) else float(b)
+    return Div.apply(a, b)
+
+
+divide = div
+true_divide = div
+
+
+@_quiet
+def _trunc_div(a: Any, b: Any) -> Any:
+    q = _xp(b if isinstance(a, int) else a).floor_divide(a, b)
+    return q + ((q < 0) & (q * b != a))
+
+
+class FloorDivide(Op):
+    """out = floor(a / b); its gradient is zero"""
+
+    @staticmethod
+    @_quiet
+    def forward(ctx: Any, a: Any, b: Any) -> Any:
+        return _xp(a if not isinstance(a, int | float) else b).floor_divide(a, b)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Any:
+        return grad * 0, grad * 0
+
+
+def floor_divide(input: Any, other: Any) -> Tensor:
+    """out = floor(input / other)"""
+    a, b = binary_operands(input, other)
+    return FloorDivide.apply(a, b)
+
+
+class Remainder(Op):
+    """out = a - floor(a / b) * b (the sign of b, like Python's %)"""
+
+    @staticmethod
+    @_quiet
+    def forward(ctx: Any, a: Any, b: Any) -> Any:
+        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b if ctx.needs_input_grad[1] else None)
+        return a % b
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Any:
+        a, b = ctx.saved_tensors
+        gb = -grad * floor_divide(a, b) if ctx.needs_input_grad[1] else None
+        return grad, gb
+
+
+def remainder(input: Any, other: Any) -> Tensor:
+    """out = input - floor(input / other) * other"""
+    a, b = binary_operands(input, other)
+    return Remainder.apply(a, b)
+
+
+class Fmod(Op):
+    """out = a - trunc(a / b) * b (the sign of a, like C's fmod)"""
+
+    @staticmethod
+    @_quiet
+    def forward(ctx: Any, a: Any, b: Any) -> Any:
+        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b if ctx.needs_input_grad[1] else None)
+        return _xp(a if not isinstance(a, int | float) else b).fmod(a, b)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Any:
+        a, b = ctx.saved_tensors
+        gb = -grad * (a / b).trunc() if ctx.needs_input_grad[1] else None
+        return grad, gb
+
+
+def fmod(input: Any, other: Any) -> Tensor:
+    """out = input - trunc(input / other) * other"""
+    a, b = binary_operands(input, other)
+    return Fmod.apply(a, b)
+
+
+class Pow(Op):
+    """out = a ** b"""
+
+    @staticmethod
+    @_quiet
+    def forward(ctx: Any, a: Any, b: Any) -> Any:
+        out = a**b
+        ctx.save_for_backward(a, b, out if ctx.needs_input_grad[1] else None)
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Any:
+        a, b, out = ctx.saved_tensors
+        ga = gb = None
+        if ctx.needs_input_grad[0]:
+            if isinstance(b, int | float) and b == 0:
+                ga = grad * 0
+            else:
+                # d/da a^b = b * a^(b-1), taken as 0 where b == 0 (PyTorch's convention)
+                ga = grad * b * a ** (b - 1)
+                if isinstance(b, Tensor):
+                    ga = where(b == 0, 0.0, ga)
+        if ctx.needs_input_grad[1]:
+            # d/db a^b = a^b * log(a), taken as 0 where a == 0 and b >= 0
+            log_a = a.log() if isinstance(a, Tensor) else math.log(a) if a > 0 else math.nan
+            gb = grad * out * log_a
+            if isinstance(a, Tensor):
+                gb = where((a == 0) & (b >= 0), 0.0, gb)
+            elif a == 0:
+                gb = where(b >= 0, 0.0, gb)
+        return ga, gb
+
+
+def pow(input: Any, exponent: Any) -> Tensor:
+    """out = input ** exponent"""
+    a, b = binary_operands(input, exponent)
+    if _is_int(a) and isinstance(b, Tensor) is False and isinstance(b, int) and b < 0:
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
+    return Pow.apply(a, b)
+
+
+float_power = pow
+
+
+class Atan2(Op):
+    """out = atan2(a, b), the angle of the point (b, a)"""
+
+    @staticmethod
+    def forward(ctx: Any, a: Any, b: Any) -> Any:
+        ctx.save_for_backward(a, b)
+        return _xp(a).arctan2(a, b)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Any:
+        a, b = ctx.saved_tensors
+        denom = a * a + b * b
+        ga = grad * b / denom if ctx.needs_input_grad[0] else None
+        gb = -grad * a / denom if ctx.needs_input_grad[1] else None
+        return ga, gb
+
+
+def atan2(input: Tensor, other: Any) -> Tensor:
+    """out = atan2(input, other)"""
+    a, b = binary_operands(_float_input(input), other)
+    if not isinstance(b, Tensor):
+        b = a * 0 + b
+    return Atan2.apply(a, b)
+
+
+arctan2 = atan2
+
+
+class Maximum(Op):
+    """out = max(a, b) elementwise; at ties the gradient is shared equally"""
+
+    @staticmethod
+    def forward(ctx: Any, a: Any, b: Any) -> Any:
+        ctx.save_for_backward(a, b)
+        return _xp(a).maximum(a, b)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Any:
+        a, b = ctx.saved_tensors
+        share = where(a == b, 0.5, (a > b).to(dtype=grad.dtype))
+        return grad * share, grad * (1 - share)
+
+
+def maximum(input: Tensor, other: Tensor) -> Tensor:
+    """out = max(input, other) elementwise"""
+    a, b = binary_operands(input, other)
+    return Maximum.apply(a, b)
+
+
+class Minimum(Op):
+    """out = min(a, b) elementwise; at ties the gradient is shared equally"""
+
+    @staticmethod
+    def forward(ctx: Any, a: Any, b: Any) -> Any:
+        ctx.save_for_backward(a, b)
+        return _xp(a).minimum(a, b)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Any:
+        a, b = ctx.saved_tensors
+        share = where(a == b, 0.5, (a < b).to(dtype=grad.dtype))
+        return grad * share, grad * (1 - share)
+
+
+def minimum(input: Tensor, other: Tensor) -> Tensor:
+    """out = min(input, other) elementwise"""
+    a, b = binary_operands(input, other)
+    return Minimum.apply(a, b)
+
+
+fmax = maximum
+fmin = minimum
+
+
+class Where(Op):
+    """out = a where cond else b"""
+
+    @staticmethod
+    def forward(ctx: Any, cond: Any, a: Any, b: Any) -> Any:
+        ctx.save_for_backward(cond)
+        return _xp(cond).where(cond, a, b)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Any:
+        (cond,) = ctx.saved_tensors
+        ga = where(cond, grad, 0.0) if ctx.needs_input_grad[1] else None
+        gb = where(cond, 0.0, grad) if ctx.needs_input_grad[2] else None
+        return None, ga, gb
+
+
+def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:
+    """out = input where condition else other; with one argument, the indices where it is true"""
+    if input is None and other is None:
+        from ndgrad.ops.index import nonzero
+
+        return nonzero(condition, as_tuple=True)
+    if not isinstance(condition, Tensor):
+        condition = Tensor._make(np.asarray(condition, dtype=bool), False, None)
+    if condition.data.dtype.kind != "b":
+        raise RuntimeError(
+            "where expected condition to be a boolean tensor, but got a tensor with dtype "
+            f"{condition.dtype.name}"
+        )
+    a, b = binary_operands(input, other)
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        dt = _dtype.result_type([], [a, b])
+        a = Tensor._make(_xp(condition.data).asarray(a, dtype=dt.np), False, None)
+    return Where.apply(condition, a, b)
+
+
+def lerp(input: Tensor, end: Tensor, weight: Any) -> Tensor:
+    """out = input + weight * (end - input)"""
+    return input + weight * (end - input)
+
+
+def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1) -> Tensor:
+    """out = input + value * tensor1 * tensor2"""
+    return input + value * tensor1 * tensor2
+
+
+def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1) -> Tensor:
+    """out = input + value * tensor1 / tensor2"""
+    return input + value * tensor1 / tensor2

@@ -1,0 +1,664 @@
+"""Unary math: ``neg``, ``abs``, ``exp``/``log`` and kin, ``sqrt``, trigonometric and hyperbolic functions,
+``sigmoid``, ``relu``, ``erf``, the rounding family (``sign``, ``floor``, ``round``, ...), ``clamp`` and
+``nan_to_num``.
+
+Float math on integer or bool input computes in the default float dtype (``_float_input``), as in PyTorch.
+Backward formulas reuse the forward output where that is cheaper (``exp``, ``tanh``, ``sigmoid``, ...).
+Part of the elementwise family; import them from ``ndgrad.ops.elementwise`` (or ``ndgrad``).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ndgrad import _backend, _dtype
+from ndgrad.autograd.function import Op
+from ndgrad.ops._ew_util import _float_input, _is_int, _quiet, _xp
+from ndgrad.ops.arithmetic import maximum, minimum, mul, pow, where
+from ndgrad.ops.compare import isfinite, isnan
+from ndgrad.tensor import Tensor
+
+__all__ = [
+    "neg",
+    "negative",
+    "abs",
+    "absolute",
+    "exp",
+    "exp2",
+    "log",
+    "log2",
+    "log10",
+    "log1p",
+    "expm1",
+    "sqrt",
+    "rsqrt",
+    "square",
+    "reciprocal",
+    "sin",
+    "cos",
+    "tan",
+    "asin",
+    "arcsin",
+    "acos",
+    "arccos",
+    "atan",
+    "arctan",
+    "sinh",
+    "cosh",
+    "tanh",
+    "sigmoid",
+    "relu",
+    "erf",
+    "sign",
+    "sgn",
+    "floor",
+    "ceil",
+    "trunc",
+    "fix",
+    "round",
+    "frac",
+    "clamp",
+    "clip",
+    "nan_to_num",
+]
+
+
+_pi_factor = 2.0 / math.sqrt(math.pi)
+
+
+class Neg(Op):
+    """out = -x"""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any) -> Any:
+        return -x
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Tensor:
+        return -grad
+
+
+def neg(input: Tensor) -> Tensor:
+    """out = -input"""
+    if input.data.dtype.kind == "b":
+        raise RuntimeError(
+            "Negation, the `-` operator, on a bool tensor is not supported. "
+            "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead."
+        )
+    return Neg.apply(input)
+
+
+negative = neg
+
+
+class Abs(Op):
+    """out = |x|"""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any) -> Any:
+        ctx.save_for_backward(x)
+        return _xp(x).abs(x)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Tensor:
+        (x,) = ctx.saved_tensors
+        return grad * sign(x)
+
+
+def abs(input: Tensor) -> Tensor:
+    """out = |input|"""
+    return Abs.apply(input)
+
+
+absolute = abs
+
+
+class Exp(Op):
+    """out = e^x"""
+
+    @staticmethod
+    @_quiet
+    def forward(ctx: Any, x: Any) -> Any:
+        out = _xp(x).exp(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Tensor:
+        (out,) = ctx.saved_tensors
+        return grad * out
+
+
+def exp(input: Tensor) -> Tensor:
+    """out = e^input"""
+    return Exp.apply(_float_input(input))
+
+
+def exp2(input: Tensor) -> Tensor:
+    """out = 2^input"""
+    return pow(2.0, _float_input(input))
+
+
+class Log(Op):
+    """out = ln(x)"""
+
+    @staticmethod
+    @_quiet
+    def forward(ctx: Any, x: Any) -> Any:
+        ctx.save_for_backward(x)
+        return _xp(x).log(x)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Tensor:
+        (x,) = ctx.saved_tensors
+        return grad / x
+
+
+def log(input: Tensor) -> Tensor:
+    """out = ln(input)"""
+    return Log.apply(_float_input(input))
+
+
+def log2(input: Tensor) -> Tensor:
+    """out = log2(input)"""
+    return log(input) * (1.0 / math.log(2.0))
+
+
+def log10(input: Tensor) -> Tensor:
+    """out = log10(input)"""
+    return log(input) * (1.0 / math.log(10.0))
+
+
+class Log1p(Op):
+    """out = ln(1 + x), accurate for small x"""
+
+    @staticmethod
+    @_quiet
+    def forward(ctx: Any, x: Any) -> Any:
+        ctx.save_for_backward(x)
+        return _xp(x).log1p(x)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Tensor:
+        (x,) = ctx.saved_tensors
+        return grad / (x + 1)
+
+
+def log1p(input: Tensor) -> Tensor:
+    """out = ln(1 + input)"""
+    return Log1p.apply(_float_input(input))
+
+
+class Expm1(Op):
+    """out = e^x - 1, accurate for small x"""
+
+    @staticmethod
+    @_quiet
+    def forward(ctx: Any, x: Any) -> Any:
+        out = _xp(x).expm1(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Tensor:
+        (out,) = ctx.saved_tensors
+        return grad * (out + 1)
+
+
+def expm1(input: Tensor) -> Tensor:
+    """out = e^input - 1"""
+    return Expm1.apply(_float_input(input))
+
+
+class Sqrt(Op):
+    """out = sqrt(x)"""
+
+    @staticmethod
+    @_quiet
+    def forward(ctx: Any, x: Any) -> Any:
+        out = _xp(x).sqrt(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Tensor:
+        (out,) = ctx.saved_tensors
+        return grad / (2 * out)
+
+
+def sqrt(input: Tensor) -> Tensor:
+    """out = sqrt(input)"""
+    return Sqrt.apply(_float_input(input))
+
+
+def rsqrt(input: Tensor) -> Tensor:
+    """out = 1 / sqrt(input)"""
+    return reciprocal(sqrt(input))
+
+
+def square(input: Tensor) -> Tensor:
+    """out = input * input"""
+    return mul(input, input)
+
+
+class Reciprocal(Op):
+    """out = 1 / x"""
+
+    @staticmethod
+    @_quiet
+    def forward(ctx: Any, x: Any) -> Any:
+        out = 1.0 / x
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Tensor:
+        (out,) = ctx.saved_tensors
+        return -grad * out * out
+
+
+def reciprocal(input: Tensor) -> Tensor:
+    """out = 1 / input"""
+    return Reciprocal.apply(_float_input(input))
+
+
+class Sin(Op):
+    """out = sin(x)"""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any) -> Any:
+        ctx.save_for_backward(x)
+        return _xp(x).sin(x)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Tensor:
+        (x,) = ctx.saved_tensors
+        return grad * cos(x)
+
+
+def sin(input: Tensor) -> Tensor:
+    """out = sin(input)"""
+    return Sin.apply(_float_input(input))
+
+
+class Cos(Op):
+    """out = cos(x)"""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any) -> Any:
+        ctx.save_for_backward(x)
+        return _xp(x).cos(x)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Tensor:
+        (x,) = ctx.saved_tensors
+        return -grad * sin(x)
+
+
+def cos(input: Tensor) -> Tensor:
+    """out = cos(input)"""
+    return Cos.apply(_float_input(input))
+
+
+class Tan(Op):
+    """out = tan(x)"""
+
+    @staticmethod
+    @_quiet
+    def forward(ctx: Any, x: Any) -> Any:
+        out = _xp(x).tan(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Tensor:
+        (out,) = ctx.saved_tensors
+        return grad * (1 + out * out)
+
+
+def tan(input: Tensor) -> Tensor:
+    """out = tan(input)"""
+    return Tan.apply(_float_input(input))
+
+
+class Asin(Op):
+    """out = asin(x)"""
+
+    @staticmethod
+    @_quiet
+    def forward(ctx: Any, x: Any) -> Any:
+        ctx.save_for_backward(x)
+        return _xp(x).arcsin(x)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Tensor:
+        (x,) = ctx.saved_tensors
+        return grad * rsqrt(1 - x * x)
+
+
+def asin(input: Tensor) -> Tensor:
+    """out = asin(input)"""
+    return Asin.apply(_float_input(input))
+
+
+arcsin = asin
+
+
+class Acos(Op):
+    """out = acos(x)"""
+
+    @staticmethod
+    @_quiet
+    def forward(ctx: Any, x: Any) -> Any:
+        ctx.save_for_backward(x)
+        return _xp(x).arccos(x)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Tensor:
+        (x,) = ctx.saved_tensors
+        return -grad * rsqrt(1 - x * x)
+
+
+def acos(input: Tensor) -> Tensor:
+    """out = acos(input)"""
+    return Acos.apply(_float_input(input))
+
+
+arccos = acos
+
+
+class Atan(Op):
+    """out = atan(x)"""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any) -> Any:
+        ctx.save_for_backward(x)
+        return _xp(x).arctan(x)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Tensor:
+        (x,) = ctx.saved_tensors
+        return grad / (1 + x * x)
+
+
+def atan(input: Tensor) -> Tensor:
+    """out = atan(input)"""
+    return Atan.apply(_float_input(input))
+
+
+arctan = atan
+
+
+class Sinh(Op):
+    """out = sinh(x)"""
+
+    @staticmethod
+    @_quiet
+    def forward(ctx: Any, x: Any) -> Any:
+        ctx.save_for_backward(x)
+        return _xp(x).sinh(x)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Tensor:
+        (x,) = ctx.saved_tensors
+        return grad * cosh(x)
+
+
+def sinh(input: Tensor) -> Tensor:
+    """out = sinh(input)"""
+    return Sinh.apply(_float_input(input))
+
+
+class Cosh(Op):
+    """out = cosh(x)"""
+
+    @staticmethod
+    @_quiet
+    def forward(ctx: Any, x: Any) -> Any:
+        ctx.save_for_backward(x)
+        return _xp(x).cosh(x)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Tensor:
+        (x,) = ctx.saved_tensors
+        return grad * sinh(x)
+
+
+def cosh(input: Tensor) -> Tensor:
+    """out = cosh(input)"""
+    return Cosh.apply(_float_input(input))
+
+
+class Tanh(Op):
+    """out = tanh(x)"""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any) -> Any:
+        out = _xp(x).tanh(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Tensor:
+        (out,) = ctx.saved_tensors
+        return grad * (1 - out * out)
+
+
+def tanh(input: Tensor) -> Tensor:
+    """out = tanh(input)"""
+    return Tanh.apply(_float_input(input))
+
+
+class Sigmoid(Op):
+    """out = 1 / (1 + e^-x), computed without overflow for large |x|"""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any) -> Any:
+        xp = _xp(x)
+        # e^-|x| never overflows; the two branches give the same value
+        e = xp.exp(-xp.abs(x))
+        out = xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Tensor:
+        (out,) = ctx.saved_tensors
+        return grad * out * (1 - out)
+
+
+def sigmoid(input: Tensor) -> Tensor:
+    """out = 1 / (1 + e^-input)"""
+    return Sigmoid.apply(_float_input(input))
+
+
+class Relu(Op):
+    """out = max(x, 0)"""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any) -> Any:
+        out = _xp(x).maximum(x, 0)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Tensor:
+        (out,) = ctx.saved_tensors
+        return grad * (out > 0)
+
+
+def relu(input: Tensor) -> Tensor:
+    """out = max(input, 0)"""
+    return Relu.apply(input)
+
+
+def _erf_array(x: Any) -> Any:
+    xp = _xp(x)
+    if xp is np:
+        try:
+            from scipy.special import erf as sp_erf  # optional: faster and exact
+
+            return sp_erf(x).astype(x.dtype, copy=False)
+        except ImportError:
+            pass
+        # Abramowitz-Stegun 7.1.26 is too coarse for gradchecks; use math.erf per element
+        return np.vectorize(math.erf, otypes=[x.dtype])(x) if x.size else x.copy()
+    if hasattr(xp, "erf"):
+        return xp.erf(x)
+    try:
+        from cupyx.scipy.special import erf as cupy_erf
+    except ImportError:  # another backend without erf: compute on the host
+        return xp.asarray(_erf_array(_backend.to_numpy(x)))
+    return cupy_erf(x)
+
+
+class Erf(Op):
+    """out = erf(x) = 2/sqrt(pi) * integral_0^x e^(-t^2) dt"""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any) -> Any:
+        ctx.save_for_backward(x)
+        return _erf_array(x)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Tensor:
+        (x,) = ctx.saved_tensors
+        return grad * _pi_factor * exp(-x * x)
+
+
+def erf(input: Tensor) -> Tensor:
+    """out = erf(input)"""
+    return Erf.apply(_float_input(input))
+
+
+class _ZeroGrad(Op):
+    """Piecewise-constant functions (sign, floor, ...): gradient zero almost everywhere."""
+
+    fn = "sign"
+
+    @classmethod
+    def forward(cls, ctx: Any, x: Any) -> Any:
+        return getattr(_xp(x), cls.fn)(x)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Tensor:
+        return grad * 0
+
+
+class Sign(_ZeroGrad):
+    fn = "sign"
+
+
+class Floor(_ZeroGrad):
+    fn = "floor"
+
+
+class Ceil(_ZeroGrad):
+    fn = "ceil"
+
+
+class Trunc(_ZeroGrad):
+    fn = "trunc"
+
+
+class Round(_ZeroGrad):
+    fn = "rint"  # half to even, as PyTorch rounds
+
+
+def sign(input: Tensor) -> Tensor:
+    """out = -1, 0 or 1 by the sign of input"""
+    if input.data.dtype.kind == "b":
+        return input.clone()
+    return Sign.apply(input)
+
+
+sgn = sign
+
+
+def floor(input: Tensor) -> Tensor:
+    """out = floor(input)"""
+    return input.clone() if _is_int(input) else Floor.apply(input)
+
+
+def ceil(input: Tensor) -> Tensor:
+    """out = ceil(input)"""
+    return input.clone() if _is_int(input) else Ceil.apply(input)
+
+
+def trunc(input: Tensor) -> Tensor:
+    """out = input rounded toward zero"""
+    return input.clone() if _is_int(input) else Trunc.apply(input)
+
+
+fix = trunc
+
+
+def round(input: Tensor, *, decimals: int = 0) -> Tensor:
+    """out = input rounded half to even, to ``decimals`` places"""
+    if _is_int(input):
+        return input.clone()
+    if decimals == 0:
+        return Round.apply(input)
+    scale = 10.0**decimals
+    return Round.apply(input * scale) / scale
+
+
+def frac(input: Tensor) -> Tensor:
+    """out = input - trunc(input)"""
+    return input - trunc(input)
+
+
+class Clamp(Op):
+    """out = min(max(x, lo), hi); the gradient passes where lo <= x <= hi"""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any, lo: Any = None, hi: Any = None) -> Any:
+        ctx.save_for_backward(x)
+        ctx.lo, ctx.hi = lo, hi
+        return _xp(x).clip(x, lo, hi)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Tensor:
+        (x,) = ctx.saved_tensors
+        mask = None
+        if ctx.lo is not None:
+            mask = x >= ctx.lo
+        if ctx.hi is not None:
+            mask = x <= ctx.hi if mask is None else mask & (x <= ctx.hi)
+        return grad * mask if mask is not None else grad
+
+
+def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:
+    """out = min(max(input, min), max); ``min``/``max`` may be numbers or tensors"""
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        out = input
+        if min is not None:
+            out = maximum(out, min)
+        if max is not None:
+            out = minimum(out, max)
+        return out
+    if input.data.dtype.kind != "f" and isinstance(min or 0, float) | isinstance(max or 0, float):
+        input = input.to(dtype=_dtype.get_default_dtype())
+    return Clamp.apply(input, min, max)
+
+
+clip = clamp
+
+
+def nan_to_num(
+    input: Tensor, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None
+) -> Tensor:
+    """out = input with NaN, +inf and -inf replaced (by 0 and the dtype's extremes by default)"""
+    if input.data.dtype.kind != "f":
+        return input.clone()
+    info = np.finfo(input.data.dtype)
+    pos = info.max if posinf is None else posinf
+    neg = info.min if neginf is None else neginf
+    finite = isfinite(input)
+    filled = where(isnan(input), nan, where(input > 0, pos, neg)).to(dtype=input.dtype)
+    return where(finite, input, filled)
