@@ -2,7 +2,7 @@
 
 The common ones (leaky_relu, the ELU family, gelu, silu, softplus, logsigmoid, hardtanh) are fused
 ops: one pass over the arrays forward, a backward in Tensor ops (so it can be differentiated again).
-The rest are short compositions of existing ops. softmax and log_softmax live in ops/reduce.py.
+The rest are short compositions of existing ops. softmax and log_softmax live in ops/softmax.py.
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""Reductions: sum, mean, prod, max/min, median, var/std, logsumexp, norms, cumulative ops, softmax.
+"""Reductions: sum, mean, prod, max/min, median, var/std, norms, all/any.
+
+logsumexp, softmax and log_softmax live in ops/softmax.py, cumsum and cumprod in ops/cumulative.py;
+both import this module's helpers and are re-exported here (``ndgrad.ops.reduce.softmax`` works).
 
 ``sum_to`` is the one place where broadcasting is undone: the engine calls it when a gradient
 arrives in the broadcast shape of an op's output instead of its input's shape.
@@ -423,118 +426,6 @@ def std_mean(
     return v.sqrt(), mu
 
 
-# -- logsumexp, softmax, log_softmax -----------------------------------------------------------
-
-
-def _stable_max(x: Any, axis: Any) -> Any:
-    """max over ``axis`` kept as size-1 dims, with infinities replaced by 0 (so x - m is never nan)."""
-    xp = _xp(x)
-    if x.size == 0:
-        return xp.zeros(_kept_shape(x.shape, axis if isinstance(axis, tuple) else (axis,)), x.dtype)
-    m = x.max(axis=axis, keepdims=True)
-    return xp.where(xp.isfinite(m), m, 0)
-
-
-class LogSumExp(Op):
-    """out = log(sum(exp(x))) over dims, computed as m + log(sum(exp(x - m))) with m = max(x);
-    d out / dx = exp(x - out), i.e. softmax(x)"""
-
-    @staticmethod
-    def forward(ctx: Any, x: Any, dims: tuple[int, ...] = (), keepdim: bool = False) -> Any:
-        xp = _xp(x)
-        ctx.in_shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
-        m = _stable_max(x, dims)
-        out = xp.log(xp.exp(x - m).sum(axis=dims, keepdims=True)) + m
-        if not keepdim:
-            out = out.reshape(tuple(s for i, s in enumerate(x.shape) if i not in dims))
-        ctx.save_for_backward(x, out)
-        return out
-
-    @staticmethod
-    def backward(ctx: Any, grad: Tensor) -> Tensor:
-        x, out = ctx.saved_tensors
-        kept = _kept(out, ctx.in_shape, ctx.dims, ctx.keepdim)
-        return _kept(grad, ctx.in_shape, ctx.dims, ctx.keepdim) * (x - kept).exp()
-
-
-def logsumexp(input: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
-    """out = log(sum(exp(input))) over ``dim``, without overflow"""
-    if input.data.dtype.kind != "f":
-        input = input.to(dtype=_dtype.get_default_dtype())
-    return LogSumExp.apply(input, _reduce_dims(dim, input.ndim), keepdim)
-
-
-class Softmax(Op):
-    """y = exp(x - max) / sum(exp(x - max)) along dim; fused backward: dx = y * (g - sum(g * y))"""
-
-    @staticmethod
-    def forward(ctx: Any, x: Any, dim: int = -1) -> Any:
-        ctx.dim = dim
-        xp = _xp(x)
-        y = x - _stable_max(x, dim)
-        xp.exp(y, out=y)
-        y /= y.sum(axis=dim, keepdims=True)
-        ctx.save_for_backward(y)
-        return y
-
-    @staticmethod
-    def backward(ctx: Any, grad: Tensor) -> Tensor:
-        (y,) = ctx.saved_tensors
-        return y * (grad - Sum.apply(grad * y, (ctx.dim,), True))
-
-
-class LogSoftmax(Op):
-    """y = x - logsumexp(x) along dim; fused backward: dx = g - exp(y) * sum(g)"""
-
-    @staticmethod
-    def forward(ctx: Any, x: Any, dim: int = -1) -> Any:
-        ctx.dim = dim
-        xp = _xp(x)
-        y = x - _stable_max(x, dim)
-        y -= xp.log(xp.exp(y).sum(axis=dim, keepdims=True))
-        ctx.save_for_backward(y)
-        return y
-
-    @staticmethod
-    def backward(ctx: Any, grad: Tensor) -> Tensor:
-        (y,) = ctx.saved_tensors
-        return grad - y.exp() * Sum.apply(grad, (ctx.dim,), True)
-
-
-def _softmax_dim(name: str, input: Tensor, dim: int | None, dtype: Any) -> tuple[Tensor, int]:
-    if dtype is not None:
-        input = input.to(dtype=dtype)
-    if input.data.dtype.kind != "f":
-        raise RuntimeError(f"\"{name}\" not implemented for '{TORCH_NAMES[input.dtype.name]}'")
-    if dim is None:  # PyTorch's legacy implicit dim
-        dim = 0 if input.ndim in (0, 1, 3) else 1
-    d = normalize_dim(dim, input.ndim)
-    if input.ndim == 0:
-        input = input.reshape(1)
-    return input, d
-
-
-def softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:
-    """out = exp(input) / sum(exp(input)) along ``dim``, computed stably.
-
-    ``dim=None`` follows PyTorch's legacy rule: dim 0 for 0-, 1- and 3-d inputs, else dim 1.
-
-    Example:
-        >>> ndgrad.softmax(ndgrad.tensor([0.0, 0.0]), dim=0)
-        tensor([0.5000, 0.5000])
-    """
-    x, d = _softmax_dim("softmax", input, dim, dtype)
-    out = Softmax.apply(x, d)
-    return out.reshape(()) if input.ndim == 0 else out
-
-
-def log_softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:
-    """out = input - logsumexp(input) along ``dim``, computed stably (``dim=None`` as softmax)"""
-    x, d = _softmax_dim("log_softmax", input, dim, dtype)
-    out = LogSoftmax.apply(x, d)
-    return out.reshape(()) if input.ndim == 0 else out
-
-
 # -- norms -----------------------------------------------------------------------------------
 
 
@@ -597,77 +488,6 @@ def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, 
     if p is None or p == "fro":
         p = 2
     return _vector_norm(input, p, _reduce_dims(dim, input.ndim), keepdim)
-
-
-# -- cumulative ops --------------------------------------------------------------------------
-
-
-def _reverse_cumsum(g: Tensor, dim: int) -> Tensor:
-    """out_i = sum_{j >= i} g_j along dim, as total - cumsum + g (no flip needed)"""
-    return Sum.apply(g, (dim,), True) - Cumsum.apply(g, dim) + g
-
-
-class Cumsum(Op):
-    """out_i = sum_{j <= i} x_j along dim; dx_i = sum_{j >= i} g_j"""
-
-    @staticmethod
-    def forward(ctx: Any, x: Any, dim: int = 0) -> Any:
-        ctx.dim = dim
-        return _xp(x).cumsum(x, axis=dim, dtype=x.dtype)
-
-    @staticmethod
-    def backward(ctx: Any, grad: Tensor) -> Tensor:
-        return _reverse_cumsum(grad, ctx.dim)
-
-
-class Cumprod(Op):
-    """out_i = prod_{j <= i} x_j along dim; dx_i = sum_{j >= i} g_j out_j / x_i (exact with zeros)"""
-
-    @staticmethod
-    def forward(ctx: Any, x: Any, dim: int = 0) -> Any:
-        ctx.dim = dim
-        out = _xp(x).cumprod(x, axis=dim, dtype=x.dtype)
-        ctx.save_for_backward(x, out)
-        return out
-
-    @staticmethod
-    def backward(ctx: Any, grad: Tensor) -> Tensor:
-        x, out = ctx.saved_tensors
-        d = ctx.dim
-        is_zero = x.data == 0
-        if not bool(is_zero.any()):
-            return _reverse_cumsum(grad * out, d) / x
-        # Before a lane's first zero x_z the formula holds. With r the cumulative product of x with
-        # x_z replaced by 1: at z the gradient is sum_{j >= z} g_j r_j; after z it is x_z times
-        # sum_{j >= i} g_j r_j / x_i, 0 in value but not in its derivative (at later zeros: 0).
-        xp = _xp(is_zero)
-        zeros_so_far = xp.cumsum(is_zero, axis=d)
-        before = _const(zeros_so_far == 0)
-        first = _const(xp.logical_and(is_zero, zeros_so_far == 1))
-        r_sums = _reverse_cumsum(grad * Cumprod.apply(where(first, 1.0, x), d), d)
-        x_z = Sum.apply(where(first, x, 0.0), (d,), True)
-        nonzero_x = where(_const(is_zero), 1.0, x)
-        before_z = _reverse_cumsum(grad * out, d) / nonzero_x
-        after_z = where(_const(is_zero), 0.0, x_z * r_sums / nonzero_x)
-        return where(before, before_z, where(first, r_sums, after_z))
-
-
-def _cumulative(op: Any, input: Tensor, dim: int, dtype: Any) -> Tensor:
-    input = _int_to_long(input, dtype)
-    d = normalize_dim(dim, input.ndim)
-    if input.ndim == 0:
-        return op.apply(input.reshape(1), 0).reshape(())
-    return op.apply(input, d)
-
-
-def cumsum(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
-    """out_i = input_0 + ... + input_i along ``dim`` (ints and bools accumulate as int64)"""
-    return _cumulative(Cumsum, input, dim, dtype)
-
-
-def cumprod(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
-    """out_i = input_0 * ... * input_i along ``dim`` (ints and bools accumulate as int64)"""
-    return _cumulative(Cumprod, input, dim, dtype)
 
 
 # -- logical reductions ----------------------------------------------------------------------
@@ -741,3 +561,15 @@ def median(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
             idx = xp.where(has_nan, first_nan, idx)
     values, indices = _select(input, idx, d, keepdim)
     return _MedianResult(values, indices)
+
+
+# These modules import helpers (Sum, _kept, ...) from this one, so they are bound after it is complete.
+from ndgrad.ops.cumulative import Cumprod, Cumsum, cumprod, cumsum  # noqa: E402, F401
+from ndgrad.ops.softmax import (  # noqa: E402, F401
+    LogSoftmax,
+    LogSumExp,
+    Softmax,
+    log_softmax,
+    logsumexp,
+    softmax,
+)

@@ -1,11 +1,14 @@
-"""Shape ops: reshape, view, transpose, permute, expand, cat, stack, split, flip, diagonal ...
+"""Shape ops: reshape, view, transpose, permute, expand, narrow, flip, diagonal ...
+
+Joining and splitting (cat, stack, hstack, vstack, split, chunk, unbind) live in ops/join.py,
+which imports this module's view helpers and is re-exported here (``ndgrad.ops.shape.cat`` works).
 
 View ops (reshape when the memory allows it, view, squeeze, unsqueeze, transpose, permute, expand,
 narrow, select, diagonal, unfold and the pieces of split/chunk/unbind) return tensors that share
 memory, and the version counter, with their input. Most ops here are composed from a few
-primitives: Reshape, Expand, Permute, Cat, Split/Unbind and ``Index`` (basic indexing, in
-ops/index.py), so their gradients come for free. ``pad`` lives in ops/pad.py and is re-exported
-here.
+primitives: Reshape, Expand, Permute, Cat, Split/Unbind (ops/join.py) and ``Index`` (basic
+indexing, in ops/index.py), so their gradients come for free. ``pad`` lives in ops/pad.py and is
+re-exported here.
 """
 
 from __future__ import annotations
@@ -15,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from ndgrad import _backend, _dtype
-from ndgrad.autograd.function import Function, Op
+from ndgrad import _backend
+from ndgrad.autograd.function import Op
 from ndgrad.ops import index as _index
 from ndgrad.ops._util import normalize_dim, normalize_dims
 from ndgrad.ops.pad import ConstantPad, pad  # noqa: F401  (ConstantPad: re-exported from its old home)
@@ -303,184 +306,6 @@ def movedim(input: Tensor, source: Any, destination: Any) -> Tensor:
 moveaxis = movedim
 
 
-# -- joining -----------------------------------------------------------------------------------
-
-
-class Cat(Op):
-    """out = the inputs joined along ``dim``; each input's gradient is its slice of grad"""
-
-    @staticmethod
-    def forward(ctx: Any, *xs: Any, dim: int = 0) -> Any:
-        ctx.dim, ctx.sizes = dim, [x.shape[dim] for x in xs]
-        return _backend.xp_of(xs[0]).concatenate(xs, axis=dim)
-
-    @staticmethod
-    def backward(ctx: Any, grad: Tensor) -> Any:
-        grads: list[Tensor | None] = []
-        start = 0
-        for size, needed in zip(ctx.sizes, ctx.needs_input_grad, strict=True):
-            grads.append(narrow(grad, ctx.dim, start, size) if needed else None)
-            start += size
-        return tuple(grads)
-
-
-def cat(tensors: Any, dim: int = 0) -> Tensor:
-    """out = ``tensors`` joined along ``dim`` (1-d empty tensors are skipped, as in PyTorch)"""
-    tensors = list(tensors)
-    if not tensors:
-        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
-    for i, x in enumerate(tensors):
-        if x.ndim == 0:
-            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
-    kept = [x for x in tensors if not (x.ndim == 1 and x.shape[0] == 0)]
-    if not kept:
-        return _as_dtype(tensors[0], _cat_dtype(tensors)).clone()
-    d = normalize_dim(dim, kept[0].ndim)
-    ref = kept[0].shape
-    for i, x in enumerate(tensors):
-        if x.ndim == 1 and x.shape[0] == 0:
-            continue
-        if x.ndim != len(ref):
-            raise RuntimeError(f"Tensors must have same number of dimensions: got {len(ref)} and {x.ndim}")
-        for k in range(len(ref)):
-            if k != d and x.shape[k] != ref[k]:
-                raise RuntimeError(
-                    f"Sizes of tensors must match except in dimension {d}. Expected size {ref[k]} "
-                    f"but got size {x.shape[k]} for tensor number {i} in the list."
-                )
-    target = _cat_dtype(tensors)
-    return Cat.apply(*[_as_dtype(x, target) for x in kept], dim=d)
-
-
-concat = cat
-concatenate = cat
-
-
-def _cat_dtype(tensors: list[Tensor]) -> _dtype.dtype:
-    out = tensors[0].dtype
-    for x in tensors[1:]:
-        out = _dtype.promote_types(out, x.dtype)
-    return out
-
-
-def _as_dtype(x: Tensor, d: _dtype.dtype) -> Tensor:
-    return x if x.dtype == d else x.to(dtype=d)
-
-
-def stack(tensors: Any, dim: int = 0) -> Tensor:
-    """out = ``tensors`` (all of one shape) joined along a new dim ``dim``"""
-    tensors = list(tensors)
-    if not tensors:
-        raise RuntimeError("stack expects a non-empty TensorList")
-    for i, x in enumerate(tensors):
-        if x.shape != tensors[0].shape:
-            raise RuntimeError(
-                f"stack expects each tensor to be equal size, but got {list(tensors[0].shape)} at "
-                f"entry 0 and {list(x.shape)} at entry {i}"
-            )
-    d = normalize_dim(dim, tensors[0].ndim + 1)
-    return cat([unsqueeze(x, d) for x in tensors], d)
-
-
-def hstack(tensors: Any) -> Tensor:
-    """out = ``tensors`` joined column-wise (along dim 0 for 1-d tensors, else dim 1)"""
-    ts = [reshape(x, (1,)) if x.ndim == 0 else x for x in tensors]
-    return cat(ts, 0 if ts and ts[0].ndim == 1 else 1)
-
-
-def vstack(tensors: Any) -> Tensor:
-    """out = ``tensors`` joined row-wise (1-d tensors become rows)"""
-    ts = [reshape(x, (1, -1)) if x.ndim < 2 else x for x in tensors]
-    return cat(ts, 0)
-
-
-# -- splitting ---------------------------------------------------------------------------------
-
-
-class Split(Function):
-    """outs = the slices of x along ``dim`` of the given sizes (views); grad = cat of their grads"""
-
-    @staticmethod
-    def forward(ctx: Any, x: Tensor, sizes: tuple[int, ...] = (), dim: int = 0) -> Any:
-        ctx.dim = dim
-        lead = (slice(None),) * dim
-        pieces = []
-        start = 0
-        for size in sizes:
-            pieces.append(Tensor._make(x.data[lead + (slice(start, start + size),)], False, None))
-            start += size
-        return tuple(pieces)
-
-    @staticmethod
-    def backward(ctx: Any, *grads: Tensor) -> Tensor:
-        return cat(grads, ctx.dim)
-
-
-def split(tensor: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
-    """Views of ``tensor`` along ``dim``: pieces of size ``split_size`` (the last may be smaller),
-    or of the sizes in the list ``sections``"""
-    if tensor.ndim == 0:
-        raise RuntimeError("split expects at least a 1-dimensional tensor")
-    d = normalize_dim(dim, tensor.ndim)
-    n = tensor.shape[d]
-    if isinstance(split_size_or_sections, int | np.integer):
-        step = int(split_size_or_sections)
-        if step < 0 or (step == 0 and n != 0):
-            raise RuntimeError(
-                f"split_size can only be 0 if dimension size is 0, but got dimension size of {n}"
-            )
-        sizes = tuple(min(step, n - s) for s in range(0, n, step)) if step else (0,)
-        if not sizes:
-            sizes = (0,)
-    else:
-        sizes = _dims_arg(split_size_or_sections)
-        if sum(sizes) != n or any(s < 0 for s in sizes):
-            raise RuntimeError(
-                f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size at "
-                f"dimension {dim}), but got split_sizes={list(sizes)}"
-            )
-    pieces = Split.apply(tensor, sizes=sizes, dim=d)
-    return tuple(_as_view(p, tensor) for p in pieces)
-
-
-def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
-    """Split into ``chunks`` views of size ceil(n / chunks) (fewer when n is small)"""
-    if chunks <= 0:
-        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
-    if input.ndim == 0:
-        raise RuntimeError("chunk expects at least a 1-dimensional tensor")
-    n = input.shape[normalize_dim(dim, input.ndim)]
-    size = -(-n // chunks)
-    if size == 0:  # an empty dim: PyTorch returns `chunks` empty pieces
-        return split(input, [0] * chunks, dim)
-    return split(input, size, dim)
-
-
-class Unbind(Function):
-    """outs = x[..., i, ...] for each i along ``dim`` (views); grad = stack of their grads"""
-
-    @staticmethod
-    def forward(ctx: Any, x: Tensor, dim: int = 0) -> Any:
-        ctx.dim = dim
-        lead = (slice(None),) * dim
-        data = x.data
-        return tuple(Tensor._make(data[lead + (i, Ellipsis)], False, None) for i in range(data.shape[dim]))
-
-    @staticmethod
-    def backward(ctx: Any, *grads: Tensor) -> Tensor:
-        return stack(grads, ctx.dim)
-
-
-def unbind(input: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
-    """The slices of ``input`` along ``dim``, each without that dim (views)"""
-    if input.ndim == 0:
-        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
-    d = normalize_dim(dim, input.ndim)
-    if input.shape[d] == 0:
-        return ()
-    return tuple(_as_view(p, input) for p in Unbind.apply(input, dim=d))
-
-
 # -- slicing -----------------------------------------------------------------------------------
 
 
@@ -699,3 +524,20 @@ def contiguous(input: Tensor) -> Tensor:
     from ndgrad.ops.elementwise import clone
 
     return clone(input)
+
+
+# ops/join.py imports view helpers (_as_view, narrow, ...) from this module, so it is bound last.
+from ndgrad.ops.join import (  # noqa: E402, F401
+    Cat,
+    Split,
+    Unbind,
+    cat,
+    chunk,
+    concat,
+    concatenate,
+    hstack,
+    split,
+    stack,
+    unbind,
+    vstack,
+)
