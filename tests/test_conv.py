@@ -71,6 +71,53 @@ def test_adaptive_max_pool2d_indices(size: Any) -> None:
     np.testing.assert_array_equal(ni.numpy(), ti.numpy())
 
 
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        dict(kernel_size=2),
+        dict(kernel_size=3, stride=2, padding=1),
+        dict(kernel_size=(2, 1, 3), stride=1, dilation=(1, 2, 1)),
+        dict(kernel_size=(3, 2, 2), stride=2, padding=(1, 0, 1), ceil_mode=True),
+    ],
+)
+def test_max_pool3d_indices_match_torch(kwargs: dict[str, Any]) -> None:
+    # flat index (d * H + h) * W + w in each (n, c) volume; the first maximum wins on ties
+    a = np.random.default_rng(4).integers(0, 3, (2, 2, 5, 6, 5)).astype(np.float64)
+    n, t = _pair(a, requires_grad=True)
+    nv, ni = F.max_pool3d(n, return_indices=True, **kwargs)
+    tv, ti = TF.max_pool3d(t, return_indices=True, **kwargs)
+    _same(nv, tv)
+    assert ni.dtype == ndgrad.int64
+    np.testing.assert_array_equal(ni.numpy(), ti.numpy())
+    nv.sum().backward()
+    tv.sum().backward()
+    np.testing.assert_array_equal(n.grad.numpy(), t.grad.numpy())
+
+
+@pytest.mark.parametrize("size", [(2, 3, 2), 4, 1, (None, 2, 5)])
+def test_adaptive_max_pool3d_indices(size: Any) -> None:
+    a = np.random.default_rng(5).integers(0, 4, (2, 2, 4, 5, 3)).astype(np.float64)
+    n, t = _pair(a)
+    nv, ni = F.adaptive_max_pool3d(n, size, return_indices=True)
+    tv, ti = TF.adaptive_max_pool3d(t, size, return_indices=True)
+    _same(nv, tv)
+    np.testing.assert_array_equal(ni.numpy(), ti.numpy())
+
+
+@pytest.mark.parametrize("name", ["max_pool3d", "avg_pool3d", "max_pool2d", "avg_pool1d"])
+def test_pool_empty_batch(name: str) -> None:
+    # an empty batch is allowed (only the non-batch dims must be non-empty), as in torch
+    a = np.zeros((0, 2) + (4,) * int(name[-2]))
+    n, t = _pair(a, requires_grad=True)
+    nv, tv = getattr(F, name)(n, 2), getattr(TF, name)(t, 2)
+    assert tuple(nv.shape) == tuple(tv.shape)
+    nv.sum().backward()
+    assert tuple(n.grad.shape) == a.shape
+    for size in (1, 2, 3):
+        assert tuple(F.adaptive_avg_pool3d(ndgrad.zeros(0, 2, 4, 4, 4), size).shape) == (0, 2) + (size,) * 3
+        assert tuple(F.adaptive_max_pool3d(ndgrad.zeros(0, 2, 4, 4, 4), size).shape) == (0, 2) + (size,) * 3
+
+
 def test_max_pool_gradient_goes_to_first_maximum() -> None:
     a = np.zeros((1, 1, 4, 4))
     n, t = _pair(a, requires_grad=True)
@@ -285,6 +332,48 @@ def test_pool_errors() -> None:
         RuntimeError,
         "divisor must be not zero",
         lambda: F.avg_pool2d(ndgrad.randn(2, 3, 4, 4), 2, divisor_override=0),
+    )
+
+
+def test_pool3d_errors() -> None:
+    x = ndgrad.randn(2, 3, 4, 5, 5)
+    _raises(RuntimeError, "pad should be at most half", lambda: F.max_pool3d(x, 3, padding=2))
+    _raises(RuntimeError, "pad should be at most half", lambda: F.avg_pool3d(x, 3, padding=(0, 2, 0)))
+    _raises(
+        RuntimeError,
+        r"Given input size: \(3x4x5x5\). Calculated output size: \(3x0x0x0\). Output size is too small",
+        lambda: F.max_pool3d(x, 6),
+    )
+    _raises(
+        RuntimeError,
+        r"input image \(T: 2 H: 4 W: 4\) smaller than kernel size \(kT: 3 kH: 3 kW: 3\)",
+        lambda: F.avg_pool3d(ndgrad.randn(1, 1, 2, 4, 4), 3, padding=1),
+    )
+    _raises(
+        RuntimeError,
+        r"non-empty 4D or 5D \(batch mode\) tensor expected for input",
+        lambda: F.max_pool3d(ndgrad.randn(3, 5, 5), 2),
+    )
+    _raises(
+        RuntimeError,
+        r"non-empty 4D or 5D \(batch mode\) tensor expected for input",
+        lambda: F.avg_pool3d(ndgrad.randn(2, 0, 4, 4, 4), 2),
+    )
+    _raises(RuntimeError, "stride should not be zero", lambda: F.max_pool3d(x, 2, stride=0))
+    _raises(RuntimeError, "divisor must be not zero", lambda: F.avg_pool3d(x, 2, divisor_override=0))
+    _raises(
+        RuntimeError, "adaptive_avg_pool3d: output_size must be 3", lambda: F.adaptive_avg_pool3d(x, (3, 2))
+    )
+    _raises(RuntimeError, "output_size must be 3", lambda: F.adaptive_max_pool3d(x, (3, 2)))
+    _raises(
+        RuntimeError,
+        r"adaptive_max_pool3d\(\): Expected 4D or 5D tensor, but got: \[3, 5, 5\]",
+        lambda: F.adaptive_max_pool3d(ndgrad.randn(3, 5, 5), 2),
+    )
+    _raises(
+        RuntimeError,
+        r"adaptive_avg_pool3d\(\): Expected 4D or 5D tensor, but got \[3, 5, 5\]",
+        lambda: F.adaptive_avg_pool3d(ndgrad.randn(3, 5, 5), 2),
     )
 
 

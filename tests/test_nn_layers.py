@@ -253,6 +253,16 @@ POOLS = [
     ("AvgPool1d", (3,), dict(stride=2, padding=1)),
     ("AdaptiveAvgPool2d", ((2, 3),), {}),
     ("AdaptiveMaxPool2d", (2,), {}),
+    ("MaxPool3d", (2,), {}),
+    ("MaxPool3d", ((3, 2, 3),), dict(stride=2, padding=1, dilation=(1, 2, 1), ceil_mode=True)),
+    ("MaxPool3d", (2,), dict(stride=1, return_indices=True)),
+    ("AvgPool3d", (2,), {}),
+    ("AvgPool3d", (3,), dict(stride=2, padding=1, ceil_mode=True, count_include_pad=False)),
+    ("AvgPool3d", ((2, 1, 2),), dict(stride=1, divisor_override=3)),
+    ("AdaptiveAvgPool3d", ((2, None, 3),), {}),
+    ("AdaptiveAvgPool3d", (1,), {}),
+    ("AdaptiveMaxPool3d", ((3, 2, 2),), {}),
+    ("AdaptiveMaxPool3d", (2,), dict(return_indices=True)),
     ("Upsample", (), dict(scale_factor=2)),
     ("Upsample", (), dict(size=(5, 7), mode="bilinear")),
     ("Upsample", (), dict(scale_factor=2, mode="bilinear", align_corners=True)),
@@ -264,6 +274,10 @@ KERNELS = {
     "AvgPool1d": "avg_pool1d",
     "AdaptiveAvgPool2d": "adaptive_avg_pool2d",
     "AdaptiveMaxPool2d": "adaptive_max_pool2d",
+    "MaxPool3d": "max_pool3d",
+    "AvgPool3d": "avg_pool3d",
+    "AdaptiveAvgPool3d": "adaptive_avg_pool3d",
+    "AdaptiveMaxPool3d": "adaptive_max_pool3d",
     "Upsample": "interpolate",
 }
 
@@ -271,7 +285,7 @@ KERNELS = {
 @pytest.mark.parametrize("name,args,kw", POOLS, ids=lambda v: str(v))
 def test_pooling(name, args, kw):
     need(KERNELS[name])
-    x = randn(2, 3, 6) if name.endswith("1d") else randn(2, 3, 6, 5)
+    x = {"1d": randn(2, 3, 6), "3d": randn(2, 2, 5, 6, 4)}.get(name[-2:], randn(2, 3, 6, 5))
     mod, tmod = getattr(nn, name)(*args, **kw), getattr(torch.nn, name)(*args, **kw)
     assert repr(mod) == repr(tmod)
     compare(mod, tmod, x)
@@ -283,6 +297,23 @@ def test_maxpool_return_indices():
     out, idx = nn.MaxPool2d(2, return_indices=True)(ndgrad.tensor(x))
     tout, tidx = torch.nn.MaxPool2d(2, return_indices=True)(torch.from_numpy(x))
     np.testing.assert_array_equal(idx.numpy(), tidx.numpy())
+
+
+def test_pooling_3d_unbatched_and_indices():
+    need("max_pool3d", "adaptive_max_pool3d")
+    x = np.random.default_rng(5).integers(0, 3, (2, 4, 5, 4)).astype(np.float64)  # ties, unbatched
+    for mod, tmod in [
+        (
+            nn.MaxPool3d(2, stride=1, return_indices=True),
+            torch.nn.MaxPool3d(2, stride=1, return_indices=True),
+        ),
+        (nn.AdaptiveMaxPool3d((3, 2, 3), True), torch.nn.AdaptiveMaxPool3d((3, 2, 3), True)),
+    ]:
+        (out, idx), (tout, tidx) = mod(ndgrad.tensor(x)), tmod(torch.from_numpy(x))
+        np.testing.assert_array_equal(out.numpy(), tout.numpy())
+        np.testing.assert_array_equal(idx.numpy(), tidx.numpy())
+    compare(nn.AvgPool3d((1, 2, 2)), torch.nn.AvgPool3d((1, 2, 2)), randn(2, 4, 5, 4))
+    compare(nn.AdaptiveAvgPool3d(2), torch.nn.AdaptiveAvgPool3d(2), randn(2, 4, 5, 4))
 
 
 # -- normalisation -------------------------------------------------------------------------------

@@ -163,6 +163,40 @@ CASES = [
         [(1, 2, 4, 4)],
         make=_distinct,
     ),
+    OpCase("F.max_pool3d", lambda m, x: F(m).max_pool3d(x, 2), [(2, 2, 4, 5, 4)], **MAX),
+    OpCase(
+        "F.max_pool3d_pad_stride_indices",
+        lambda m, x: F(m).max_pool3d(x, 3, stride=2, padding=1, return_indices=True),
+        [(2, 2, 4, 5, 4)],
+        **MAX,
+    ),
+    OpCase(
+        "F.max_pool3d_dilation_overlap",
+        lambda m, x: F(m).max_pool3d(x, (2, 2, 1), stride=1, dilation=(1, 2, 1)),
+        [(1, 2, 3, 5, 3)],
+        **MAX,
+    ),
+    OpCase(
+        "F.max_pool3d_ceil_indices",
+        lambda m, x: F(m).max_pool3d(
+            x, (2, 3, 2), stride=2, padding=(0, 1, 1), ceil_mode=True, return_indices=True
+        ),
+        [(2, 2, 5, 5, 4)],
+        **MAX,
+    ),
+    OpCase(
+        "F.max_pool3d_unbatched_indices",
+        lambda m, x: F(m).max_pool3d(x, (1, 2, 2), return_indices=True),
+        [(2, 3, 4, 4)],
+        **MAX,
+    ),
+    OpCase(
+        "F.max_pool3d_ties",
+        lambda m, x: F(m).max_pool3d(x.round(), 2, stride=1, return_indices=True),
+        [(1, 2, 3, 4, 3)],
+        gradgrad=False,
+        fd=False,
+    ),
     # -- average pooling ------------------------------------------------------------------------
     OpCase("F.avg_pool2d", lambda m, x: F(m).avg_pool2d(x, 2), [(2, 3, 4, 4)]),
     OpCase("F.avg_pool2d_pad", lambda m, x: F(m).avg_pool2d(x, 3, stride=2, padding=1), [(2, 2, 5, 6)]),
@@ -188,6 +222,28 @@ CASES = [
         [(2, 2, 4, 4)],
     ),
     OpCase("F.avg_pool2d_unbatched", lambda m, x: F(m).avg_pool2d(x, (1, 2)), [(3, 4, 4)]),
+    OpCase("F.avg_pool3d", lambda m, x: F(m).avg_pool3d(x, 2), [(2, 2, 4, 5, 4)]),
+    OpCase(
+        "F.avg_pool3d_pad_exclude",
+        lambda m, x: F(m).avg_pool3d(x, 3, stride=2, padding=1, count_include_pad=False),
+        [(2, 2, 4, 5, 4)],
+    ),
+    OpCase(
+        "F.avg_pool3d_ceil",
+        lambda m, x: F(m).avg_pool3d(x, (2, 3, 2), stride=2, padding=(1, 1, 0), ceil_mode=True),
+        [(1, 2, 5, 5, 4)],
+    ),
+    OpCase(
+        "F.avg_pool3d_ceil_exclude",
+        lambda m, x: F(m).avg_pool3d(x, 2, stride=2, padding=1, ceil_mode=True, count_include_pad=False),
+        [(1, 2, 4, 5, 3)],
+    ),
+    OpCase(
+        "F.avg_pool3d_divisor",
+        lambda m, x: F(m).avg_pool3d(x, (2, 2, 1), stride=1, divisor_override=3),
+        [(2, 2, 3, 4, 3)],
+    ),
+    OpCase("F.avg_pool3d_unbatched", lambda m, x: F(m).avg_pool3d(x, (1, 2, 2)), [(2, 3, 4, 4)]),
     OpCase(
         "F.avg_pool1d",
         lambda m, x: F(m).avg_pool1d(x, 3, stride=2, padding=1, count_include_pad=False),
@@ -200,6 +256,13 @@ CASES = [
     OpCase("F.adaptive_avg_pool2d_none", lambda m, x: F(m).adaptive_avg_pool2d(x, (None, 2)), [(2, 3, 4, 5)]),
     OpCase("F.adaptive_avg_pool2d_upscale", lambda m, x: F(m).adaptive_avg_pool2d(x, (4, 5)), [(3, 3, 3)]),
     OpCase("F.adaptive_avg_pool1d", lambda m, x: F(m).adaptive_avg_pool1d(x, 3), [(2, 3, 7)]),
+    OpCase("F.adaptive_avg_pool3d", lambda m, x: F(m).adaptive_avg_pool3d(x, (2, 3, 2)), [(2, 2, 4, 5, 3)]),
+    OpCase("F.adaptive_avg_pool3d_global", lambda m, x: F(m).adaptive_avg_pool3d(x, 1), [(2, 2, 4, 5, 4)]),
+    OpCase(
+        "F.adaptive_avg_pool3d_none_unbatched",
+        lambda m, x: F(m).adaptive_avg_pool3d(x, (None, 2, 4)),
+        [(2, 3, 5, 3)],
+    ),
     OpCase("F.adaptive_max_pool2d", lambda m, x: F(m).adaptive_max_pool2d(x, (3, 2)), [(2, 3, 5, 7)], **MAX),
     OpCase(
         "F.adaptive_max_pool2d_indices",
@@ -208,6 +271,21 @@ CASES = [
         **MAX,
     ),
     OpCase("F.adaptive_max_pool2d_global", lambda m, x: F(m).adaptive_max_pool2d(x, 1), [(3, 4, 4)], **MAX),
+    OpCase(
+        "F.adaptive_max_pool3d_indices",
+        lambda m, x: F(m).adaptive_max_pool3d(x, (2, 3, 2), return_indices=True),
+        [(2, 2, 4, 5, 3)],
+        **MAX,
+    ),
+    OpCase(
+        "F.adaptive_max_pool3d_none_unbatched",
+        lambda m, x: F(m).adaptive_max_pool3d(x, (3, None, 1), return_indices=True),
+        [(2, 5, 3, 4)],
+        **MAX,
+    ),
+    OpCase(
+        "F.adaptive_max_pool3d_global", lambda m, x: F(m).adaptive_max_pool3d(x, 1), [(2, 2, 3, 4, 3)], **MAX
+    ),
     OpCase(
         "F.adaptive_max_pool1d",
         lambda m, x: F(m).adaptive_max_pool1d(x, 4, return_indices=True),

@@ -26,12 +26,16 @@ from ndgrad.ops._conv_util import Geom, _batched, _col2im, _im2col, _tuple, _unb
 from ndgrad.ops.pool import (
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,
+    adaptive_avg_pool3d,
     adaptive_max_pool1d,
     adaptive_max_pool2d,
+    adaptive_max_pool3d,
     avg_pool1d,
     avg_pool2d,
+    avg_pool3d,
     max_pool1d,
     max_pool2d,
+    max_pool3d,
 )
 from ndgrad.ops.reduce import sum as _sum
 from ndgrad.ops.resample import interpolate, upsample
@@ -46,12 +50,16 @@ __all__ = [
     "conv_transpose3d",
     "max_pool1d",
     "max_pool2d",
+    "max_pool3d",
     "avg_pool1d",
     "avg_pool2d",
+    "avg_pool3d",
     "adaptive_avg_pool1d",
     "adaptive_avg_pool2d",
+    "adaptive_avg_pool3d",
     "adaptive_max_pool1d",
     "adaptive_max_pool2d",
+    "adaptive_max_pool3d",
     "interpolate",
     "upsample",
     "unfold",

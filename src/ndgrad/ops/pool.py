@@ -1,4 +1,4 @@
-"""Pooling: max, average and adaptive pooling in 1-d and 2-d (``ndgrad.nn.functional``).
+"""Pooling: max, average and adaptive pooling in 1-d, 2-d and 3-d (``ndgrad.nn.functional``).
 
 Pooling ops loop over the kernel offsets (a handful) with whole-array operations on strided slices,
 never over elements. Max pooling finds the argmax of every window first, then gathers (``PoolGather``,
@@ -24,12 +24,16 @@ from ndgrad.tensor import Tensor
 __all__ = [
     "max_pool1d",
     "max_pool2d",
+    "max_pool3d",
     "avg_pool1d",
     "avg_pool2d",
+    "avg_pool3d",
     "adaptive_avg_pool1d",
     "adaptive_avg_pool2d",
+    "adaptive_avg_pool3d",
     "adaptive_max_pool1d",
     "adaptive_max_pool2d",
+    "adaptive_max_pool3d",
 ]
 
 
@@ -147,8 +151,21 @@ def _max_pool_raw(
     return best, xp.asarray(base) + xp.take(xp.asarray(shift), arg)
 
 
-def _pool_input(input: Tensor, d: int) -> tuple[Tensor, bool]:
-    if input.ndim not in (d + 1, d + 2) or input.numel() == 0:
+def _pool_input(input: Tensor, d: int, adaptive: str = "") -> tuple[Tensor, bool]:
+    """(N, C, *S) view of ``input``, and whether it came unbatched; only the batch may be empty."""
+    if input.ndim not in (d + 1, d + 2):
+        if adaptive and d == 1:
+            raise RuntimeError(
+                f"Expected 2 to 3 dimensions, but got {input.ndim}-dimensional tensor for argument #1 "
+                f"'self' (while checking arguments for {adaptive})"
+            )
+        if adaptive:
+            got = ": " if "max" in adaptive else " "  # torch's two messages differ by this colon
+            raise RuntimeError(
+                f"{adaptive}(): Expected {d + 1}D or {d + 2}D tensor, but got{got}{list(input.shape)}"
+            )
+        raise RuntimeError(f"non-empty {d + 1}D or {d + 2}D (batch mode) tensor expected for input")
+    if 0 in input.shape[input.ndim - d - 1 :]:
         raise RuntimeError(f"non-empty {d + 1}D or {d + 2}D (batch mode) tensor expected for input")
     if input.ndim == d + 1:
         return input.reshape((1,) + tuple(input.shape)), True
@@ -164,7 +181,9 @@ def _pool_size(
     ceil_mode: bool,
 ) -> tuple[int, ...]:
     """PyTorch's pooling output size; with ceil_mode a last window must start inside the input."""
-    if any(s <= 0 for s in stride):
+    if any(s == 0 for s in stride):
+        raise RuntimeError("stride should not be zero")
+    if any(s < 0 for s in stride):
         raise RuntimeError("stride should be greater than zero")
     if any(k <= 0 for k in kernel):
         raise RuntimeError("kernel size should be greater than zero")
@@ -252,6 +271,27 @@ def max_pool2d(
     return _max_poolnd(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 2)
 
 
+def max_pool3d(
+    input: Tensor,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    dilation: Any = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+) -> Any:
+    """out[n, c, i, j, l] = max of the (dilated) kernel_size window at (i, j, l) * stride - padding.
+
+    Args:
+        input: (N, C, D, H, W) or unbatched (C, D, H, W).
+        kernel_size, stride (default: kernel_size), padding, dilation: an int or a triple.
+        ceil_mode: round the output size up (a last partial window that starts inside the input).
+        return_indices: also return, for each output, the flat index (d * H + h) * W + w of its
+            maximum in the input volume (the first one on ties), as int64.
+    """
+    return _max_poolnd(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 3)
+
+
 def _adaptive_ranges(size: int, out: int) -> tuple[np.ndarray, np.ndarray]:
     """PyTorch's adaptive windows: [floor(i * size / out), ceil((i + 1) * size / out))."""
     i = np.arange(out)
@@ -270,14 +310,14 @@ def _adaptive_out(output_size: Any, x: Tensor, d: int, name: str) -> tuple[int, 
 
 
 def _adaptive_max_poolnd(input: Tensor, output_size: Any, return_indices: bool, d: int) -> Any:
-    x, unbatched = _pool_input(input, d)
+    x, unbatched = _pool_input(input, d, f"adaptive_max_pool{d}d")
     out = _adaptive_out(output_size, x, d, f"adaptive_max_pool{d}d")
     xa = x.data
     xp = _xp(xa)
     size = xa.shape[2:]
     ranges = [_adaptive_ranges(n, o) for n, o in zip(size, out, strict=True)]
     widths = [int((e - b).max()) for b, e in ranges]
-    flat_in = xa.reshape(xa.shape[:2] + (-1,))
+    flat_in = xa.reshape(xa.shape[:2] + (math.prod(size),))
     best = arg = None
     # loop over offsets inside the (at most) widest window; shorter windows repeat their last element
     for k in itertools.product(*(range(w) for w in widths)):
@@ -310,6 +350,11 @@ def adaptive_max_pool1d(input: Tensor, output_size: Any, return_indices: bool = 
 def adaptive_max_pool2d(input: Tensor, output_size: Any, return_indices: bool = False) -> Any:
     """Max pooling to a fixed output size (H_out, W_out); None keeps that input size."""
     return _adaptive_max_poolnd(input, output_size, return_indices, 2)
+
+
+def adaptive_max_pool3d(input: Tensor, output_size: Any, return_indices: bool = False) -> Any:
+    """Max pooling to a fixed output size (D_out, H_out, W_out); None keeps that input size."""
+    return _adaptive_max_poolnd(input, output_size, return_indices, 3)
 
 
 # -- average pooling: a linear map and its adjoint -----------------------------------------------
@@ -413,6 +458,13 @@ def _avg_poolnd(
     kernel = _tuple(kernel_size, d, "kernel_size")
     st = kernel if stride is None or stride == [] or stride == () else _tuple(stride, d, "stride")
     pad = _tuple(padding, d, "padding")
+    # torch checks that the (unpadded) input holds a whole window in 3-d only
+    if d == 3 and any(n < k for n, k in zip(x.shape[2:], kernel, strict=True)):
+        t, h, w = x.shape[2:]
+        raise RuntimeError(
+            f"input image (T: {t} H: {h} W: {w}) smaller than kernel size "
+            f"(kT: {kernel[0]} kH: {kernel[1]} kW: {kernel[2]})"
+        )
     out = _pool_size(x, kernel, st, pad, (1,) * d, ceil_mode)
     size = tuple(x.shape[2:])
     hi = tuple(
@@ -452,6 +504,25 @@ def avg_pool2d(
     return _avg_poolnd(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, 2)
 
 
+def avg_pool3d(
+    input: Tensor,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    divisor_override: int | None = None,
+) -> Tensor:
+    """out[n, c, i, j, l] = sum of the kernel_size window at (i, j, l) * stride - padding / divisor.
+
+    Args:
+        input: (N, C, D, H, W) or unbatched (C, D, H, W).
+        kernel_size, stride (default: kernel_size), padding: an int or a triple.
+        ceil_mode, count_include_pad, divisor_override: as in ``avg_pool2d``.
+    """
+    return _avg_poolnd(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, 3)
+
+
 # -- adaptive average pooling: products with small constant matrices -----------------------------
 
 
@@ -481,7 +552,7 @@ def _adaptive_avg_matrix(n: int, o: int) -> np.ndarray:
 
 
 def _adaptive_avg_poolnd(input: Tensor, output_size: Any, d: int) -> Tensor:
-    x, unbatched = _pool_input(input, d)
+    x, unbatched = _pool_input(input, d, f"adaptive_avg_pool{d}d")
     out = _adaptive_out(output_size, x, d, f"adaptive_avg_pool{d}d")
     if all(o == 1 for o in out):  # global average pooling
         count = math.prod(x.shape[2:])
@@ -502,3 +573,8 @@ def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
     Computed as A_h @ x @ A_w^T with constant averaging matrices (global pooling: a mean).
     """
     return _adaptive_avg_poolnd(input, output_size, 2)
+
+
+def adaptive_avg_pool3d(input: Tensor, output_size: Any) -> Tensor:
+    """Average pooling to a fixed output size (D_out, H_out, W_out); None keeps that input size."""
+    return _adaptive_avg_poolnd(input, output_size, 3)

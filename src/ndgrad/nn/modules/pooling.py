@@ -13,12 +13,16 @@ from ndgrad.tensor import Tensor
 __all__ = [
     "MaxPool1d",
     "MaxPool2d",
+    "MaxPool3d",
     "AvgPool1d",
     "AvgPool2d",
+    "AvgPool3d",
     "AdaptiveAvgPool1d",
     "AdaptiveAvgPool2d",
+    "AdaptiveAvgPool3d",
     "AdaptiveMaxPool1d",
     "AdaptiveMaxPool2d",
+    "AdaptiveMaxPool3d",
     "Upsample",
     "UpsamplingNearest2d",
     "UpsamplingBilinear2d",
@@ -34,7 +38,7 @@ __all__ = [
 
 
 class _MaxPoolNd(Module):
-    """MaxPool1d/2d: each sets ``_max_pool`` (its ``F`` function)."""
+    """MaxPool1d/2d/3d: each sets ``_max_pool`` (its ``F`` function)."""
 
     _max_pool: Callable[..., Any]
 
@@ -85,12 +89,18 @@ class MaxPool2d(_MaxPoolNd):
     _max_pool = staticmethod(F.max_pool2d)
 
 
+class MaxPool3d(_MaxPoolNd):
+    """Maximum over sliding windows of (N, C, D, H, W) input."""
+
+    _max_pool = staticmethod(F.max_pool3d)
+
+
 def _single(v: Any) -> tuple[Any, ...]:
     return tuple(v) if isinstance(v, list | tuple) else (v,)
 
 
 class _AvgPoolNd(Module):
-    """AvgPool1d/2d: the repr they share."""
+    """AvgPool1d/2d/3d: the repr they share."""
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
@@ -120,8 +130,10 @@ class AvgPool1d(_AvgPoolNd):
         )
 
 
-class AvgPool2d(_AvgPoolNd):
-    """Mean over sliding windows of (N, C, H, W) input."""
+class _AvgPoolDivisor(_AvgPoolNd):
+    """AvgPool2d/3d: each sets ``_avg_pool`` (its ``F`` function, which takes ``divisor_override``)."""
+
+    _avg_pool: Callable[..., Tensor]
 
     def __init__(
         self,
@@ -141,7 +153,7 @@ class AvgPool2d(_AvgPoolNd):
         self.divisor_override = divisor_override
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.avg_pool2d(
+        return self._avg_pool(
             input,
             self.kernel_size,
             self.stride,
@@ -150,6 +162,18 @@ class AvgPool2d(_AvgPoolNd):
             self.count_include_pad,
             self.divisor_override,
         )
+
+
+class AvgPool2d(_AvgPoolDivisor):
+    """Mean over sliding windows of (N, C, H, W) input."""
+
+    _avg_pool = staticmethod(F.avg_pool2d)
+
+
+class AvgPool3d(_AvgPoolDivisor):
+    """Mean over sliding windows of (N, C, D, H, W) input."""
+
+    _avg_pool = staticmethod(F.avg_pool3d)
 
 
 class _AdaptivePool(Module):
@@ -182,6 +206,16 @@ class AdaptiveAvgPool2d(_AdaptivePool):
         return F.adaptive_avg_pool2d(input, self.output_size)
 
 
+class AdaptiveAvgPool3d(_AdaptivePool):
+    """Mean pooling to a fixed output size (D_out, H_out, W_out), whatever the input size."""
+
+    def __init__(self, output_size: Any) -> None:
+        super().__init__(output_size)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.adaptive_avg_pool3d(input, self.output_size)
+
+
 class AdaptiveMaxPool1d(_AdaptivePool):
     """Max pooling to a fixed output length."""
 
@@ -194,6 +228,13 @@ class AdaptiveMaxPool2d(_AdaptivePool):
 
     def forward(self, input: Tensor) -> Any:
         return F.adaptive_max_pool2d(input, self.output_size, self.return_indices)
+
+
+class AdaptiveMaxPool3d(_AdaptivePool):
+    """Max pooling to a fixed output size (D_out, H_out, W_out)."""
+
+    def forward(self, input: Tensor) -> Any:
+        return F.adaptive_max_pool3d(input, self.output_size, self.return_indices)
 
 
 class Upsample(Module):
