@@ -444,3 +444,40 @@ def test_pixel_shuffle_roundtrip_and_errors() -> None:
     assert ndgrad.equal(F.pixel_unshuffle(F.pixel_shuffle(x, 2), 2), x)
     with pytest.raises(RuntimeError, match="divisible"):
         F.pixel_shuffle(ndgrad.randn(1, 3, 2, 2), 2)
+
+
+_NORM_CALLS = {
+    "layer_norm": (lambda f, x, w, b: f.layer_norm(x, (5,), w, b), (3, 4, 5), 5),
+    "layer_norm_2dims": (
+        lambda f, x, w, b: f.layer_norm(x, (4, 5), w.reshape(4, 5), b.reshape(4, 5)),
+        (3, 4, 5),
+        20,
+    ),
+    "batch_norm": (lambda f, x, w, b: f.batch_norm(x, None, None, w, b, True), (4, 3, 2, 2), 3),
+    "batch_norm_2d": (lambda f, x, w, b: f.batch_norm(x, None, None, w, b, True), (6, 3), 3),
+    "instance_norm": (lambda f, x, w, b: f.instance_norm(x, weight=w, bias=b), (2, 3, 4), 3),
+    "group_norm": (lambda f, x, w, b: f.group_norm(x, 2, w, b), (2, 4, 3), 4),
+}
+
+
+@pytest.mark.parametrize("name", list(_NORM_CALLS))
+@pytest.mark.parametrize(
+    "needs", [(True, True, True), (True, False, False), (False, True, True), (False, False, True)]
+)
+def test_norm_first_order_float32_against_torch(name: str, needs: tuple[bool, bool, bool]) -> None:
+    """The array fast path of the fused norms: values, gradients and float32 dtypes, any subset of grads."""
+    call, shape, c = _NORM_CALLS[name]
+    rng = np.random.default_rng(5)
+    arrays = [rng.standard_normal(shape) * 2 + 1, rng.standard_normal(c), rng.standard_normal(c)]
+    pairs = [_pair(a, "float32", grad=r) for a, r in zip(arrays, needs)]
+    gout = rng.standard_normal(shape[::-1]).astype(np.float32)
+    perm = tuple(range(len(shape)))[::-1]
+    nout = call(F, *(p[0] for p in pairs))
+    tout = call(TF, *(p[1] for p in pairs))
+    _close(nout, tout, 1e-5)
+    nout.backward(ndgrad.tensor(gout).permute(perm))  # a non-contiguous upstream gradient
+    tout.backward(torch.tensor(gout).permute(perm))
+    for (n, t), r in zip(pairs, needs):
+        if r:
+            assert n.grad is not None and n.grad.dtype == ndgrad.float32
+            _close(n.grad, t.grad, 2e-4)
