@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -86,12 +87,17 @@ def run_backward(
         seeds = buffers[node]
         seeds[t._out_idx] = g if seeds[t._out_idx] is None else seeds[t._out_idx] + g
 
-    deps = _dependencies(root_nodes)
-    ready = [n for n in root_nodes if n not in deps]
+    # The cyclic garbage collector is paused for the pass: it allocates an object or more per edge
+    # and makes no reference cycles (freed graphs go by refcounting), but every so many allocations
+    # the collector would scan the whole graph still alive, a large share of a big scalar graph.
+    gc_was_enabled = gc.isenabled()
     check_nan = anomaly.state.enabled  # read once: the loop below is the hot path
     prev_mode = grad_mode.state.enabled
     grad_mode.state.enabled = create_graph
     try:
+        gc.disable()
+        deps = _dependencies(root_nodes)
+        ready = [n for n in root_nodes if n not in deps]
         while ready:
             node = ready.pop()
             out_grads = buffers.pop(node)
@@ -115,9 +121,11 @@ def run_backward(
                 if edge is None or g is None:
                     continue
                 nxt, idx, shape, dtype = edge
-                if g.data.shape != shape:
+                data = g.data
+                if data.shape != shape:
                     g = sum_to(g, shape)
-                if g.data.dtype is not dtype and g.data.dtype != dtype:
+                    data = g.data
+                if data.dtype is not dtype and data.dtype != dtype:
                     g = g.to(dtype=dtype)
                 if isinstance(nxt, Tensor):  # a leaf (or a Parameter, a Tensor subclass)
                     _collect_leaf(leaf_grads, nxt, g, wanted)
@@ -134,6 +142,8 @@ def run_backward(
             _deliver_leaf(t, g, create_graph, wanted, captured, given)
     finally:
         grad_mode.state.enabled = prev_mode
+        if gc_was_enabled:
+            gc.enable()
     return captured if inputs is not None else None
 
 

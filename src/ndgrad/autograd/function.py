@@ -28,6 +28,10 @@ if TYPE_CHECKING:
 _Tensor: Any = None  # ndgrad.tensor.Tensor, bound on first use (the modules import each other)
 
 
+# Saved Python numbers are kept as they are: there is nothing to resolve or version-check.
+_PLAIN_NUMBERS = (float, int, bool)
+
+
 def _tensor_cls() -> Any:
     global _Tensor
     if _Tensor is None:
@@ -92,9 +96,12 @@ class Function:
                 "graph are freed when you call .backward() or autograd.grad(). Specify "
                 "retain_graph=True if you need to backward through the graph a second time."
             )
-        Tensor = _tensor_cls()
-        out = []
+        Tensor = _Tensor or _tensor_cls()
+        out: list[Any] = []
         for i, s in enumerate(saved):
+            if s is None:  # the usual "this gradient is not needed" placeholder: the cheapest test
+                out.append(s)
+                continue
             if type(s) is _OutputRef:
                 data = self._outputs[s.index]
                 out.append(Tensor._make(data, True, self, s.index))
@@ -109,7 +116,7 @@ class Function:
                         f"operation that failed was {self.name()}."
                     )
                 out.append(s)
-            elif s is None or isinstance(s, int | float | bool):
+            elif isinstance(s, _PLAIN_NUMBERS):
                 out.append(s)
             else:
                 out.append(Tensor._make(s, False, None))
@@ -144,12 +151,21 @@ class Function:
     def _link(self, args: tuple[Any, ...]) -> bool:
         """Fill next_functions from the positional inputs; False when no input needs a gradient."""
         Tensor = _Tensor or _tensor_cls()
+        if len(args) == 2:  # most ops: build the two tuples directly, no lists (a measurable cost)
+            a, b = args
+            ea = eb = None
+            if isinstance(a, Tensor) and a.requires_grad:  # what _edge(a) gives, without the call
+                ea = (a.grad_fn or a, a._out_idx, a.data.shape, a.data.dtype)
+            if isinstance(b, Tensor) and b.requires_grad:
+                eb = (b.grad_fn or b, b._out_idx, b.data.shape, b.data.dtype)
+            self.next_functions = (ea, eb)
+            self.needs_input_grad = (ea is not None, eb is not None)
+            return ea is not None or eb is not None
         nexts: list[tuple[Any, ...] | None] = []
         needs: list[bool] = []
         for a in args:
             if isinstance(a, Tensor) and a.requires_grad:
-                data = a.data
-                nexts.append((a.grad_fn or a, a._out_idx, data.shape, data.dtype))
+                nexts.append(_edge(a))
                 needs.append(True)
             else:
                 nexts.append(None)
@@ -163,17 +179,27 @@ class Function:
 
         ``outputs`` are the objects forward returned (arrays or Tensors), ``arrays`` their arrays.
         """
-        Tensor = _tensor_cls()
-        resolved = []
-        versions = []
+        Tensor = _Tensor or _tensor_cls()
+        resolved: list[Any] = []
+        versions: list[int] = []
+        # Plain loops below, not ``next(genexpr)``: with one or two outputs and inputs, setting up
+        # a generator costs more than the search itself, and this runs for every recorded op.
         for s in self._saved or ():
-            idx = next((i for i, o in enumerate(outputs) if s is o), None)
-            if idx is not None:
-                self._outputs = tuple(arrays)
-                resolved.append(_OutputRef(idx))
+            if s is None or s.__class__ in _PLAIN_NUMBERS:  # nothing to resolve or version-check
+                resolved.append(s)
                 versions.append(0)
                 continue
-            if not isinstance(s, Tensor):
+            out_idx = -1
+            for i, o in enumerate(outputs):
+                if s is o:
+                    out_idx = i
+                    break
+            if out_idx >= 0:  # the node's own output: refer to it by index (no reference cycle)
+                self._outputs = tuple(arrays)
+                resolved.append(_OutputRef(out_idx))
+                versions.append(0)
+                continue
+            if not isinstance(s, Tensor):  # an input's array: keep the input Tensor itself
                 for a in args:
                     if isinstance(a, Tensor) and a.data is s:
                         s = a
@@ -217,6 +243,12 @@ class Function:
         return tuple(new_outs) if isinstance(result, tuple) else new_outs[0]
 
 
+def _edge(t: Tensor) -> tuple[Any, ...]:
+    """The next_functions entry for an input that needs a gradient (see ``Function``)."""
+    data = t.data
+    return (t.grad_fn or t, t._out_idx, data.shape, data.dtype)
+
+
 class _OutputRef:
     """Stands, among the saved values, for output number ``index`` of the node itself."""
 
@@ -241,7 +273,19 @@ class Op(Function):
         record = grad_mode.state.enabled and ctx._link(args)
         if not record:
             ctx.needs_input_grad = (False,) * len(args)
-        out = cls.forward(ctx, *[a.data if isinstance(a, Tensor) else a for a in args], **kwargs)
+        # forward gets the arrays of the tensor inputs. One and two inputs are nearly every call,
+        # so they are spelt out: building and unpacking a list per op is a measurable cost.
+        n = len(args)
+        if n == 2:
+            a, b = args
+            out = cls.forward(
+                ctx, a.data if isinstance(a, Tensor) else a, b.data if isinstance(b, Tensor) else b, **kwargs
+            )
+        elif n == 1:
+            a = args[0]
+            out = cls.forward(ctx, a.data if isinstance(a, Tensor) else a, **kwargs)
+        else:
+            out = cls.forward(ctx, *[a.data if isinstance(a, Tensor) else a for a in args], **kwargs)
         if not record or out.dtype.kind != "f":  # an integer or boolean result carries no gradient
             return Tensor._make(out, False, None)
         if ctx._saved:

@@ -28,21 +28,25 @@ def binary_operands(a: Any, b: Any) -> tuple[Any, Any]:
     The common cases (same dtype; a float tensor and a Python number) return at once.
     """
     cls_b = b.__class__
-    if (cls_b is float or cls_b is int) and isinstance(a, Tensor):  # the hot path: ``y + 1``
-        kind = a.data.dtype.kind
-        if kind == "f" or (kind != "b" and cls_b is int):
-            return a, b
+    if isinstance(a, Tensor):
+        if cls_b is float or cls_b is int:  # the hot path: ``y + 1``
+            kind = a.data.dtype.kind
+            if kind == "f" or (kind != "b" and cls_b is int):
+                return a, b
+        elif isinstance(b, Tensor):  # the other hot path: two tensors of one dtype on one device
+            da, db = a.data, b.data
+            # dtypes of the built-in types are singletons, so ``is`` nearly always decides
+            if da.dtype is db.dtype or da.dtype == db.dtype:
+                if da.__class__ is not db.__class__:  # one array class is one device: no call
+                    check_same_device(a, b)
+                return a, b
     ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
-    if ta and tb:
-        if a.data.dtype is b.data.dtype or a.data.dtype == b.data.dtype:
-            check_same_device(a, b)
-            return a, b
-    elif ta and isinstance(b, _SCALARS):
+    if ta and not tb and isinstance(b, _SCALARS):
         if a.data.dtype.kind == "f" or (a.data.dtype.kind != "b" and not isinstance(b, float | np.floating)):
             if isinstance(b, np.generic):
                 b = b.item()
             return a, b
-    elif tb and isinstance(a, _SCALARS):
+    elif tb and not ta and isinstance(a, _SCALARS):
         if b.data.dtype.kind == "f" or (b.data.dtype.kind != "b" and not isinstance(a, float | np.floating)):
             if isinstance(a, np.generic):
                 a = a.item()
@@ -74,13 +78,21 @@ def _cast(x: Any, target: _dtype.dtype) -> Any:
 
 
 def check_same_device(a: Tensor, b: Tensor) -> None:
-    if type(a.data) is not type(b.data):
-        da, db = _backend.device_of(a.data), _backend.device_of(b.data)
-        if da != db:
-            raise RuntimeError(
-                "Expected all tensors to be on the same device, but found at least two devices, "
-                f"{da} and {db}!"
-            )
+    """RuntimeError unless both tensors are on one device (asked only when their array types differ)."""
+    da, db = a.data, b.data
+    if da.__class__ is db.__class__:
+        return
+    # a 0-d op result is a NumPy scalar: with a NumPy array, it is on the CPU too (the exact class
+    # np.ndarray: a registered backend's array type may subclass it)
+    if (da.__class__ is np.ndarray or isinstance(da, np.generic)) and (
+        db.__class__ is np.ndarray or isinstance(db, np.generic)
+    ):
+        return
+    da, db = _backend.device_of(da), _backend.device_of(db)
+    if da != db:
+        raise RuntimeError(
+            f"Expected all tensors to be on the same device, but found at least two devices, {da} and {db}!"
+        )
 
 
 def inplace(t: Tensor, result: Tensor) -> Tensor:
