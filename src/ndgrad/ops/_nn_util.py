@@ -1,0 +1,30 @@
+"""Small helpers shared by the nn kernel modules (nn_ops, norm, dropout, attention).
+
+``_xp`` finds the array module of an array, ``_const`` wraps an array as a graph-free Tensor and
+``_dtype_name`` spells a dtype the way PyTorch's error messages do. They live here, apart from
+the kernels, so that every nn module can import them without import cycles.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ndgrad import _backend
+from ndgrad.tensor import Tensor
+
+
+def _xp(a: Any) -> Any:
+    return _backend.xp_of(a)
+
+
+def _const(array: Any) -> Tensor:
+    """A Tensor around an array that takes no part in the graph."""
+    return Tensor._make(array, False, None)
+
+
+_TORCH_TYPE_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double"}
+
+
+def _dtype_name(t: Tensor) -> str:
+    """PyTorch's scalar-type name, as its error messages spell it (Float, Double, Long ...)."""
+    return _TORCH_TYPE_NAMES.get(t.dtype.name, t.dtype.name.capitalize())

@@ -1,0 +1,141 @@
+"""Attention kernel: scaled_dot_product_attention.
+
+``AttentionProbs`` is the fused, numerically stable masked softmax of scale * q k^T (+ bias),
+whose backward is written in Tensor ops so it can be differentiated again; a row masked
+everywhere gives zeros rather than NaN. The public function builds the additive bias from
+``attn_mask``/``is_causal``, repeats key/value heads for grouped-query attention, applies
+dropout to the weights and multiplies by the values.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from ndgrad.autograd.function import Op
+from ndgrad.ops._nn_util import _const, _xp
+from ndgrad.ops.dropout import dropout
+from ndgrad.tensor import Tensor
+
+__all__ = ["scaled_dot_product_attention"]
+
+
+# -- attention -----------------------------------------------------------------------------------
+
+
+class AttentionProbs(Op):
+    """P = softmax(scale * q k^T + bias) over the last dim; a row masked everywhere gives zeros
+
+    Backward: dS = P * (dP - sum(dP * P)), dq = scale * dS k, dk = scale * dS^T q, dbias = dS.
+    """
+
+    @staticmethod
+    def forward(ctx: Any, q: Any, k: Any, bias: Any = None, scale: float = 1.0) -> Any:
+        xp = _xp(q)
+        s = q @ xp.swapaxes(k, -1, -2)
+        s *= scale
+        if bias is not None:
+            s = s + bias
+        top = s.max(axis=-1, keepdims=True)
+        top = xp.where(xp.isfinite(top), top, 0)  # a fully masked row: exp(-inf) = 0, no NaN
+        e = xp.exp(s - top)
+        total = e.sum(axis=-1, keepdims=True)
+        probs = (e / xp.where(total == 0, 1, total)).astype(q.dtype, copy=False)
+        ctx.save_for_backward(q, k, probs)
+        ctx.scale = scale
+        return probs
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Any:
+        q, k, probs = ctx.saved_tensors
+        ds = probs * (grad - (grad * probs).sum(-1, keepdim=True))
+        gq = (ds @ k) * ctx.scale if ctx.needs_input_grad[0] else None
+        gk = (ds.mT @ q) * ctx.scale if ctx.needs_input_grad[1] else None
+        return gq, gk, ds if ctx.needs_input_grad[2] else None
+
+
+def _mask_bias(
+    attn_mask: Tensor | None, is_causal: bool, length: int, source: int, ref: Tensor
+) -> Tensor | None:
+    """The additive bias for the scores: 0 / -inf from a boolean mask (True = keep), a float mask as is."""
+    xp = _xp(ref.data)
+    keep = None
+    if is_causal:
+        keep = xp.tril(xp.ones((length, source), dtype=bool))
+    bias = None
+    if attn_mask is not None:
+        if attn_mask.data.dtype.kind == "b":
+            keep = attn_mask.data
+        else:
+            if attn_mask.data.dtype != ref.data.dtype:
+                raise RuntimeError(
+                    f"Expected attn_mask dtype to be bool or float or to match query dtype, but got "
+                    f"attn_mask.dtype: {attn_mask.dtype.name} and query.dtype: {ref.dtype.name} instead."
+                )
+            bias = attn_mask
+    if keep is not None:
+        neg = _const(xp.where(keep, 0.0, -math.inf).astype(ref.data.dtype))
+        bias = neg if bias is None else bias + neg
+    return bias
+
+
+def _repeat_heads(t: Tensor, groups: int) -> Tensor:
+    """(..., H, S, E) -> (..., H * groups, S, E), each head repeated ``groups`` times in a row."""
+    shape = tuple(t.shape)
+    wide = t.reshape(shape[:-2] + (1,) + shape[-2:]).expand(shape[:-2] + (groups,) + shape[-2:])
+    return wide.reshape(shape[:-3] + (shape[-3] * groups,) + shape[-2:])
+
+
+def scaled_dot_product_attention(
+    query: Tensor,
+    key: Tensor,
+    value: Tensor,
+    attn_mask: Tensor | None = None,
+    dropout_p: float = 0.0,
+    is_causal: bool = False,
+    scale: float | None = None,
+    enable_gqa: bool = False,
+) -> Tensor:
+    """out = softmax(q k^T * scale + mask) v
+
+    Args:
+        query: (..., L, E); key: (..., S, E); value: (..., S, Ev).
+        attn_mask: boolean (True = attend) or float (added to the scores), broadcast to (..., L, S).
+        dropout_p: dropout on the attention weights.
+        is_causal: position i attends only to j <= i (then attn_mask must be None).
+        scale: defaults to 1 / sqrt(E).
+        enable_gqa: key/value may have fewer heads (dim -3) than query; each serves a group.
+    Returns:
+        (..., L, Ev).
+    """
+    if query.ndim < 2 or key.ndim < 2 or value.ndim < 2:
+        raise RuntimeError("scaled_dot_product_attention: query, key and value must be at least 2-D")
+    if query.shape[-1] != key.shape[-1]:
+        raise RuntimeError(
+            f"scaled_dot_product_attention: query and key must have the same embedding size, got "
+            f"{query.shape[-1]} and {key.shape[-1]}"
+        )
+    if key.shape[-2] != value.shape[-2]:
+        raise RuntimeError(
+            f"scaled_dot_product_attention: key and value must have the same sequence length, got "
+            f"{key.shape[-2]} and {value.shape[-2]}"
+        )
+    if enable_gqa and query.ndim >= 3 and key.shape[-3] != query.shape[-3]:
+        if query.shape[-3] % key.shape[-3]:
+            raise RuntimeError(
+                f"number of heads in query ({query.shape[-3]}) must be a multiple of those in key "
+                f"({key.shape[-3]})"
+            )
+        groups = query.shape[-3] // key.shape[-3]
+        key, value = _repeat_heads(key, groups), _repeat_heads(value, groups)
+    if is_causal and attn_mask is not None:
+        raise RuntimeError(
+            "_scaled_dot_product_attention: Explicit attn_mask should not be set when is_causal=True"
+        )
+    length, source = query.shape[-2], key.shape[-2]
+    s = 1.0 / math.sqrt(query.shape[-1]) if scale is None else float(scale)
+    bias = _mask_bias(attn_mask, is_causal, length, source, query)
+    probs = AttentionProbs.apply(query, key, bias, scale=s)
+    if dropout_p > 0.0:
+        probs = dropout(probs, dropout_p, training=True)
+    return probs @ value
