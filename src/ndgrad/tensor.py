@@ -65,16 +65,7 @@ class Tensor:
     def _make(cls, data: Any, requires_grad: bool, grad_fn: Any, out_idx: int = 0) -> Tensor:
         """Wrap an array without checks or copies (the hot path of every op)."""
         t = object.__new__(cls)
-        t.data = data
-        t.grad = None
-        t.grad_fn = grad_fn
-        t._out_idx = out_idx
-        t.requires_grad = requires_grad
-        t._vc = None
-        t._base = None
-        t._hooks = None
-        t._post_hooks = None
-        t.name = None
+        _init(t, data, requires_grad, grad_fn, out_idx)
         return t
 
     # -- properties ------------------------------------------------------------------------
@@ -1417,11 +1408,13 @@ class _RemovableHandle:
             self._hooks.remove(self._hook)
 
 
-def _init(t: Tensor, data: Any, requires_grad: bool, grad_fn: Any) -> None:
+def _init(t: Tensor, data: Any, requires_grad: bool, grad_fn: Any, out_idx: int = 0) -> None:
+    """Set every slot of a new tensor: the one place that lists them (``_make``, ``__init__``,
+    ``Parameter``)."""
     t.data = data
     t.grad = None
     t.grad_fn = grad_fn
-    t._out_idx = 0
+    t._out_idx = out_idx
     t.requires_grad = requires_grad
     t._vc = None
     t._base = None
