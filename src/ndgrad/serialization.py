@@ -153,7 +153,7 @@ def save(obj: Any, f: FileLike) -> None:
         _write(obj, f)
 
 
-def _atomic_write(filename: str | os.PathLike, write: Callable[[IO[bytes]], None]) -> None:
+def _atomic_write(filename: str | os.PathLike, write: Callable[[IO[bytes]], object]) -> None:
     """Run ``write(fh)`` on a temporary file next to ``filename``, fsync it, then move it into
     place; on any error remove the temporary file and leave ``filename`` as it was."""
     path = os.fsdecode(os.fspath(filename))

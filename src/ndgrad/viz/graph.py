@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from ndgrad import _backend
+from ndgrad.serialization import _atomic_write
 from ndgrad.tensor import Tensor
 
 
@@ -120,9 +121,7 @@ class Graph:
         if result.returncode != 0:
             raise RuntimeError(f"dot failed: {result.stderr.decode(errors='replace')}")
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_bytes(result.stdout)
-        tmp.replace(path)
+        _atomic_write(path, lambda fh: fh.write(result.stdout))
         return path
 
     def _repr_svg_(self) -> str | None:  # Jupyter shows graphs inline

@@ -16,6 +16,7 @@ Example:
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
 from pathlib import Path
@@ -24,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from ndgrad import _backend
+from ndgrad.serialization import _atomic_write
 
 
 class TrainingMonitor:
@@ -96,7 +98,8 @@ class TrainingMonitor:
             "gradients": self.gradients,
             "dead_relu": self.dead_relu,
         }
-        _atomic_write(path, json.dumps(payload, indent=1).encode())
+        text = json.dumps(payload, indent=1)
+        _atomic_write(path, lambda fh: fh.write(text.encode()))
         return path
 
     def save_csv(self, path: str | Path, which: str = "steps") -> Path:
@@ -107,12 +110,11 @@ class TrainingMonitor:
         fields: list[str] = []
         for r in rows:
             fields.extend(k for k in r if k not in fields)
-        tmp = path.with_name(path.name + ".tmp")
-        with open(tmp, "w", newline="") as f:
-            writer = csv.DictWriter(f, fieldnames=fields)
-            writer.writeheader()
-            writer.writerows(rows)
-        tmp.replace(path)
+        buffer = io.StringIO(newline="")
+        writer = csv.DictWriter(buffer, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows)
+        _atomic_write(path, lambda fh: fh.write(buffer.getvalue().encode()))
         return path
 
     # -- plots -----------------------------------------------------------------------------
@@ -200,14 +202,8 @@ def _save(fig: Any, path: str | Path, dpi: int) -> Path:
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.stem + ".tmp" + path.suffix)
-    fig.savefig(tmp, dpi=dpi)
-    plt.close(fig)
-    tmp.replace(path)
+    try:
+        _atomic_write(path, lambda fh: fig.savefig(fh, format=path.suffix.lstrip(".") or "png", dpi=dpi))
+    finally:
+        plt.close(fig)
     return path
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
