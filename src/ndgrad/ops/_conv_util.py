@@ -17,12 +17,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ndgrad import _backend
+from ndgrad._backend import xp_of as _xp
 from ndgrad.tensor import Tensor
-
-
-def _xp(a: Any) -> Any:
-    return _backend.xp_of(a)
 
 
 def _as_strided(a: Any, shape: tuple[int, ...], strides: tuple[int, ...]) -> Any:

@@ -11,17 +11,14 @@ from typing import Any
 
 import numpy as np
 
-from ndgrad import _backend, _dtype
+from ndgrad import _dtype
+from ndgrad._backend import xp_of as _xp  # noqa: F401 - re-exported to the family
 from ndgrad.tensor import Tensor
 
 # PyTorch is silent where NumPy warns (log(0) = -inf, 1/0 = inf, sqrt(-1) = nan): the ops that
 # can divide by zero, leave their domain or overflow compute under this (a decorator, so only
 # they pay for it; nothing global is changed).
 _quiet = np.errstate(divide="ignore", invalid="ignore", over="ignore")
-
-
-def _xp(a: Any) -> Any:
-    return _backend.xp_of(a)
 
 
 def _float_input(x: Tensor) -> Tensor:

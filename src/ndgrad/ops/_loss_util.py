@@ -8,15 +8,10 @@ are PyTorch's argument checks and its error messages.
 from __future__ import annotations
 
 import warnings
-from typing import Any
 
 from ndgrad.autograd import grad_mode
+from ndgrad.ops._util import const as _const  # noqa: F401 - re-exported to the loss files
 from ndgrad.tensor import Tensor
-
-
-def _const(a: Any) -> Tensor:
-    """A raw array as a Tensor outside the graph."""
-    return Tensor._make(a, False, None)
 
 
 def _legacy(size_average: bool | None, reduce: bool | None, reduction: str) -> str:

@@ -7,20 +7,9 @@ the kernels, so that every nn module can import them without import cycles.
 
 from __future__ import annotations
 
-from typing import Any
-
-from ndgrad import _backend
+from ndgrad._backend import xp_of as _xp  # noqa: F401 - re-exported to the nn kernels
+from ndgrad.ops._util import const as _const  # noqa: F401 - re-exported to the nn kernels
 from ndgrad.tensor import Tensor
-
-
-def _xp(a: Any) -> Any:
-    return _backend.xp_of(a)
-
-
-def _const(array: Any) -> Tensor:
-    """A Tensor around an array that takes no part in the graph."""
-    return Tensor._make(array, False, None)
-
 
 _TORCH_TYPE_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double"}
 

@@ -77,6 +77,11 @@ def _cast(x: Any, target: _dtype.dtype) -> Any:
     return int(x)
 
 
+def const(array: Any) -> Tensor:
+    """A Tensor around an array that takes no part in the graph (a mask or constant in backward)."""
+    return Tensor._make(array, False, None)
+
+
 def check_same_device(a: Tensor, b: Tensor) -> None:
     """RuntimeError unless both tensors are on one device (asked only when their array types differ)."""
     da, db = a.data, b.data

@@ -12,7 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from ndgrad import _backend, _dtype
+from ndgrad import _dtype
+from ndgrad._backend import xp_of as _xp
 from ndgrad.autograd.function import Op
 from ndgrad.ops import elementwise as ew
 from ndgrad.ops import random as _random
@@ -63,10 +64,6 @@ _SQRT_HALF = math.sqrt(0.5)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 _GELU_C = 0.044715
-
-
-def _xp(a: Any) -> Any:
-    return _backend.xp_of(a)
 
 
 def _float(x: Tensor, name: str) -> Tensor:

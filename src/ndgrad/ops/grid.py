@@ -20,6 +20,7 @@ from ndgrad.ops import elementwise as _ew
 from ndgrad.ops import index as _index
 from ndgrad.ops import reduce as _reduce
 from ndgrad.ops import shape as _shape
+from ndgrad.ops._util import const as _const
 from ndgrad.ops._util import normalize_dim
 from ndgrad.tensor import Tensor
 
@@ -52,10 +53,6 @@ __all__ = [
     "vsplit",
     "dsplit",
 ]
-
-
-def _const(data: Any) -> Tensor:
-    return Tensor._make(data, False, None)
 
 
 class DiagEmbed(Op):

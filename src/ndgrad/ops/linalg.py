@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ndgrad import _backend
+from ndgrad._backend import xp_of as _xp
 from ndgrad.autograd.function import Op
 from ndgrad.ops import reduce as _reduce
 from ndgrad.ops._util import check_same_device
@@ -71,10 +71,6 @@ _CNAMES = {
     "uint8": "unsigned char",
     "bool": "bool",
 }
-
-
-def _xp(a: Any) -> Any:
-    return _backend.xp_of(a)
 
 
 def _dims_str(shape: Sequence[int]) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ndgrad import _backend
+from ndgrad._backend import xp_of as _xp
 from ndgrad.autograd.function import Op
 from ndgrad.ops import reduce as _reduce
 from ndgrad.tensor import Tensor
@@ -24,10 +24,6 @@ from ndgrad.tensor import Tensor
 __all__ = ["inverse", "det", "logdet", "slogdet"]
 
 _SlogdetResult = namedtuple("slogdet", ["sign", "logabsdet"])  # type: ignore[name-match]
-
-
-def _xp(a: Any) -> Any:
-    return _backend.xp_of(a)
 
 
 def _dims_str(shape: Sequence[int]) -> str:

@@ -23,6 +23,7 @@ from ndgrad.ops import index as _index
 from ndgrad.ops import reduce as _reduce
 from ndgrad.ops import shape as _shape
 from ndgrad.ops._util import binary_operands, inplace, normalize_dim
+from ndgrad.ops._util import const as _const
 from ndgrad.ops.grid import (
     atleast_1d,
     atleast_2d,
@@ -190,10 +191,6 @@ __all__ = [
     "reciprocal_",
     "nan_to_num_",
 ]
-
-
-def _const(data: Any) -> Tensor:
-    return Tensor._make(data, False, None)
 
 
 def _float(x: Tensor) -> Tensor:

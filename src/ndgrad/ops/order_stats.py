@@ -18,6 +18,7 @@ from ndgrad.ops import elementwise as _ew
 from ndgrad.ops import index as _index
 from ndgrad.ops import reduce as _reduce
 from ndgrad.ops import shape as _shape
+from ndgrad.ops._util import const as _const
 from ndgrad.ops._util import normalize_dim
 from ndgrad.tensor import Tensor
 
@@ -37,10 +38,6 @@ __all__ = [
     "unique_consecutive",
     "msort",
 ]
-
-
-def _const(data: Any) -> Tensor:
-    return Tensor._make(data, False, None)
 
 
 _KthvalueResult = namedtuple("kthvalue", ["values", "indices"])  # type: ignore[name-match]

@@ -19,8 +19,10 @@ import math
 from collections import namedtuple
 from typing import Any
 
-from ndgrad import _backend, _dtype
+from ndgrad import _dtype
+from ndgrad._backend import xp_of as _xp
 from ndgrad.autograd.function import Op
+from ndgrad.ops._util import const as _const
 from ndgrad.ops._util import normalize_dim, normalize_dims
 from ndgrad.ops.elementwise import maximum, minimum, where
 from ndgrad.ops.sort import (  # TakeAlongDim, PutAlongDim: re-exported from their old home
@@ -75,10 +77,6 @@ _AminmaxResult = namedtuple("aminmax", ["min", "max"])  # type: ignore[name-matc
 # -- helpers ---------------------------------------------------------------------------------
 
 
-def _xp(a: Any) -> Any:
-    return _backend.xp_of(a)
-
-
 def _reduce_dims(dim: Any, ndim: int) -> tuple[int, ...]:
     """The dims a reduction runs over: all for None or ``()``; a 0-d tensor has none to reduce."""
     if dim is None or (isinstance(dim, tuple | list) and len(dim) == 0):
@@ -94,11 +92,6 @@ def _kept_shape(shape: tuple[int, ...], dims: tuple[int, ...]) -> tuple[int, ...
 def _kept(t: Tensor, in_shape: tuple[int, ...], dims: tuple[int, ...], keepdim: bool) -> Tensor:
     """A reduction's output (or its gradient) with the reduced dims back as size 1."""
     return t if keepdim else t.reshape(_kept_shape(in_shape, dims))
-
-
-def _const(array: Any) -> Tensor:
-    """A constant Tensor (no gradient) around an array, e.g. a mask computed in backward."""
-    return Tensor._make(array, False, None)
 
 
 def _numel(shape: tuple[int, ...], dims: tuple[int, ...]) -> int:

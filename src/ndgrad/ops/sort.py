@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections import namedtuple
 from typing import Any
 
-from ndgrad import _backend
+from ndgrad._backend import xp_of as _xp
 from ndgrad.autograd.function import Op
+from ndgrad.ops._util import const as _const
 from ndgrad.ops._util import normalize_dim
 from ndgrad.tensor import Tensor
 
@@ -21,15 +22,6 @@ __all__ = ["sort", "argsort", "topk"]
 # PyTorch's torch.return_types: tuples whose fields are also attributes (values, indices)
 _SortResult = namedtuple("sort", ["values", "indices"])  # type: ignore[name-match]
 _TopkResult = namedtuple("topk", ["values", "indices"])  # type: ignore[name-match]
-
-
-def _xp(a: Any) -> Any:
-    return _backend.xp_of(a)
-
-
-def _const(array: Any) -> Tensor:
-    """A constant Tensor (no gradient) around an array, e.g. a mask computed in backward."""
-    return Tensor._make(array, False, None)
 
 
 # -- picking elements along a dim ------------------------------------------------------------
