@@ -147,7 +147,7 @@ def make_gpt(lib: ModuleType) -> Any:
 def copy_params(src: Any, dst: Any) -> None:
     """Give the ndgrad model ``dst`` the torch model ``src``'s initial weights (same order)."""
     for p_src, p_dst in zip(src.parameters(), dst.parameters(), strict=True):
-        p_dst.data[...] = p_src.detach().numpy()
+        p_dst.array[...] = p_src.detach().numpy()
 
 
 # -- the workloads: each returns a zero-argument step function --------------------------------

@@ -84,7 +84,7 @@ def mlp_params(lib: Any, rng: np.random.Generator) -> list[Any]:
 
 def ndgrad_cross_entropy(logits: ndgrad.Tensor, onehot: ndgrad.Tensor) -> ndgrad.Tensor:
     """mean over the batch of -log softmax(logits)[target], from elementwise ops and sums."""
-    shift = ndgrad.tensor(logits.data.max(axis=1, keepdims=True))  # a constant: no gradient
+    shift = ndgrad.tensor(logits.array.max(axis=1, keepdims=True))  # a constant: no gradient
     lse = (logits - shift).exp().sum(1, keepdim=True).log() + shift
     return -((logits - lse) * onehot).sum() * (1.0 / logits.shape[0])
 
@@ -107,7 +107,7 @@ def mlp_step_ndgrad(params: list[Any], x: Any, target: Any, onehot: Any) -> Call
         loss.backward()
         with ndgrad.no_grad():
             for p in params:
-                p.data -= LR * p.grad.data
+                p.array -= LR * p.grad.array
 
     run.variant = (  # type: ignore[attr-defined]
         f"{'F.linear' if linear else 'x @ W.T + b'}, "
@@ -131,7 +131,7 @@ def mlp_step_torch(params: list[Any], x: Any, target: Any) -> Callable[[], None]
         loss.backward()
         with torch.no_grad():
             for p in params:
-                p.data -= LR * p.grad.data
+                p.array -= LR * p.grad.array
 
     return run
 

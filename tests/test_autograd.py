@@ -343,7 +343,7 @@ def test_detach_and_requires_grad() -> None:
     x = ndgrad.ones(2, requires_grad=True)
     y = x * 2
     d = y.detach()
-    assert not d.requires_grad and d.grad_fn is None and d.data is y.data
+    assert not d.requires_grad and d.grad_fn is None and d.array is y.array
     y.detach_()
     assert y.grad_fn is None and not y.requires_grad
     z = ndgrad.ones(2).requires_grad_()
@@ -412,7 +412,7 @@ def test_inplace_ops_gradients_vs_torch(op: object) -> None:
 def test_augmented_assignment_is_in_place() -> None:
     x, tx = both([1.0, 2.0])
     a, ta = x * 2, tx * 2
-    data = a.data
+    data = a.array
     a += 1
     ta += 1
     a *= x
@@ -421,7 +421,7 @@ def test_augmented_assignment_is_in_place() -> None:
     ta -= 0.5
     a /= 2
     ta /= 2
-    assert a.data is data and a._version == 4
+    assert a.array is data and a._version == 4
     a.sum().backward()
     ta.sum().backward()
     close(a, ta)

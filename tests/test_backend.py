@@ -96,7 +96,7 @@ def cuda() -> Iterator[None]:
 
 
 def on_device(t: ndgrad.Tensor) -> bool:
-    return type(t.data) is FakeCudaArray and t.device == "cuda" and t.is_cuda
+    return type(t.array) is FakeCudaArray and t.device == "cuda" and t.is_cuda
 
 
 def test_stand_in_refuses_implicit_conversion(cuda: None) -> None:
@@ -110,7 +110,7 @@ def test_to_cuda_and_back(cuda: None) -> None:
     x = ndgrad.tensor([[1.0, 2.0], [3.0, 4.0]])
     y = x.cuda()
     assert on_device(y) and y.dtype == ndgrad.float32
-    assert y.to("cpu").device == "cpu" and type(y.cpu().data) is np.ndarray
+    assert y.to("cpu").device == "cpu" and type(y.cpu().array) is np.ndarray
     assert y.tolist() == [[1.0, 2.0], [3.0, 4.0]] and y.sum().item() == 10.0
     assert on_device(x.to("cuda", ndgrad.float64)) and x.to("cuda", ndgrad.float64).dtype == ndgrad.float64
     assert y.to("cuda") is y
@@ -145,7 +145,7 @@ def test_factories_on_cuda(cuda: None) -> None:
     ]
     made += [ndgrad.multinomial(ndgrad.tensor([0.2, 0.8], device="cuda"), 2, replacement=True)]
     for i, t in enumerate(made):
-        assert on_device(t), (i, type(t.data))
+        assert on_device(t), (i, type(t.array))
 
 
 def test_same_random_numbers_on_both_devices(cuda: None) -> None:
@@ -220,7 +220,7 @@ def test_elementwise_ops_stay_on_device(cuda: None) -> None:
         x.round(),
     ]
     for i, t in enumerate(outs):
-        assert on_device(t), (i, type(t.data))
+        assert on_device(t), (i, type(t.array))
     total = outs[0].sum()
     for t in outs[1:]:
         if t.requires_grad:

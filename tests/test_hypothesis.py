@@ -18,7 +18,7 @@ SETTINGS = settings(max_examples=25, deadline=None)
 
 
 def _np(t: Any) -> np.ndarray:
-    return t.detach().numpy() if isinstance(t, torch.Tensor) else np.asarray(t.detach().data)
+    return t.detach().numpy() if isinstance(t, torch.Tensor) else np.asarray(t.detach().array)
 
 
 def _compare(fn: Callable[..., Any], arrays: list[np.ndarray], seed: int) -> None:

@@ -24,7 +24,7 @@ def th(a: Any, **kw: Any) -> torch.Tensor:
 
 
 def close(a: ndgrad.Tensor, b: torch.Tensor, **kw: Any) -> None:
-    np.testing.assert_allclose(np.asarray(a.detach().data), b.detach().numpy(), rtol=1e-6, atol=1e-9, **kw)
+    np.testing.assert_allclose(np.asarray(a.detach().array), b.detach().numpy(), rtol=1e-6, atol=1e-9, **kw)
 
 
 X = np.random.default_rng(0).standard_normal((3, 5))
@@ -287,7 +287,7 @@ def test_kl_div_zero_target_has_finite_grad() -> None:
     loss = F.kl_div(a, nd(y), reduction="sum")
     close(loss, TF.kl_div(th(x), th(y), reduction="sum"))
     loss.backward()
-    assert a.grad is not None and np.isfinite(np.asarray(a.grad.data)).all()
+    assert a.grad is not None and np.isfinite(np.asarray(a.grad.array)).all()
 
 
 def test_hinge_and_margin_with_integer_targets() -> None:
@@ -464,7 +464,7 @@ def test_losses_stay_on_device(cuda: None) -> None:  # noqa: F811
         dev_out, dev_grads = _run(fn, xs, cs, "cuda")
         assert on_device(dev_out), name
         np.testing.assert_allclose(
-            np.asarray(dev_out.cpu().data), np.asarray(cpu_out.data), rtol=1e-12, err_msg=name
+            np.asarray(dev_out.cpu().array), np.asarray(cpu_out.array), rtol=1e-12, err_msg=name
         )
         for g_dev, g_cpu in zip(dev_grads, cpu_grads, strict=True):
             assert g_dev is not None and g_cpu is not None and on_device(g_dev), name

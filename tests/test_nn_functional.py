@@ -22,7 +22,7 @@ def _pair(a: np.ndarray, dtype: str = "float64", grad: bool = False) -> tuple[nd
 
 
 def _close(n: ndgrad.Tensor, t: torch.Tensor, tol: float = 1e-9) -> None:
-    np.testing.assert_allclose(np.asarray(n.detach().data), t.detach().numpy(), rtol=tol, atol=tol)
+    np.testing.assert_allclose(np.asarray(n.detach().array), t.detach().numpy(), rtol=tol, atol=tol)
 
 
 # -- normalization: running statistics --------------------------------------------------------
@@ -114,9 +114,9 @@ def test_dropout_statistics_and_scale() -> None:
     ndgrad.manual_seed(0)
     x = ndgrad.ones(200, 100)
     y = F.dropout(x, 0.3)
-    vals = np.unique(np.asarray(y.data))
+    vals = np.unique(np.asarray(y.array))
     np.testing.assert_allclose(vals, [0.0, 1 / 0.7], rtol=1e-6)
-    kept = float((np.asarray(y.data) != 0).mean())
+    kept = float((np.asarray(y.array) != 0).mean())
     assert abs(kept - 0.7) < 0.01
     assert y.dtype == ndgrad.float32
 
@@ -128,8 +128,8 @@ def test_dropout_same_seed_same_mask() -> None:
     ndgrad.manual_seed(123)
     b = F.dropout(x, 0.5)
     c = F.dropout(x, 0.5)
-    assert np.array_equal(np.asarray(a.data), np.asarray(b.data))
-    assert not np.array_equal(np.asarray(b.data), np.asarray(c.data))
+    assert np.array_equal(np.asarray(a.array), np.asarray(b.array))
+    assert not np.array_equal(np.asarray(b.array), np.asarray(c.array))
 
 
 def test_dropout_identity_cases() -> None:
@@ -139,7 +139,7 @@ def test_dropout_identity_cases() -> None:
     assert F.dropout2d(x.reshape(1, 3, 4, 1), 0.9, training=False).shape == (1, 3, 4, 1)
     assert F.alpha_dropout(x, 0.5) is x  # training defaults to False there
     zeros = F.dropout(x, 1.0)
-    assert not np.asarray(zeros.data).any()
+    assert not np.asarray(zeros.array).any()
 
 
 def test_dropout_gradient_is_the_mask() -> None:
@@ -147,8 +147,8 @@ def test_dropout_gradient_is_the_mask() -> None:
     x = ndgrad.randn(6, 5, requires_grad=True)
     y = F.dropout(x, 0.4)
     y.sum().backward()
-    mask = np.asarray(y.data) != 0
-    np.testing.assert_allclose(np.asarray(x.grad.data), mask / 0.6, rtol=1e-6)
+    mask = np.asarray(y.array) != 0
+    np.testing.assert_allclose(np.asarray(x.grad.array), mask / 0.6, rtol=1e-6)
 
 
 def test_dropout_inplace() -> None:
@@ -156,7 +156,7 @@ def test_dropout_inplace() -> None:
     x = ndgrad.ones(4, 4)
     y = F.dropout(x, 0.5, inplace=True)
     assert y is x
-    assert set(np.unique(np.asarray(x.data)).tolist()) <= {0.0, 2.0}
+    assert set(np.unique(np.asarray(x.array)).tolist()) <= {0.0, 2.0}
 
 
 def test_dropout_bad_p() -> None:
@@ -177,7 +177,7 @@ def test_channel_dropout_zeros_whole_channels() -> None:
         (F.dropout3d, (2, 6, 2, 2, 2)),
     ]
     for fn, shape in cases:
-        y = np.asarray(fn(ndgrad.ones(*shape), 0.5).data)
+        y = np.asarray(fn(ndgrad.ones(*shape), 0.5).array)
         batched = not (fn is F.dropout1d and len(shape) == 2)
         per_channel = y.reshape(y.shape[0], y.shape[1], -1) if batched else y.reshape(1, y.shape[0], -1)
         assert ((per_channel == 0).all(-1) | (per_channel == 2).all(-1)).all(), fn.__name__
@@ -192,9 +192,9 @@ def test_channel_dropout_zeros_whole_channels() -> None:
 def test_alpha_dropout_keeps_moments() -> None:
     ndgrad.manual_seed(8)
     x = ndgrad.randn(400, 250, dtype=ndgrad.float64)
-    y = np.asarray(F.alpha_dropout(x, 0.2, training=True).data)
+    y = np.asarray(F.alpha_dropout(x, 0.2, training=True).array)
     assert abs(y.mean()) < 0.02 and abs(y.std() - 1) < 0.02
-    z = np.asarray(F.feature_alpha_dropout(ndgrad.ones(3, 8, 4), 0.5, training=True).data)
+    z = np.asarray(F.feature_alpha_dropout(ndgrad.ones(3, 8, 4), 0.5, training=True).array)
     assert (z == z[..., :1]).all()  # one draw per channel
 
 
@@ -202,7 +202,7 @@ def test_rrelu_training() -> None:
     x = -ndgrad.rand(1000, dtype=ndgrad.float64) - 0.1
     ndgrad.manual_seed(9)
     y = F.rrelu(x, 0.1, 0.3, training=True)
-    slopes = np.asarray(y.data) / np.asarray(x.data)
+    slopes = np.asarray(y.array) / np.asarray(x.array)
     assert slopes.min() >= 0.1 and slopes.max() <= 0.3 and slopes.std() > 0.03
     pos = ndgrad.rand(5) + 0.1
     assert ndgrad.equal(F.rrelu(pos, training=True), pos)
@@ -222,7 +222,7 @@ def test_embedding_grad_accumulates_repeated_indices() -> None:
     F.embedding(ndgrad.tensor(idx), nw, padding_idx=2).backward(ndgrad.tensor(up))
     TF.embedding(torch.tensor(idx), tw, padding_idx=2).backward(torch.tensor(up))
     _close(nw.grad, tw.grad)
-    assert not np.asarray(nw.grad.data)[2].any()
+    assert not np.asarray(nw.grad.array)[2].any()
 
 
 @pytest.mark.parametrize("scale", [False, True])
@@ -246,14 +246,14 @@ def test_embedding_float32_second_order(scale: bool) -> None:
             t = ndgrad.tensor(wv, requires_grad=True)
             y = F.embedding(ndgrad.tensor(idx), t, padding_idx=3, scale_grad_by_freq=True)
             (g,) = ndgrad.autograd.grad((y**3).sum(), [t])
-            return float((np.asarray(g.data) ** 2).sum())
+            return float((np.asarray(g.array) ** 2).sum())
 
         num = np.zeros_like(w)
         for i in np.ndindex(*w.shape):
             d = np.zeros_like(w)
             d[i] = 1e-6
             num[i] = (first(w + d) - first(w - d)) / 2e-6
-        np.testing.assert_allclose(np.asarray(ngg.data), num, rtol=1e-3, atol=1e-3)
+        np.testing.assert_allclose(np.asarray(ngg.array), num, rtol=1e-3, atol=1e-3)
 
 
 def test_embedding_max_norm_renormalizes_in_place() -> None:
@@ -283,7 +283,7 @@ def test_one_hot() -> None:
     out = F.one_hot(ndgrad.tensor(idx))
     ref = TF.one_hot(torch.tensor(idx))
     assert out.dtype == ndgrad.int64 and out.shape == tuple(ref.shape)
-    assert np.array_equal(np.asarray(out.data), ref.numpy())
+    assert np.array_equal(np.asarray(out.array), ref.numpy())
     assert F.one_hot(ndgrad.tensor(idx), 6).shape == (2, 2, 6)
     assert F.one_hot(ndgrad.tensor(np.zeros(0, dtype=np.int64)), 3).shape == (0, 3)
     with pytest.raises(RuntimeError, match="non-negative"):
@@ -359,11 +359,11 @@ def test_gumbel_softmax() -> None:
     ndgrad.manual_seed(15)
     logits = ndgrad.randn(4, 5, requires_grad=True)
     soft = F.gumbel_softmax(logits, tau=0.5)
-    np.testing.assert_allclose(np.asarray(soft.sum(-1).data), 1.0, rtol=1e-5)
+    np.testing.assert_allclose(np.asarray(soft.sum(-1).array), 1.0, rtol=1e-5)
     hard = F.gumbel_softmax(logits, hard=True)
-    assert set(np.unique(np.asarray(hard.data)).tolist()) == {0.0, 1.0}
+    assert set(np.unique(np.asarray(hard.array)).tolist()) == {0.0, 1.0}
     (hard * ndgrad.arange(5.0)).sum().backward()
-    assert logits.grad is not None and np.abs(np.asarray(logits.grad.data)).sum() > 0
+    assert logits.grad is not None and np.abs(np.asarray(logits.grad.array)).sum() > 0
 
 
 # -- linear, distances, attention: behaviour and errors ----------------------------------------
@@ -391,10 +391,10 @@ def test_linear_float32_matches_torch() -> None:
 def test_distance_gradient_at_zero_is_zero() -> None:
     x = ndgrad.zeros(2, 3, requires_grad=True)
     F.normalize(x).sum().backward()
-    assert np.isfinite(np.asarray(x.grad.data)).all()
+    assert np.isfinite(np.asarray(x.grad.array)).all()
     y = ndgrad.tensor([[1.0, 2.0], [1.0, 2.0]], requires_grad=True)
     F.pdist(y).sum().backward()
-    assert not np.asarray(y.grad.data).any()
+    assert not np.asarray(y.grad.array).any()
 
 
 def test_distance_errors() -> None:
@@ -416,7 +416,7 @@ def test_sdpa_fully_masked_row_is_zero_like_torch() -> None:
     tout = TF.scaled_dot_product_attention(tq, tq, tq, attn_mask=torch.tensor(mask))
     _close(nout, tout)
     nout.sum().backward()
-    assert np.isfinite(np.asarray(nq.grad.data)).all()
+    assert np.isfinite(np.asarray(nq.grad.array)).all()
 
 
 def test_sdpa_dropout_is_seeded() -> None:

@@ -147,7 +147,7 @@ def test_state_dict_round_trip_and_sharing():
     sd = net.state_dict()
     assert isinstance(sd, OrderedDict)
     assert not sd["fc1.weight"].requires_grad
-    assert sd["fc1.weight"].data is net.fc1.weight.data  # shares memory
+    assert sd["fc1.weight"].array is net.fc1.weight.array  # shares memory
     assert net.state_dict(keep_vars=True)["fc1.weight"] is net.fc1.weight
     assert list(net.state_dict(prefix="x."))[:2] == ["x.scale", "x.steps"]
     other = Net()
@@ -155,7 +155,7 @@ def test_state_dict_round_trip_and_sharing():
     result = other.load_state_dict(sd)
     assert result.missing_keys == [] and result.unexpected_keys == []
     assert other.fc1.weight is w
-    np.testing.assert_array_equal(other.fc1.weight.data, net.fc1.weight.data)
+    np.testing.assert_array_equal(other.fc1.weight.array, net.fc1.weight.array)
 
 
 def test_load_state_dict_strict_errors():
@@ -282,20 +282,20 @@ def test_deepcopy_and_pickle():
     clone = copy.deepcopy(net)
     assert isinstance(clone.fc1.weight, nn.Parameter)
     assert clone.fc1.weight is not net.fc1.weight
-    np.testing.assert_array_equal(clone.fc1.weight.data, net.fc1.weight.data)
+    np.testing.assert_array_equal(clone.fc1.weight.array, net.fc1.weight.array)
     lin = nn.Linear(2, 2)
     shared = nn.Sequential(lin, lin)
     c2 = copy.deepcopy(shared)
     assert c2[0] is c2[1]
     restored = pickle.loads(pickle.dumps(net))
     assert isinstance(restored.scale, nn.Parameter) and restored.scale.requires_grad
-    np.testing.assert_array_equal(restored.fc1.bias.data, net.fc1.bias.data)
+    np.testing.assert_array_equal(restored.fc1.bias.array, net.fc1.bias.array)
 
 
 def test_parameter_basics():
     t = ndgrad.zeros(3)
     p = nn.Parameter(t)
-    assert p.requires_grad and p.is_leaf and p.data is t.data
+    assert p.requires_grad and p.is_leaf and p.array is t.array
     assert not nn.Parameter(t, requires_grad=False).requires_grad
     (p * 2).sum().backward()
     np.testing.assert_array_equal(p.grad.numpy(), [2, 2, 2])
@@ -326,7 +326,7 @@ def test_clip_grad_norm_matches_torch(norm_type):
     np.testing.assert_allclose(total.item(), ttotal.item(), rtol=1e-10)
     for p, tp in zip(ps, tps, strict=True):
         np.testing.assert_allclose(p.grad.numpy(), tp.grad.numpy(), rtol=1e-10)
-    ps[0].grad.data[0, 0] = float("nan")
+    ps[0].grad.array[0, 0] = float("nan")
     with pytest.raises(RuntimeError):
         nn.utils.clip_grad_norm_(ps, 1.0, error_if_nonfinite=True)
 

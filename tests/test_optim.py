@@ -94,7 +94,7 @@ def test_state_dict_resume_is_identical(name, kw0, kw1):
     # a fresh model and optimizer, loaded from the saved state, continue the same trajectory
     params2, loss_fn2 = _model(ndgrad)
     for p, a in zip(params2, saved_params):
-        p.data[...] = a
+        p.array[...] = a
     groups, kw = _groups(params2, kw0, kw1)
     opt2 = getattr(optim, name)(groups, **kw)
     opt2.load_state_dict(sd)
@@ -314,7 +314,7 @@ def test_lbfgs_state_dict_resume_and_errors():
     sd = copy.deepcopy(opt_a.state_dict())
     params_b, loss_b = _model(ndgrad)
     for p, q in zip(params_b, params_a):
-        p.data[...] = q.data
+        p.array[...] = q.array
     opt_b = optim.LBFGS(params_b, max_iter=3)
     opt_b.load_state_dict(sd)
     run(opt_b, loss_b, 2)

@@ -176,19 +176,52 @@ def test_optimizers_accept_foreach_and_fused() -> None:
 # -- PyTorch behaviours that porting showed up ---------------------------------------------------
 
 
-def test_data_is_the_array_and_detach_is_the_tensor_view() -> None:
-    """A documented difference: ``t.data`` is the raw NumPy array (ndgrad's design), so PyTorch's
-    ``p.data.mul_(2)`` is written ``p.detach().mul_(2)``, which shares memory the same way."""
+def test_data_is_a_detached_tensor_sharing_memory() -> None:
+    """As PyTorch: ``t.data`` is a Tensor cut from the graph that shares memory with ``t``; writes
+    through it change ``t`` and do not bump ``t``'s version; ``t.data = other`` swaps the array.
+    The raw array is ``t.array``."""
     import numpy as np
 
     import ndgrad
 
     p = ndgrad.nn.Parameter(ndgrad.ones(3))
-    assert isinstance(p.data, np.ndarray)
-    p.detach().mul_(2)  # in place on the shared storage, no autograd record
-    assert p.sum().item() == 6.0 and p.requires_grad and p.grad_fn is None
+    assert isinstance(p.array, np.ndarray)
+    d = p.data
+    assert type(d) is ndgrad.Tensor and not d.requires_grad and d.grad_fn is None
+    assert d.array is p.array
+    version = p._version
+    p.data.mul_(2)
+    p.data.add_(1.0)
+    assert p.tolist() == [3.0, 3.0, 3.0] and p._version == version
+    assert p.requires_grad and p.grad_fn is None
+    (p * p).sum().backward()
+    assert p.grad is not None
+    p.grad.data.zero_()
+    assert p.grad.tolist() == [0.0, 0.0, 0.0]
+    p.data.copy_(ndgrad.tensor([1.0, 5.0, 2.0]))
+    assert p.data.topk(1)[1].tolist() == [1] and p.data.numpy().tolist() == [1.0, 5.0, 2.0]
+    ndgrad.manual_seed(0)
+    p.data.normal_()
+    assert p.tolist() != [1.0, 5.0, 2.0]
+    # assignment swaps the array: shape and dtype may change, as in PyTorch
+    p.data = ndgrad.zeros(2, 2, dtype=ndgrad.float64)
+    assert p.shape == (2, 2) and p.dtype == ndgrad.float64 and p.requires_grad
+
+    # writes through .data escape the in-place check; writes through detach() do not
+    for via_data in (True, False):
+        a = ndgrad.ones(3, requires_grad=True)
+        b = a * 2
+        c = b * b  # saves b
+        (b.data if via_data else b.detach()).mul_(2)
+        if via_data:
+            c.sum().backward()
+            assert a.grad is not None and a.grad.tolist() == [16.0, 16.0, 16.0]  # uses the new b
+        else:
+            with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+                c.sum().backward()
+
     outputs = ndgrad.tensor([[0.1, 0.9], [0.8, 0.2]], requires_grad=True) * 1
-    _, predicted = ndgrad.max(outputs.detach(), 1)
+    _, predicted = ndgrad.max(outputs.data, 1)
     assert predicted.tolist() == [1, 0]
 
 

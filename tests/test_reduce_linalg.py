@@ -23,7 +23,7 @@ def _pair(data: Any, dtype: Any = None, requires_grad: bool = False) -> tuple[to
 
 
 def _np(t: Any) -> np.ndarray:
-    return t.detach().numpy() if isinstance(t, torch.Tensor) else np.asarray(t.detach().data)
+    return t.detach().numpy() if isinstance(t, torch.Tensor) else np.asarray(t.detach().array)
 
 
 def _same_error(fn: Callable[[Any], Any], exact: bool = True) -> None:
@@ -357,7 +357,7 @@ def test_einsum_second_order_on_repeated_labels(eq: str, shapes: list[tuple[int,
 def test_einsum_result_is_not_a_view_of_its_input() -> None:
     x = ndgrad.ones(3, 3)
     y = ndgrad.einsum("ij->ij", x)
-    y.data[0, 0] = 5.0
+    y.array[0, 0] = 5.0
     assert x[0, 0].item() == 1.0
 
 

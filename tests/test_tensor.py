@@ -36,7 +36,7 @@ def test_tensor_from_python_like_torch(data: object) -> None:
 def test_tensor_from_numpy_keeps_dtype_and_copies(np_dtype: type) -> None:
     arr = np.arange(6).reshape(2, 3).astype(np_dtype)
     t = ndgrad.tensor(arr)
-    assert t.data.dtype == arr.dtype and tuple(t.shape) == (2, 3)
+    assert t.array.dtype == arr.dtype and tuple(t.shape) == (2, 3)
     arr[0, 0] = 1
     assert t[0, 0].item() == 0 or np_dtype is np.bool_  # tensor() copies
 
@@ -46,7 +46,7 @@ def test_from_numpy_shares_memory() -> None:
     t = ndgrad.from_numpy(arr)
     arr[1] = 5.0
     assert t.tolist() == [0.0, 5.0, 0.0]
-    t.data[0] = 2.0
+    t.array[0] = 2.0
     assert arr[0] == 2.0
     assert t.numpy() is arr
 

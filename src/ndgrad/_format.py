@@ -111,7 +111,7 @@ def _tensor_str(arr: np.ndarray, indent: int, summarize: bool, fmt: _Formatter, 
 def tensor_repr(t: Tensor) -> str:
     from ndgrad.ops.settings import print_options  # imported here: settings imports Tensor
 
-    arr = _backend.to_numpy(t.data)
+    arr = _backend.to_numpy(t.array)
     if arr.size == 0:
         body = "[]"
     else:
@@ -128,7 +128,7 @@ def tensor_repr(t: Tensor) -> str:
         extras.append(f"size={tuple(arr.shape)}")  # PyTorch adds it when no items are shown
     if arr.dtype not in default_dtypes:
         extras.append(f"dtype=ndgrad.{_dtype.from_numpy_dtype(arr.dtype).name}")
-    dev = _backend.device_of(t.data)
+    dev = _backend.device_of(t.array)
     if dev != "cpu":
         extras.insert(0, f"device='{dev}:0'")
     if t.grad_fn is not None:

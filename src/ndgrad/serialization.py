@@ -96,7 +96,7 @@ class _Writer:
             return obj if math.isfinite(obj) else {"float": repr(obj)}
         if isinstance(obj, Tensor):
             node: dict[str, Any] = {
-                "tensor": self.array(obj, _backend.to_numpy(obj.data)),
+                "tensor": self.array(obj, _backend.to_numpy(obj.array)),
                 "requires_grad": bool(obj.requires_grad),
                 "device": str(obj.device),
             }
@@ -346,7 +346,7 @@ def to_numpy_state_dict(state_dict: Mapping[str, Any]) -> OrderedDict[str, np.nd
     """
     out: OrderedDict[str, np.ndarray] = OrderedDict()
     for name, value in state_dict.items():
-        arr = _backend.to_numpy(value.data) if isinstance(value, Tensor) else np.asarray(value)
+        arr = _backend.to_numpy(value.array) if isinstance(value, Tensor) else np.asarray(value)
         out[name] = np.array(arr, order="C", dtype=arr.dtype.newbyteorder("="), copy=True)
     return out
 

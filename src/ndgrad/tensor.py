@@ -1,4 +1,4 @@
-"""The Tensor: an array (``data``), its gradient (``grad``) and the op that made it (``grad_fn``).
+"""The Tensor: an array (``array``), its gradient (``grad``) and the op that made it (``grad_fn``).
 
 Ops live in ``ndgrad/ops/`` by family; the methods here are thin doors into them, so that
 ``x.exp()``, ``ndgrad.exp(x)`` and the op class ``Exp`` are one piece of code.
@@ -32,7 +32,7 @@ class Tensor:
     """
 
     __slots__ = (
-        "data",
+        "array",
         "grad",
         "grad_fn",
         "_out_idx",
@@ -46,7 +46,7 @@ class Tensor:
     )
     __array_priority__ = 1000  # ndarray + Tensor -> Tensor.__radd__
 
-    data: Any
+    array: Any
     grad: Tensor | None
     grad_fn: Any
     requires_grad: bool
@@ -59,7 +59,7 @@ class Tensor:
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None, device: Any = None):
         t = _factory.tensor(data, dtype=dtype, device=device, requires_grad=requires_grad)
-        _init(self, t.data, t.requires_grad, None)
+        _init(self, t.array, t.requires_grad, None)
 
     @classmethod
     def _make(cls, data: Any, requires_grad: bool, grad_fn: Any, out_idx: int = 0) -> Tensor:
@@ -70,44 +70,58 @@ class Tensor:
 
     # -- properties ------------------------------------------------------------------------
     @property
+    def data(self) -> Tensor:
+        """A tensor sharing this one's memory, cut from the graph, as PyTorch's ``.data``.
+
+        Writes through it change this tensor without bumping its autograd version (unlike
+        ``detach()``, which shares the version counter and so catches such writes). Assigning
+        ``t.data = other`` swaps the array underneath. The raw NumPy/CuPy array is ``t.array``.
+        """
+        return Tensor._make(self.array, False, None)
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        self.array = value.array if isinstance(value, Tensor) else value
+
+    @property
     def shape(self) -> Size:
-        return Size(self.data.shape)
+        return Size(self.array.shape)
 
     def size(self, dim: int | None = None) -> Any:
         if dim is None:
-            return Size(self.data.shape)
-        return self.data.shape[_norm_dim(dim, self.data.ndim)]
+            return Size(self.array.shape)
+        return self.array.shape[_norm_dim(dim, self.array.ndim)]
 
     @property
     def ndim(self) -> int:
-        return int(self.data.ndim)
+        return int(self.array.ndim)
 
     def dim(self) -> int:
-        return int(self.data.ndim)
+        return int(self.array.ndim)
 
     ndimension = dim
 
     def numel(self) -> int:
-        return int(self.data.size)
+        return int(self.array.size)
 
     nelement = numel
 
     @property
     def dtype(self) -> DType:
-        return _dtype.from_numpy_dtype(self.data.dtype)
+        return _dtype.from_numpy_dtype(self.array.dtype)
 
     @property
     def device(self) -> device:
-        return device(_backend.device_of(self.data))
+        return device(_backend.device_of(self.array))
 
     @property
     def is_cuda(self) -> bool:
-        return _backend.device_of(self.data) == "cuda"
+        return _backend.device_of(self.array) == "cuda"
 
     @property
     def xp(self) -> Any:
         """The array module (NumPy or CuPy) of this tensor's data."""
-        return _backend.xp_of(self.data)
+        return _backend.xp_of(self.array)
 
     @property
     def is_leaf(self) -> bool:
@@ -139,16 +153,16 @@ class Tensor:
         return self._vc[0] if self._vc is not None else 0
 
     def is_floating_point(self) -> bool:
-        return self.data.dtype.kind == "f"
+        return self.array.dtype.kind == "f"
 
     def element_size(self) -> int:
-        return int(self.data.itemsize)
+        return int(self.array.itemsize)
 
     def is_contiguous(self) -> bool:
-        return bool(self.data.flags.c_contiguous)
+        return bool(self.array.flags.c_contiguous)
 
     def data_ptr(self) -> int:
-        return int(self.data.__array_interface__["data"][0]) if type(self.data) is np.ndarray else 0
+        return int(self.array.__array_interface__["data"][0]) if type(self.array) is np.ndarray else 0
 
     # -- conversion -----------------------------------------------------------------------
     def numpy(self, force: bool = False) -> np.ndarray:
@@ -158,28 +172,28 @@ class Tensor:
             raise RuntimeError(
                 "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
             )
-        if type(self.data) is not np.ndarray:
-            if isinstance(self.data, np.generic):  # a 0-d result held as a NumPy scalar
-                return np.asarray(self.data)
+        if type(self.array) is not np.ndarray:
+            if isinstance(self.array, np.generic):  # a 0-d result held as a NumPy scalar
+                return np.asarray(self.array)
             if not force:
                 raise TypeError(
                     f"can't convert {self.device} device type tensor to numpy. Use Tensor.cpu() "
                     "to copy the tensor to host memory first."
                 )
-            return _backend.to_numpy(self.data)
-        return self.data
+            return _backend.to_numpy(self.array)
+        return self.array
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        a = _backend.to_numpy(self.data)
+        a = _backend.to_numpy(self.array)
         return a.astype(dtype) if dtype is not None else a
 
     def item(self) -> Any:
-        if self.data.size != 1:
-            raise RuntimeError(f"a Tensor with {self.data.size} elements cannot be converted to Scalar")
-        return _backend.to_numpy(self.data).reshape(()).item()
+        if self.array.size != 1:
+            raise RuntimeError(f"a Tensor with {self.array.size} elements cannot be converted to Scalar")
+        return _backend.to_numpy(self.array).reshape(()).item()
 
     def tolist(self) -> Any:
-        return _backend.to_numpy(self.data).tolist()
+        return _backend.to_numpy(self.array).tolist()
 
     def __float__(self) -> float:
         return float(self.item())
@@ -188,22 +202,22 @@ class Tensor:
         return int(self.item())
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
-            raise RuntimeError(f"Boolean value of Tensor with {self.data.size} elements is ambiguous")
+        if self.array.size != 1:
+            raise RuntimeError(f"Boolean value of Tensor with {self.array.size} elements is ambiguous")
         return bool(self.item())
 
     def __index__(self) -> int:
-        if self.data.dtype.kind not in "iub" or self.data.size != 1:
+        if self.array.dtype.kind not in "iub" or self.array.size != 1:
             raise TypeError("only integer tensors of a single element can be converted to an index")
         return int(self.item())
 
     def __len__(self) -> int:
-        if self.data.ndim == 0:
+        if self.array.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return int(self.data.shape[0])
+        return int(self.array.shape[0])
 
     def __iter__(self) -> Iterator[Tensor]:
-        if self.data.ndim == 0:
+        if self.array.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
         return iter(_shape.unbind(self, 0))
 
@@ -214,15 +228,15 @@ class Tensor:
         return _format.tensor_repr(self)
 
     def __format__(self, spec: str) -> str:
-        if self.data.ndim == 0:
+        if self.array.ndim == 0:
             return format(self.item(), spec)
         return repr(self)
 
     def __reduce_ex__(self, protocol: Any) -> Any:
-        return (_rebuild, (_backend.to_numpy(self.data), self.requires_grad))
+        return (_rebuild, (_backend.to_numpy(self.array), self.requires_grad))
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Tensor:
-        t = type(self)._make(self.data.copy(), self.requires_grad, None)
+        t = type(self)._make(self.array.copy(), self.requires_grad, None)
         if self.grad is not None:
             t.grad = self.grad.__deepcopy__(memo)
         t.name = self.name
@@ -314,7 +328,7 @@ class Tensor:
 
     def detach(self) -> Tensor:
         """A tensor sharing this data, cut from the graph."""
-        t = Tensor._make(self.data, False, None)
+        t = Tensor._make(self.array, False, None)
         t._vc = self._shared_vc()
         t._base = self
         return t
@@ -331,7 +345,7 @@ class Tensor:
                 "computed variable in a subgraph that doesn't require differentiation use "
                 "var_no_grad = var.detach()."
             )
-        if requires_grad and self.data.dtype.kind != "f":
+        if requires_grad and self.array.dtype.kind != "f":
             raise RuntimeError(
                 f"only Tensors of floating point dtype can require gradients, got {self.dtype}"
             )
@@ -1047,9 +1061,9 @@ class Tensor:
     # -- miscellaneous (ops/misc.py) -------------------------------------------------------
     def stride(self, dim: _int | None = None) -> Any:
         """Steps in elements between neighbours along each dim (of the array's memory layout)."""
-        item = self.data.itemsize
-        strides = tuple(s // item for s in self.data.strides)
-        return strides if dim is None else strides[_norm_dim(dim, self.data.ndim)]
+        item = self.array.itemsize
+        strides = tuple(s // item for s in self.array.strides)
+        return strides if dim is None else strides[_norm_dim(dim, self.array.ndim)]
 
     def is_nonzero(self) -> _bool:
         return _misc.is_nonzero(self)
@@ -1411,7 +1425,7 @@ class _RemovableHandle:
 def _init(t: Tensor, data: Any, requires_grad: bool, grad_fn: Any, out_idx: int = 0) -> None:
     """Set every slot of a new tensor: the one place that lists them (``_make``, ``__init__``,
     ``Parameter``)."""
-    t.data = data
+    t.array = data
     t.grad = None
     t.grad_fn = grad_fn
     t._out_idx = out_idx

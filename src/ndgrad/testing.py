@@ -148,8 +148,8 @@ def _compare_tensors(
             f"The values for attribute 'device' do not match{where}: {actual.device} != {expected.device}."
         )
     _compare_arrays(
-        np.asarray(_backend.to_numpy(actual.data)),
-        np.asarray(_backend.to_numpy(expected.data)),
+        np.asarray(_backend.to_numpy(actual.array)),
+        np.asarray(_backend.to_numpy(expected.array)),
         where,
         msg,
         options,

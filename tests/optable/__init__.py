@@ -82,7 +82,7 @@ def _first(out: Any) -> Any:
 def _np(t: Any) -> np.ndarray:
     if isinstance(t, torch.Tensor):
         return t.detach().numpy()
-    return np.asarray(t.detach().data)
+    return np.asarray(t.detach().array)
 
 
 def _dtype_name(t: Any) -> str:

@@ -85,6 +85,6 @@ def check_grads(node: Any, in_grads: tuple[Any, ...]) -> None:
     for i, g in enumerate(in_grads):
         if g is None:
             continue
-        data = g.data
+        data = g.array
         if data.dtype.kind == "f" and bool(xp_of(data).isnan(data).any()):
             raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.")

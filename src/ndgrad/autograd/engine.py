@@ -72,7 +72,7 @@ def run_backward(
 
     # ids of the arrays already stored as some .grad: a second leaf gets a copy, so an in-place
     # change to one .grad (clip_grad_norm_) never alters another
-    given: set[int] = {id(_owner(g.data)) for g in grads}
+    given: set[int] = {id(_owner(g.array)) for g in grads}
     buffers: dict[Any, list[Any]] = {}
     leaf_grads: dict[int, list[Any]] = {}  # id(leaf) -> [leaf, summed gradient]
     root_nodes = []
@@ -121,10 +121,10 @@ def run_backward(
                 if edge is None or g is None:
                     continue
                 nxt, idx, shape, dtype = edge
-                data = g.data
+                data = g.array
                 if data.shape != shape:
                     g = sum_to(g, shape)
-                    data = g.data
+                    data = g.array
                 if data.dtype is not dtype and data.dtype != dtype:
                     g = g.to(dtype=dtype)
                 if isinstance(nxt, Tensor):  # a leaf (or a Parameter, a Tensor subclass)
@@ -237,7 +237,7 @@ def _accumulate(t: Tensor, g: Tensor, create_graph: bool, given: set[int] | None
         g = g.detach()
     if t.grad is None:
         if given is not None and not create_graph:
-            owner = id(_owner(g.data))
+            owner = id(_owner(g.array))
             if owner in given:
                 g = g.clone()
             else:

@@ -6,7 +6,7 @@ result: it holds ``next_functions`` (where the gradient of each input goes) and 
 - ``Function`` is PyTorch's ``autograd.Function``: ``forward(ctx, *tensors)`` gets Tensors and runs
   under ``no_grad``; ``backward(ctx, *grads)`` returns one gradient per input of forward.
 - ``Op`` is the same for the built-in ops, except that ``forward`` gets the raw arrays of its
-  tensor inputs (``x.data``) and returns a raw array, which is cheaper. Backward is always written
+  tensor inputs (``x.array``) and returns a raw array, which is cheaper. Backward is always written
   in Tensor ops, so it can itself be differentiated (``create_graph=True``).
 
 Saved arrays that are an input's or the output's array are handed back by ``saved_tensors`` as the
@@ -155,9 +155,9 @@ class Function:
             a, b = args
             ea = eb = None
             if isinstance(a, Tensor) and a.requires_grad:  # what _edge(a) gives, without the call
-                ea = (a.grad_fn or a, a._out_idx, a.data.shape, a.data.dtype)
+                ea = (a.grad_fn or a, a._out_idx, a.array.shape, a.array.dtype)
             if isinstance(b, Tensor) and b.requires_grad:
-                eb = (b.grad_fn or b, b._out_idx, b.data.shape, b.data.dtype)
+                eb = (b.grad_fn or b, b._out_idx, b.array.shape, b.array.dtype)
             self.next_functions = (ea, eb)
             self.needs_input_grad = (ea is not None, eb is not None)
             return ea is not None or eb is not None
@@ -201,7 +201,7 @@ class Function:
                 continue
             if not isinstance(s, Tensor):  # an input's array: keep the input Tensor itself
                 for a in args:
-                    if isinstance(a, Tensor) and a.data is s:
+                    if isinstance(a, Tensor) and a.array is s:
                         s = a
                         break
             resolved.append(s)
@@ -228,24 +228,24 @@ class Function:
         outs = list(result) if isinstance(result, tuple) else [result]
         ctx._n_outputs = len(outs)
         if len(outs) > 1:  # what zero gradients look like, for outputs that get none
-            ctx._out_meta = [o.data if isinstance(o, Tensor) else None for o in outs]
+            ctx._out_meta = [o.array if isinstance(o, Tensor) else None for o in outs]
         new_outs = []
         for i, o in enumerate(outs):
             if isinstance(o, Tensor) and o.dtype.is_floating_point:
                 if any(o is a for a in args):  # forward returned an input: hand out a new tensor
-                    o = Tensor._make(o.data, True, ctx, i)
+                    o = Tensor._make(o.array, True, ctx, i)
                 else:
                     o.grad_fn, o._out_idx, o.requires_grad = ctx, i, True
             new_outs.append(o)
         if ctx._saved:
-            arrays = [o.data if isinstance(o, Tensor) else o for o in outs]
+            arrays = [o.array if isinstance(o, Tensor) else o for o in outs]
             ctx._keep_saved(args, outs, arrays)
         return tuple(new_outs) if isinstance(result, tuple) else new_outs[0]
 
 
 def _edge(t: Tensor) -> tuple[Any, ...]:
     """The next_functions entry for an input that needs a gradient (see ``Function``)."""
-    data = t.data
+    data = t.array
     return (t.grad_fn or t, t._out_idx, data.shape, data.dtype)
 
 
@@ -279,13 +279,16 @@ class Op(Function):
         if n == 2:
             a, b = args
             out = cls.forward(
-                ctx, a.data if isinstance(a, Tensor) else a, b.data if isinstance(b, Tensor) else b, **kwargs
+                ctx,
+                a.array if isinstance(a, Tensor) else a,
+                b.array if isinstance(b, Tensor) else b,
+                **kwargs,
             )
         elif n == 1:
             a = args[0]
-            out = cls.forward(ctx, a.data if isinstance(a, Tensor) else a, **kwargs)
+            out = cls.forward(ctx, a.array if isinstance(a, Tensor) else a, **kwargs)
         else:
-            out = cls.forward(ctx, *[a.data if isinstance(a, Tensor) else a for a in args], **kwargs)
+            out = cls.forward(ctx, *[a.array if isinstance(a, Tensor) else a for a in args], **kwargs)
         if not record or out.dtype.kind != "f":  # an integer or boolean result carries no gradient
             return Tensor._make(out, False, None)
         if ctx._saved:

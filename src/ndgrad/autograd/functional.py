@@ -182,7 +182,7 @@ def _stack_rows(
 
         return stack(rows).reshape(shape)
     xp = rows[0].xp
-    return Tensor._make(xp.stack([r.data for r in rows]).reshape(shape), False, None)
+    return Tensor._make(xp.stack([r.array for r in rows]).reshape(shape), False, None)
 
 
 def jacobian(
@@ -210,7 +210,7 @@ def jacobian(
         flat = out.reshape(-1)
         for k in range(n):
             onehot = zeros(n, dtype=out.dtype, device=out.device)
-            onehot.data[k] = 1
+            onehot.array[k] = 1
             grads = _grad((flat,), ins, (onehot,), create_graph, strict=False)
             for j, g in enumerate(grads):
                 rows[j].append(g)

@@ -43,15 +43,15 @@ def _numerical(func: Callable[..., Any], inputs: tuple[Any, ...], x: Tensor, eps
     from ndgrad._backend import to_numpy
 
     # grad mode stays on: the function may itself take gradients (gradgradcheck's does)
-    data = x.data
+    data = x.array
     columns: list[list[np.ndarray]] = []
     for k in range(data.size):
         idx = np.unravel_index(k, data.shape)
         orig = data[idx].item()
         data[idx] = orig + eps
-        plus = [to_numpy(o.data).astype(np.float64).ravel() for o in _outputs(func, inputs)]
+        plus = [to_numpy(o.array).astype(np.float64).ravel() for o in _outputs(func, inputs)]
         data[idx] = orig - eps
-        minus = [to_numpy(o.data).astype(np.float64).ravel() for o in _outputs(func, inputs)]
+        minus = [to_numpy(o.array).astype(np.float64).ravel() for o in _outputs(func, inputs)]
         data[idx] = orig
         columns.append([(p - m) / (2 * eps) for p, m in zip(plus, minus, strict=True)])
     n_out = len(_outputs(func, inputs)) if not columns else len(columns[0])
@@ -72,11 +72,11 @@ def _analytical(outputs: list[Tensor], diff_inputs: list[Tensor]) -> list[list[n
             flat = out.reshape(-1)
             for k in range(n):
                 onehot = zeros(n, dtype=out.dtype, device=out.device)
-                onehot.data[k] = 1
+                onehot.array[k] = 1
                 grads = grad(flat, diff_inputs, onehot, retain_graph=True, allow_unused=True)
                 for j, g in enumerate(grads):
                     if g is not None:
-                        mats[j][k] = to_numpy(g.data).astype(np.float64).ravel()
+                        mats[j][k] = to_numpy(g.array).astype(np.float64).ravel()
         result.append(mats)
     return result
 
@@ -122,7 +122,7 @@ def gradcheck(
             "gradcheck expects at least one input tensor to require gradient, but none of them do."
         )
     for j, a in diff:
-        if a.data.dtype != np.float64:
+        if a.array.dtype != np.float64:
             warnings.warn(
                 f"Input #{j} requires gradient and is not a double precision floating point "
                 "tensor: the finite differences will be inaccurate.",

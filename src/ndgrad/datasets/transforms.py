@@ -76,7 +76,7 @@ class RandomCrop:
 
     def __call__(self, x: Any) -> Any:
         is_tensor = isinstance(x, Tensor)
-        arr = x.data if is_tensor else np.asarray(x)
+        arr = x.array if is_tensor else np.asarray(x)
         hw_axes = (1, 2) if is_tensor else (0, 1)
         if self.padding:
             widths = [(0, 0)] * arr.ndim
@@ -109,7 +109,7 @@ class RandomHorizontalFlip:
         if rng.random() >= self.p:
             return x
         if isinstance(x, Tensor):
-            return Tensor._make(np.ascontiguousarray(x.data[..., ::-1]), False, None)
+            return Tensor._make(np.ascontiguousarray(x.array[..., ::-1]), False, None)
         arr = np.asarray(x)
         return np.ascontiguousarray(arr[:, ::-1])
 

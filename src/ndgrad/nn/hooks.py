@@ -41,7 +41,7 @@ class _Identity(Function):
     @staticmethod
     def forward(ctx: Any, on_grad: Any, *tensors: Tensor) -> Any:
         ctx.on_grad = on_grad
-        return tuple(Tensor._make(t.data, False, None) for t in tensors)
+        return tuple(Tensor._make(t.array, False, None) for t in tensors)
 
     @staticmethod
     def backward(ctx: Any, *grads: Any) -> Any:

@@ -89,8 +89,8 @@ def _calculate_correct_fan(tensor: Tensor, mode: str) -> int:
 def _write(tensor: Tensor, host: np.ndarray) -> Tensor:
     """Copy host samples into ``tensor``'s memory (on its device), without recording a graph."""
     with no_grad():
-        xp = _backend.xp_of(tensor.data)
-        tensor.data[...] = xp.asarray(np.asarray(host, dtype=tensor.data.dtype))
+        xp = _backend.xp_of(tensor.array)
+        tensor.array[...] = xp.asarray(np.asarray(host, dtype=tensor.array.dtype))
         tensor._bump_version()
     return tensor
 

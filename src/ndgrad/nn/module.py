@@ -400,7 +400,7 @@ class Module:
                 p.grad = None
             else:
                 p.grad = p.grad.detach()
-                p.grad.data[...] = 0
+                p.grad.array[...] = 0
 
     def apply(self, fn: Callable[[Module], Any]) -> Module:
         """Call ``fn`` on every descendant, then on self (e.g. a custom initialisation)."""
@@ -418,11 +418,11 @@ class Module:
         for mod in self.modules():
             for table in (mod._parameters, mod._buffers):
                 for t in table.values():
-                    if t is None or (floats_only and t.data.dtype.kind != "f"):
+                    if t is None or (floats_only and t.array.dtype.kind != "f"):
                         continue
-                    t.data = fn(t.data)
+                    t.array = fn(t.array)
                     if t.grad is not None:
-                        t.grad = Tensor._make(fn(t.grad.data), False, None)
+                        t.grad = Tensor._make(fn(t.grad.array), False, None)
         return self
 
     def to(self, *args: Any, **kwargs: Any) -> Module:
@@ -559,7 +559,7 @@ class Module:
             if key not in state_dict:
                 missing.append(key)
                 continue
-            array = _as_array(state_dict[key], target.data)
+            array = _as_array(state_dict[key], target.array)
             shape = tuple(array.shape)
             if shape != tuple(target.shape):
                 errors.append(
@@ -568,9 +568,9 @@ class Module:
                 )
                 continue
             if assign:  # take the checkpoint's array itself (and its dtype), as PyTorch's assign=True
-                target.data = array
+                target.array = array
             else:
-                target.data[...] = array
+                target.array[...] = array
                 target._bump_version()
 
     # -- printing ---------------------------------------------------------------------------
@@ -628,7 +628,7 @@ def _check_name(mod: Module, name: str, kind: str, table: dict[str, Any]) -> Non
 
 def _as_array(value: Any, like: Any) -> Any:
     """``value`` (a Tensor, an array, or anything array-like) as an array on ``like``'s device."""
-    array = value.data if isinstance(value, Tensor) else value
+    array = value.array if isinstance(value, Tensor) else value
     known = isinstance(array, np.ndarray) or _backend.device_of(array) != "cpu"
     if known and _backend.device_of(array) == _backend.device_of(like):
         return array

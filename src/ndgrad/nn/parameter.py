@@ -20,12 +20,12 @@ def _wrap_data(data: Any) -> Any:
     if data is None:
         from ndgrad.ops.factory import empty
 
-        return empty(0).data
+        return empty(0).array
     if isinstance(data, Tensor):
-        return data.data
+        return data.array
     from ndgrad.ops.factory import tensor
 
-    return tensor(data).data
+    return tensor(data).array
 
 
 class Parameter(Tensor):
@@ -51,7 +51,7 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + super().__repr__()
 
     def __reduce_ex__(self, protocol: Any) -> Any:
-        return (_rebuild_parameter, (_backend.to_numpy(self.data), self.requires_grad))
+        return (_rebuild_parameter, (_backend.to_numpy(self.array), self.requires_grad))
 
 
 def _rebuild_parameter(data: np.ndarray, requires_grad: bool) -> Parameter:
@@ -74,5 +74,5 @@ class Buffer(Tensor):
 
     def _plain(self) -> Tensor:
         """The registered value: a plain Tensor sharing this data."""
-        t = Tensor._make(self.data, self.requires_grad, None)
+        t = Tensor._make(self.array, self.requires_grad, None)
         return t

@@ -23,12 +23,12 @@ _quiet = np.errstate(divide="ignore", invalid="ignore", over="ignore")
 
 def _float_input(x: Tensor) -> Tensor:
     """Unary float math on an integer or bool tensor computes in the default float dtype."""
-    if x.data.dtype.kind not in "fc":
+    if x.array.dtype.kind not in "fc":
         return x.to(dtype=_dtype.get_default_dtype())
     return x
 
 
 def _is_int(x: Any) -> bool:
     if isinstance(x, Tensor):
-        return x.data.dtype.kind in "iub"
+        return x.array.dtype.kind in "iub"
     return isinstance(x, int | bool)

@@ -70,7 +70,7 @@ _SCALAR_NAMES = {
 
 def _scalar_name(t: Tensor) -> str:
     """PyTorch's C++ name of a dtype, as its error messages print it (Long, Float, ...)."""
-    name = str(t.data.dtype)
+    name = str(t.array.dtype)
     return _SCALAR_NAMES.get(name, name)
 
 

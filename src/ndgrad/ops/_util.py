@@ -30,11 +30,11 @@ def binary_operands(a: Any, b: Any) -> tuple[Any, Any]:
     cls_b = b.__class__
     if isinstance(a, Tensor):
         if cls_b is float or cls_b is int:  # the hot path: ``y + 1``
-            kind = a.data.dtype.kind
+            kind = a.array.dtype.kind
             if kind == "f" or (kind != "b" and cls_b is int):
                 return a, b
         elif isinstance(b, Tensor):  # the other hot path: two tensors of one dtype on one device
-            da, db = a.data, b.data
+            da, db = a.array, b.array
             # dtypes of the built-in types are singletons, so ``is`` nearly always decides
             if da.dtype is db.dtype or da.dtype == db.dtype:
                 if da.__class__ is not db.__class__:  # one array class is one device: no call
@@ -42,12 +42,16 @@ def binary_operands(a: Any, b: Any) -> tuple[Any, Any]:
                 return a, b
     ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
     if ta and not tb and isinstance(b, _SCALARS):
-        if a.data.dtype.kind == "f" or (a.data.dtype.kind != "b" and not isinstance(b, float | np.floating)):
+        if a.array.dtype.kind == "f" or (
+            a.array.dtype.kind != "b" and not isinstance(b, float | np.floating)
+        ):
             if isinstance(b, np.generic):
                 b = b.item()
             return a, b
     elif tb and not ta and isinstance(a, _SCALARS):
-        if b.data.dtype.kind == "f" or (b.data.dtype.kind != "b" and not isinstance(a, float | np.floating)):
+        if b.array.dtype.kind == "f" or (
+            b.array.dtype.kind != "b" and not isinstance(a, float | np.floating)
+        ):
             if isinstance(a, np.generic):
                 a = a.item()
             return a, b
@@ -59,7 +63,7 @@ def binary_operands(a: Any, b: Any) -> tuple[Any, Any]:
         tb = True
     if ta and tb:
         check_same_device(a, b)
-    tensors = [(t.dtype, t.data.ndim == 0) for t in (a, b) if isinstance(t, Tensor)]
+    tensors = [(t.dtype, t.array.ndim == 0) for t in (a, b) if isinstance(t, Tensor)]
     scalars = [s for s in (a, b) if not isinstance(s, Tensor)]
     target = _dtype.result_type(tensors, scalars)
     return _cast(a, target), _cast(b, target)
@@ -67,7 +71,7 @@ def binary_operands(a: Any, b: Any) -> tuple[Any, Any]:
 
 def _cast(x: Any, target: _dtype.dtype) -> Any:
     if isinstance(x, Tensor):
-        return x if x.data.dtype == target.np else x.to(dtype=target)
+        return x if x.array.dtype == target.np else x.to(dtype=target)
     if isinstance(x, np.generic):
         x = x.item()
     if target.is_floating_point:
@@ -84,7 +88,7 @@ def const(array: Any) -> Tensor:
 
 def check_same_device(a: Tensor, b: Tensor) -> None:
     """RuntimeError unless both tensors are on one device (asked only when their array types differ)."""
-    da, db = a.data, b.data
+    da, db = a.array, b.array
     if da.__class__ is db.__class__:
         return
     # a 0-d op result is a NumPy scalar: with a NumPy array, it is on the CPU too (the exact class
@@ -115,19 +119,19 @@ def inplace(t: Tensor, result: Tensor) -> Tensor:
             "(it would need to rewrite the base's history); use out-of-place ops or assign through "
             "the base tensor with __setitem__"
         )
-    data = result.data
-    if data.dtype != t.data.dtype:
-        if not np.can_cast(data.dtype, t.data.dtype, casting="same_kind"):
+    data = result.array
+    if data.dtype != t.array.dtype:
+        if not np.can_cast(data.dtype, t.array.dtype, casting="same_kind"):
             raise RuntimeError(
                 f"result type {_dtype.from_numpy_dtype(data.dtype).name} can't be cast to the "
                 f"desired output type {t.dtype.name}"
             )
-    if data.shape != t.data.shape:
+    if data.shape != t.array.shape:
         try:
-            shape = np.broadcast_shapes(data.shape, t.data.shape)
+            shape = np.broadcast_shapes(data.shape, t.array.shape)
         except ValueError:
             shape = None
-        if shape != t.data.shape:
+        if shape != t.array.shape:
             raise RuntimeError(
                 f"output with shape {list(t.shape)} doesn't match the broadcast shape "
                 f"{list(shape) if shape else list(data.shape)}"
@@ -159,7 +163,7 @@ def _keep_original(t: Tensor, node: Any, limit: int = 8) -> None:
             for i, s in enumerate(saved):
                 if s is t and n._saved_versions[i] == version:
                     if original is None:
-                        original = Tensor._make(t.data.copy(), t.requires_grad, t.grad_fn, t._out_idx)
+                        original = Tensor._make(t.array.copy(), t.requires_grad, t.grad_fn, t._out_idx)
                     n._saved = saved = saved[:i] + (original,) + saved[i + 1 :]
                     n._saved_versions = n._saved_versions[:i] + (0,) + n._saved_versions[i + 1 :]
         for edge in n.next_functions:
@@ -168,12 +172,12 @@ def _keep_original(t: Tensor, node: Any, limit: int = 8) -> None:
 
 
 def writable_data(t: Tensor) -> Any:
-    """``t.data``, first made a writable 0-d array where it is a NumPy scalar (an op's 0-d result)."""
-    data = t.data
+    """``t.array``, first made a writable 0-d array where it is a NumPy scalar (an op's 0-d result)."""
+    data = t.array
     if data.ndim == 0 and (
         isinstance(data, np.generic) or (type(data) is np.ndarray and not data.flags.writeable)
     ):
-        t.data = data = np.array(data)
+        t.array = data = np.array(data)
     return data
 
 

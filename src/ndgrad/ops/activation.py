@@ -69,7 +69,7 @@ _GELU_C = 0.044715
 def _float(x: Tensor, name: str) -> Tensor:
     if not isinstance(x, Tensor):
         raise TypeError(f"{name}(): argument 'input' must be Tensor, not {type(x).__name__}")
-    if x.data.dtype.kind != "f":
+    if x.array.dtype.kind != "f":
         raise RuntimeError(f"\"{name}\" not implemented for '{x.dtype.name.capitalize()}'")
     return x
 
@@ -160,8 +160,8 @@ def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
 
 def _uniform_like(x: Tensor, low: float, high: float) -> Tensor:
     """Uniform samples in x's shape, dtype and device, from ndgrad's default generator."""
-    host = _random.default_generator.rng.uniform(low, high, size=x.shape).astype(x.data.dtype, copy=False)
-    return Tensor._make(_xp(x.data).asarray(host), False, None)
+    host = _random.default_generator.rng.uniform(low, high, size=x.shape).astype(x.array.dtype, copy=False)
+    return Tensor._make(_xp(x.array).asarray(host), False, None)
 
 
 def rrelu(
@@ -524,14 +524,14 @@ def gumbel_softmax(
 ) -> Tensor:
     """y = softmax((logits + g) / tau), g ~ Gumbel(0, 1); with hard, a one-hot of argmax(y) whose
     gradient is y's (the straight-through estimator)"""
-    host = _random.default_generator.rng.exponential(size=logits.shape).astype(logits.data.dtype, copy=False)
-    gumbels = -ew.log(Tensor._make(_xp(logits.data).asarray(host), False, None))
+    host = _random.default_generator.rng.exponential(size=logits.shape).astype(logits.array.dtype, copy=False)
+    gumbels = -ew.log(Tensor._make(_xp(logits.array).asarray(host), False, None))
     y = reduce.softmax((logits + gumbels) / tau, dim)
     if not hard:
         return y
-    xp = _xp(y.data)
+    xp = _xp(y.array)
     d = normalize_dim(dim, y.ndim)
-    top = xp.argmax(y.data, axis=d)[(slice(None),) * d + (None,)]
+    top = xp.argmax(y.array, axis=d)[(slice(None),) * d + (None,)]
     classes = xp.arange(y.shape[d]).reshape((-1,) + (1,) * (y.ndim - d - 1))
-    y_hard = Tensor._make((classes == top).astype(y.data.dtype), False, None)
+    y_hard = Tensor._make((classes == top).astype(y.array.dtype), False, None)
     return y_hard - y.detach() + y

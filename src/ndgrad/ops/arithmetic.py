@@ -84,7 +84,7 @@ def sub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
     if alpha != 1:
         other = mul(other, alpha)
     a, b = binary_operands(input, other)
-    if isinstance(a, Tensor) and a.data.dtype.kind == "b":
+    if isinstance(a, Tensor) and a.array.dtype.kind == "b":
         raise RuntimeError(
             "Subtraction, the `-` operator, with two bool tensors is not supported. "
             "Use the `^` or `logical_xor()` operator instead."
@@ -374,7 +374,7 @@ def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:
         return nonzero(condition, as_tuple=True)
     if not isinstance(condition, Tensor):
         condition = Tensor._make(np.asarray(condition, dtype=bool), False, None)
-    if condition.data.dtype.kind != "b":
+    if condition.array.dtype.kind != "b":
         raise RuntimeError(
             "where expected condition to be a boolean tensor, but got a tensor with dtype "
             f"{condition.dtype.name}"
@@ -382,7 +382,7 @@ def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:
     a, b = binary_operands(input, other)
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):
         dt = _dtype.result_type([], [a, b])
-        a = Tensor._make(_xp(condition.data).asarray(a, dtype=dt.np), False, None)
+        a = Tensor._make(_xp(condition.array).asarray(a, dtype=dt.np), False, None)
     return Where.apply(condition, a, b)
 
 

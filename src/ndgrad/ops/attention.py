@@ -58,23 +58,23 @@ def _mask_bias(
     attn_mask: Tensor | None, is_causal: bool, length: int, source: int, ref: Tensor
 ) -> Tensor | None:
     """The additive bias for the scores: 0 / -inf from a boolean mask (True = keep), a float mask as is."""
-    xp = _xp(ref.data)
+    xp = _xp(ref.array)
     keep = None
     if is_causal:
         keep = xp.tril(xp.ones((length, source), dtype=bool))
     bias = None
     if attn_mask is not None:
-        if attn_mask.data.dtype.kind == "b":
-            keep = attn_mask.data
+        if attn_mask.array.dtype.kind == "b":
+            keep = attn_mask.array
         else:
-            if attn_mask.data.dtype != ref.data.dtype:
+            if attn_mask.array.dtype != ref.array.dtype:
                 raise RuntimeError(
                     f"Expected attn_mask dtype to be bool or float or to match query dtype, but got "
                     f"attn_mask.dtype: {attn_mask.dtype.name} and query.dtype: {ref.dtype.name} instead."
                 )
             bias = attn_mask
     if keep is not None:
-        neg = _const(xp.where(keep, 0.0, -math.inf).astype(ref.data.dtype))
+        neg = _const(xp.where(keep, 0.0, -math.inf).astype(ref.array.dtype))
         bias = neg if bias is None else bias + neg
     return bias
 

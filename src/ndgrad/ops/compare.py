@@ -49,22 +49,22 @@ __all__ = [
 
 def _no_grad(fn: Any, a: Any, b: Any = None) -> Tensor:
     ref = a if isinstance(a, Tensor) else b
-    xa = a.data if isinstance(a, Tensor) else a
+    xa = a.array if isinstance(a, Tensor) else a
     if b is None:
         return Tensor._make(_as_array(fn(xa), ref), False, None)
-    xb = b.data if isinstance(b, Tensor) else b
+    xb = b.array if isinstance(b, Tensor) else b
     return Tensor._make(_as_array(fn(xa, xb), ref), False, None)
 
 
 def _as_array(out: Any, ref: Tensor) -> Any:
     if isinstance(out, np.generic | bool):
-        return _xp(ref.data).asarray(out)
+        return _xp(ref.array).asarray(out)
     return out
 
 
 def _compare(fn_name: str, input: Any, other: Any) -> Tensor:
     a, b = binary_operands(input, other)
-    fn = getattr(_xp(a.data if isinstance(a, Tensor) else b.data), fn_name)
+    fn = getattr(_xp(a.array if isinstance(a, Tensor) else b.array), fn_name)
     return _no_grad(fn, a, b)
 
 
@@ -114,13 +114,13 @@ def logical_xor(input: Any, other: Any) -> Tensor:
 
 
 def logical_not(input: Tensor) -> Tensor:
-    return _no_grad(_xp(input.data).logical_not, input)
+    return _no_grad(_xp(input.array).logical_not, input)
 
 
 def _bitwise(fn_name: str, input: Any, other: Any) -> Tensor:
     a, b = binary_operands(input, other)
     for x in (a, b):
-        if isinstance(x, Tensor) and x.data.dtype.kind == "f":
+        if isinstance(x, Tensor) and x.array.dtype.kind == "f":
             raise RuntimeError(f"\"{fn_name}_cpu\" not implemented for '{x.dtype.name.capitalize()}'")
     return _compare(fn_name, a, b)
 
@@ -138,34 +138,34 @@ def bitwise_xor(input: Any, other: Any) -> Tensor:
 
 
 def bitwise_not(input: Tensor) -> Tensor:
-    if input.data.dtype.kind == "f":
+    if input.array.dtype.kind == "f":
         raise RuntimeError("bitwise_not is only supported for integer and boolean tensors")
-    return _no_grad(_xp(input.data).invert, input)
+    return _no_grad(_xp(input.array).invert, input)
 
 
 def isnan(input: Tensor) -> Tensor:
-    return _no_grad(_xp(input.data).isnan, input)
+    return _no_grad(_xp(input.array).isnan, input)
 
 
 def isinf(input: Tensor) -> Tensor:
-    return _no_grad(_xp(input.data).isinf, input)
+    return _no_grad(_xp(input.array).isinf, input)
 
 
 def isfinite(input: Tensor) -> Tensor:
-    return _no_grad(_xp(input.data).isfinite, input)
+    return _no_grad(_xp(input.array).isfinite, input)
 
 
 def isposinf(input: Tensor) -> Tensor:
-    return _no_grad(_xp(input.data).isposinf, input)
+    return _no_grad(_xp(input.array).isposinf, input)
 
 
 def isneginf(input: Tensor) -> Tensor:
-    return _no_grad(_xp(input.data).isneginf, input)
+    return _no_grad(_xp(input.array).isneginf, input)
 
 
 def equal(input: Tensor, other: Tensor) -> bool:
     """True if both have the same shape and elements"""
-    return input.shape == other.shape and bool(_xp(input.data).array_equal(input.data, other.data))
+    return input.shape == other.shape and bool(_xp(input.array).array_equal(input.array, other.array))
 
 
 def isclose(
@@ -179,4 +179,4 @@ def isclose(
 def allclose(
     input: Tensor, other: Tensor, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False
 ) -> bool:
-    return bool(isclose(input, other, rtol, atol, equal_nan).data.all())
+    return bool(isclose(input, other, rtol, atol, equal_nan).array.all())

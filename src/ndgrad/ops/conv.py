@@ -157,7 +157,7 @@ class Conv(Op):
         x, w, cols = ctx.saved_tensors
         g = ctx.geom
         gx = ConvTranspose.apply(grad, w, geom=g) if ctx.needs_input_grad[0] else None
-        gw = ConvWeight.apply(x, grad, geom=g, cols=cols.data) if ctx.needs_input_grad[1] else None
+        gw = ConvWeight.apply(x, grad, geom=g, cols=cols.array) if ctx.needs_input_grad[1] else None
         gb = _bias_grad(grad) if len(ctx.needs_input_grad) > 2 and ctx.needs_input_grad[2] else None
         return gx, gw, gb
 

@@ -54,7 +54,7 @@ class Cumprod(Op):
     def backward(ctx: Any, grad: Tensor) -> Tensor:
         x, out = ctx.saved_tensors
         d = ctx.dim
-        is_zero = x.data == 0
+        is_zero = x.array == 0
         if not bool(is_zero.any()):
             return _reverse_cumsum(grad * out, d) / x
         # Before a lane's first zero x_z the formula holds. With r the cumulative product of x with

@@ -40,7 +40,7 @@ def _check_p(p: float) -> None:
 def _keep_mask(input: Tensor, shape: tuple[int, ...], p: float) -> Any:
     """A boolean array of ``shape``, True with probability 1 - p, from the default generator."""
     draw = _random.default_generator.rng.random(shape, dtype=np.float32) >= p
-    return _xp(input.data).asarray(draw)
+    return _xp(input.array).asarray(draw)
 
 
 def _dropout(input: Tensor, p: float, training: bool, inplace_: bool, shape: tuple[int, ...]) -> Tensor:
@@ -51,7 +51,7 @@ def _dropout(input: Tensor, p: float, training: bool, inplace_: bool, shape: tup
     if p == 1.0:
         out = input * 0.0
     else:
-        scale = _keep_mask(input, shape, p).astype(input.data.dtype) * (1.0 / (1.0 - p))
+        scale = _keep_mask(input, shape, p).astype(input.array.dtype) * (1.0 / (1.0 - p))
         out = input * _const(scale)
     return inplace(input, out) if inplace_ else out
 
@@ -122,10 +122,10 @@ def _alpha_dropout(input: Tensor, p: float, training: bool, inplace_: bool, shap
     if p == 1.0:
         out = input * 0.0
     else:
-        keep = _keep_mask(input, shape, p).astype(input.data.dtype)
+        keep = _keep_mask(input, shape, p).astype(input.array.dtype)
         a = 1.0 / math.sqrt((_SELU_ALPHA_SCALED**2 * p + 1) * (1 - p))
         b = (keep - 1) * (_SELU_ALPHA_SCALED * a) + _SELU_ALPHA_SCALED * a * p
-        out = input * _const(keep * a) + _const(b.astype(input.data.dtype, copy=False))
+        out = input * _const(keep * a) + _const(b.astype(input.array.dtype, copy=False))
     return inplace(input, out) if inplace_ else out
 
 

@@ -296,8 +296,8 @@ def to(
         if dev not in ("cpu", "cuda"):
             raise RuntimeError(f"Expected one of cpu, cuda device type at start of device string: {device}")
         _backend.module_for(dev)  # raises a clear error if the backend is missing
-    same_dtype = np_dtype is None or np_dtype == input.data.dtype
-    same_device = dev is None or dev == _backend.device_of(input.data)
+    same_dtype = np_dtype is None or np_dtype == input.array.dtype
+    same_device = dev is None or dev == _backend.device_of(input.array)
     if same_dtype and same_device:
         return input.clone() if copy else input
     return Cast.apply(input, np_dtype, dev)
@@ -440,5 +440,5 @@ def copy_(self: Tensor, src: Any, non_blocking: bool = False) -> Tensor:
         from ndgrad.ops.factory import tensor
 
         src = tensor(src)
-    moved = to(src, dtype=self.dtype, device=_backend.device_of(self.data))
+    moved = to(src, dtype=self.dtype, device=_backend.device_of(self.array))
     return inplace(self, Copy.apply(self, moved))

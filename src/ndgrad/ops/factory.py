@@ -34,7 +34,7 @@ def _infer_dtype(data: Any) -> _dtype.dtype:
 def _from_nested(data: Any) -> Any:
     """Lists that hold tensors (``[t1, t2]`` of scalars) become arrays."""
     if isinstance(data, Tensor):
-        return _backend.to_numpy(data.data)
+        return _backend.to_numpy(data.array)
     if isinstance(data, list | tuple) and any(isinstance(d, Tensor | list | tuple) for d in data):
         return [_from_nested(d) for d in data]
     return data
@@ -48,7 +48,7 @@ def tensor(data: Any, *, dtype: Any = None, device: Any = None, requires_grad: b
         tensor([[1., 2.]], requires_grad=True)
     """
     if isinstance(data, Tensor):
-        arr = data.data.copy()
+        arr = data.array.copy()
         d = _dtype.to_dtype(dtype) if dtype is not None else data.dtype
         dev = str(device) if device is not None else str(data.device)
     else:

@@ -134,7 +134,7 @@ def meshgrid(*tensors: Any, indexing: str = "ij") -> tuple[Tensor, ...]:
             raise RuntimeError(
                 f"torch.meshgrid: Expected 0D or 1D tensor in the tensor list but got: {t.ndim}D"
             )
-    sizes = [int(t.data.size) for t in ts]
+    sizes = [int(t.array.size) for t in ts]
     axes = list(range(len(ts)))
     if indexing == "xy" and len(ts) >= 2:
         axes[0], axes[1] = 1, 0
@@ -227,7 +227,7 @@ def diff(
         if length == 0:
             break
         hi, lo = _shape.narrow(x, d, 1, length - 1), _shape.narrow(x, d, 0, length - 1)
-        x = _ew.logical_xor(hi, lo) if x.data.dtype.kind == "b" else _ew.sub(hi, lo)
+        x = _ew.logical_xor(hi, lo) if x.array.dtype.kind == "b" else _ew.sub(hi, lo)
     return x
 
 
@@ -239,13 +239,13 @@ def repeat_interleave(
     With ``input`` alone (an int vector r), out = arange(len(r)) with element i repeated r[i] times.
     """
     if repeats is None:
-        return _const(input.xp.asarray(_repeat_index(input.data)))
+        return _const(input.xp.asarray(_repeat_index(input.array)))
     if dim is None:
         input, d = _shape.reshape(input, (-1,)), 0
     else:
         d = normalize_dim(dim, input.ndim)
-    if isinstance(repeats, Tensor) and repeats.data.size == 1 and repeats.ndim <= 1:
-        repeats = int(repeats.data.reshape(()).item())
+    if isinstance(repeats, Tensor) and repeats.array.size == 1 and repeats.ndim <= 1:
+        repeats = int(repeats.array.reshape(()).item())
     if isinstance(repeats, int):
         if repeats < 0:
             raise RuntimeError("repeats can not be negative")
@@ -253,7 +253,7 @@ def repeat_interleave(
         x = _shape.unsqueeze(input, d + 1)
         x = _shape.expand(x, shape[: d + 1] + (repeats,) + shape[d + 1 :])
         return _shape.reshape(x, shape[:d] + (shape[d] * repeats,) + shape[d + 1 :])
-    counts = repeats.data if isinstance(repeats, Tensor) else np.asarray(repeats)
+    counts = repeats.array if isinstance(repeats, Tensor) else np.asarray(repeats)
     if counts.shape[0] != input.shape[d]:
         raise RuntimeError("repeats must have the same size as input along dim")
     return _index.index_select(input, d, _const(input.xp.asarray(_repeat_index(counts))))
@@ -367,7 +367,7 @@ def tensor_split(input: Tensor, indices_or_sections: Any, dim: int = 0) -> tuple
     length = input.shape[d]
     spec = indices_or_sections
     if isinstance(spec, Tensor):
-        spec = spec.data.item() if spec.ndim == 0 else [int(i) for i in spec.tolist()]
+        spec = spec.array.item() if spec.ndim == 0 else [int(i) for i in spec.tolist()]
     if isinstance(spec, int | np.integer):
         n = int(spec)
         if n <= 0:

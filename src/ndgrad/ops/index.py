@@ -124,7 +124,7 @@ def _add_at(out: Any, key: tuple[Any, ...], v: Any) -> None:
 def _index_array(k: Any, t: Tensor) -> Any:
     """An index given as a tensor, array or list: an int or bool array on ``t``'s device."""
     if isinstance(k, Tensor):
-        arr = k.data
+        arr = k.array
     else:
         arr = np.asarray(k)
         if arr.size == 0 and arr.dtype.kind == "f":  # ``x[[]]`` indexes with nothing
@@ -162,7 +162,7 @@ def _key(t: Tensor, index: Any) -> tuple[tuple[Any, ...], bool]:
             basic = False
         elif isinstance(k, int | np.integer):
             key.append(int(k))
-        elif isinstance(k, Tensor) and k.data.ndim == 0 and k.data.dtype.kind == "i":
+        elif isinstance(k, Tensor) and k.array.ndim == 0 and k.array.dtype.kind == "i":
             key.append(int(k.item()))  # a 0-d integer tensor acts as an int, as in PyTorch
         else:
             key.append(_index_array(k, t))
@@ -227,16 +227,16 @@ def _torch_message(e: Exception) -> str:
 
 
 def _write(t: Tensor, key: tuple[Any, ...], v: Any, accumulate: bool) -> None:
-    """t.data[key] = v (or += v) in place, with PyTorch's errors."""
-    if isinstance(t.data, np.generic):  # a 0-d result NumPy gave as a scalar: make it an array
-        t.data = np.array(t.data)
-    elif t.data.ndim == 0 and type(t.data) is np.ndarray and not t.data.flags.writeable:
-        t.data = t.data.copy()
+    """t.array[key] = v (or += v) in place, with PyTorch's errors."""
+    if isinstance(t.array, np.generic):  # a 0-d result NumPy gave as a scalar: make it an array
+        t.array = np.array(t.array)
+    elif t.array.ndim == 0 and type(t.array) is np.ndarray and not t.array.flags.writeable:
+        t.array = t.array.copy()
     try:
         if accumulate:
-            _add_at(t.data, key, v)
+            _add_at(t.array, key, v)
         else:
-            t.data[key] = v
+            t.array[key] = v
     except IndexError as e:
         raise IndexError(_torch_message(e)) from None
     except ValueError as e:
@@ -261,7 +261,7 @@ def _put_(t: Tensor, key: tuple[Any, ...], value: Any, accumulate: bool = False)
         except ValueError as e:
             raise RuntimeError(_torch_message(e)) from None
         return inplace(t, result)
-    _write(t, key, value.data if isinstance(value, Tensor) else value, accumulate)
+    _write(t, key, value.array if isinstance(value, Tensor) else value, accumulate)
     t._bump_version()
     return t
 
@@ -269,7 +269,7 @@ def _put_(t: Tensor, key: tuple[Any, ...], value: Any, accumulate: bool = False)
 def _cast_value(value: Any, t: Tensor) -> Any:
     """A value to write into ``t``: a tensor of t's dtype and device, or a Python number."""
     if isinstance(value, Tensor):
-        if value.data.dtype != t.data.dtype or type(value.data) is not type(t.data):
+        if value.array.dtype != t.array.dtype or type(value.array) is not type(t.array):
             value = value.to(dtype=t.dtype, device=t.device)
         return value
     if isinstance(value, int | float | bool | np.number | np.bool_):
@@ -350,7 +350,7 @@ def _int_index(index: Any, op: str, input: Tensor) -> Any:
     """The array of an int32/int64 index tensor, on input's device."""
     if not isinstance(index, Tensor):
         raise TypeError(f"{op}(): argument 'index' must be Tensor, not {type(index).__name__}")
-    arr = index.data
+    arr = index.array
     if arr.dtype != np.int64 and arr.dtype != np.int32:
         raise RuntimeError(f"{op}(): Expected dtype int32/int64 for index")
     if _backend.xp_of(arr) is not input.xp:
@@ -423,7 +423,7 @@ def _scatter_src(input: Tensor, index: Tensor, src: Any) -> Any:
     """src cut to index's shape (only that part is scattered), as input's dtype."""
     if not isinstance(src, Tensor):
         return src
-    if src.data.dtype != input.data.dtype:
+    if src.array.dtype != input.array.dtype:
         raise RuntimeError(
             f"scatter(): Expected self.dtype to be equal to src.dtype, got {input.dtype.name} "
             f"and {src.dtype.name}"
@@ -456,8 +456,8 @@ def scatter(
 def _scatter_multiply(input: Tensor, key: tuple[Any, ...], src: Any) -> Tensor:
     if grad_mode.state.enabled and (input.requires_grad or (isinstance(src, Tensor) and src.requires_grad)):
         raise RuntimeError("derivative for aten::scatter is not implemented")
-    out = _flat(input).data.copy()
-    input.xp.multiply.at(out, key, src.data if isinstance(src, Tensor) else src)
+    out = _flat(input).array.copy()
+    input.xp.multiply.at(out, key, src.array if isinstance(src, Tensor) else src)
     return Tensor._make(out.reshape(input.shape), False, None)
 
 
@@ -481,7 +481,7 @@ def scatter_add_(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
 def _inplace_result(t: Tensor, result: Tensor) -> Tensor:
     if grad_mode.state.enabled and result.requires_grad:
         return inplace(t, result)
-    _write(t, (Ellipsis,), result.data, False)
+    _write(t, (Ellipsis,), result.array, False)
     t._bump_version()
     return t
 
@@ -526,7 +526,7 @@ def _index_add_value(input: Tensor, dim: int, key: tuple[Any, ...], source: Tens
             f"slice shape: {list(input.shape)} at dimension {dim} and source slice shape: "
             f"{list(source.shape)} at dimension {dim}."
         )
-    if source.data.dtype != input.data.dtype:
+    if source.array.dtype != input.array.dtype:
         raise RuntimeError(
             f"index_add_(): self ({input.dtype.name}) and source ({source.dtype.name}) must have the "
             "same scalar type"
@@ -566,7 +566,7 @@ def index_fill(input: Tensor, dim: int, index: Tensor, value: Any) -> Tensor:
 def _bool_mask(mask: Any, op: str) -> Tensor:
     if not isinstance(mask, Tensor):
         raise TypeError(f"{op}(): argument 'mask' must be Tensor, not {type(mask).__name__}")
-    if mask.data.dtype.kind != "b":
+    if mask.array.dtype.kind != "b":
         raise RuntimeError(f"{op} only supports boolean masks, but got mask with dtype {mask.dtype.name}")
     return mask
 
@@ -580,7 +580,7 @@ def _fill_value(value: Any, input: Tensor, op: str) -> Any:
                 f"{value.ndim} dimension(s)."
             )
         return value if value.dtype == input.dtype else value.to(dtype=input.dtype)
-    kind = input.data.dtype.kind
+    kind = input.array.dtype.kind
     return bool(value) if kind == "b" else int(value) if kind in "iu" else float(value)
 
 
@@ -600,16 +600,16 @@ def masked_fill_(input: Tensor, mask: Tensor, value: Any) -> Tensor:
         input.requires_grad or (isinstance(value, Tensor) and value.requires_grad)
     ):
         return inplace(input, masked_fill(input, mask, value))
-    m = mask.data
-    if m.shape != input.data.shape:
+    m = mask.array
+    if m.shape != input.array.shape:
         try:
-            m = input.xp.broadcast_to(m, input.data.shape)
+            m = input.xp.broadcast_to(m, input.array.shape)
         except ValueError:
             raise RuntimeError(
                 f"The size of tensor a ({list(input.shape)}) must match the size of tensor b "
                 f"({list(mask.shape)}) for masked_fill_"
             ) from None
-    _write(input, (m,), value.data if isinstance(value, Tensor) else value, False)
+    _write(input, (m,), value.array if isinstance(value, Tensor) else value, False)
     input._bump_version()
     return input
 
@@ -619,13 +619,13 @@ def masked_select(input: Tensor, mask: Tensor) -> Tensor:
     mask = _bool_mask(mask, "masked_select:")
     shape = np.broadcast_shapes(tuple(input.shape), tuple(mask.shape))
     x = input if tuple(input.shape) == shape else _shape.expand(input, shape)
-    m = mask.data if tuple(mask.shape) == shape else mask.xp.broadcast_to(mask.data, shape)
+    m = mask.array if tuple(mask.shape) == shape else mask.xp.broadcast_to(mask.array, shape)
     return Index.apply(x, key=(m,))
 
 
 def nonzero(input: Tensor, *, as_tuple: bool = False) -> Any:
     """The indices of the non-zero elements: an (n, ndim) int64 tensor, or one 1-d tensor per dim"""
-    data = input.data.reshape(1) if input.ndim == 0 else input.data
+    data = input.array.reshape(1) if input.ndim == 0 else input.array
     xp = input.xp
     found = [i.astype(np.int64) for i in xp.nonzero(data)]
     if as_tuple:
@@ -642,7 +642,7 @@ def argwhere(input: Tensor) -> Tensor:
 
 def take(input: Tensor, index: Tensor) -> Tensor:
     """out = input.flatten()[index], shaped like index"""
-    if not isinstance(index, Tensor) or index.data.dtype != np.int64:
+    if not isinstance(index, Tensor) or index.array.dtype != np.int64:
         got = index.dtype.name.capitalize() if isinstance(index, Tensor) else type(index).__name__
         raise RuntimeError(f"take(): Expected a long tensor for index, but got {got}")
     flat = _shape.reshape(input, (-1,))

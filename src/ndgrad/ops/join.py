@@ -126,7 +126,7 @@ class Split(Function):
         pieces = []
         start = 0
         for size in sizes:
-            pieces.append(Tensor._make(x.data[lead + (slice(start, start + size),)], False, None))
+            pieces.append(Tensor._make(x.array[lead + (slice(start, start + size),)], False, None))
             start += size
         return tuple(pieces)
 
@@ -182,7 +182,7 @@ class Unbind(Function):
     def forward(ctx: Any, x: Tensor, dim: int = 0) -> Any:
         ctx.dim = dim
         lead = (slice(None),) * dim
-        data = x.data
+        data = x.array
         return tuple(Tensor._make(data[lead + (i, Ellipsis)], False, None) for i in range(data.shape[dim]))
 
     @staticmethod

@@ -89,7 +89,7 @@ def _check_tensors(name: str, *tensors: Any) -> None:
 
 
 def _check_same_dtype(a: Tensor, b: Tensor) -> None:
-    if a.data.dtype != b.data.dtype:
+    if a.array.dtype != b.array.dtype:
         raise RuntimeError(
             f"expected m1 and m2 to have the same dtype, but got: {_CNAMES[a.dtype.name]} != "
             f"{_CNAMES[b.dtype.name]}"
@@ -220,7 +220,7 @@ def mv(input: Tensor, vec: Tensor) -> Tensor:
             f"size mismatch, got input ({input.shape[0]}), mat ({_dims_str(input.shape)}), "
             f"vec ({vec.shape[0]})"
         )
-    if input.data.dtype != vec.data.dtype:
+    if input.array.dtype != vec.array.dtype:
         raise RuntimeError(
             f"addmv input tensors must have the same dtype, but got {_reduce.TORCH_NAMES[vec.dtype.name]}, "
             f"{_reduce.TORCH_NAMES[input.dtype.name]}, and {_reduce.TORCH_NAMES[vec.dtype.name]}"
@@ -233,7 +233,7 @@ def dot(input: Tensor, other: Tensor) -> Tensor:
     _check_tensors("dot", input, other)
     if input.ndim != 1 or other.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {other.ndim}D tensors")
-    if input.data.dtype != other.data.dtype:
+    if input.array.dtype != other.array.dtype:
         raise RuntimeError(
             "dot : expected both vectors to have same dtype, but found "
             f"{_reduce.TORCH_NAMES[input.dtype.name]} and {_reduce.TORCH_NAMES[other.dtype.name]}"
@@ -351,7 +351,7 @@ def _einsum_grad(g: Tensor, operands: Sequence[Tensor], subs: Sequence[str], out
 def _delta(n: int, like: Tensor) -> Tensor:
     """The n x n identity as a constant tensor of ``like``'s dtype and device."""
     xp = like.xp
-    return Tensor._make(xp.eye(n, dtype=like.data.dtype), False, None)
+    return Tensor._make(xp.eye(n, dtype=like.array.dtype), False, None)
 
 
 def _fresh_labels(used: set[str]) -> Iterator[str]:
@@ -444,7 +444,7 @@ def einsum(equation: str, *operands: Any) -> Tensor:
     if len(operands) == 1 and isinstance(operands[0], list | tuple):
         operands = tuple(operands[0])
     _check_tensors("einsum", *operands)
-    if operands and any(t.data.dtype != operands[0].data.dtype for t in operands):
+    if operands and any(t.array.dtype != operands[0].array.dtype for t in operands):
         names = sorted({t.dtype.name for t in operands})
         raise RuntimeError(f"einsum(): operands must have the same dtype, got {', '.join(names)}")
     subs, out = _parse_einsum(equation, [tuple(t.shape) for t in operands])
@@ -501,7 +501,7 @@ def cross(input: Tensor, other: Tensor, dim: int | None = None) -> Tensor:
             f"linalg.cross: inputs dimension {dim} must have length 3. Got {input.shape[d]} and "
             f"{other.shape[d]}"
         )
-    eps = input.xp.zeros((3, 3, 3), dtype=input.data.dtype)
+    eps = input.xp.zeros((3, 3, 3), dtype=input.array.dtype)
     for i, j, k in ((0, 1, 2), (1, 2, 0), (2, 0, 1)):
         eps[i, j, k], eps[i, k, j] = 1, -1
     a = input.transpose(d, -1)

@@ -41,7 +41,7 @@ def _check_square(name: str, a: Tensor) -> None:
             f"linalg.{name}: A must be batches of square matrices, but they are {a.shape[-2]} by "
             f"{a.shape[-1]} matrices"
         )
-    if a.data.dtype.kind != "f":
+    if a.array.dtype.kind != "f":
         raise RuntimeError(
             f"linalg.{name}: Expected a floating point or complex tensor as input. Got "
             f"{_reduce.TORCH_NAMES[a.dtype.name]}"
@@ -92,10 +92,10 @@ class Det(Op):
     def backward(ctx: Any, grad: Tensor) -> Tensor:
         a, out = ctx.saved_tensors
         g = (grad * out).reshape(out.shape + (1, 1))
-        if not bool((out.data == 0).any()):
+        if not bool((out.array == 0).any()):
             return g * Inv.apply(a).mT
         # singular A: d det / dA is the cofactor matrix, from an SVD (first order only)
-        cof = _cofactor(a.data)
+        cof = _cofactor(a.array)
         return grad.reshape(out.shape + (1, 1)) * Tensor._make(cof, False, None)
 
 
@@ -133,15 +133,15 @@ class LogAbsDet(Op):
 def slogdet(A: Tensor) -> Any:
     """(sign, log|det A|): the determinant without overflow; sign is 0 for singular A"""
     _check_square("slogdet", A)
-    sign = _xp(A.data).sign(_xp(A.data).linalg.det(A.data))
-    return _SlogdetResult(Tensor._make(_xp(A.data).asarray(sign), False, None), LogAbsDet.apply(A))
+    sign = _xp(A.array).sign(_xp(A.array).linalg.det(A.array))
+    return _SlogdetResult(Tensor._make(_xp(A.array).asarray(sign), False, None), LogAbsDet.apply(A))
 
 
 def logdet(input: Tensor) -> Tensor:
     """log det(A): NaN where det(A) < 0, -inf where A is singular"""
     sign, logabs = slogdet(input)
     nan = Tensor._make(
-        _xp(sign.data).where(sign.data < 0, math.nan, 0.0).astype(logabs.data.dtype), False, None
+        _xp(sign.array).where(sign.array < 0, math.nan, 0.0).astype(logabs.array.dtype), False, None
     )
     return logabs + nan
 
@@ -180,7 +180,7 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
             f"linalg.solve: Incompatible shapes of A and B for the equation AX = B "
             f"({_dims_str(A.shape[-2:])} and {_dims_str(b.shape[-2:])})"
         )
-    if A.data.dtype != B.data.dtype:
+    if A.array.dtype != B.array.dtype:
         raise RuntimeError(
             f"linalg.solve: Expected A and B to have the same dtype, but found A of type "
             f"{_reduce.TORCH_NAMES[A.dtype.name]} and B of type {_reduce.TORCH_NAMES[B.dtype.name]} instead"
@@ -218,7 +218,7 @@ def svdvals(A: Tensor) -> Tensor:
 def _float_check(name: str, x: Tensor, dtype: Any) -> Tensor:
     if dtype is not None:
         x = x.to(dtype=dtype)
-    if x.data.dtype.kind != "f":
+    if x.array.dtype.kind != "f":
         raise RuntimeError(
             f"linalg.{name}: Expected a floating point or complex tensor as input. Got "
             f"{_reduce.TORCH_NAMES[x.dtype.name]}"

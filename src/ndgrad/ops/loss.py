@@ -143,7 +143,7 @@ class _Targets:
     def __init__(self, x: Any, target: Tensor, weight: Tensor | None, ignore_index: int) -> None:
         xp = _backend.xp_of(x)
         n_classes = x.shape[1]
-        t = target.data
+        t = target.array
         if t.dtype != np.int64:
             t = t.astype(np.int64)
         ignored = t == ignore_index
@@ -161,7 +161,7 @@ class _Targets:
         self.shape = x.shape
         self._flat: Any = None
         self.n_classes = n_classes
-        self.w = None if weight is None else weight.data.astype(x.dtype, copy=False)
+        self.w = None if weight is None else weight.array.astype(x.dtype, copy=False)
         # the weight of each element's own class, zero where ignored: sum_i wt_i normalises 'mean'
         wt = None if self.w is None else self.w[t]
         if self.mask is not None:
@@ -200,8 +200,8 @@ def _check_class_input(input: Tensor, target: Tensor, weight: Tensor | None) -> 
     """PyTorch's shape and dtype checks; an unbatched (C,) input becomes (1, C)."""
     if input.ndim == 0:
         raise RuntimeError("input tensor should be 1D or 2D (got a 0-D tensor)")
-    if target.data.dtype.kind == "f" or target.data.dtype not in (np.int64, np.uint8):
-        if target.data.dtype.kind == "f" and target.ndim not in (input.ndim - 1, 0):
+    if target.array.dtype.kind == "f" or target.array.dtype not in (np.int64, np.uint8):
+        if target.array.dtype.kind == "f" and target.ndim not in (input.ndim - 1, 0):
             raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
         raise RuntimeError(f"expected target dtype to be Long or Byte, but got {_scalar_name(target)}")
     unbatched = input.ndim == 1
@@ -275,7 +275,7 @@ class CrossEntropy(Op):
     def backward(ctx: Any, grad: Tensor) -> Any:
         x, lse = ctx.saved_tensors
         tg, eps = ctx.tg, ctx.eps
-        xp = _backend.xp_of(x.data)
+        xp = _backend.xp_of(x.array)
         n_classes = tg.n_classes
         # q = on_target * onehot(t) + smooth, with smooth = eps/C * w * mask; s = sum_c q
         wt = 1.0 if tg.wt is None else tg.wt  # w[t_i] * mask_i
@@ -284,29 +284,29 @@ class CrossEntropy(Op):
         if tg.wt is not None:
             w_sum = n_classes if tg.w is None else float(tg.w.sum())
             s = on_target + (eps / n_classes) * w_sum * (1.0 if tg.mask is None else tg.mask)
-            s = xp.expand_dims(s.astype(x.data.dtype, copy=False), 1)
+            s = xp.expand_dims(s.astype(x.array.dtype, copy=False), 1)
         smooth: Any = None
         if eps > 0:
             smooth = (eps / n_classes) * (1.0 if tg.w is None else _class_dim_shape(tg.w, x.ndim))
             if tg.mask is not None:
                 smooth = smooth * xp.expand_dims(tg.mask, 1)
-        neg_on_target = -xp.asarray(on_target, dtype=x.data.dtype)
+        neg_on_target = -xp.asarray(on_target, dtype=x.array.dtype)
         g = grad.reshape(grad.shape[:1] + (1,) + grad.shape[1:])
         if not grad_mode.state.enabled:  # first order: one array, updated in place
-            d = xp.empty(x.shape, dtype=x.data.dtype)
-            xp.subtract(x.data, lse.data, out=d)
+            d = xp.empty(x.shape, dtype=x.array.dtype)
+            xp.subtract(x.array, lse.array, out=d)
             xp.exp(d, out=d)  # softmax
             if s is not None:
                 d *= s
             if smooth is not None:
                 d -= smooth
             tg.add_at_targets(d, neg_on_target)
-            d *= g.data
+            d *= g.array
             return _const(d), None
         p = LogSoftmax.apply(x, 1).exp()
         if s is not None:
             p = p * _const(s)
-        neg_q = xp.zeros(x.shape, dtype=x.data.dtype)
+        neg_q = xp.zeros(x.shape, dtype=x.array.dtype)
         if smooth is not None:
             neg_q -= smooth
         tg.add_at_targets(neg_q, neg_on_target)
@@ -359,7 +359,7 @@ def cross_entropy(
         return _cross_entropy_probs(input, target, weight, ignore_index, reduction, label_smoothing)
     _no_weight_grad("nll_loss_forward", weight)
     x, t, unbatched = _check_class_input(input, target, weight)
-    tg = _Targets(x.data, t, weight, ignore_index)
+    tg = _Targets(x.array, t, weight, ignore_index)
     loss = CrossEntropy.apply(x, tg=tg, eps=float(label_smoothing))
     return _class_loss(loss, tg, reduction, unbatched)
 
@@ -373,7 +373,7 @@ def _cross_entropy_probs(
     label_smoothing: float,
 ) -> Tensor:
     """Probability targets: -sum_c w_c y_c log softmax(x)_c, composed (so y gets a gradient too)."""
-    if target.data.dtype.kind != "f":
+    if target.array.dtype.kind != "f":
         raise RuntimeError(
             f"Expected floating point type for target with class probabilities, got {_scalar_name(target)}"
         )
@@ -439,7 +439,7 @@ def nll_loss(
     _check_reduction(reduction)
     _no_weight_grad("nll_loss_forward", weight)
     x, t, unbatched = _check_class_input(input, target, weight)
-    tg = _Targets(x.data, t, weight, ignore_index)
+    tg = _Targets(x.array, t, weight, ignore_index)
     return _class_loss(NLLLoss.apply(x, tg=tg), tg, reduction, unbatched)
 
 
@@ -495,7 +495,7 @@ def binary_cross_entropy(
             f"Using a target size ({target.shape}) that is different to the input size "
             f"({input.shape}) is deprecated. Please ensure they have the same size."
         )
-    xd = input.data
+    xd = input.array
     if xd.size and bool(((xd < 0) | (xd > 1)).any()):
         raise RuntimeError("all elements of input should be between 0 and 1")
     _no_weight_grad("binary_cross_entropy", weight)

@@ -89,7 +89,7 @@ class CTCLoss(Op):
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Any:
-        lp, labels, alpha, emit, skip, in_len, tgt_len, nll = (s.data for s in ctx.saved_tensors)
+        lp, labels, alpha, emit, skip, in_len, tgt_len, nll = (s.array for s in ctx.saved_tensors)
         xp = _backend.xp_of(lp)
         n_time, n, n_classes = lp.shape
         k = labels.shape[1]
@@ -121,7 +121,7 @@ class CTCLoss(Op):
 
 
 def _lengths(xp: Any, v: Any, n: int, name: str) -> Any:
-    a = v.data if isinstance(v, Tensor) else np.asarray(v)
+    a = v.array if isinstance(v, Tensor) else np.asarray(v)
     a = xp.asarray(a, dtype=np.int64).reshape(-1)
     if a.shape[0] != n:
         raise RuntimeError(f"{name} must be of size batch_size ({n}), got {a.shape[0]}")
@@ -166,7 +166,7 @@ def ctc_loss(
         raise RuntimeError(
             f"Expected input_lengths to have value at most {n_time}, but got value {int(in_len.max())}"
         )
-    t = targets.data.astype(np.int64, copy=False)
+    t = targets.array.astype(np.int64, copy=False)
     max_len = int(tgt_len.max()) if n else 0
     if t.ndim == 1:  # concatenated: gather each sequence into a padded row
         offsets = xp.cumsum(tgt_len) - tgt_len
@@ -187,7 +187,7 @@ def ctc_loss(
         log_probs, labels=labels, in_len=in_len, tgt_len=tgt_len, zero_infinity=zero_infinity
     )
     if reduction == "mean":
-        divisor = xp.maximum(tgt_len, 1).astype(log_probs.data.dtype)
+        divisor = xp.maximum(tgt_len, 1).astype(log_probs.array.dtype)
         return (loss / _const(divisor)).mean()
     if reduction == "sum":
         return loss.sum()

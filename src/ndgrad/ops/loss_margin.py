@@ -164,7 +164,7 @@ class _PickClass(Op):
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Tensor:
         xp = _backend.xp_of(ctx.t)
-        return grad * _const(_one_hot(xp, ctx.t, ctx.n_classes, grad.data.dtype))
+        return grad * _const(_one_hot(xp, ctx.t, ctx.n_classes, grad.array.dtype))
 
 
 def multi_margin_loss(
@@ -190,7 +190,7 @@ def multi_margin_loss(
             "Expected non-empty vector or matrix with optional 0-dim batch size, but got: "
             f"{list(input.shape)}"
         )
-    t = target.data.reshape(-1).astype(np.int64, copy=False)
+    t = target.array.reshape(-1).astype(np.int64, copy=False)
     n, n_classes = x.shape
     if t.shape[0] != n:
         raise RuntimeError(f"inconsistent target size, expected {n} but got {list(target.shape)}")
@@ -198,13 +198,13 @@ def multi_margin_loss(
         raise RuntimeError("target out of range")
     if weight is not None and (weight.ndim != 1 or weight.shape[0] != n_classes):
         raise RuntimeError(f"inconsistent weight size, expected {n_classes} but got {list(weight.shape)}")
-    xp = _backend.xp_of(x.data)
+    xp = _backend.xp_of(x.array)
     z = (x - _PickClass.apply(x, t=t) + margin).clamp(min=0)
     if p == 2:
         z = z * z
-    others = 1 - _one_hot(xp, t, n_classes, x.data.dtype)
+    others = 1 - _one_hot(xp, t, n_classes, x.array.dtype)
     if weight is not None:
-        others = others * xp.expand_dims(weight.data.astype(x.data.dtype)[t], 1)
+        others = others * xp.expand_dims(weight.array.astype(x.array.dtype)[t], 1)
     loss = (z * _const(others)).sum(1) * (1.0 / n_classes)
     if unbatched:
         loss = loss.reshape(())
@@ -230,16 +230,16 @@ def multilabel_margin_loss(
         )
     unbatched = input.ndim == 1
     x = input.reshape(1, input.shape[0]) if unbatched else input
-    xp = _backend.xp_of(x.data)
+    xp = _backend.xp_of(x.array)
     n_classes = x.shape[1]
-    t = target.data.reshape(x.shape).astype(np.int64, copy=False)
+    t = target.array.reshape(x.shape).astype(np.int64, copy=False)
     listed = xp.cumprod(t != -1, axis=1).astype(bool)  # entries before the first -1
     if bool((listed & ((t < 0) | (t >= n_classes))).any()):
         raise RuntimeError("target index out of range")
     classes = xp.arange(n_classes)
     # count[i, c]: how often c is listed; is_target[i, c]: whether it is listed at all
-    count = ((t[:, :, None] == classes) & listed[:, :, None]).sum(axis=1).astype(x.data.dtype)
-    not_target = (count == 0).astype(x.data.dtype)
+    count = ((t[:, :, None] == classes) & listed[:, :, None]).sum(axis=1).astype(x.array.dtype)
+    not_target = (count == 0).astype(x.array.dtype)
     pairs = count[:, :, None] * not_target[:, None, :]  # (N, j listed, k not listed)
     n = x.shape[0]
     hinge = (1 - x.reshape(n, n_classes, 1) + x.reshape(n, 1, n_classes)).clamp(min=0)

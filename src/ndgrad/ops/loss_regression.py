@@ -199,8 +199,8 @@ def gaussian_nll_loss(
     if isinstance(var, int | float):
         if var < 0:
             raise ValueError("var has negative entry/entries")
-        var = _const(input.xp.full(input.shape, float(var), dtype=input.data.dtype))
-    elif var.data.size and bool((var.data < 0).any()):
+        var = _const(input.xp.full(input.shape, float(var), dtype=input.array.dtype))
+    elif var.array.size and bool((var.array < 0).any()):
         raise ValueError("var has negative entry/entries")
     if var.shape != input.shape:
         if input.shape[:-1] == var.shape:
@@ -214,8 +214,8 @@ def gaussian_nll_loss(
             raise ValueError("var is of incorrect size")
     if reduction not in ("none", "mean", "sum"):
         raise ValueError(reduction + " is not valid")
-    xp = _backend.xp_of(var.data)
-    var = var + _const(xp.maximum(var.data, eps) - var.data)
+    xp = _backend.xp_of(var.array)
+    var = var + _const(xp.maximum(var.array, eps) - var.array)
     d = input - target
     loss = 0.5 * (log(var) + d * d / var)
     if full:

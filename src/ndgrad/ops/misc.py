@@ -195,13 +195,13 @@ __all__ = [
 
 def _float(x: Tensor) -> Tensor:
     """Integer and bool inputs are promoted to the default float dtype, as PyTorch's math ops do."""
-    return x if x.data.dtype.kind == "f" else x.to(dtype=_dtype.get_default_dtype())
+    return x if x.array.dtype.kind == "f" else x.to(dtype=_dtype.get_default_dtype())
 
 
 def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
     """out = input with the positions where ``mask`` (broadcast to input) is True filled, in order,
     by the first elements of ``source``; gradients flow to both"""
-    if not isinstance(mask, Tensor) or mask.data.dtype.kind != "b":
+    if not isinstance(mask, Tensor) or mask.array.dtype.kind != "b":
         raise RuntimeError("masked_scatter_ only supports boolean masks")
     if source.dtype != input.dtype:
         raise RuntimeError(
@@ -210,14 +210,14 @@ def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
         )
     xp = input.xp
     try:
-        flat_mask = xp.broadcast_to(mask.data, input.data.shape).reshape(-1)
+        flat_mask = xp.broadcast_to(mask.array, input.array.shape).reshape(-1)
     except ValueError:
         raise RuntimeError(
             f"The size of mask {list(mask.shape)} must be broadcastable to input {list(input.shape)}"
         ) from None
     positions = xp.flatnonzero(flat_mask)
     k = int(positions.shape[0])
-    if k > source.data.size:
+    if k > source.array.size:
         raise RuntimeError(
             "masked_scatter: expected source to have at least as many elements as ones in mask"
         )
@@ -256,9 +256,9 @@ def heaviside(input: Tensor, values: Tensor) -> Tensor:
     """out = 0 where input < 0, values where input == 0, 1 where input > 0 (no gradient)"""
     a, b = binary_operands(input, values)
     xp = a.xp
-    bv = b.data if isinstance(b, Tensor) else b
-    out = xp.where(a.data == 0, bv, (a.data > 0).astype(a.data.dtype))
-    return _const(xp.asarray(out, dtype=a.data.dtype))
+    bv = b.array if isinstance(b, Tensor) else b
+    out = xp.where(a.array == 0, bv, (a.array > 0).astype(a.array.dtype))
+    return _const(xp.asarray(out, dtype=a.array.dtype))
 
 
 def sinc(input: Tensor) -> Tensor:
@@ -287,8 +287,8 @@ def xlogy(input: Any, other: Any) -> Tensor:
         raise TypeError("xlogy(): at least one argument must be a Tensor")
     a, b = binary_operands(input, other)
     ref = _float(a if isinstance(a, Tensor) else b)
-    a_t = _float(a) if isinstance(a, Tensor) else _const(ref.xp.asarray(a, dtype=ref.data.dtype))
-    b_t = _float(b) if isinstance(b, Tensor) else _const(ref.xp.asarray(b, dtype=ref.data.dtype))
+    a_t = _float(a) if isinstance(a, Tensor) else _const(ref.xp.asarray(a, dtype=ref.array.dtype))
+    b_t = _float(b) if isinstance(b, Tensor) else _const(ref.xp.asarray(b, dtype=ref.array.dtype))
     zero = _ew.logical_and(_ew.eq(a_t, 0), _ew.logical_not(_ew.isnan(b_t)))
     safe_b = _ew.where(zero, 1.0, b_t)  # keeps log(0) out of the gradient where the output is 0
     return _ew.where(zero, 0.0, a_t * _ew.log(safe_b))
@@ -356,14 +356,14 @@ def isin(elements: Any, test_elements: Any, *, assume_unique: bool = False, inve
     """out = whether each element of ``elements`` occurs in ``test_elements`` (no gradient)"""
     ref = elements if isinstance(elements, Tensor) else test_elements
     xp = ref.xp
-    a = elements.data if isinstance(elements, Tensor) else xp.asarray(elements)
-    b = test_elements.data if isinstance(test_elements, Tensor) else xp.asarray(test_elements)
+    a = elements.array if isinstance(elements, Tensor) else xp.asarray(elements)
+    b = test_elements.array if isinstance(test_elements, Tensor) else xp.asarray(test_elements)
     return _const(xp.asarray(xp.isin(a, b, assume_unique=assume_unique, invert=invert)))
 
 
 def signbit(input: Tensor) -> Tensor:
     """out = whether the sign bit is set (True for -0.0 and negative numbers)"""
-    return _const(input.xp.signbit(input.data))
+    return _const(input.xp.signbit(input.array))
 
 
 def copysign(input: Any, other: Any) -> Tensor:
@@ -371,8 +371,8 @@ def copysign(input: Any, other: Any) -> Tensor:
     a, b = binary_operands(input, other)
     a = _float(a) if isinstance(a, Tensor) else float(a)
     ref = a if isinstance(a, Tensor) else _float(b)
-    b_sign = ref.xp.signbit(b.data if isinstance(b, Tensor) else ref.xp.asarray(b))
-    magnitude = _ew.abs(a) if isinstance(a, Tensor) else _const(ref.xp.asarray(abs(a), dtype=ref.data.dtype))
+    b_sign = ref.xp.signbit(b.array if isinstance(b, Tensor) else ref.xp.asarray(b))
+    magnitude = _ew.abs(a) if isinstance(a, Tensor) else _const(ref.xp.asarray(abs(a), dtype=ref.array.dtype))
     return _ew.where(_const(b_sign), -magnitude, magnitude)
 
 
@@ -414,7 +414,7 @@ class LogCumSumExp(Op):
 
         # the dtype's lowest finite number stands for log(0): -inf would give inf - inf one order up
         # (one order up, lowest - lowest may overflow to inf: harmless, its exp is 0 or masked)
-        lowest = float(np.finfo(grad.data.dtype).min)
+        lowest = float(np.finfo(grad.array.dtype).min)
         with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
             log_abs = _ew.log(_ew.abs(grad))
             pos = _ew.where(grad > 0, log_abs, lowest)
@@ -429,7 +429,7 @@ def logcumsumexp(input: Tensor, dim: int) -> Tensor:
         normalize_dim(dim, 0)
         return _ew.clone(x)
     d = normalize_dim(dim, x.ndim)
-    if x.data.size == 0:
+    if x.array.size == 0:
         return _ew.clone(x)
     return LogCumSumExp.apply(x, dim=d)
 
@@ -514,7 +514,7 @@ def _scaled_add(input: Tensor, product: Tensor, beta: Any, alpha: Any) -> Tensor
 
 def is_complex(input: Tensor) -> bool:
     """False: ndgrad has no complex dtypes."""
-    return bool(input.data.dtype.kind == "c")
+    return bool(input.array.dtype.kind == "c")
 
 
 def is_same_size(input: Tensor, other: Tensor) -> bool:
@@ -533,7 +533,7 @@ def adjoint(input: Tensor) -> Tensor:
 
 def positive(input: Tensor) -> Tensor:
     """out = input (refuses bool, as PyTorch does)"""
-    if input.data.dtype.kind == "b":
+    if input.array.dtype.kind == "b":
         raise TypeError("The `+` operator, on a bool tensor is not supported.")
     return input
 
@@ -550,13 +550,13 @@ def rsub(input: Tensor, other: Any, alpha: Any = 1) -> Tensor:
 def gcd(input: Tensor, other: Tensor) -> Tensor:
     """out = the greatest common divisor, elementwise (integers)"""
     a, b = binary_operands(input, other)
-    return _const(a.xp.gcd(a.data, b.data if isinstance(b, Tensor) else b))
+    return _const(a.xp.gcd(a.array, b.array if isinstance(b, Tensor) else b))
 
 
 def lcm(input: Tensor, other: Tensor) -> Tensor:
     """out = the least common multiple, elementwise (integers)"""
     a, b = binary_operands(input, other)
-    return _const(a.xp.lcm(a.data, b.data if isinstance(b, Tensor) else b))
+    return _const(a.xp.lcm(a.array, b.array if isinstance(b, Tensor) else b))
 
 
 def logaddexp2(input: Tensor, other: Tensor) -> Tensor:
@@ -569,9 +569,9 @@ def unravel_index(indices: Any, shape: Any) -> tuple[Tensor, ...]:
     """The coordinates in an array of ``shape`` of flat (row-major) ``indices``"""
     shape = (shape,) if isinstance(shape, int) else tuple(int(s) for s in shape)
     if isinstance(indices, Tensor):
-        if indices.data.dtype.kind not in "iu":
+        if indices.array.dtype.kind not in "iu":
             raise TypeError("expected 'indices' to be integer dtype, but got " + indices.dtype.name)
-        xp, data = indices.xp, indices.data
+        xp, data = indices.xp, indices.array
     else:
         xp, data = np, np.asarray(indices)
     size = int(np.prod(shape))

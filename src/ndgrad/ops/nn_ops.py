@@ -128,7 +128,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     Returns:
         (*, out_features).
     """
-    if input.data.dtype != weight.data.dtype:
+    if input.array.dtype != weight.array.dtype:
         raise RuntimeError(
             f"mat1 and mat2 must have the same dtype, but got {_dtype_name(input)} and {_dtype_name(weight)}"
         )
@@ -260,7 +260,7 @@ def embedding(
     Returns:
         input.shape + (embedding_dim,).
     """
-    if input.data.dtype.kind not in "iu":
+    if input.array.dtype.kind not in "iu":
         raise RuntimeError(
             "Expected tensor for argument #1 'indices' to have one of the following scalar types: "
             f"Long, Int; but got {input.dtype.name} instead (while checking arguments for embedding)"
@@ -272,7 +272,7 @@ def embedding(
         if not -num <= padding_idx < num:
             raise AssertionError("Padding_idx must be within num_embeddings")
         padding_idx = padding_idx % num
-    idx = input.data
+    idx = input.array
     if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= num):
         raise IndexError("index out of range in self")
     if max_norm is not None:
@@ -282,20 +282,20 @@ def embedding(
 
 def _renorm_rows(weight: Tensor, idx: Any, max_norm: float, norm_type: float) -> None:
     """Scale the rows of ``weight`` that ``idx`` names down to norm max_norm, in place (no grad)."""
-    xp = _xp(weight.data)
+    xp = _xp(weight.array)
     rows = xp.unique(idx.reshape(-1))
-    sub = weight.data[rows]
+    sub = weight.array[rows]
     norms = xp.linalg.norm(sub, ord=norm_type, axis=1) if norm_type != 2 else xp.sqrt((sub * sub).sum(1))
-    scale = xp.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0).astype(weight.data.dtype)
-    weight.data[rows] = sub * scale[:, None]
+    scale = xp.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0).astype(weight.array.dtype)
+    weight.array[rows] = sub * scale[:, None]
     weight._bump_version()
 
 
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     """out[..., c] = 1 if tensor[...] == c else 0, as int64; num_classes=-1 means max + 1"""
-    if tensor.data.dtype != np.int64:
+    if tensor.array.dtype != np.int64:
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
-    idx = tensor.data
+    idx = tensor.array
     xp = _xp(idx)
     if idx.size == 0:
         if num_classes == -1:
@@ -374,8 +374,8 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, o
 
 def _clamp_value_only(t: Tensor, lo: float) -> Tensor:
     """max(t, lo) in value but with t's gradient (PyTorch clamps the norms under no_grad)."""
-    xp = _xp(t.data)
-    return t + _const(xp.maximum(t.data, lo) - t.data)
+    xp = _xp(t.array)
+    return t + _const(xp.maximum(t.array, lo) - t.array)
 
 
 def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
@@ -407,7 +407,7 @@ def pdist(input: Tensor, p: float = 2.0) -> Tensor:
         raise RuntimeError(f"pdist only supports 2D tensors, got: {input.ndim}D")
     n = input.shape[0]
     i, j = np.triu_indices(n, 1)
-    xp = _xp(input.data)
+    xp = _xp(input.array)
     rows_i = Embedding.apply(input, _const(xp.asarray(i)))
     rows_j = Embedding.apply(input, _const(xp.asarray(j)))
     return _vector_norm(rows_i - rows_j, p, -1)

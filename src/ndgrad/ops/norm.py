@@ -90,12 +90,12 @@ class Standardize(Op):
                 gx = rstd * (gw - gw.mean(dims, keepdim=True) - xhat * (gw * xhat).mean(dims, keepdim=True))
             return gx, (grad * xhat if need_w else None), (grad if need_b else None)
         return _standardize_backward(
-            grad.data,
-            None if weight is None else weight.data,
+            grad.array,
+            None if weight is None else weight.array,
             ctx.pshape,
             ctx.praw,
-            xhat.data,
-            rstd.data,
+            xhat.array,
+            rstd.array,
             dims,
             (need_x, need_w, need_b),
         )
@@ -212,7 +212,7 @@ def _standardize(
     bias: Tensor | None = None,
 ) -> tuple[Tensor, Any, Any]:
     """(x - mean) / sqrt(var + eps) * weight + bias over dims; also the mean and biased variance arrays."""
-    x = input.data
+    x = input.array
     xp = _xp(x)
     n = _trailing_count(x.shape, dims)
     if n:  # statistics over the last dims: row sums as matrix-vector products, much faster
@@ -260,9 +260,9 @@ def _update_running(running: Tensor | None, batch: Any, momentum: float) -> None
     """running = (1 - momentum) * running + momentum * batch, in place and outside the graph."""
     if running is None:
         return
-    batch = batch.reshape(running.shape).astype(running.data.dtype, copy=False)
-    running.data *= 1 - momentum
-    running.data += momentum * batch
+    batch = batch.reshape(running.shape).astype(running.array.dtype, copy=False)
+    running.array *= 1 - momentum
+    running.array += momentum * batch
     running._bump_version()
 
 
@@ -437,7 +437,7 @@ def rms_norm(
             f"{', '.join(map(str, shape))}], but got input of size{list(input.shape)}"
         )
     if eps is None:
-        eps = float(np.finfo(input.data.dtype).eps)
+        eps = float(np.finfo(input.array.dtype).eps)
     dims = tuple(range(input.ndim - k, input.ndim))
     out = input * ew.rsqrt((input * input).mean(dims, keepdim=True) + eps)
     return out * weight if weight is not None else out
@@ -455,7 +455,7 @@ def local_response_norm(
     # the window sum over channels as a matmul with a banded 0/1 matrix (channels are few)
     c = np.arange(channels)
     band = (c[None, :] - c[:, None] >= -(size // 2)) & (c[None, :] - c[:, None] <= (size - 1) // 2)
-    band_t = _const(_xp(input.data).asarray(band.astype(input.data.dtype)))
+    band_t = _const(_xp(input.array).asarray(band.astype(input.array.dtype)))
     summed = ((input * input).transpose(1, -1) @ band_t.t()).transpose(1, -1)
     div = (summed * (alpha / size) + k) ** beta
     return input / div

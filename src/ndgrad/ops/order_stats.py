@@ -62,7 +62,7 @@ def unique(
     """The distinct elements (or slices along ``dim``) of input, sorted; optionally the index of
     each input element in the result (``inverse``) and how often each occurs (``counts``)"""
     xp = input.xp
-    data = input.data
+    data = input.array
     if dim is None:
         values, inverse, counts = xp.unique(data.reshape(-1), return_inverse=True, return_counts=True)
         inverse = inverse.reshape(data.shape)
@@ -84,17 +84,17 @@ def unique(
 def bincount(input: Tensor, weights: Tensor | None = None, minlength: int = 0) -> Tensor:
     """out[v] = the number of times v occurs in the non-negative int vector input (or the sum of
     ``weights`` there)"""
-    if input.ndim != 1 or input.data.dtype.kind not in "iub":
+    if input.ndim != 1 or input.array.dtype.kind not in "iub":
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
     xp = input.xp
-    data = input.data
+    data = input.array
     if data.size and int(data.min()) < 0:
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
     if weights is None:
         return _const(xp.bincount(data, minlength=minlength).astype(xp.int64))
     if weights.shape != input.shape:
         raise RuntimeError("weights should be 1-d and have the same length as input")
-    w = weights.data
+    w = weights.array
     out_dtype = w.dtype if w.dtype.kind == "f" else np.float64
     return _const(xp.bincount(data, weights=w, minlength=minlength).astype(out_dtype))
 
@@ -116,12 +116,12 @@ def searchsorted(
         if right and side == "left":
             raise RuntimeError("side and right can't be set to opposites")
         right = side == "right"
-    seq = sorted_sequence.data
+    seq = sorted_sequence.array
     xp = sorted_sequence.xp
     if sorter is not None:
-        seq = xp.take_along_axis(seq, sorter.data, axis=-1)
+        seq = xp.take_along_axis(seq, sorter.array, axis=-1)
     scalar = not isinstance(input, Tensor)
-    values = xp.asarray(input) if scalar else input.data
+    values = xp.asarray(input) if scalar else input.array
     out_dtype = xp.int32 if out_int32 else xp.int64
     side_ = "right" if right else "left"
     if seq.ndim == 1:
@@ -150,12 +150,12 @@ def bucketize(input: Any, boundaries: Tensor, *, out_int32: bool = False, right:
 def histc(input: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Tensor:
     """out = counts of input in ``bins`` equal bins over [min, max] (the data's range if min == max);
     elements outside are ignored"""
-    if input.data.dtype.kind != "f":
+    if input.array.dtype.kind != "f":
         raise RuntimeError(f'"histogram_cpu" not implemented for {input.dtype.name!r}')
     if bins <= 0:
         raise RuntimeError("torch.histc: bins must be > 0")
     xp = input.xp
-    data = input.data.reshape(-1)
+    data = input.array.reshape(-1)
     lo, hi = float(min), float(max)
     if lo == hi and data.size:
         lo, hi = float(data.min()), float(data.max())
@@ -177,7 +177,7 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> Any
     if input.ndim == 0:
         return _KthvalueResult(_ew.clone(input), _const(xp.zeros((), dtype=np.int64)))
     # a partial sort (O(n)) puts the k-th smallest at position k - 1; the gradient goes through gather
-    order = xp.argpartition(input.data, k - 1, axis=d)
+    order = xp.argpartition(input.array, k - 1, axis=d)
     idx = _const(xp.take(order, [k - 1], axis=d).astype(np.int64))
     v, i = _index.gather(input, d, idx), idx
     if not keepdim:
@@ -206,7 +206,7 @@ def nanquantile(
 
 def _quantile(input: Tensor, q: Any, dim: Any, keepdim: bool, interpolation: str, ignore_nan: bool) -> Tensor:
     name = "nanquantile" if ignore_nan else "quantile"
-    if input.data.dtype.kind != "f":
+    if input.array.dtype.kind != "f":
         raise RuntimeError(f"{name}() input tensor must be either float or double dtype")
     if interpolation not in _QUANTILE_MODES:
         raise ValueError(
@@ -214,12 +214,12 @@ def _quantile(input: Tensor, q: Any, dim: Any, keepdim: bool, interpolation: str
         )
     xp = input.xp
     q_scalar = not isinstance(q, Tensor)
-    qa = xp.asarray([float(q)] if q_scalar else q.data, dtype=input.data.dtype).reshape(-1)
+    qa = xp.asarray([float(q)] if q_scalar else q.array, dtype=input.array.dtype).reshape(-1)
     if not q_scalar and q.ndim > 1:
         raise RuntimeError(f"{name}() q must be a scalar or 1D tensor")
     if qa.size and (bool((qa < 0).any()) or bool((qa > 1).any())):
         raise RuntimeError(f"{name}() q values must be in the range [0, 1]")
-    if input.data.size == 0:
+    if input.array.size == 0:
         raise RuntimeError(f"{name}() input tensor must be non-empty")
     orig_ndim = input.ndim
     if dim is None:
@@ -229,7 +229,7 @@ def _quantile(input: Tensor, q: Any, dim: Any, keepdim: bool, interpolation: str
         x = input if orig_ndim else _shape.reshape(input, (1,))
     x = _shape.movedim(x, d, -1)  # rows along the last dim
     values = _reduce.sort(x, -1)[0]  # NaNs sort last
-    nan = xp.isnan(x.data)
+    nan = xp.isnan(x.array)
     n_valid = (
         (x.shape[-1] - nan.sum(-1, keepdims=True))
         if ignore_nan
@@ -266,7 +266,7 @@ def _quantile(input: Tensor, q: Any, dim: Any, keepdim: bool, interpolation: str
 
 def nanmean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
     """out = mean of the non-NaN elements of input over ``dim``"""
-    if input.data.dtype.kind != "f":
+    if input.array.dtype.kind != "f":
         raise RuntimeError(
             f"nanmean(): expected input to have floating point dtype but got {input.dtype.name}"
         )
@@ -298,7 +298,7 @@ def mode(input: Tensor, dim: int = -1, keepdim: bool = False) -> Any:
         normalize_dim(dim, 0)
         return _ModeResult(_ew.clone(input), _const(xp.zeros((), dtype=np.int64)))
     d = normalize_dim(dim, input.ndim)
-    data = xp.moveaxis(input.data, d, -1)
+    data = xp.moveaxis(input.array, d, -1)
     order = xp.argsort(data, axis=-1, kind="stable")
     s = xp.take_along_axis(data, order, axis=-1)
     start, end = _run_bounds(xp, s)
@@ -319,7 +319,7 @@ def _cum_extreme(input: Tensor, dim: int, largest: bool) -> tuple[Tensor, Tensor
         normalize_dim(dim, 0)
         return _ew.clone(input), _const(xp.zeros((), dtype=np.int64))
     d = normalize_dim(dim, input.ndim)
-    data = input.data
+    data = input.array
     if data.shape[d] == 0:
         return _ew.clone(input), _const(xp.zeros(data.shape, dtype=np.int64))
     ufunc = xp.maximum if largest else xp.minimum
@@ -350,11 +350,11 @@ def unique_consecutive(
     optionally each element's run number (``inverse``) and the run lengths (``counts``)"""
     xp = input.xp
     if dim is None:
-        flat = input.data.reshape(-1)
+        flat = input.array.reshape(-1)
         rows = flat.reshape(-1, 1)
     else:
         d = normalize_dim(dim, input.ndim)
-        flat = xp.moveaxis(input.data, d, 0)
+        flat = xp.moveaxis(input.array, d, 0)
         rows = flat.reshape(flat.shape[0], -1)
     n = rows.shape[0]
     start = xp.ones(n, dtype=bool)
@@ -366,7 +366,7 @@ def unique_consecutive(
     result = [_const(values)]
     if return_inverse:
         inverse = xp.cumsum(start) - 1
-        result.append(_const(inverse.reshape(input.data.shape if dim is None else (-1,)).astype(np.int64)))
+        result.append(_const(inverse.reshape(input.array.shape if dim is None else (-1,)).astype(np.int64)))
     if return_counts:
         bounds = xp.concatenate([xp.flatnonzero(start), xp.asarray([n])])
         result.append(_const(xp.diff(bounds).astype(np.int64)))

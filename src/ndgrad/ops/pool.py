@@ -56,7 +56,7 @@ class PoolGather(Op):
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Any:
         (idx,) = ctx.saved_tensors
-        return PoolScatter.apply(grad, idx=idx.data, in_shape=ctx.in_shape, unique=ctx.unique)
+        return PoolScatter.apply(grad, idx=idx.array, in_shape=ctx.in_shape, unique=ctx.unique)
 
 
 class PoolScatter(Op):
@@ -80,7 +80,7 @@ class PoolScatter(Op):
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Any:
         (idx,) = ctx.saved_tensors
-        return PoolGather.apply(grad, idx=idx.data, unique=ctx.unique)
+        return PoolGather.apply(grad, idx=idx.array, unique=ctx.unique)
 
 
 def _global_index(idx: Any, in_shape: tuple[int, ...]) -> Any:
@@ -225,7 +225,7 @@ def _max_poolnd(
     st = kernel if stride is None or stride == [] or stride == () else _tuple(stride, d, "stride")
     pad, dil = _tuple(padding, d, "padding"), _tuple(dilation, d, "dilation")
     out_size = _pool_size(x, kernel, st, pad, dil, ceil_mode)
-    values, idx = _max_pool_raw(x.data, kernel, st, pad, dil, out_size)
+    values, idx = _max_pool_raw(x.array, kernel, st, pad, dil, out_size)
     if x.requires_grad:
         unique = all(s >= v * (k - 1) + 1 for s, v, k in zip(st, dil, kernel, strict=True))
         out = PoolGather.apply(x, idx=idx, values=values, unique=unique)
@@ -312,7 +312,7 @@ def _adaptive_out(output_size: Any, x: Tensor, d: int, name: str) -> tuple[int, 
 def _adaptive_max_poolnd(input: Tensor, output_size: Any, return_indices: bool, d: int) -> Any:
     x, unbatched = _pool_input(input, d, f"adaptive_max_pool{d}d")
     out = _adaptive_out(output_size, x, d, f"adaptive_max_pool{d}d")
-    xa = x.data
+    xa = x.array
     xp = _xp(xa)
     size = xa.shape[2:]
     ranges = [_adaptive_ranges(n, o) for n, o in zip(size, out, strict=True)]
@@ -471,7 +471,7 @@ def _avg_poolnd(
         max(0, (o - 1) * s + k - n - p) for o, s, k, n, p in zip(out, st, kernel, size, pad, strict=True)
     )
     geom = PoolGeom(kernel, st, pad, hi, size, out)
-    divisor = _avg_divisor(x.data, geom, count_include_pad, divisor_override)
+    divisor = _avg_divisor(x.array, geom, count_include_pad, divisor_override)
     return _unbatch(AvgPool.apply(x, geom=geom, divisor=divisor), unbatched)
 
 
@@ -533,7 +533,7 @@ def _along_dims(x: Tensor, mats: list[np.ndarray]) -> Tensor:
     for i, m in enumerate(mats):
         if m.shape[0] == m.shape[1] and (m == np.eye(m.shape[0])).all():
             continue  # the identity: this dim keeps its size and positions
-        mt = Tensor._make(xp.asarray(m.astype(x.data.dtype)), False, None)
+        mt = Tensor._make(xp.asarray(m.astype(x.array.dtype)), False, None)
         if i == d - 1:
             x = matmul(x, mt.permute(1, 0))
         else:

@@ -44,7 +44,7 @@ class Generator:
     def set_state(self, state: Tensor) -> Generator:
         import json
 
-        self.rng.bit_generator.state = json.loads(bytes(np.asarray(state.data, dtype=np.uint8)).decode())
+        self.rng.bit_generator.state = json.loads(bytes(np.asarray(state.array, dtype=np.uint8)).decode())
         return self
 
 
@@ -173,8 +173,8 @@ def normal(
     requires_grad: bool = False,
 ) -> Tensor:
     """Normal samples with the given mean and std (numbers or tensors, broadcast)."""
-    m = mean.data if isinstance(mean, Tensor) else mean
-    s = std.data if isinstance(std, Tensor) else std
+    m = mean.array if isinstance(mean, Tensor) else mean
+    s = std.array if isinstance(std, Tensor) else std
     if np.any(np.asarray(_backend.to_numpy(s)) < 0):
         raise RuntimeError("normal expects std >= 0.0")
     shape = _size(tuple(size)) if size is not None else np.broadcast_shapes(np.shape(m), np.shape(s))
@@ -191,7 +191,7 @@ def normal(
 
 def bernoulli(input: Tensor, p: Any = None, *, generator: Generator | None = None) -> Tensor:
     """1 with probability ``input`` (or ``p``), else 0, in input's dtype."""
-    probs = _backend.to_numpy(input.data) if p is None else np.full(input.shape, p)
+    probs = _backend.to_numpy(input.array) if p is None else np.full(input.shape, p)
     if np.any((probs < 0) | (probs > 1)):
         raise RuntimeError("bernoulli: all input probabilities must be in the range [0, 1]")
     arr = _rng(generator).random(probs.shape) < probs
@@ -202,7 +202,7 @@ def multinomial(
     input: Tensor, num_samples: int, replacement: bool = False, *, generator: Generator | None = None
 ) -> Tensor:
     """Indices drawn from the categorical distributions in the rows of ``input`` (1-d or 2-d)."""
-    probs = np.asarray(_backend.to_numpy(input.data), dtype=np.float64)
+    probs = np.asarray(_backend.to_numpy(input.array), dtype=np.float64)
     if probs.ndim not in (1, 2):
         raise RuntimeError(f"prob_dist must be 1 or 2 dim, got {probs.ndim}")
     if np.any(probs < 0) or not np.all(np.isfinite(probs)):
@@ -244,7 +244,7 @@ def _fill_from(t: Tensor, host: np.ndarray) -> Tensor:
 
     if grad_mode.state.enabled and t.requires_grad and t.grad_fn is None:
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
-    t.data[...] = _backend.xp_of(t.data).asarray(host.astype(t.data.dtype, copy=False))
+    t.array[...] = _backend.xp_of(t.array).asarray(host.astype(t.array.dtype, copy=False))
     t._bump_version()
     return t
 

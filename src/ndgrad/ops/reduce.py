@@ -105,7 +105,7 @@ def _int_to_long(input: Tensor, dtype: Any) -> Tensor:
     """``dtype`` if given; bool and integer inputs otherwise accumulate in int64 (sum, prod, cumsum)."""
     if dtype is not None:
         return input.to(dtype=dtype)
-    if input.data.dtype.kind in "bui" and input.data.dtype != _dtype.int64.np:
+    if input.array.dtype.kind in "bui" and input.array.dtype != _dtype.int64.np:
         return input.to(dtype=_dtype.int64)
     return input
 
@@ -171,7 +171,7 @@ def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = N
 
 def nansum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
     """out = sum of input over ``dim``, NaNs counted as zero"""
-    if input.data.dtype.kind == "f":
+    if input.array.dtype.kind == "f":
         input = where(input != input, 0.0, input)
     return sum(input, dim, keepdim, dtype=dtype)
 
@@ -197,7 +197,7 @@ def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = 
     """out = sum(input) / count over ``dim``"""
     if dtype is not None:
         input = input.to(dtype=dtype)
-    if input.data.dtype.kind != "f":
+    if input.array.dtype.kind != "f":
         raise RuntimeError(
             "mean(): could not infer output dtype. Input dtype must be either a floating point or "
             f"complex dtype. Got: {TORCH_NAMES[input.dtype.name]}"
@@ -220,7 +220,7 @@ class Prod(Op):
         x, out = ctx.saved_tensors
         dims, shape = ctx.dims, ctx.in_shape
         g = _kept(grad, shape, dims, ctx.keepdim)
-        is_zero = x.data == 0
+        is_zero = x.array == 0
         if not bool(is_zero.any()):  # the common case: product of the others = out / x
             return g * _kept(out, shape, dims, ctx.keepdim) / x
         # With zeros, out / x is 0/0. With P the product of a lane's nonzero entries and z its zero
@@ -230,7 +230,7 @@ class Prod(Op):
         zero_mask = _const(is_zero)
         nonzero_x = where(zero_mask, 1.0, x)
         p = Prod.apply(nonzero_x, dims, True)
-        z = Sum.apply(where(zero_mask, x, 0.0), dims, True) + _const((zeros == 0).astype(x.data.dtype))
+        z = Sum.apply(where(zero_mask, x, 0.0), dims, True) + _const((zeros == 0).astype(x.array.dtype))
         except_self = where(zero_mask, p, z * p / nonzero_x)
         return g * where(_const(zeros < 2), except_self, 0.0)
 
@@ -262,9 +262,9 @@ class Amax(Op):
     def backward(ctx: Any, grad: Tensor) -> Tensor:
         x, out = ctx.saved_tensors
         dims, shape = ctx.dims, ctx.in_shape
-        hit = x.data == _kept(out, shape, dims, ctx.keepdim).data
+        hit = x.array == _kept(out, shape, dims, ctx.keepdim).array
         share = hit / hit.sum(axis=dims, keepdims=True)  # 1/count at each tie, 0 elsewhere
-        return _kept(grad, shape, dims, ctx.keepdim) * _const(share.astype(x.data.dtype, copy=False))
+        return _kept(grad, shape, dims, ctx.keepdim) * _const(share.astype(x.array.dtype, copy=False))
 
 
 class Amin(Amax):
@@ -296,7 +296,7 @@ def aminmax(input: Tensor, *, dim: int | None = None, keepdim: bool = False) -> 
 def _arg_along(input: Tensor, fn: str, d: int) -> Any:
     """argmax/argmin along ``d`` as int64, keeping ``d`` with size 1."""
     xp = input.xp
-    idx = getattr(xp, fn)(input.data, axis=d)
+    idx = getattr(xp, fn)(input.array, axis=d)
     return xp.expand_dims(idx.astype(xp.int64, copy=False), d)
 
 
@@ -341,7 +341,7 @@ def _argmax_argmin(fn: str, input: Tensor, dim: int | None, keepdim: bool) -> Te
     if dim is None:
         if input.numel() == 0:
             raise RuntimeError(f"{fn}(): Expected reduction dim to be specified for input.numel() == 0.")
-        idx = xp.asarray(getattr(xp, fn)(input.data)).astype(xp.int64)
+        idx = xp.asarray(getattr(xp, fn)(input.array)).astype(xp.int64)
         return _const(idx.reshape((1,) * input.ndim) if keepdim else idx)
     if input.ndim == 0:
         normalize_dim(dim, 0)
@@ -377,7 +377,7 @@ def _correction(dim: Any, unbiased: Any, correction: Any) -> tuple[Any, float]:
 
 def _var(input: Tensor, dims: tuple[int, ...], correction: float, keepdim: bool) -> tuple[Tensor, Tensor]:
     """(variance, mean kept as size-1 dims), composed: autograd gives 2 (x - mean) / (N - c)."""
-    if input.data.dtype.kind != "f":
+    if input.array.dtype.kind != "f":
         raise RuntimeError("std and var only support floating point and complex dtypes")
     n = _numel(input.shape, dims)
     mu = mean(input, dims, keepdim=True)
@@ -444,7 +444,7 @@ class PNorm(Op):
         p = ctx.p
         o = _kept(out, ctx.in_shape, ctx.dims, ctx.keepdim)
         g = _kept(grad, ctx.in_shape, ctx.dims, ctx.keepdim)
-        zero = _const(o.data == 0)
+        zero = _const(o.array == 0)
         safe = where(zero, 1.0, o)  # never divide by 0, not even in the branch where() drops
         if p == 2:
             return x * where(zero, 0.0, g / safe)
@@ -469,7 +469,7 @@ def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, 
     (over every dim in ``dim``), 'nuc' the nuclear norm of matrices."""
     if dtype is not None:
         input = input.to(dtype=dtype)
-    if input.data.dtype.kind != "f":
+    if input.array.dtype.kind != "f":
         raise RuntimeError(
             "linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
             f"{TORCH_NAMES[input.dtype.name]}"
@@ -490,8 +490,8 @@ def _logical(fn: str, input: Tensor, dim: Any, keepdim: bool) -> Tensor:
     xp = input.xp
     # as PyTorch: dim=() reduces nothing here (sum and the others reduce everything)
     dims = () if isinstance(dim, tuple | list) and len(dim) == 0 else _reduce_dims(dim, input.ndim)
-    out = xp.asarray(getattr(xp, fn)(input.data, axis=dims, keepdims=keepdim))
-    if input.data.dtype == xp.uint8:  # PyTorch keeps uint8 for uint8 inputs
+    out = xp.asarray(getattr(xp, fn)(input.array, axis=dims, keepdims=keepdim))
+    if input.array.dtype == xp.uint8:  # PyTorch keeps uint8 for uint8 inputs
         out = out.astype(xp.uint8)
     return _const(out)
 
@@ -510,7 +510,7 @@ def count_nonzero(input: Tensor, dim: Any = None) -> Tensor:
     """Number of nonzero elements over ``dim`` (all dims when None), as int64"""
     xp = input.xp
     dims = _reduce_dims(dim, input.ndim)
-    return _const(xp.asarray((input.data != 0).sum(axis=dims), dtype=xp.int64))
+    return _const(xp.asarray((input.array != 0).sum(axis=dims), dtype=xp.int64))
 
 
 # -- median (sort, argsort and topk are in ops/sort.py) -------------------------------------
@@ -544,10 +544,10 @@ def median(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
     _check_nonempty("median", input.shape, (d,))
     xp = input.xp
     n = input.shape[d]
-    order = _argsort(input.data, d, False)
+    order = _argsort(input.array, d, False)
     idx = order[(slice(None),) * d + (slice((n - 1) // 2, (n - 1) // 2 + 1),)]
-    if input.data.dtype.kind == "f":  # a lane holding NaN has median NaN: point at its first NaN
-        nan = xp.isnan(input.data)
+    if input.array.dtype.kind == "f":  # a lane holding NaN has median NaN: point at its first NaN
+        nan = xp.isnan(input.array)
         has_nan = nan.any(axis=d, keepdims=True)
         if bool(has_nan.any()):
             first_nan = xp.expand_dims(nan.argmax(axis=d), d).astype(xp.int64)

@@ -202,16 +202,16 @@ def can_cast(from_: Any, to: Any) -> bool:
 
 
 def is_floating_point(input: Tensor) -> bool:
-    return input.data.dtype.kind == "f"
+    return input.array.dtype.kind == "f"
 
 
 def is_nonzero(input: Tensor) -> bool:
     """The truth of a one-element tensor; RuntimeError for any other size."""
-    if input.data.size != 1:
-        if input.data.size == 0:
+    if input.array.size != 1:
+        if input.array.size == 0:
             raise RuntimeError("Boolean value of Tensor with no values is ambiguous")
         raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
-    return bool(input.data.reshape(()).item() != 0)
+    return bool(input.array.reshape(()).item() != 0)
 
 
 def compile(model: Any = None, **kwargs: Any) -> Any:

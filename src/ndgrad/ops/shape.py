@@ -107,7 +107,7 @@ def reshape(input: Tensor, *shape: Any) -> Tensor:
         out = Reshape.apply(input, shape)
     except ValueError:
         raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {input.numel()}") from None
-    if not input.xp.may_share_memory(out.data, input.data) and input.data.size > 0:
+    if not input.xp.may_share_memory(out.array, input.array) and input.array.size > 0:
         return out  # the layout needed a copy: not a view
     return _as_view(out, input)
 
@@ -461,7 +461,7 @@ class Diagonal(Op):
         n = grad.shape[-1]
         rows = xp.arange(n) + max(-ctx.offset, 0)
         cols = xp.arange(n) + max(ctx.offset, 0)
-        zeros = Tensor._make(xp.zeros(moved, dtype=grad.data.dtype), False, None)
+        zeros = Tensor._make(xp.zeros(moved, dtype=grad.array.dtype), False, None)
         full = _index.IndexPut.apply(zeros, grad, key=(Ellipsis, rows, cols))
         inverse = [0] * len(order)
         for i, d in enumerate(order):
@@ -499,7 +499,7 @@ class Unfold(Op):
         count = grad.shape[d]
         positions = xp.arange(count)[:, None] * ctx.step + xp.arange(ctx.size)[None, :]
         g = movedim(grad, -1, d + 1)  # (..., count, size, ...) like x[..., positions, ...]
-        zeros = Tensor._make(xp.zeros(ctx.shape, dtype=grad.data.dtype), False, None)
+        zeros = Tensor._make(xp.zeros(ctx.shape, dtype=grad.array.dtype), False, None)
         key = (slice(None),) * d + (positions,)
         return _index.IndexPut.apply(zeros, g, key=key, accumulate=True)
 
@@ -519,7 +519,7 @@ def unfold(input: Tensor, dimension: int, size: int, step: int) -> Tensor:
 
 def contiguous(input: Tensor) -> Tensor:
     """input itself if its memory is row-major contiguous, else a contiguous copy"""
-    if input.data.flags.c_contiguous:
+    if input.array.flags.c_contiguous:
         return input
     from ndgrad.ops.elementwise import clone
 

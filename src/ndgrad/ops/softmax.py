@@ -55,7 +55,7 @@ class LogSumExp(Op):
 
 def logsumexp(input: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
     """out = log(sum(exp(input))) over ``dim``, without overflow"""
-    if input.data.dtype.kind != "f":
+    if input.array.dtype.kind != "f":
         input = input.to(dtype=_dtype.get_default_dtype())
     return LogSumExp.apply(input, _reduce_dims(dim, input.ndim), keepdim)
 
@@ -100,7 +100,7 @@ class LogSoftmax(Op):
 def _softmax_dim(name: str, input: Tensor, dim: int | None, dtype: Any) -> tuple[Tensor, int]:
     if dtype is not None:
         input = input.to(dtype=dtype)
-    if input.data.dtype.kind != "f":
+    if input.array.dtype.kind != "f":
         raise RuntimeError(f"\"{name}\" not implemented for '{TORCH_NAMES[input.dtype.name]}'")
     if dim is None:  # PyTorch's legacy implicit dim
         dim = 0 if input.ndim in (0, 1, 3) else 1

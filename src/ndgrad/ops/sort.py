@@ -47,7 +47,7 @@ class TakeAlongDim(Op):
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Tensor:
         (idx,) = ctx.saved_tensors
-        return PutAlongDim.apply(grad, idx=idx.data, dim=ctx.dim, shape=ctx.in_shape)
+        return PutAlongDim.apply(grad, idx=idx.array, dim=ctx.dim, shape=ctx.in_shape)
 
 
 class PutAlongDim(Op):
@@ -65,7 +65,7 @@ class PutAlongDim(Op):
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Tensor:
         (idx,) = ctx.saved_tensors
-        return TakeAlongDim.apply(grad, idx=idx.data, dim=ctx.dim)
+        return TakeAlongDim.apply(grad, idx=idx.array, dim=ctx.dim)
 
 
 def _select(input: Tensor, idx: Any, d: int, keepdim: bool) -> tuple[Tensor, Tensor]:
@@ -98,7 +98,7 @@ def sort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool
         normalize_dim(dim, 0)
         return _SortResult(input.clone(), _const(input.xp.zeros((), dtype=input.xp.int64)))
     d = normalize_dim(dim, input.ndim)
-    idx = _argsort(input.data, d, descending)
+    idx = _argsort(input.array, d, descending)
     return _SortResult(TakeAlongDim.apply(input, idx=idx, dim=d), _const(idx))
 
 
@@ -107,7 +107,7 @@ def argsort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: b
     if input.ndim == 0:
         normalize_dim(dim, 0)
         return _const(input.xp.zeros((), dtype=input.xp.int64))
-    return _const(_argsort(input.data, normalize_dim(dim, input.ndim), descending))
+    return _const(_argsort(input.array, normalize_dim(dim, input.ndim), descending))
 
 
 def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:
@@ -116,7 +116,7 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
     d = normalize_dim(dim, input.ndim)
     if not 0 <= k <= x.shape[d]:
         raise RuntimeError("selected index k out of range")
-    idx = _argsort(x.data, d, largest)
+    idx = _argsort(x.array, d, largest)
     idx = idx[(slice(None),) * d + (slice(0, k),)]
     values = TakeAlongDim.apply(x, idx=idx, dim=d)
     if input.ndim == 0:

@@ -83,7 +83,7 @@ class Neg(Op):
 
 def neg(input: Tensor) -> Tensor:
     """out = -input"""
-    if input.data.dtype.kind == "b":
+    if input.array.dtype.kind == "b":
         raise RuntimeError(
             "Negation, the `-` operator, on a bool tensor is not supported. "
             "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead."
@@ -570,7 +570,7 @@ class Round(_ZeroGrad):
 
 def sign(input: Tensor) -> Tensor:
     """out = -1, 0 or 1 by the sign of input"""
-    if input.data.dtype.kind == "b":
+    if input.array.dtype.kind == "b":
         return input.clone()
     return Sign.apply(input)
 
@@ -642,7 +642,7 @@ def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:
         if max is not None:
             out = minimum(out, max)
         return out
-    if input.data.dtype.kind != "f" and isinstance(min or 0, float) | isinstance(max or 0, float):
+    if input.array.dtype.kind != "f" and isinstance(min or 0, float) | isinstance(max or 0, float):
         input = input.to(dtype=_dtype.get_default_dtype())
     return Clamp.apply(input, min, max)
 
@@ -654,9 +654,9 @@ def nan_to_num(
     input: Tensor, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None
 ) -> Tensor:
     """out = input with NaN, +inf and -inf replaced (by 0 and the dtype's extremes by default)"""
-    if input.data.dtype.kind != "f":
+    if input.array.dtype.kind != "f":
         return input.clone()
-    info = np.finfo(input.data.dtype)
+    info = np.finfo(input.array.dtype)
     pos = info.max if posinf is None else posinf
     neg = info.min if neginf is None else neginf
     finite = isfinite(input)

@@ -58,8 +58,8 @@ class Adadelta(Optimizer):
                     state["acc_delta"] = _zeros_like(p)
                 state["step"] += 1
                 if weight_decay != 0:
-                    g = g + weight_decay * p.data
-                v, u = state["square_avg"].data, state["acc_delta"].data
+                    g = g + weight_decay * p.array
+                v, u = state["square_avg"].array, state["acc_delta"].array
                 v *= rho
                 v += (1 - rho) * g * g
                 delta = u + eps
@@ -69,6 +69,6 @@ class Adadelta(Optimizer):
                 u *= rho
                 u += (1 - rho) * delta * delta
                 delta *= lr
-                p.data -= delta
+                p.array -= delta
                 p._bump_version()
         return loss

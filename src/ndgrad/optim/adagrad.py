@@ -58,7 +58,7 @@ class Adagrad(Optimizer):
 
     def _init_state(self, p: Any, group: dict[str, Any]) -> None:
         self.state[p]["step"] = 0
-        self.state[p]["sum"] = _buffer(p.xp.full_like(p.data, group["initial_accumulator_value"]))
+        self.state[p]["sum"] = _buffer(p.xp.full_like(p.array, group["initial_accumulator_value"]))
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         loss = self._eval_closure(closure)
@@ -72,14 +72,14 @@ class Adagrad(Optimizer):
                 state = self.state[p]
                 state["step"] += 1
                 if weight_decay != 0:
-                    g = g + weight_decay * p.data
+                    g = g + weight_decay * p.array
                 clr = lr / (1 + (state["step"] - 1) * lr_decay)
-                s = state["sum"].data
+                s = state["sum"].array
                 s += g * g
                 denom = p.xp.sqrt(s)
                 denom += eps
                 p.xp.divide(g, denom, out=denom)
                 denom *= clr
-                p.data -= denom
+                p.array -= denom
                 p._bump_version()
         return loss

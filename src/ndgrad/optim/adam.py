@@ -80,16 +80,16 @@ class Adam(Optimizer):
                 t = state["step"]
                 if weight_decay != 0:
                     if group["decoupled_weight_decay"]:
-                        p.data *= 1 - lr * weight_decay
+                        p.array *= 1 - lr * weight_decay
                     else:
-                        g = g + weight_decay * p.data
-                m, v = state["exp_avg"].data, state["exp_avg_sq"].data
+                        g = g + weight_decay * p.array
+                m, v = state["exp_avg"].array, state["exp_avg_sq"].array
                 m *= beta1
                 m += (1 - beta1) * g
                 v *= beta2
                 v += (1 - beta2) * g * g
                 if amsgrad:
-                    v_max = state["max_exp_avg_sq"].data
+                    v_max = state["max_exp_avg_sq"].array
                     p.xp.maximum(v_max, v, out=v_max)
                     v = v_max
                 step_size = lr / (1 - beta1**t)
@@ -98,7 +98,7 @@ class Adam(Optimizer):
                 denom += eps
                 p.xp.divide(m, denom, out=denom)  # denom now holds m / denom
                 denom *= step_size
-                p.data -= denom
+                p.array -= denom
                 p._bump_version()
         return loss
 

@@ -56,8 +56,8 @@ class Adamax(Optimizer):
                     state["exp_inf"] = _zeros_like(p)
                 state["step"] += 1
                 if weight_decay != 0:
-                    g = g + weight_decay * p.data
-                m, u = state["exp_avg"].data, state["exp_inf"].data
+                    g = g + weight_decay * p.array
+                m, u = state["exp_avg"].array, state["exp_inf"].array
                 m *= beta1
                 m += (1 - beta1) * g
                 u *= beta2
@@ -66,6 +66,6 @@ class Adamax(Optimizer):
                 p.xp.maximum(u, abs_g, out=u)
                 step = p.xp.divide(m, u, out=abs_g)  # reuse the |g| buffer for m / u
                 step *= lr / (1 - beta1 ** state["step"])
-                p.data -= step
+                p.array -= step
                 p._bump_version()
         return loss

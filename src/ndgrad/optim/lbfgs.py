@@ -186,7 +186,7 @@ class LBFGS(Optimizer):
         xp = self._params[0].xp
         return xp.concatenate(
             [
-                p.grad.data.reshape(-1) if p.grad is not None else xp.zeros(p.numel(), p.data.dtype)
+                p.grad.array.reshape(-1) if p.grad is not None else xp.zeros(p.numel(), p.array.dtype)
                 for p in self._params
             ]
         )
@@ -195,13 +195,13 @@ class LBFGS(Optimizer):
         offset = 0
         for p in self._params:
             n = p.numel()
-            p.data += t * d[offset : offset + n].reshape(p.data.shape)
+            p.array += t * d[offset : offset + n].reshape(p.array.shape)
             p._bump_version()
             offset += n
 
     def _set_params(self, arrays: list[Array]) -> None:
         for p, a in zip(self._params, arrays):
-            p.data[...] = a
+            p.array[...] = a
             p._bump_version()
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:  # type: ignore[override]
@@ -276,7 +276,7 @@ class LBFGS(Optimizer):
             if group["line_search_fn"] is not None:
                 if group["line_search_fn"] != "strong_wolfe":
                     raise RuntimeError("only 'strong_wolfe' is supported")
-                x_init = [p.data.copy() for p in self._params]
+                x_init = [p.array.copy() for p in self._params]
 
                 def obj_func(step: float, d: Array = d, x_init: list[Array] = x_init) -> tuple[float, Array]:
                     self._add_to_params(step, d)
@@ -314,4 +314,4 @@ class LBFGS(Optimizer):
 
 
 def _raw(t: Tensor | None) -> Any:
-    return t.data if t is not None else None
+    return t.array if t is not None else None

@@ -71,14 +71,14 @@ class NAdam(Optimizer):
                 t = state["step"]
                 if weight_decay != 0:
                     if group["decoupled_weight_decay"]:
-                        p.data *= 1 - lr * weight_decay
+                        p.array *= 1 - lr * weight_decay
                     else:
-                        g = g + weight_decay * p.data
+                        g = g + weight_decay * p.array
                 mu = beta1 * (1.0 - 0.5 * 0.96 ** (t * momentum_decay))
                 mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * momentum_decay))
                 state["mu_product"] *= mu
                 mu_product = state["mu_product"]
-                m, v = state["exp_avg"].data, state["exp_avg_sq"].data
+                m, v = state["exp_avg"].array, state["exp_avg_sq"].array
                 m *= beta1
                 m += (1 - beta1) * g
                 v *= beta2
@@ -88,9 +88,9 @@ class NAdam(Optimizer):
                 denom += eps
                 update = g / denom
                 update *= lr * (1.0 - mu) / (1.0 - mu_product)
-                p.data -= update
+                p.array -= update
                 p.xp.divide(m, denom, out=update)
                 update *= lr * mu_next / (1.0 - mu_product * mu_next)
-                p.data -= update
+                p.array -= update
                 p._bump_version()
         return loss

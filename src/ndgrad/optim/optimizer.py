@@ -3,7 +3,7 @@
 An optimizer holds ``param_groups`` (a list of dicts: ``"params"`` plus that group's options,
 filled from ``defaults``) and ``state`` (a dict keyed by parameter tensor holding that parameter's
 running buffers). Subclasses write one ``step`` that loops over groups and parameters and updates
-``p.data`` in place on the raw arrays (NumPy or CuPy), so a training step builds no graph.
+``p.array`` in place on the raw arrays (NumPy or CuPy), so a training step builds no graph.
 
     >>> opt = ndgrad.optim.SGD([w], lr=0.1)
     >>> loss = (w * w).sum(); loss.backward(); opt.step(); opt.zero_grad()
@@ -106,7 +106,7 @@ class Optimizer:
                 else:
                     if p.grad.grad_fn is not None:
                         p.grad.detach_()
-                    p.grad.data.fill(0)
+                    p.grad.array.fill(0)
                     p.grad._bump_version()
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
@@ -193,13 +193,13 @@ def _cast_state(p: Tensor, key: str, value: Any) -> Any:
 def _grad(p: Tensor, maximize: bool) -> Any:
     """The raw gradient array of ``p`` (negated, as a new array, when maximizing)."""
     assert p.grad is not None
-    g = p.grad.data
+    g = p.grad.array
     return -g if maximize else g
 
 
 def _zeros_like(p: Tensor) -> Tensor:
     """A fresh zero buffer with the parameter's shape, dtype and device (kept as a Tensor)."""
-    return Tensor._make(p.xp.zeros_like(p.data), False, None)
+    return Tensor._make(p.xp.zeros_like(p.array), False, None)
 
 
 def _buffer(array: Any) -> Tensor:

@@ -70,10 +70,10 @@ class RAdam(Optimizer):
                 t = state["step"]
                 if weight_decay != 0:
                     if group["decoupled_weight_decay"]:
-                        p.data *= 1 - lr * weight_decay
+                        p.array *= 1 - lr * weight_decay
                     else:
-                        g = g + weight_decay * p.data
-                m, v = state["exp_avg"].data, state["exp_avg_sq"].data
+                        g = g + weight_decay * p.array
+                m, v = state["exp_avg"].array, state["exp_avg_sq"].array
                 m *= beta1
                 m += (1 - beta1) * g
                 v *= beta2
@@ -90,6 +90,6 @@ class RAdam(Optimizer):
                     update /= denom
                     update *= rect * math.sqrt(bias_correction2)
                 update *= lr
-                p.data -= update
+                p.array -= update
                 p._bump_version()
         return loss

@@ -71,12 +71,12 @@ class RMSprop(Optimizer):
                         state["grad_avg"] = _zeros_like(p)
                 state["step"] += 1
                 if weight_decay != 0:
-                    g = g + weight_decay * p.data
-                v = state["square_avg"].data
+                    g = g + weight_decay * p.array
+                v = state["square_avg"].array
                 v *= alpha
                 v += (1 - alpha) * g * g
                 if group["centered"]:
-                    a = state["grad_avg"].data
+                    a = state["grad_avg"].array
                     a *= alpha
                     a += (1 - alpha) * g
                     denom = v - a * a
@@ -86,12 +86,12 @@ class RMSprop(Optimizer):
                 denom += eps
                 p.xp.divide(g, denom, out=denom)  # denom now holds g / d
                 if momentum > 0:
-                    b = state["momentum_buffer"].data
+                    b = state["momentum_buffer"].array
                     b *= momentum
                     b += denom
-                    p.data -= lr * b
+                    p.array -= lr * b
                 else:
                     denom *= lr
-                    p.data -= denom
+                    p.array -= denom
                 p._bump_version()
         return loss

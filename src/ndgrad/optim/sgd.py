@@ -67,17 +67,17 @@ class SGD(Optimizer):
             for p in _params_with_grad(group):
                 g = _grad(p, group["maximize"])
                 if weight_decay != 0:
-                    g = g + weight_decay * p.data
+                    g = g + weight_decay * p.array
                 if momentum != 0:
                     state = self.state[p]
                     if "momentum_buffer" not in state:
                         b = g.copy()
                         state["momentum_buffer"] = _buffer(b)
                     else:
-                        b = state["momentum_buffer"].data
+                        b = state["momentum_buffer"].array
                         b *= momentum
                         b += (1 - dampening) * g
                     g = g + momentum * b if group["nesterov"] else b
-                p.data -= lr * g
+                p.array -= lr * g
                 p._bump_version()
         return loss

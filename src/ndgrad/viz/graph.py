@@ -237,9 +237,9 @@ class _Formatter:
                 parts.append(t.dtype.name)
             lines.append(" ".join(parts))
         if self.values and t.numel() <= self.max_elements:
-            lines.append("data " + _short(t.data))
+            lines.append("data " + _short(t.array))
         if self.grads and t.grad is not None and t.grad.numel() <= self.max_elements:
-            lines.append("grad " + _short(t.grad.data))
+            lines.append("grad " + _short(t.grad.array))
         return lines
 
 

@@ -60,7 +60,7 @@ class TrainingMonitor:
         for name, p in model.named_parameters():
             if p.grad is None:
                 continue
-            g = np.abs(np.asarray(_backend.to_numpy(p.grad.data), dtype=np.float64))
+            g = np.abs(np.asarray(_backend.to_numpy(p.grad.array), dtype=np.float64))
             self.gradients.append(
                 {
                     "step": step,
@@ -77,7 +77,7 @@ class TrainingMonitor:
             if type(module).__name__ in ("ReLU", "ReLU6"):
 
                 def hook(mod: Any, inputs: Any, output: Any, name: str = name) -> None:
-                    arr = _backend.to_numpy(output.data)
+                    arr = _backend.to_numpy(output.array)
                     self.dead_relu[name] = float((arr <= 0).mean()) if arr.size else 0.0
 
                 self._handles.append(module.register_forward_hook(hook))

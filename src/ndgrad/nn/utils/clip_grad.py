@@ -31,7 +31,7 @@ def get_total_norm(
         return tensor(0.0)
     with no_grad():
         xp = ts[0].xp
-        arrays = [t.data for t in ts]
+        arrays = [t.array for t in ts]
         if norm_type == math.inf:
             total = max(xp.abs(a).max() if a.size else 0.0 for a in arrays)
         elif norm_type == 0:
@@ -58,7 +58,7 @@ def clip_grads_with_norm_(parameters: Iterable[Tensor] | Tensor, max_norm: float
     for p in params:
         g = p.grad
         assert g is not None
-        g.data[...] = g.data * coef
+        g.array[...] = g.array * coef
         g._bump_version()
 
 
@@ -93,5 +93,5 @@ def clip_grad_value_(
     for p in _as_list(parameters):
         if p.grad is not None:
             g = p.grad
-            g.data[...] = g.xp.clip(g.data, -clip_value, clip_value)
+            g.array[...] = g.xp.clip(g.array, -clip_value, clip_value)
             g._bump_version()

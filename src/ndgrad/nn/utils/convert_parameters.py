@@ -24,6 +24,6 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
     with no_grad():
         for p in parameters:
             n = p.numel()
-            p.data[...] = vec.data[offset : offset + n].reshape(p.data.shape)
+            p.array[...] = vec.array[offset : offset + n].reshape(p.array.shape)
             p._bump_version()
             offset += n

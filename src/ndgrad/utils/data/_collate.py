@@ -35,8 +35,8 @@ def _stack(batch: Sequence[Tensor]) -> Tensor:
                 f"stack expects each tensor to be equal size, but got {list(shape)} at entry 0 and "
                 f"{list(t.shape)} at entry {i}"
             )
-    xp = _backend.xp_of(batch[0].data)
-    return Tensor._make(xp.stack([t.data for t in batch]), False, None)
+    xp = _backend.xp_of(batch[0].array)
+    return Tensor._make(xp.stack([t.array for t in batch]), False, None)
 
 
 def _is_numpy_array(elem: Any) -> bool:
