@@ -7,7 +7,8 @@
    Gradients for inputs that were broadcast are summed back to the input's shape here, once.
 3. Leaves (tensors made by the user) collect the sum of their incoming gradients; at the end each
    leaf's hooks run once on that sum, then it accumulates into ``.grad`` (``autograd.grad``
-   returns it instead).
+   returns it instead). A leaf with post-accumulate hooks is delivered as soon as its last
+   gradient arrives, so DistributedDataParallel can start an all-reduce while backward goes on.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ def _dependencies(roots: list[Any]) -> dict[Any, int]:
                 continue
             nxt = edge[0]
             if isinstance(nxt, _Tensor):  # a leaf (a Tensor or a Parameter): nothing beyond it
+                if nxt._post_hooks:  # counted, to be delivered once complete (DDP overlaps its all-reduce)
+                    deps[id(nxt)] = deps.get(id(nxt), 0) + 1
                 continue
             deps[nxt] = deps.get(nxt, 0) + 1
             if nxt not in seen:
@@ -129,6 +132,11 @@ def run_backward(
                     g = g.to(dtype=dtype)
                 if isinstance(nxt, Tensor):  # a leaf (or a Parameter, a Tensor subclass)
                     _collect_leaf(leaf_grads, nxt, g, wanted)
+                    if nxt._post_hooks and not wanted:
+                        deps[id(nxt)] -= 1
+                        if deps[id(nxt)] == 0:  # its last gradient: accumulate and run the hooks now
+                            leaf, total = leaf_grads.pop(id(nxt))
+                            _deliver_leaf(leaf, total, create_graph, wanted, captured, given)
                     continue
                 slot = buffers.get(nxt)
                 if slot is None:
