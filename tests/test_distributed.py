@@ -59,3 +59,8 @@ def test_collectives_on_the_stand_in_gpu_backend() -> None:
 @pytest.mark.parametrize("n", [2, 3])
 def test_ddp_matches_one_process_on_the_global_batch(n: int) -> None:
     ok(run_ranks(n, str(PROGRAMS / "ddp.py")), n, "ddp ok")
+
+
+@pytest.mark.parametrize("n", [2, 3])
+def test_sync_batchnorm_matches_batchnorm_on_the_global_batch(n: int) -> None:
+    ok(run_ranks(n, str(PROGRAMS / "syncbn.py")), n, "syncbn ok")
