@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -64,3 +65,66 @@ def test_ddp_matches_one_process_on_the_global_batch(n: int) -> None:
 @pytest.mark.parametrize("n", [2, 3])
 def test_sync_batchnorm_matches_batchnorm_on_the_global_batch(n: int) -> None:
     ok(run_ranks(n, str(PROGRAMS / "syncbn.py")), n, "syncbn ok")
+
+
+@pytest.mark.parametrize("mode", ["raise", "exit", "stall"])
+def test_a_failing_rank_ends_the_job(mode: str) -> None:
+    """A rank that raises, dies, or never joins: non-zero exit within seconds, never a hang."""
+    start = time.monotonic()
+    res = run_ranks(2, str(PROGRAMS / "faults.py"), mode, timeout=45)
+    assert res.returncode != 0, res.stdout + res.stderr
+    assert "unreachable" not in res.stdout
+    assert time.monotonic() - start < 40
+    if mode == "raise":
+        assert "ValueError: rank 1 fails on purpose" in res.stderr
+        assert "uncaught ValueError; aborting the job" in res.stderr
+    if mode == "stall":
+        assert "all_reduce did not complete within 2 s" in res.stderr
+
+
+def test_launcher_sets_torchrun_env_and_passes_the_exit_code() -> None:
+    cmd = [
+        sys.executable,
+        "-m",
+        "ndgrad.distributed.run",
+        "--nproc-per-node",
+        "2",
+        str(PROGRAMS / "faults.py"),
+    ]
+    res = subprocess.run(
+        [*cmd, "env", "3"], env=env(), capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL
+    )
+    assert res.returncode == 3, res.stdout + res.stderr
+    lines = sorted(line for line in res.stdout.splitlines() if line.startswith("env"))
+    assert lines == ["env 0 2 0 2 env 3", "env 1 2 1 2 env 3"], res.stdout + res.stderr
+
+
+def test_collective_before_init_raises_pytorchs_error() -> None:
+    import ndgrad
+    import ndgrad.distributed as dist
+
+    assert dist.is_available() and not dist.is_initialized()
+    with pytest.raises(ValueError, match="Default process group has not been initialized"):
+        dist.all_reduce(ndgrad.ones(2))
+    with pytest.raises(ValueError, match="Default process group has not been initialized"):
+        dist.get_rank()
+    with pytest.raises(TypeError, match="Expected parameter `tensor` of type torch.Tensor"):
+        dist.broadcast([1.0], src=0)
+
+
+def test_data_parallel_runs_the_module_with_pytorchs_names() -> None:
+    import numpy as np
+
+    import ndgrad
+    from ndgrad import nn
+    from ndgrad.nn.parallel import DataParallel, data_parallel
+
+    inner = nn.Linear(3, 2)
+    model = nn.DataParallel(inner)
+    assert isinstance(model, DataParallel) and model.module is inner
+    assert list(model.state_dict()) == ["module.weight", "module.bias"]
+    x = ndgrad.randn(4, 3)
+    np.testing.assert_array_equal(model(x).detach().numpy(), inner(x).detach().numpy())
+    np.testing.assert_array_equal(data_parallel(inner, x).detach().numpy(), inner(x).detach().numpy())
+    model(x).sum().backward()
+    assert inner.weight.grad is not None

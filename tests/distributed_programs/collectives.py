@@ -26,8 +26,27 @@ def data(rank: int, shape: tuple[int, ...] = (3, 4), dtype: str = "float64") -> 
 
 
 def main(device: str) -> None:
+    try:  # before init_process_group: PyTorch's error
+        dist.all_reduce(ndgrad.ones(2))
+    except ValueError as e:
+        assert "Default process group has not been initialized" in str(e), e
+    else:
+        raise AssertionError("a collective before init_process_group did not raise")
+    try:  # a rank that disagrees with MPI's
+        dist.init_process_group("gloo", init_method="tcp://127.0.0.1:23456", rank=99)
+    except ValueError as e:
+        assert "rank=99 was given, but MPI started this process as rank" in str(e), e
+    else:
+        raise AssertionError("a wrong rank did not raise")
     dist.init_process_group("mpi", timeout=timedelta(seconds=60))
     me, n = dist.get_rank(), dist.get_world_size()
+    assert dist.is_initialized() and dist.get_backend() == "mpi"
+    try:
+        dist.init_process_group("mpi")
+    except ValueError as e:
+        assert "trying to initialize the default process group twice!" in str(e)
+    else:
+        raise AssertionError("a second init_process_group did not raise")
     everyone = np.stack([data(r) for r in range(n)])
 
     def T(a: np.ndarray) -> ndgrad.Tensor:

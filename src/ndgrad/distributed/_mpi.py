@@ -91,4 +91,5 @@ def abort(message: str, code: int = 1) -> None:
     rank = MPI.COMM_WORLD.Get_rank()
     sys.stderr.write(f"ndgrad.distributed: rank {rank}: {message}; aborting the job\n")
     sys.stderr.flush()
+    time.sleep(0.5)  # mpiexec forwards output asynchronously: let this message out before the kill
     MPI.COMM_WORLD.Abort(code)
