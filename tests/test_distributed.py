@@ -3,13 +3,16 @@ programs in tests/distributed_programs/ assert, and exit non-zero on any mismatc
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 pytest.importorskip("mpi4py", reason="needs the distributed extra: pip install 'ndgrad[distributed]'")
@@ -128,3 +131,38 @@ def test_data_parallel_runs_the_module_with_pytorchs_names() -> None:
     np.testing.assert_array_equal(data_parallel(inner, x).detach().numpy(), inner(x).detach().numpy())
     model(x).sum().backward()
     assert inner.weight.grad is not None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_a_pytorch_ddp_program_with_torch_aliased_to_ndgrad_matches_pytorch(tmp_path: Path) -> None:
+    """The same script: PyTorch in one process (gloo, world size 1) on the global batch, and
+    ndgrad imported as ``torch`` on 2 MPI ranks; losses and final weights must agree."""
+    pytest.importorskip("torch")
+    program = str(PROGRAMS / "torch_ddp_program.py")
+    torch_env = env()
+    torch_env.update(
+        RANK="0", WORLD_SIZE="1", LOCAL_RANK="0", MASTER_ADDR="127.0.0.1", MASTER_PORT=str(_free_port())
+    )
+    torch_out, ndgrad_out = tmp_path / "torch.json", tmp_path / "ndgrad.json"
+    res = subprocess.run(
+        [sys.executable, program, str(torch_out)],
+        env=torch_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
+    assert res.returncode == 0, res.stdout + res.stderr
+    res = run_ranks(2, str(PROGRAMS / "as_torch.py"), program, str(ndgrad_out))
+    assert res.returncode == 0, res.stdout + res.stderr
+    theirs, ours = json.loads(torch_out.read_text()), json.loads(ndgrad_out.read_text())
+    assert (theirs["world_size"], ours["world_size"]) == (1, 2)
+    np.testing.assert_allclose(ours["losses"], theirs["losses"], rtol=1e-5)
+    for a, b in zip(ours["weights"], theirs["weights"]):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    assert ours["accuracy"] == theirs["accuracy"]

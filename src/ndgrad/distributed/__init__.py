@@ -13,6 +13,7 @@ See docs/distributed.md.
 
 from __future__ import annotations
 
+from ndgrad.distributed._rank import set_torchrun_env
 from ndgrad.distributed.collectives import (
     ReduceOp,
     Work,
@@ -54,6 +55,10 @@ from ndgrad.distributed.process_group import (
     is_mpi_available,
     new_group,
 )
+
+# Under mpiexec, programs written for torchrun find RANK, WORLD_SIZE, LOCAL_RANK (and
+# LOCAL_WORLD_SIZE) in the environment as torchrun sets them: copied from MPI's own variables.
+set_torchrun_env()
 
 __all__ = [
     "Backend",

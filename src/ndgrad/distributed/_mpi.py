@@ -41,6 +41,14 @@ def cuda_aware() -> bool:
         return False
 
 
+def writable(t: Any) -> Any:
+    """The array of Tensor ``t``, made writable in place: a 0-d tensor may hold a NumPy scalar
+    (what NumPy's 0-d results are), which becomes a 0-d array."""
+    if isinstance(t.array, np.generic):
+        t.array = np.array(t.array)
+    return t.array
+
+
 class Staged:
     """A contiguous buffer standing for ``array`` during one MPI call; ``finish`` copies it back."""
 

@@ -20,15 +20,18 @@ _SOURCES = {  # torchrun's name: (MPICH/hydra's, Open MPI's)
 }
 
 
-def set_torchrun_env(environ: dict[str, str] | None = None) -> None:
-    env = os.environ if environ is None else environ
+def set_torchrun_env() -> None:
+    """Under an MPI launcher, give this process torchrun's variables (those not already set)."""
+    env = os.environ
+    found = False
     for name, sources in _SOURCES.items():
         for src in sources:
-            if src in env and name not in env:
-                env[name] = env[src]
-    # env:// programs read these; MPI needs no rendezvous address, so any value serves
-    env.setdefault("MASTER_ADDR", "127.0.0.1")
-    env.setdefault("MASTER_PORT", "29500")
+            if src in env:
+                found = True
+                env.setdefault(name, env[src])
+    if found:  # env:// programs read these; MPI needs no rendezvous address, so any value serves
+        env.setdefault("MASTER_ADDR", "127.0.0.1")
+        env.setdefault("MASTER_PORT", "29500")
 
 
 def main(argv: list[str]) -> None:

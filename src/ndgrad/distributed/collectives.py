@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ndgrad._backend import xp_of
-from ndgrad.distributed._mpi import _WIDEN, Staged, mpi, wait_all
+from ndgrad.distributed._mpi import _WIDEN, Staged, mpi, wait_all, writable
 from ndgrad.distributed.process_group import ProcessGroup, resolve
 from ndgrad.tensor import Tensor
 
@@ -167,6 +167,7 @@ def _check_tensor(t: Any, name: str) -> None:
             f"Invalid function argument. Expected parameter `{name}` of type torch.Tensor "
             f"but got {type(t)} instead."
         )
+    writable(t)
 
 
 def _root(pg: ProcessGroup, rank: int | None, group_rank: int | None, name: str) -> int:

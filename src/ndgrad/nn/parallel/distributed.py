@@ -21,7 +21,7 @@ from typing import Any
 
 from ndgrad._backend import xp_of
 from ndgrad.autograd.grad_mode import is_grad_enabled
-from ndgrad.distributed._mpi import Staged, wait_all
+from ndgrad.distributed._mpi import Staged, wait_all, writable
 from ndgrad.distributed.collectives import ReduceOp, Work, all_reduce_array
 from ndgrad.distributed.objects import all_gather_object
 from ndgrad.distributed.process_group import ProcessGroup, resolve
@@ -102,7 +102,7 @@ def broadcast_coalesced(pg: ProcessGroup, tensors: list[Tensor], root: int = 0) 
         off = 0
         for t in ts:
             n = t.numel()
-            t.array[...] = flat[off : off + n].reshape(t.shape)
+            writable(t)[...] = flat[off : off + n].reshape(t.shape)
             off += n
 
 
