@@ -68,11 +68,16 @@ def test_gz_damaged_mid_stream_gets_the_same_error_as_truncated(mnist_dir: Path)
     p = mnist_dir / "train-images-idx3-ubyte.gz"
     good = p.read_bytes()
     damaged = bytearray(good)
-    damaged[len(good) // 2 : len(good) // 2 + 64] = bytes(64)  # zlib: invalid block / distance
+    damaged[10] = 0xFF  # the first deflate block header (after gzip's 10 bytes): an invalid block type
     p.write_bytes(bytes(damaged))
     with pytest.raises(RuntimeError, match="truncated or corrupt.*download it again") as info:
         datasets.MNIST(mnist_dir, train=True)
-    assert "train-images-idx3-ubyte.gz" in str(info.value)
+    assert "train-images-idx3-ubyte.gz" in str(info.value) and "Error -3" in str(info.value)  # zlib.error
+    damaged = bytearray(good)
+    damaged[len(good) // 2 : len(good) // 2 + 64] = bytes(64)  # damaged data in the middle: CRC error
+    p.write_bytes(bytes(damaged))
+    with pytest.raises(RuntimeError, match="truncated or corrupt.*download it again"):
+        datasets.MNIST(mnist_dir, train=True)
     p.write_bytes(good[: len(good) // 2])  # truncated: the same message
     with pytest.raises(RuntimeError, match="truncated or corrupt.*download it again"):
         datasets.MNIST(mnist_dir, train=True)
