@@ -68,7 +68,8 @@ def test_gz_damaged_mid_stream_gets_the_same_error_as_truncated(mnist_dir: Path)
     p = mnist_dir / "train-images-idx3-ubyte.gz"
     good = p.read_bytes()
     damaged = bytearray(good)
-    damaged[10] = 0xFF  # the first deflate block header (after gzip's 10 bytes): an invalid block type
+    start = good.index(b"\x00", 10) + 1 if good[3] & 8 else 10  # after gzip's header (and file name)
+    damaged[start] = 0xFF  # the first deflate block's header: an invalid block type
     p.write_bytes(bytes(damaged))
     with pytest.raises(RuntimeError, match="truncated or corrupt.*download it again") as info:
         datasets.MNIST(mnist_dir, train=True)
