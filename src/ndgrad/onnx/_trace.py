@@ -30,9 +30,9 @@ class Value:
     name: str
     shape: tuple[int, ...]
     dtype: np.dtype
-    node: Node | None = None  # the op that made it (kind "op")
+    node: Node | None = field(default=None, repr=False)  # the op that made it (kind "op")
     index: int = 0  # which output of that op
-    tensor: Tensor | None = None  # the tensor itself (inputs, parameters, constants)
+    tensor: Tensor | None = field(default=None, repr=False)  # the tensor (inputs, parameters, constants)
 
 
 @dataclass(eq=False)
@@ -43,8 +43,8 @@ class Node:
     op: str
     name: str
     scope: str  # dotted name of the innermost module whose forward made it ("" at the top)
-    inputs: list[Value | None] = field(default_factory=list)  # one per next_functions entry
-    outputs: dict[int, Value] = field(default_factory=dict)
+    inputs: list[Value | None] = field(default_factory=list, repr=False)  # one per next_functions entry
+    outputs: dict[int, Value] = field(default_factory=dict, repr=False)
 
 
 @dataclass(eq=False)
