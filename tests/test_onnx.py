@@ -60,8 +60,8 @@ class _Lambda(nn.Module):
         super().__init__()
         self.fn, self.mods = fn, nn.ModuleList(mods)
 
-    def forward(self, *xs):
-        return self.fn(self, *xs)
+    def forward(self, *xs, **kw):
+        return self.fn(self, *xs, **kw)
 
 
 def _mlp():
@@ -99,6 +99,7 @@ LAYERS = {
         nn.LeakyReLU(0.2),
         nn.ELU(),
         nn.SELU(),
+        nn.CELU(0.5),
         nn.GELU("tanh"),
         nn.SiLU(),
         nn.Softplus(),
@@ -143,9 +144,11 @@ def test_indexing_shapes_and_scalar_constants():
         y = x[:, 1:3, None, ::2].sum(-1) * 2 - x[:, [0, 2], -1:].exp() + x[1:, 0].mean()
         z = (x.clamp(-0.5, 0.5) + 1).sqrt().log1p().permute(0, 2, 1).flip(1)
         w = ndgrad.cat([x, x * x], 1).view(x.shape[0], 2, -1).amax(1)
-        return y.sum(1) + z.reshape(x.shape[0], -1)[:, :1] + (1 - w).exp().mean(-1, keepdim=True)
+        v = ndgrad.stack(list(x.chunk(2, -1)), 1).flatten(2)[:, :, None].expand(-1, -1, 3, -1)
+        u = self.mods[0](F.pad(v, (2, 2), value=0.5)).sum((1, 2, 3))[:, None]
+        return u + y.sum(1) + z.reshape(x.shape[0], -1)[:, :1] + (1 - w).exp().mean(-1, keepdim=True)
 
-    _check(_Lambda(fn), [_floats(2, 4, 6), _floats(3, 4, 6)])
+    _check(_Lambda(fn, nn.Linear(16, 2)), [_floats(2, 4, 6), _floats(3, 4, 6)])
 
 
 def test_reshapes_computed_from_shape_follow_two_dynamic_axes():
@@ -244,3 +247,16 @@ def test_export_example(tmp_path):
     example = load_example("export_onnx")
     err = example.main(["--out", str(tmp_path / "cnn.onnx")])
     assert err < 1e-5 and (tmp_path / "cnn.onnx").stat().st_size > 100_000
+
+
+def test_without_f_the_model_proto_is_returned_and_kwargs_reach_forward():
+    model = _Lambda(lambda self, x, scale=1.0: self.mods[0](x) * scale, nn.Linear(3, 2))
+    x = ndgrad.randn(2, 3)
+    proto = ndgrad.onnx.export(model, (x,), kwargs={"scale": 3.0})
+    sess = ort.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"])
+    (got,) = sess.run(None, {"input_0": x.numpy()})
+    with ndgrad.no_grad():
+        want = model(x, scale=3.0).numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="tensor kwargs"):
+        ndgrad.onnx.export(model, (x,), kwargs={"scale": x})

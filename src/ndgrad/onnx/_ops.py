@@ -145,13 +145,14 @@ def _leaky_relu(g: Emitter) -> list[str]:
 
 @adapter("Elu")
 def _elu(g: Emitter) -> list[str]:
-    """scale * elu(input_scale * x, alpha) (ELU, SELU and CELU share this op)"""
+    """scale * x where x > 0, else scale * alpha * (e^(input_scale * x) - 1): ELU, SELU and CELU"""
     alpha, scale, input_scale = g.node.fn.coef  # type: ignore[union-attr]
-    x = g.input(0)
-    if input_scale != 1.0:
-        x = g.op("Mul", [x, g.scalar(input_scale, g.out_value())])
-    y = g.op("Elu", [x], alpha=float(alpha))
-    return [y if scale == 1.0 else g.op("Mul", [y, g.scalar(scale, g.out_value())])]
+    x, like = g.input(0), g.out_value()
+    zero = g.scalar(0.0, like)
+    e = g.op("Exp", [g.op("Mul", [g.op("Min", [x, zero]), g.scalar(input_scale, like)])])
+    neg = g.op("Mul", [g.op("Sub", [e, g.scalar(1.0, like)]), g.scalar(alpha * scale, like)])
+    pos = g.op("Mul", [x, g.scalar(scale, like)])
+    return [g.op("Where", [g.op("Greater", [x, zero]), pos, neg])]
 
 
 @adapter("Gelu")
@@ -273,13 +274,27 @@ def _trilu(g: Emitter) -> list[str]:
 
 @adapter("ConstantPad")
 def _pad(g: Emitter) -> list[str]:
+    """Pad with a constant. The node keeps the pads but not the value, which is read from the padded
+    border of the output where a later op saved that output."""
+    from ndgrad.onnx._recover import array_of
+
     fn = g.node.fn  # type: ignore[union-attr]
     lo = [int(p[0]) for p in fn.pads]
     hi = [int(p[1]) for p in fn.pads]
     if min(lo + hi) < 0:
         raise g.fail("negative padding (cropping) has no mapping")
-    value = g.scalar(float(fn.value), g.out_value())
-    return [g.op("Pad", [g.input(0), g.ints(lo + hi), value], mode="constant")]
+    out = array_of(g.a, g.out_value())
+    inner = tuple(slice(a, n - b) for a, b, n in zip(lo, hi, g.out_value().shape))
+    border = None if out is None else np.ones(out.shape, dtype=bool)
+    if border is not None and out is not None:
+        border[inner] = False
+        values = np.unique(out[border])
+        if len(values) > 1 or (len(values) == 0 and max(lo + hi) > 0):
+            border = None
+    if border is None or out is None:
+        raise g.fail("its padding value is not kept in the graph (and no later op saved the padded result)")
+    value = float(out[border][0]) if border.any() else 0.0
+    return [g.op("Pad", [g.input(0), g.ints(lo + hi), g.scalar(value, g.out_value())], mode="constant")]
 
 
 @adapter("Index")

@@ -167,7 +167,16 @@ def _attention_probs(g: Emitter) -> list[str]:
 
 def _inferred_mask(g: Emitter) -> np.ndarray | None:
     """The (L, S) keep-mask that explains the zeros of the saved probabilities, or None for none."""
-    fn = g.node.fn  # type: ignore[union-attr]
+    keep = _mask_of(g, g.node.fn)  # type: ignore[union-attr]
+    if g.node_b is not None and g.node_b is not g.node:
+        keep_b = _mask_of(g, g.node_b.fn)
+        same = keep is None if keep_b is None else keep is not None and np.array_equal(keep, keep_b)
+        if not same:
+            raise g.fail("an attention mask that depends on a dynamic axis is not kept in the graph")
+    return keep
+
+
+def _mask_of(g: Emitter, fn: Any) -> np.ndarray | None:
     q, k, probs = (to_numpy(t).astype(np.float64) for t in fn.saved_tensors)
     keep = (probs != 0).reshape(-1, *probs.shape[-2:])
     if not (keep == keep[0]).all():

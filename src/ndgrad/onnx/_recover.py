@@ -27,7 +27,7 @@ _INVERSE = {
 }
 
 
-def _array_of(tr: Trace, v: Value) -> np.ndarray | None:
+def array_of(tr: Trace, v: Value) -> np.ndarray | None:
     """The value ``v`` had in the traced forward pass, if the graph kept it anywhere."""
     if v.tensor is not None:
         return to_numpy(v.tensor)
@@ -81,10 +81,10 @@ def _recover(g: Emitter, tr: Trace, node: Node, missing: int) -> float | None:
     out_v = node.outputs.get(0)
     if other_v is None or out_v is None:
         return None
-    out = _array_of(tr, out_v)
+    out = array_of(tr, out_v)
     if out is None:
         return None
-    other = _array_of(tr, other_v)
+    other = array_of(tr, other_v)
     if other is None:
         other_a = g.node.inputs[1 - missing]  # type: ignore[union-attr]
         other = _evaluate(g, tr, g.name(other_a)) if other_a is not None else None

@@ -174,7 +174,9 @@ def _as_inputs(args: Any) -> tuple[Any, ...]:
     return tuple(args)
 
 
-def trace(model: Any, args: Any, input_names: Sequence[str] | None = None) -> tuple[Trace, Any]:
+def trace(
+    model: Any, args: Any, input_names: Sequence[str] | None = None, kwargs: dict[str, Any] | None = None
+) -> tuple[Trace, Any]:
     """Run ``model(*args)`` once with gradients recorded and read its graph back.
 
     Float inputs are replaced by leaf copies that require grad (the caller's tensors are untouched);
@@ -199,7 +201,7 @@ def trace(model: Any, args: Any, input_names: Sequence[str] | None = None) -> tu
             by_tensor[id(a)] = v
             in_values.append(v)
     with _grad_everywhere(model) as named, _record_scopes(model) as calls, ndgrad.enable_grad():
-        out = model(*fed)
+        out = model(*fed, **(kwargs or {}))
         params = []
         for pname, t in named:
             v = Value("param", pname, tuple(t.shape), t.array.dtype, tensor=t)

@@ -149,23 +149,30 @@ def _module_flags(model: Any) -> list[tuple[Any, bool]]:
 
 def export(
     model: Any,
-    args: Any,
-    f: str | os.PathLike[str] | io.BytesIO,
-    export_params: bool = True,
-    verbose: bool = False,
+    args: Any = (),
+    f: str | os.PathLike[str] | io.BytesIO | None = None,
+    *,
+    kwargs: dict[str, Any] | None = None,
+    verbose: bool | None = None,
     input_names: Sequence[str] | None = None,
     output_names: Sequence[str] | None = None,
     opset_version: int | None = None,
+    dynamo: bool = False,
+    export_params: bool = True,
     dynamic_axes: Mapping[str, Any] | None = None,
     do_constant_folding: bool = True,
-) -> None:
+) -> Any:
     """Export ``model`` as ONNX, traced on ``args``.
 
     Args:
         model: an ``nn.Module`` (or any callable on Tensors whose parameters need recording).
         args: the example input(s): a Tensor or a tuple of Tensors.
-        f: a file name or a binary file-like object; a file is written atomically.
+        f: a file name or a binary file-like object (a file is written atomically); with None the
+            ``onnx.ModelProto`` is returned instead.
+        kwargs: keyword arguments for the model's forward (not tensors: they become constants).
         export_params: must be True (the weights are always stored in the file).
+        dynamo, do_constant_folding: accepted for PyTorch compatibility; ndgrad has one exporter,
+            and constants it records are already folded.
         input_names / output_names: the graph's input and output names (default ``input_0``...).
         opset_version: the ONNX opset to target, 13 to 21 (default 18).
         dynamic_axes: {name: {axis: symbolic name}} or {name: [axes]}: those dims stay symbolic.
@@ -181,6 +188,8 @@ def export(
     if not export_params:
         raise ValueError("export_params=False is not supported: the weights are always exported")
     args = (args,) if isinstance(args, Tensor) else tuple(args)
+    if any(isinstance(v, Tensor) for v in (kwargs or {}).values()):
+        raise ValueError("tensor kwargs are not supported: pass tensors in args (they become graph inputs)")
     in_names = list(input_names or []) + [f"input_{i}" for i in range(len(input_names or []), len(args))]
     if len(in_names) > len(args):
         raise ValueError(f"{len(in_names)} input_names for {len(args)} inputs")
@@ -188,12 +197,12 @@ def export(
     try:
         if flags:
             model.eval()
-        tr_a, _ = trace(model, args, in_names)
+        tr_a, _ = trace(model, args, in_names, kwargs)
         out_names = list(output_names or []) + [
             f"output_{i}" for i in range(len(output_names or []), len(tr_a.outputs))
         ]
         spec = _axes_spec(dynamic_axes, set(in_names) | set(out_names))
-        tr_b = trace(model, _grown(args, in_names, spec), in_names)[0] if spec else tr_a
+        tr_b = trace(model, _grown(args, in_names, spec), in_names, kwargs)[0] if spec else tr_a
     finally:
         for m, was in flags:
             m.training = was
@@ -208,8 +217,11 @@ def export(
     onnx.checker.check_model(proto)
     if verbose:
         print(onnx.helper.printable_graph(proto.graph))
+    if f is None:
+        return proto
     data = proto.SerializeToString()
     if isinstance(f, str | os.PathLike):
         _atomic_write(f, lambda fh: fh.write(data))
     else:
         f.write(data)
+    return None
