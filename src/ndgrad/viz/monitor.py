@@ -202,11 +202,7 @@ class TrainingMonitor:
         self, path: str | Path, size: tuple[float, float] = (10, 4), dpi: int = 100
     ) -> Path | None:
         """``curves_figure`` written as PNG (or the suffix's format); nothing when nothing was logged."""
-        fig = self.curves_figure(size, dpi)
-        if fig is None:
-            warnings.warn("plot_curves: nothing was logged (call log_step); no figure written", stacklevel=2)
-            return None
-        return _save(fig, path, dpi)
+        return _save(self.curves_figure(size, dpi), path, dpi, "plot_curves: nothing was logged")
 
     def gradient_flow_figure(self, size: tuple[float, float] = (10, 4), dpi: int = 100) -> Any:
         """Mean and max |grad| per parameter at the last recorded step (bars, log scale), as a
@@ -239,15 +235,8 @@ class TrainingMonitor:
         self, path: str | Path, size: tuple[float, float] = (10, 4), dpi: int = 100
     ) -> Path | None:
         """``gradient_flow_figure`` written as PNG; nothing when no gradients were recorded."""
-        fig = self.gradient_flow_figure(size, dpi)
-        if fig is None:
-            warnings.warn(
-                "plot_gradient_flow: no gradients were recorded (call record_gradients after "
-                "backward); no figure written",
-                stacklevel=2,
-            )
-            return None
-        return _save(fig, path, dpi)
+        empty = "plot_gradient_flow: no gradients were recorded (call record_gradients after backward)"
+        return _save(self.gradient_flow_figure(size, dpi), path, dpi, empty)
 
     def show(self) -> None:
         """Draw the curves in the notebook, replacing the previous drawing (the live plot)."""
@@ -326,7 +315,11 @@ def _figure(size: tuple[float, float], dpi: int) -> Any:
     return Figure(figsize=size, dpi=dpi)
 
 
-def _save(fig: Any, path: str | Path, dpi: int) -> Path:
+def _save(fig: Any, path: str | Path, dpi: int, empty: str) -> Path | None:
+    """Write ``fig``; with no figure (nothing to draw) warn ``empty`` and write nothing."""
+    if fig is None:
+        warnings.warn(f"{empty}; no figure written", stacklevel=3)
+        return None
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     _atomic_write(path, lambda fh: fig.savefig(fh, format=path.suffix.lstrip(".") or "png", dpi=dpi))
