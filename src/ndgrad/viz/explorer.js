@@ -89,24 +89,27 @@
     const lr = data.direction === "LR" || data.direction === "RL";
     const along = (b) => (lr ? b.w : b.h), across = (b) => (lr ? b.h : b.w);
     const gapAlong = lr ? 70 : 48, gapAcross = lr ? 16 : 22;
+    const scopeOf = (n) => (n.node && n.node.group) || n.group || null;
+    // extra room where a row passes from one module scope to another, for the scopes' frames
+    const gapAfter = (row, i) => gapAcross + (i + 1 < row.length && scopeOf(row[i]) !== scopeOf(row[i + 1]) ? 20 : 0);
     const pos = new Map();  // id -> {a: along, c: across} of the box's top-left
     let a = 20;
     for (const row of rows) {
       let c = 20;
-      for (const n of row) { pos.set(n.id, { a, c }); c += across(boxes.get(n.id)) + gapAcross; }
+      row.forEach((n, i) => { pos.set(n.id, { a, c }); c += across(boxes.get(n.id)) + gapAfter(row, i); });
       a += Math.max(...row.map((n) => along(boxes.get(n.id)))) + gapAlong;
     }
     const centre = (id) => pos.get(id).c + across(boxes.get(id)) / 2;
     for (let pass = 0; pass < 4; pass++) {
       for (const row of rows) {
         let edge = -Infinity, shift = 0, count = 0;
-        for (const n of row) {
+        for (const [i, n] of row.entries()) {
           const ns = nbrs.get(n.id);
           const want = ns.length ? ns.reduce((s, m) => s + centre(m), 0) / ns.length : centre(n.id);
           const w = across(boxes.get(n.id));
           const c = Math.max(want - w / 2, edge);
           pos.get(n.id).c = c;
-          edge = c + w + gapAcross;
+          edge = c + w + gapAfter(row, i);
           shift += want - (c + w / 2); count++;
         }
         if (count) row.forEach((n) => { pos.get(n.id).c += shift / count; });
@@ -127,7 +130,7 @@
 
   // -- drawing ----------------------------------------------------------------------------------
   function nodeText(v) {
-    if (v.kind === "scope") return [v.group.split(":")[0] + "  \u25B8", v.members.length + " nodes (click to expand)"];
+    if (v.kind === "scope") return [v.group + "  \u25B8", v.members.length + " nodes (click to expand)"];
     return [v.node.title, ...v.node.lines];
   }
 
