@@ -94,16 +94,17 @@ def test_graph_data_records_engine_values() -> None:
         assert out["shape"] == list(t[name].shape) and out["dtype"] == "float32"
     assert nodes["a: Tanh"]["outputs"][0]["value"]["full"] == _full(t["a"].detach().numpy())
     assert nodes["loss"]["outputs"][0]["grad"]["full"] == "1"
-    assert x_grad_unchanged_by_drawing()
 
 
-def x_grad_unchanged_by_drawing() -> bool:
-    """Drawing runs autograd.grad: no .grad changes, no hook is left behind."""
+def test_drawing_changes_no_grad_and_leaves_no_hook(tmp_path: Path) -> None:
+    """The explorer's own backward pass is autograd.grad: no .grad changes, no hook stays."""
     loss, t = _named_graph()
-    draw_graph(loss).html(Path("/dev/null"))
-    return all(v.grad is None for v in t.values()) and all(
-        v.grad_fn is None or v.grad_fn._pre_hooks is None for v in t.values()
-    )
+    draw_graph(loss).html(tmp_path / "g.html")
+    assert all(v.grad is None for v in t.values())
+    assert all(v.grad_fn is None or v.grad_fn._pre_hooks is None for v in t.values())
+    assert all(not v._hooks for v in t.values() if v.grad_fn is None)
+    loss.backward()  # the graph is still whole (retain_graph=True) for the user's own pass
+    assert t["x"].grad is not None
 
 
 def test_freed_graph_gets_a_clear_error(tmp_path: Path) -> None:
