@@ -201,3 +201,24 @@ def test_module_scopes_collapse_and_expand(browser: Any, tmp_path: Path) -> None
         assert page.text_content('[data-field="grad"]') == _summary(np.asarray(grad.grad.numpy()))
     finally:
         page.close()
+
+
+def test_a_node_with_two_outputs_shows_both() -> None:
+    class Two(ndgrad.autograd.Function):
+        @staticmethod
+        def forward(ctx: Any, x: ndgrad.Tensor) -> tuple[ndgrad.Tensor, ndgrad.Tensor]:
+            return x * 2, x * 3
+
+        @staticmethod
+        def backward(ctx: Any, g1: ndgrad.Tensor, g2: ndgrad.Tensor) -> ndgrad.Tensor:
+            return g1 * 2 + g2 * 3
+
+    x = ndgrad.tensor([1.0, -2.0], requires_grad=True)
+    p, q = Two.apply(x)
+    q.label = "q"
+    z = p.sum() + (q * q).sum()
+    (node,) = [n for n in graph_data(draw_graph(z))["nodes"] if n["op"] == "TwoBackward0"]
+    first, second = node["outputs"]
+    assert first["shape"] == second["shape"] == [2] and first["dtype"] == "float32"
+    assert first["grad"]["full"] == "[1, 1]"  # d z / d p
+    assert second["value"]["full"] == "[3, -6]" and second["grad"]["full"] == "[6, -12]"  # 2q

@@ -125,12 +125,14 @@ def graph_data(graph: Graph) -> dict[str, Any]:
             else:
                 grad = trace.grads.get(id(obj), {}).get(0)
             kind = "root" if n.id == "root" else "leaf"
-            info.update(kind=kind, op=None, outputs=[_describe(obj.array, grad, obj.dtype.name)])
+            outs = [_describe(obj.array, grad, obj.dtype.name, list(obj.shape))]
+            info.update(kind=kind, op=None, outputs=outs)
         else:
             info.update(kind="op", op=obj.name())
             slots = trace.grads.get(id(obj), {})
             info["outputs"] = [
-                _describe(value, slots.get(i), dtype) for i, (value, dtype) in enumerate(outputs[n.id])
+                _describe(value, slots.get(i), dtype, shape)
+                for i, (value, dtype, shape) in enumerate(outputs[n.id])
             ]
         nodes.append(info)
     order = [ids[id(obj)] for obj in trace.order if id(obj) in ids]
@@ -140,22 +142,22 @@ def graph_data(graph: Graph) -> dict[str, Any]:
     return {"nodes": nodes, "edges": edges, "order": order, "direction": graph.direction}
 
 
-def _op_outputs(graph: Graph, root: Tensor) -> dict[str, list[tuple[Any, str]]]:
-    """For every op node, (value or None, dtype name) of each output.
+def _op_outputs(graph: Graph, root: Tensor) -> dict[str, list[tuple[Any, str, list[int] | None]]]:
+    """For every op node, (value or None, dtype name, shape) of each output.
 
     A value is known when the user named the tensor, when it is the drawn root, or when the node
     itself or a node that consumes it kept it for backward (``save_for_backward``).
     """
-    out: dict[str, list[tuple[Any, str]]] = {}
+    out: dict[str, list[tuple[Any, str, list[int] | None]]] = {}
     consumers: dict[int, list[Any]] = {}
-    dtypes: dict[tuple[int, int], str] = {}
+    metas: dict[tuple[int, int], tuple[str, list[int]]] = {}  # (node, output) -> dtype, shape
     for obj in graph.objects.values():
         if isinstance(obj, Tensor):
             continue
         for edge in obj.next_functions:
             if edge is not None and not isinstance(edge[0], Tensor):
                 consumers.setdefault(id(edge[0]), []).append(obj)
-                dtypes[(id(edge[0]), edge[1])] = np.dtype(edge[3]).name
+                metas[(id(edge[0]), edge[1])] = (np.dtype(edge[3]).name, list(edge[2]))
     for key, op in graph.objects.items():
         if isinstance(op, Tensor):
             continue
@@ -173,21 +175,19 @@ def _op_outputs(graph: Graph, root: Tensor) -> dict[str, list[tuple[Any, str]]]:
             values[root._out_idx] = root.array
         out[key] = []
         for i, v in enumerate(values):
-            dtype = dtypes.get((id(op), i)) or (np.dtype(v.dtype).name if v is not None else "?")
-            out[key].append((v, dtype))
+            meta = metas.get((id(op), i))
+            if meta is None and v is not None:
+                meta = (np.dtype(v.dtype).name, list(v.shape))
+            out[key].append((v, *(meta or ("?", None))))
     return out
 
 
-def _describe(value: Any, grad: Any, dtype: str) -> dict[str, Any]:
-    shape = None
-    entry: dict[str, Any] = {"dtype": dtype}
+def _describe(value: Any, grad: Any, dtype: str, shape: list[int] | None) -> dict[str, Any]:
+    entry: dict[str, Any] = {"dtype": dtype, "shape": shape}
     for name, arr in (("value", value), ("grad", grad)):
-        if arr is None:
-            continue
-        a = np.asarray(_backend.to_numpy(arr))
-        shape = list(a.shape)
-        entry[name] = {"summary": _summary(a), "full": _full(a) if a.size <= FULL_VALUES else None}
-    entry["shape"] = shape
+        if arr is not None:
+            a = np.asarray(_backend.to_numpy(arr))
+            entry[name] = {"summary": _summary(a), "full": _full(a) if a.size <= FULL_VALUES else None}
     return entry
 
 
