@@ -45,16 +45,20 @@
   function layers(g) {
     const out = new Map(g.nodes.map((n) => [n.id, []]));
     for (const e of g.edges) out.get(e.s).push(e.d);
-    const rank = new Map();
-    const visit = (id) => {
-      if (rank.has(id)) return rank.get(id);
-      rank.set(id, 0);  // guards against a cycle (there is none in an autograd graph)
-      let r = 0;
-      for (const d of out.get(id)) r = Math.max(r, visit(d) + 1);
-      rank.set(id, r);
-      return r;
-    };
-    g.nodes.forEach((n) => visit(n.id));
+    // rank = longest path to the output, found from the output back (no recursion: long chains)
+    const ins = new Map(g.nodes.map((n) => [n.id, []]));
+    for (const e of g.edges) ins.get(e.d).push(e.s);
+    const waiting = new Map(g.nodes.map((n) => [n.id, out.get(n.id).length]));
+    const rank = new Map(g.nodes.map((n) => [n.id, 0]));
+    const ready = g.nodes.filter((n) => waiting.get(n.id) === 0).map((n) => n.id);
+    while (ready.length) {
+      const id = ready.pop();
+      for (const s of ins.get(id)) {
+        rank.set(s, Math.max(rank.get(s), rank.get(id) + 1));
+        waiting.set(s, waiting.get(s) - 1);
+        if (waiting.get(s) === 0) ready.push(s);
+      }
+    }
     const top = Math.max(0, ...rank.values());
     const rows = Array.from({ length: top + 1 }, () => []);
     g.nodes.forEach((n) => rows[top - rank.get(n.id)].push(n));

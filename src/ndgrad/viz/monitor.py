@@ -243,7 +243,10 @@ class TrainingMonitor:
         fig = self.curves_figure()
         if fig is None:
             return
-        from IPython.display import Image, display
+        try:
+            from IPython.display import Image, display
+        except ImportError:
+            raise RuntimeError("live plots need IPython: pip install 'ndgrad[notebook]'") from None
 
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png")
