@@ -129,6 +129,7 @@ builtins_int = _builtins.int
 
 # subpackages last: they build on everything above
 from ndgrad import amp, linalg, nn, optim, testing, utils  # noqa: E402
+from ndgrad import profiler  # noqa: E402
 from ndgrad.amp import autocast  # noqa: E402
 from ndgrad.serialization import load, save  # noqa: E402
 
