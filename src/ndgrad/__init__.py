@@ -128,8 +128,7 @@ builtins_bool = _builtins.bool
 builtins_int = _builtins.int
 
 # subpackages last: they build on everything above
-from ndgrad import amp, linalg, nn, optim, testing, utils  # noqa: E402
-from ndgrad import profiler  # noqa: E402
+from ndgrad import amp, linalg, nn, optim, profiler, testing, utils  # noqa: E402
 from ndgrad.amp import autocast  # noqa: E402
 from ndgrad.serialization import load, save  # noqa: E402
 
