@@ -128,7 +128,7 @@ builtins_bool = _builtins.bool
 builtins_int = _builtins.int
 
 # subpackages last: they build on everything above
-from ndgrad import amp, linalg, nn, onnx, optim, testing, utils  # noqa: E402
+from ndgrad import amp, linalg, nn, onnx, optim, profiler, testing, utils  # noqa: E402
 from ndgrad.amp import autocast  # noqa: E402
 from ndgrad.serialization import load, save  # noqa: E402
 

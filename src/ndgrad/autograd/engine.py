@@ -17,7 +17,7 @@ import gc
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from ndgrad.autograd import anomaly, grad_mode
+from ndgrad.autograd import anomaly, function, grad_mode
 
 if TYPE_CHECKING:
     from ndgrad.tensor import Tensor
@@ -95,6 +95,7 @@ def run_backward(
     # the collector would scan the whole graph still alive, a large share of a big scalar graph.
     gc_was_enabled = gc.isenabled()
     check_nan = anomaly.state.enabled  # read once: the loop below is the hot path
+    prof = function.profile_hook  # ndgrad.profiler: times each node's backward when recording
     prev_mode = grad_mode.state.enabled
     grad_mode.state.enabled = create_graph
     try:
@@ -106,10 +107,14 @@ def run_backward(
             out_grads = buffers.pop(node)
             if wanted or node._pre_hooks is not None or node._retained is not None:
                 out_grads = _node_hooks(node, out_grads, wanted, captured)
+            if prof is not None:
+                prof.push(node.name())
             if node._n_outputs == 1:
                 in_grads = node.backward(node, out_grads[0])
             else:
                 in_grads = node.backward(node, *_materialize(node, out_grads))
+            if prof is not None:
+                prof.pop()
             if in_grads.__class__ is not tuple:
                 in_grads = (in_grads,)
             nexts = node.next_functions

@@ -17,6 +17,7 @@ from ndgrad.autograd import grad_mode
 from ndgrad.autograd.function import Op
 from ndgrad.ops import elementwise as ew
 from ndgrad.ops._nn_util import _const, _xp
+from ndgrad.ops.reduce import TORCH_NAMES
 from ndgrad.tensor import Tensor
 
 __all__ = [
@@ -213,6 +214,8 @@ def _standardize(
 ) -> tuple[Tensor, Any, Any]:
     """(x - mean) / sqrt(var + eps) * weight + bias over dims; also the mean and biased variance arrays."""
     x = input.array
+    if x.dtype.kind != "f":  # PyTorch's norms have no integer kernels either
+        raise NotImplementedError(f"\"native_norm\" not implemented for '{TORCH_NAMES[input.dtype.name]}'")
     xp = _xp(x)
     n = _trailing_count(x.shape, dims)
     if n:  # statistics over the last dims: row sums as matrix-vector products, much faster
