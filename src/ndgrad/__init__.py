@@ -134,7 +134,7 @@ from ndgrad.serialization import load, save  # noqa: E402
 
 # -- issue 8 (api): PyTorch names around the ops ----------------------------------------------
 # isort: split
-from ndgrad import multiprocessing, sparse  # noqa: E402
+from ndgrad import distributions, multiprocessing, sparse  # noqa: E402
 from ndgrad.ops.deprecated import range  # noqa: E402, A004
 from ndgrad.ops.order_stats import histogram  # noqa: E402
 from ndgrad.sparse import sparse_coo_tensor, spmm  # noqa: E402
