@@ -13,6 +13,7 @@ import numpy as np
 
 from ndgrad import _backend, _dtype
 from ndgrad._dtype import dtype as DType
+from ndgrad._tensor_sparse import SparseTensorMixin
 
 Scalar = int | float | bool
 # Tensor has methods named bool, int and float: inside the class these names annotate the builtins
@@ -21,7 +22,7 @@ _int = int
 _float = float
 
 
-class Tensor:
+class Tensor(SparseTensorMixin):
     """A multi-dimensional array that records the operations made on it for autograd.
 
     Example:
