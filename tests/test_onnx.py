@@ -260,3 +260,24 @@ def test_without_f_the_model_proto_is_returned_and_kwargs_reach_forward():
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
     with pytest.raises(ValueError, match="tensor kwargs"):
         ndgrad.onnx.export(model, (x,), kwargs={"scale": x})
+
+
+def test_more_elementwise_reductions_and_casts():
+    def fn(self, x):
+        y = self.mods[0](x)
+        t = y[:, :, None].expand(-1, -1, 4).tril(-1).triu().sum(-1)
+        r = (2 / (y.abs() + 1)) ** 2 - y.pow(3) / 3 + ndgrad.maximum(y, x).clamp(min=0.1)
+        return t + r + y.logsumexp(-1, keepdim=True) + y.prod(-1, keepdim=True) + y.double().sin().float()
+
+    _check(_Lambda(fn, nn.Linear(4, 4)), [_floats(2, 4), _floats(5, 4)])
+
+
+def test_values_computed_from_the_input_outside_the_graph_are_caught():
+    # x > 0 and argmax record no node: the trace on other input values shows they are not constants
+    lin = nn.Linear(4, 4)
+    masked = _Lambda(lambda self, x: ndgrad.where(x > 0, self.mods[0](x), x * 2), lin)
+    with pytest.raises(UnsupportedOperatorError, match="changes with the input"):
+        ndgrad.onnx.export(masked, ndgrad.randn(3, 4), io.BytesIO())
+    picked = _Lambda(lambda self, x: self.mods[0](x)[:, x[0].argmax()], lin)
+    with pytest.raises(UnsupportedOperatorError, match="index computed from the input"):
+        ndgrad.onnx.export(picked, ndgrad.arange(12.0).reshape(3, 4), io.BytesIO())

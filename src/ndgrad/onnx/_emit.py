@@ -183,15 +183,15 @@ class Emitter:
     def constant_pair(self, a: np.ndarray, b: np.ndarray) -> str:
         """A constant that is ``a`` in trace A and ``b`` in trace B: the same, or one value filling a
         shape that follows the dynamic axes (``zeros(batch, hidden)``)."""
-        if a.shape == b.shape and np.array_equal(a, b):
+        if a.shape == b.shape and np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"):
             return self.const(a)
         if a.size and b.size and (a == a.flat[0]).all() and (b == a.flat[0]).all():
             dims = [fit_dim(x, y, self.symbols) for x, y in zip(a.shape, b.shape)]
             fill = self.numpy_helper.from_array(a.reshape(-1)[:1].copy(), "value")
             return self.op("ConstantOfShape", [self.shape_tensor(dims)], value=fill)
         raise self.fail(
-            "a tensor made inside forward has different values when the dynamic axes change size; "
-            "its computation is not in the recorded graph"
+            "a tensor made inside forward without gradient changes with the input (a mask from a "
+            "comparison, or a size along a dynamic axis): its computation is not in the recorded graph"
         )
 
     # -- symbolic shapes ---------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ndgrad.onnx._emit import Emitter
+from ndgrad.onnx._emit import Emitter, to_numpy
 
 Adapter = Callable[[Emitter], list[str]]
 ADAPTERS: dict[str, Adapter] = {}
@@ -297,6 +297,20 @@ def _pad(g: Emitter) -> list[str]:
     return [g.op("Pad", [g.input(0), g.ints(lo + hi), g.scalar(value, g.out_value())], mode="constant")]
 
 
+def _same_key(a: Any, b: Any) -> bool:
+    """Whether two indexing keys (of the two traces) are the same."""
+    a, b = (a if isinstance(a, tuple) else (a,)), (b if isinstance(b, tuple) else (b,))
+    if len(a) != len(b):
+        return False
+    for x, y in zip(a, b):
+        if hasattr(x, "shape") or hasattr(y, "shape"):
+            if not (hasattr(x, "shape") and hasattr(y, "shape") and np.array_equal(to_numpy(x), to_numpy(y))):
+                return False
+        elif x != y:
+            return False
+    return True
+
+
 @adapter("Index")
 def _index(g: Emitter) -> list[str]:
     """NumPy basic indexing (ints, slices, None, ...) and one integer-array index, as Slice,
@@ -306,6 +320,8 @@ def _index(g: Emitter) -> list[str]:
     arrays = [k for k in key if isinstance(k, np.ndarray) or hasattr(k, "__cuda_array_interface__")]
     if len(arrays) > 1 or any(getattr(a, "dtype", None) is np.dtype(bool) for a in arrays):
         raise g.fail("indexing with several index arrays or a boolean mask has no mapping")
+    if not _same_key(fn.key, g.node_b.fn.key if g.node_b is not None else fn.key):
+        raise g.fail("an index computed from the input (or from a dynamic size) is not in the recorded graph")
     n_real = sum(1 for k in key if k is not None and k is not Ellipsis)
     ell = [i for i, k in enumerate(key) if k is Ellipsis]
     if ell:

@@ -5,11 +5,13 @@ gradient, is neither an edge nor saved: backward does not need it). Its value ca
 values the graph does keep: the other operand, and the node's output where a later op saved it
 (``Mul``, ``Linear``, ``MatMul`` save their inputs; ``Sqrt``, ``Exp``, ``Tanh`` their outputs, which
 are inverted). Only constants of one value (``1``, ``eps``, ``zeros(batch, n)``) are recovered; the
-value is snapped to the shortest decimal that reproduces the output, and checked on both traces.
+value is the shortest decimal that reproduces the output in both traces (which ran on different
+inputs: a value computed from the input is not taken for a constant).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -76,7 +78,11 @@ def _evaluate(g: Emitter, tr: Trace, name: str) -> np.ndarray | None:
     return np.asarray(sess.run([name], feed)[0])
 
 
-def _recover(g: Emitter, tr: Trace, node: Node, missing: int) -> float | None:
+Check = Callable[[float, bool], bool]
+
+
+def _evidence(g: Emitter, tr: Trace, node: Node, missing: int) -> tuple[float, Check] | None:
+    """An estimate of the lost constant in one trace, and a test of a candidate value against it."""
     other_v = node.inputs[1 - missing]
     out_v = node.outputs.get(0)
     if other_v is None or out_v is None:
@@ -113,14 +119,19 @@ def _recover(g: Emitter, tr: Trace, node: Node, missing: int) -> float | None:
             return bool(np.array_equal(got.astype(dtype), out))
         return bool(np.allclose(got, out, rtol=1e-6, atol=1e-6 * scale))
 
-    return _snap(float(est.mean()), check)
+    return float(est.mean()), check
 
 
 def recovered_operand(g: Emitter, missing: int) -> str:
     """The ONNX name of the lost operand ``missing`` of the Add/Sub node being converted."""
     assert g.node is not None and g.node_b is not None
-    value = _recover(g, g.a, g.node, missing)
-    if value is None or (g.b is not g.a and _recover(g, g.b, g.node_b, missing) != value):
+    found_a = _evidence(g, g.a, g.node, missing)
+    found_b = _evidence(g, g.b, g.node_b, missing)
+    value = None
+    if found_a is not None and found_b is not None:
+        (estimate, check_a), (_, check_b) = found_a, found_b
+        value = _snap(estimate, lambda c, exact: check_a(c, exact) and check_b(c, exact))
+    if value is None:
         g.input(missing)  # raises the clear "not in the graph" error
     out = g.out_value()
     other = g.value(1 - missing)

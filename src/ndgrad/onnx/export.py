@@ -2,9 +2,10 @@
 
 How: run the model's forward in eval mode with gradients recorded and read the graph it recorded
 (``_trace.py``); convert each op with its adapter (``_ops.py``, ``_ops_nn.py``); write the graph with
-the ``onnx`` package's helpers and check it with ``onnx.checker``. For ``dynamic_axes`` the forward
-runs a second time with those axes one longer, and every size that changed becomes an expression of
-the input's shape (so ``x.view(x.shape[0], -1)`` keeps working at any batch size).
+the ``onnx`` package's helpers and check it with ``onnx.checker``. The forward runs a second
+time on other input values, with every dynamic axis one longer: every size that changed becomes an
+expression of the input's shape (so ``x.view(x.shape[0], -1)`` keeps working at any batch size),
+and a value computed from the input outside the graph (a mask from ``x > 0``) is caught.
 """
 
 from __future__ import annotations
@@ -56,19 +57,21 @@ def _axes_spec(dynamic_axes: Mapping[str, Any] | None, known: set[str]) -> dict[
     return spec
 
 
-def _grown(args: tuple[Any, ...], names: list[str], spec: dict[str, dict[int, str]]) -> tuple[Any, ...]:
-    """The inputs with every dynamic axis one longer (values repeated cyclically along it)."""
+def _variant(args: tuple[Any, ...], names: list[str], spec: dict[str, dict[int, str]]) -> tuple[Any, ...]:
+    """Other inputs for the second trace: every dynamic axis one longer (values repeated along it)
+    and the values moved round by one place, so that what depends on them shows up as a change."""
+    from ndgrad import from_numpy
+
     sizes: dict[str, int] = {}
     out = []
     for name, a in zip(names, args):
-        if isinstance(a, Tensor) and name in spec:
-            arr = a.numpy() if a.device == "cpu" else a.cpu().numpy()
-            for axis, sym in spec[name].items():
+        if isinstance(a, Tensor):
+            arr = a.detach().cpu().numpy()
+            for axis, sym in spec.get(name, {}).items():
                 n = arr.shape[axis]
                 new = sizes.setdefault(sym, n + 1)
                 arr = np.take(arr, np.arange(new) % n, axis=axis)
-            from ndgrad import from_numpy
-
+            arr = np.roll(arr.reshape(-1), 1).reshape(arr.shape)
             a = from_numpy(np.ascontiguousarray(arr)).to(a.device)
         out.append(a)
     return tuple(out)
@@ -90,8 +93,9 @@ def _pair(e: Emitter) -> None:
     a, b = e.a, e.b
     if [n.op for n in a.nodes] != [n.op for n in b.nodes] or len(a.outputs) != len(b.outputs):
         raise UnsupportedOperatorError(
-            "the model records a different graph when the dynamic axes change size (its control flow "
-            "depends on the sizes): export it without dynamic_axes"
+            "the model records a different graph for other input values or sizes (its control flow "
+            "depends on them): ONNX export records one path; export without dynamic_axes, or make the "
+            "branch not depend on the input"
         )
     for va, vb in zip(a.inputs + a.outputs, b.inputs + b.outputs):
         e.pair[id(va)] = vb
@@ -178,7 +182,7 @@ def export(
         dynamic_axes: {name: {axis: symbolic name}} or {name: [axes]}: those dims stay symbolic.
         verbose: print the graph.
 
-    The model runs once (twice with ``dynamic_axes``) in eval mode; its training flags, parameters and
+    The model runs twice in eval mode; its training flags, parameters and
     gradients are left as they were.
     """
     onnx = _import_onnx()
@@ -202,7 +206,7 @@ def export(
             f"output_{i}" for i in range(len(output_names or []), len(tr_a.outputs))
         ]
         spec = _axes_spec(dynamic_axes, set(in_names) | set(out_names))
-        tr_b = trace(model, _grown(args, in_names, spec), in_names, kwargs)[0] if spec else tr_a
+        tr_b, _ = trace(model, _variant(args, in_names, spec), in_names, kwargs)
     finally:
         for m, was in flags:
             m.training = was

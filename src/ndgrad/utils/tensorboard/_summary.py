@@ -29,10 +29,14 @@ def to_numpy(x: Any) -> np.ndarray:
     return np.asarray(_backend.to_numpy(x) if hasattr(x, "__cuda_array_interface__") else x)
 
 
-def to_float(x: Any, what: str) -> float:
+def to_float(x: Any) -> float:
+    """A one-element Tensor, array or number as a float (PyTorch's check and message)."""
     a = to_numpy(x)
     if a.size != 1:
-        raise ValueError(f"{what} must be a single number; got an array of shape {a.shape}")
+        raise AssertionError(
+            "Tensor should contain one element (0 dimensions). "
+            f"Was given size: {a.size} and {a.ndim} dimensions."
+        )
     return float(a.reshape(()))
 
 
@@ -42,7 +46,7 @@ def _plugin(name: str, content: bytes = b"") -> SummaryMetadata:
 
 def scalar(tag: str, value: Any, new_style: bool = False, double_precision: bool = False) -> Summary:
     """``value`` as a scalar: a ``simple_value`` (the classic form) or, with ``new_style``, a tensor."""
-    v = to_float(value, "scalar_value")
+    v = to_float(value)
     if not new_style:
         return Summary(value=[Summary.Value(tag=tag, simple_value=v)])
     if double_precision:
@@ -63,7 +67,7 @@ def histogram(tag: str, values: Any, bins: Any = "tensorflow", max_bins: int | N
     """A histogram of ``values``; ``bins`` as in ``numpy.histogram`` or "tensorflow" (PyTorch's default)."""
     a = to_numpy(values).astype(np.float64).ravel()
     if a.size == 0:
-        raise ValueError("The histogram is empty, please file a bug report.")
+        raise ValueError("The input has no element.")
     edges = _tensorflow_bins() if bins == "tensorflow" else bins
     counts, limits = np.histogram(a, bins=edges)
     if max_bins is not None and len(counts) > max_bins:
@@ -90,7 +94,7 @@ def to_hwc(img: Any, dataformats: str) -> np.ndarray:
     a = to_numpy(img)
     fmt = dataformats.upper()
     if len(fmt) != a.ndim or sorted(fmt) not in (sorted("CHW"), sorted("HW"), sorted("HWC")):
-        raise ValueError(f"dataformats {dataformats!r} does not describe an image of shape {a.shape}")
+        raise format_mismatch(a.shape, fmt)
     if "C" not in fmt:
         a, fmt = a[..., None], fmt + "C"
     a = a.transpose([fmt.index(c) for c in "HWC"])
@@ -99,6 +103,13 @@ def to_hwc(img: Any, dataformats: str) -> np.ndarray:
     if a.shape[2] not in (3, 4):
         raise ValueError(f"an image needs 1, 3 or 4 channels; got {a.shape[2]}")
     return a
+
+
+def format_mismatch(shape: tuple[int, ...], fmt: str) -> AssertionError:
+    """PyTorch's error for an image whose dims do not match ``dataformats``."""
+    return AssertionError(
+        f"size of input tensor and input format are different. tensor shape: {shape}, input_format: {fmt}"
+    )
 
 
 def make_grid(imgs: np.ndarray, ncols: int = 8) -> np.ndarray:

@@ -61,7 +61,7 @@ class FileWriter:
 
 
 def _step(global_step: Any) -> int | None:
-    return None if global_step is None else int(_summary.to_float(global_step, "global_step"))
+    return None if global_step is None else int(_summary.to_float(global_step))
 
 
 class SummaryWriter:
@@ -184,8 +184,8 @@ class SummaryWriter:
         """Log a batch of images as one grid, eight to a row."""
         a = _summary.to_numpy(img_tensor)
         fmt = dataformats.upper()
-        if len(fmt) != a.ndim or fmt[0] != "N" and "N" not in fmt:
-            raise ValueError(f"dataformats {dataformats!r} does not describe a batch of shape {a.shape}")
+        if len(fmt) != a.ndim or "N" not in fmt:
+            raise _summary.format_mismatch(a.shape, fmt)
         rest = fmt.replace("N", "")
         a = np.moveaxis(a, fmt.index("N"), 0)
         chw = np.stack([_summary.to_hwc(x, rest).transpose(2, 0, 1) for x in a])
