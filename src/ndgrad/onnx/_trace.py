@@ -225,7 +225,7 @@ def _read_graph(
     scope = _scopes(calls)
     tr = Trace(in_values, params, [], [], {}, by_tensor)
     for fn in _topological(roots):
-        op = type(fn).__name__
+        op = type(fn).op_name
         node = Node(fn, op, f"{op}_{len(tr.nodes)}", scope.get(id(fn), ""))
         for e in fn.next_functions:
             if e is None:
