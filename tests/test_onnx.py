@@ -169,7 +169,9 @@ def test_reshapes_computed_from_shape_follow_two_dynamic_axes():
 
 @pytest.mark.parametrize("opset", [13, 17, 21])
 def test_opset_version_is_honoured_and_names_are_used(opset):
-    model = _mlp()
+    model = nn.Sequential(
+        _mlp(), nn.LayerNorm(3), _Lambda(lambda self, x: x[:, :, None].expand(-1, -1, 3).tril())
+    )
     x = ndgrad.randn(3, 6)
     proto, sess = _export(
         model,
@@ -194,6 +196,8 @@ def test_bad_arguments():
         ndgrad.onnx.export(model, x, io.BytesIO(), opset_version=9)
     with pytest.raises(ValueError, match="neither an input nor an output"):
         ndgrad.onnx.export(model, x, io.BytesIO(), dynamic_axes={"nope": [0]})
+    with pytest.raises(ValueError, match="2 output_names for 1 outputs"):
+        ndgrad.onnx.export(model, x, io.BytesIO(), output_names=["a", "b"])
 
 
 def test_export_leaves_the_model_flags_parameters_and_grads_alone(tmp_path):
@@ -207,6 +211,8 @@ def test_export_leaves_the_model_flags_parameters_and_grads_alone(tmp_path):
     grads = {n: None if p.grad is None else p.grad.numpy().copy() for n, p in model.named_parameters()}
     assert ndgrad.is_grad_enabled()
     path = tmp_path / "model.onnx"
+    with ndgrad.no_grad():  # the trace records the graph whatever the grad mode
+        ndgrad.onnx.export(model, x, io.BytesIO())
     ndgrad.onnx.export(model, x, str(path), dynamic_axes={"input_0": {0: "n"}})
     onnx.checker.check_model(str(path))
     assert [m.training for m in model.modules()] == [True, True, True, False, True]

@@ -264,9 +264,16 @@ def _flip(g: Emitter) -> list[str]:
 
 @adapter("Tril", "Triu")
 def _trilu(g: Emitter) -> list[str]:
-    fn = g.fn
-    k = g.const(np.asarray(int(fn.k), dtype=np.int64), "k")
-    return [g.op("Trilu", [g.input(0), k], upper=int(g.op_name == "Triu"))]
+    """ONNX's Trilu from opset 14; before it, a constant mask over the (static) last two dims"""
+    k, upper = int(g.fn.k), g.op_name == "Triu"
+    if g.opset >= 14:
+        return [g.op("Trilu", [g.input(0), g.const(np.asarray(k, dtype=np.int64), "k")], upper=int(upper))]
+    rows, cols = g.sym_shape(g.out_value())[-2:]
+    if not isinstance(rows, int) or not isinstance(cols, int):
+        raise g.fail("tril/triu over a dynamic axis needs opset_version >= 14")
+    keep = np.triu(np.ones((rows, cols), bool), k) if upper else np.tril(np.ones((rows, cols), bool), k)
+    zero = g.scalar(0.0, g.out_value())
+    return [g.op("Where", [g.const(keep, "mask"), g.input(0), zero])]
 
 
 @adapter("ConstantPad")
