@@ -318,3 +318,10 @@ def test_values_computed_from_the_input_outside_the_graph_are_caught():
     picked = _Lambda(lambda self, x: self.mods[0](x)[:, x[0].argmax()], lin)
     with pytest.raises(UnsupportedOperatorError, match="index computed from the input"):
         ndgrad.onnx.export(picked, ndgrad.arange(12.0).reshape(3, 4), io.BytesIO())
+
+
+def test_a_plain_function_exports_too():
+    x = ndgrad.randn(2, 3)
+    proto = ndgrad.onnx.export(lambda t: (t * 2).exp(), x)
+    sess = ort.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"])
+    np.testing.assert_allclose(sess.run(None, {"input_0": x.numpy()})[0], (x * 2).exp().numpy(), rtol=1e-6)
