@@ -223,3 +223,45 @@ def test_relu_grad_and_second_order(shape, pooled, dtype):
 def test_relu_integer_input():
     x = np.array([[-2, 0, 3]], dtype=np.int64)
     np.testing.assert_array_equal(F.relu(ndgrad.tensor(x)).numpy(), TF.relu(torch.tensor(x)).numpy())
+
+
+# -- attention scores and GELU in workspace arrays -----------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("batch,length", [(2, 5), (8, 96)])  # scores below and above the pool size
+@pytest.mark.parametrize("mask", ["causal", "float", "bool", None])
+def test_attention_values_and_grads(batch, length, dtype, mask):
+    rng = np.random.default_rng(6)
+    q, k, v = (rng.standard_normal((batch, 4, length, 16)).astype(dtype) for _ in range(3))
+    kwargs_n: dict = {"is_causal": mask == "causal"}
+    kwargs_t: dict = dict(kwargs_n)
+    if mask == "float":
+        m = rng.standard_normal((length, length)).astype(dtype)
+        kwargs_n["attn_mask"], kwargs_t["attn_mask"] = ndgrad.tensor(m), torch.tensor(m)
+    elif mask == "bool":
+        m = rng.random((batch, 1, length, length)) > 0.3
+        kwargs_n["attn_mask"], kwargs_t["attn_mask"] = ndgrad.tensor(m), torch.tensor(m)
+    ns, ts = zip(*(_pair(a) for a in (q, k, v)), strict=True)
+    yn = F.scaled_dot_product_attention(*ns, **kwargs_n)
+    yt = TF.scaled_dot_product_attention(*ts, **kwargs_t)
+    g = rng.standard_normal(yt.shape).astype(dtype)
+    yn.backward(ndgrad.tensor(g))
+    yt.backward(torch.tensor(g))
+    _close(yn.detach().numpy(), yt.detach().numpy(), dtype)
+    for a, b in zip(ns, ts, strict=True):
+        _close(a.grad.numpy(), b.grad.numpy(), dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("n", [1000, 100_000])  # below and above the blockwise and pool sizes
+def test_gelu_values_and_grads(n, dtype):
+    x = np.random.default_rng(7).standard_normal(n).astype(dtype) * 3
+    xn, xt = _pair(x)
+    (gn,) = ndgrad.autograd.grad(F.gelu(xn).sum(), xn, create_graph=True)
+    (gt,) = torch.autograd.grad(TF.gelu(xt).sum(), xt, create_graph=True)
+    np.testing.assert_allclose(F.gelu(xn).detach().numpy(), TF.gelu(xt).detach().numpy(), atol=2e-6)
+    np.testing.assert_allclose(gn.detach().numpy(), gt.detach().numpy(), atol=2e-6)
+    gn.sum().backward()
+    gt.sum().backward()
+    np.testing.assert_allclose(xn.grad.numpy(), xt.grad.numpy(), atol=2e-5)

@@ -34,6 +34,8 @@ from typing import Any
 
 import numpy as np
 
+from ndgrad import _backend
+
 MIN_BYTES = 1 << 16  # below 64 KiB malloc's free lists already reuse memory
 _PAGE = 4096
 
@@ -79,6 +81,14 @@ def full(shape: tuple[int, ...], value: Any, dtype: Any, xp: Any = np) -> Any:
     out = empty(shape, dtype, xp)
     out.fill(value)
     return out
+
+
+def matmul(a: Any, b: Any) -> Any:
+    """``a @ b`` (batched, broadcasting, NumPy or CuPy) written into a workspace array."""
+    xp = np if isinstance(a, np.ndarray) else _backend.xp_of(a)
+    batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    out = empty(batch + (a.shape[-2], b.shape[-1]), np.result_type(a.dtype, b.dtype), xp)
+    return xp.matmul(a, b, out=out)
 
 
 def _claim(size: int) -> np.ndarray | None:

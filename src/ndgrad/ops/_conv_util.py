@@ -100,14 +100,6 @@ def _im2col(x: Any, g: Geom, per_sample: bool = True) -> Any:
     return cols.reshape((n, g.groups, ck, p) if per_sample else (g.groups, ck, n * p))
 
 
-def _matmul(a: Any, b: Any) -> Any:
-    """``a @ b`` (batched, broadcasting) written into a workspace array."""
-    xp = _xp(a)
-    batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
-    out = ws.empty(batch + (a.shape[-2], b.shape[-1]), np.result_type(a.dtype, b.dtype), xp)
-    return xp.matmul(a, b, out=out)
-
-
 def _contiguous(a: Any) -> Any:
     """A C-contiguous copy of ``a`` in a workspace array."""
     out = ws.empty(a.shape, a.dtype, _xp(a))

@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from ndgrad._workspace import matmul as _matmul
 from ndgrad.autograd.function import Op
 from ndgrad.ops._conv_util import (
     Geom,
@@ -28,7 +29,6 @@ from ndgrad.ops._conv_util import (
     _col2im,
     _contiguous,
     _im2col,
-    _matmul,
     _tuple,
     _unbatch,
 )

@@ -47,12 +47,11 @@ class PoolGather(Op):
 
     @staticmethod
     def forward(ctx: Any, x: Any, idx: Any = None, values: Any = None, unique: bool = False) -> Any:
-        flat = _global_index(idx, x.shape)
         ctx.in_shape, ctx.unique = x.shape, unique
         ctx.save_for_backward(idx)
         if values is not None:  # the caller found the maxima already
             return values
-        return x.reshape(-1)[flat].reshape(idx.shape)
+        return x.reshape(-1)[_global_index(idx, x.shape)].reshape(idx.shape)
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Any:
@@ -72,7 +71,7 @@ class PoolScatter(Op):
         xp = _xp(g)
         flat = _global_index(idx, in_shape).reshape(-1)
         if unique:  # windows that do not overlap: every input position is chosen at most once
-            out = xp.zeros(math.prod(in_shape), dtype=g.dtype)
+            out = ws.zeros((math.prod(in_shape),), g.dtype, xp)
             out[flat] = g.reshape(-1)
         else:
             out = xp.bincount(flat, weights=g.reshape(-1), minlength=math.prod(in_shape)).astype(g.dtype)
@@ -91,7 +90,7 @@ def _global_index(idx: Any, in_shape: tuple[int, ...]) -> Any:
     plane_size = math.prod(in_shape[2:])
     wide = idx.dtype if planes * plane_size < 2**31 else np.int64
     offset = (xp.arange(planes, dtype=wide) * plane_size).reshape(in_shape[:2] + (1,) * (idx.ndim - 2))
-    return idx + offset
+    return xp.add(idx, offset, out=ws.empty(idx.shape, wide, xp))
 
 
 def _track_max(best: Any, arg: Any, cand: Any, label: Any) -> None:
@@ -151,7 +150,7 @@ def _max_pool_raw(
         first = (np.arange(out[i]) * stride[i] - pad[i]).reshape((out[i],) + (1,) * (len(kernel) - 1 - i))
         base = base * size[i] + first
     idx = ws.empty(best.shape, index_type, xp)
-    xp.take(xp.asarray(shift), arg, out=idx)
+    xp.take(xp.asarray(shift), arg, out=idx, mode="clip")  # "raise" would buffer the output
     idx += xp.asarray(base)
     return best, idx
 
