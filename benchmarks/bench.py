@@ -15,9 +15,10 @@ fixed before NumPy and torch load). For each thread count (1 and 2):
 
 Both are reported as median and best (fastest round) over the stated number of rounds. Memory:
 after a warm-up step and ``zero_grad`` (both sides), the peak of live bytes during one step
-(ndgrad: tracemalloc plus every byte its workspace pool holds; torch: its profiler's allocation
-records) and the peak RSS growth with eager-release malloc (``MALLOC_TRIM_THRESHOLD_=0``), each
-library in its own process. MNIST: one epoch per library, data loading included.
+(ndgrad: tracemalloc with its workspace pool off, the pool's reserve shown apart; torch: its
+profiler's allocation records) and the peak RSS growth with eager-release malloc
+(``MALLOC_TRIM_THRESHOLD_=0``), each library in its own process. MNIST: one epoch per library,
+data loading included.
 
 Writes ``benchmarks/results/<UTC time>-<full|quick>.json`` and ``.md`` (with the load average
 before and after) and prints the markdown tables.
@@ -126,18 +127,26 @@ def _torch_step_peak(step: Any) -> float:
 
 
 def _ndgrad_step_peak(step: Any) -> dict[str, float]:
-    """Peak of NumPy's live bytes during one call (tracemalloc), plus what the workspace pool
-    holds: its blocks were allocated in the warm-up, so tracemalloc no longer sees them."""
+    """Peak of NumPy's live bytes during one call (tracemalloc), with the workspace pool off so
+    that every array of the step is a traced allocation; and what the pool holds when on (its
+    reserve, like PyTorch's reserved CUDA memory: counted in the RSS figure, not in live bytes)."""
     import tracemalloc
 
     from ndgrad import _workspace
 
+    reserve = _workspace.cached_bytes()
+    limit = _workspace.get_limit()
+    _workspace.set_limit(0)
+    _workspace.empty_cache()
+    step()  # one untraced call without the pool, so no first-call effect is traced
+    step.model.zero_grad()
+    gc.collect()
     tracemalloc.start()
     step()
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    pool = _workspace.cached_bytes()
-    return {"live": float(peak + pool), "tracemalloc": float(peak), "pool": float(pool)}
+    _workspace.set_limit(limit)
+    return {"live": float(peak), "tracemalloc": float(peak), "pool": float(reserve)}
 
 
 def _proc_kib(field: str) -> int:
@@ -296,20 +305,19 @@ def markdown(results: dict[str, Any]) -> str:
             "",
             "Memory of one step after a warm-up step and zero_grad (MiB; each library in its own process):",
             "",
-            "| workload | live peak torch | live peak ndgrad (NumPy + pool) | ratio | RSS growth torch "
-            "| RSS growth ndgrad | ratio |",
-            "|---|---|---|---|---|---|---|",
+            "| workload | live peak torch | live peak ndgrad | ratio | ndgrad pool reserve "
+            "| RSS growth torch | RSS growth ndgrad (pool on) | ratio |",
+            "|---|---|---|---|---|---|---|---|",
         ]
         mib = 2.0**20
         for name, m in results["memory"].items():
             th, nd = m.get("torch") or {}, m.get("ndgrad") or {}
             if not th or not nd:
                 continue
-            live = f"{nd['live'] / mib:.1f} ({nd['tracemalloc'] / mib:.1f} + {nd['pool'] / mib:.1f})"
+            live = f"{th['live'] / mib:.1f} | {nd['live'] / mib:.1f} | {ratio(nd['live'], th['live'])}"
             rss = f"{(th['rss'] or 0) / mib:.1f} | {(nd['rss'] or 0) / mib:.1f}"
             lines.append(
-                f"| {name} | {th['live'] / mib:.1f} | {live} | {ratio(nd['live'], th['live'])} "
-                f"| {rss} | {ratio(nd['rss'], th['rss'])} |"
+                f"| {name} | {live} | {nd['pool'] / mib:.1f} | {rss} | {ratio(nd['rss'], th['rss'])} |"
             )
     if results.get("mnist"):
         lines += [
@@ -374,10 +382,14 @@ def main() -> None:
     parser.add_argument("--mnist-dir", default=str(DEFAULT_MNIST))
     parser.add_argument("--out", default=str(HERE / "results"), help="where the results files go")
     parser.add_argument("--profile", metavar="NAME", help="cProfile ndgrad's step of one workload")
+    parser.add_argument("--render", metavar="JSON", help="print the tables of a results file again")
     parser.add_argument("--_child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args._child:
         child_main(args._child)
+        return
+    if args.render:
+        print(markdown(json.loads(Path(args.render).read_text())))
         return
     if args.profile:
         from profile_step import profile_ndgrad
