@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -166,3 +167,45 @@ def test_a_pytorch_ddp_program_with_torch_aliased_to_ndgrad_matches_pytorch(tmp_
     for a, b in zip(ours["weights"], theirs["weights"]):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
     assert ours["accuracy"] == theirs["accuracy"]
+
+
+def _epochs(stdout: str) -> dict[int, tuple[float, float]]:
+    """{epoch: (mean train loss, test accuracy)} from examples/ddp_mnist.py's output."""
+    found = re.findall(r"epoch (\d+): mean train loss ([\d.]+), test accuracy ([\d.]+)", stdout)
+    return {int(e): (float(loss), float(acc)) for e, loss, acc in found}
+
+
+def test_ddp_mnist_example_matches_one_process_and_resumes_on_other_rank_counts(tmp_path: Path) -> None:
+    """Same global batch: 1 process, then 2 ranks for epoch 1 and 3 ranks resuming its checkpoint
+    for epoch 2, give the same losses and accuracies."""
+    from tests.test_datasets import _write_idx
+
+    rng = np.random.default_rng(0)
+    for prefix, n in (("train", 960), ("t10k", 200)):
+        labels = rng.integers(0, 10, n)
+        images = rng.integers(0, 60, (n, 28, 28))
+        for i, c in enumerate(labels):  # a bright bar whose row says the class: learnable
+            images[i, 2 + 2 * c : 4 + 2 * c, 4:24] = 250
+        _write_idx(tmp_path / f"{prefix}-images-idx3-ubyte.gz", images.astype(np.uint8))
+        _write_idx(tmp_path / f"{prefix}-labels-idx1-ubyte.gz", labels.astype(np.uint8))
+    example = str(HERE.parent / "examples" / "ddp_mnist.py")
+    common = ["--data-dir", str(tmp_path), "--batch-size", "96", "--lr", "0.02"]
+    one = subprocess.run(
+        [sys.executable, example, *common, "--epochs", "2"],
+        env=env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
+    assert one.returncode == 0, one.stdout + one.stderr
+    ckpt = str(tmp_path / "ckpt.ndg")
+    first = run_ranks(2, example, *common, "--epochs", "1", "--checkpoint", ckpt)
+    assert first.returncode == 0, first.stdout + first.stderr
+    second = run_ranks(3, example, *common, "--epochs", "2", "--resume", ckpt)
+    assert second.returncode == 0, second.stdout + second.stderr
+    alone, split = _epochs(one.stdout), {**_epochs(first.stdout), **_epochs(second.stdout)}
+    assert sorted(alone) == sorted(split) == [1, 2], (one.stdout, first.stdout, second.stdout)
+    for epoch in (1, 2):
+        np.testing.assert_allclose(split[epoch], alone[epoch], rtol=1e-4)
+    assert alone[2][1] > 0.5  # it learned
