@@ -72,14 +72,21 @@ class _Bucket:
         return self.flat[off : off + p.numel()].reshape(p.shape)
 
 
+_FIRST_BUCKET_BYTES = 1024 * 1024  # PyTorch's: a small first bucket starts communicating early
+
+
 def _make_buckets(params: list[Parameter], cap_bytes: int) -> list[_Bucket]:
-    """Reverse registration order, a new bucket when the cap is reached or the dtype/device changes."""
+    """Reverse registration order, a new bucket when the cap is reached or the dtype/device changes.
+
+    The first bucket (the last layers, whose gradients come first) is capped at 1 MiB, as PyTorch's.
+    """
     buckets: list[_Bucket] = []
     current: list[Parameter] = []
     size = 0
     for p in reversed(params):
         kind = (p.array.dtype, type(p.array))
-        if current and (size >= cap_bytes or kind != (current[0].array.dtype, type(current[0].array))):
+        cap = min(cap_bytes, _FIRST_BUCKET_BYTES) if not buckets else cap_bytes
+        if current and (size >= cap or kind != (current[0].array.dtype, type(current[0].array))):
             buckets.append(_Bucket(current))
             current, size = [], 0
         current.append(p)
