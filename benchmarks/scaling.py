@@ -191,10 +191,33 @@ def report(runs: dict[int, list[dict[str, object]]], args: argparse.Namespace) -
     for nbytes in runs[2][0]["allreduce_sweep"]:  # type: ignore[union-attr]
         t = statistics.median(r["allreduce_sweep"][nbytes] for r in runs[2])  # type: ignore[index]
         lines.append(f"| {int(nbytes):,} | {t * 1e6:.0f} us |")
+    lines += ["", *cost_model(runs[2]), ""]
     lines += ["", "Raw results (JSON, one object per job):", "", "```"]
     lines += [json.dumps(r) for n in (1, 2) for r in runs[n]]
     lines += ["```", ""]
     return "\n".join(lines)
+
+
+def cost_model(runs: list[dict[str, Any]]) -> list[str]:
+    """T = 2 alpha + S / beta (ring all-reduce, N = 2), alpha from the smallest message of the sweep
+    and beta from the largest; then the prediction for DDP's buckets against their measured time."""
+    keys = list(runs[0]["allreduce_sweep"])
+    times = [statistics.median(r["allreduce_sweep"][k] for r in runs) for k in keys]
+    alpha = times[0] / 2  # the smallest message: latency only
+    beta = float(keys[-1]) / (times[-1] - 2 * alpha)  # the largest: bandwidth
+    lines = [
+        f"Cost model, from the sweep: T = 2 alpha + S / beta with alpha = {alpha * 1e6:.1f} us, "
+        f"beta = {beta / 1e9:.2f} GB/s (alpha x beta = {alpha * beta / 1024:.0f} KiB).",
+        "",
+        "| workload | gradient bytes | model: all-reduce | measured: all-reduce alone |",
+        "|---|---|---|---|",
+    ]
+    for kind in ("mlp", "cnn"):
+        nbytes = 4 * int(runs[0][kind]["params"])
+        measured = statistics.median(r[kind]["allreduce"] for r in runs)
+        predicted = 2 * alpha * 2 + nbytes / beta  # two buckets: two latencies
+        lines.append(f"| {kind} | {nbytes:,} | {predicted * 1e3:.2f} ms | {measured * 1e3:.2f} ms |")
+    return lines
 
 
 def main() -> None:

@@ -8,7 +8,6 @@ CUDA-aware, and through host memory otherwise.
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from types import ModuleType
@@ -89,11 +88,7 @@ def wait_all(requests: list[Any], timeout: float, what: str, statuses: list[Any]
     if MPI.Request.Testall(requests, statuses):
         return
     deadline = time.monotonic() + timeout
-    polls = 0
     while not MPI.Request.Testall(requests, statuses):
-        polls += 1
-        if polls > 200:  # waiting long: let the peer ranks run when they share our cores
-            os.sched_yield()
         if time.monotonic() > deadline:
             abort(f"{what} did not complete within {timeout:g} s (a peer rank died or is stuck)")
 
