@@ -5,8 +5,9 @@ so every replica starts equal. The parameters are split into *buckets* of about 
 in reverse registration order (roughly the order backward produces their gradients). Each
 parameter has a post-accumulate-grad hook: when backward has accumulated its ``.grad`` the hook
 copies it into its bucket, and once a bucket is full a non-blocking all-reduce of the whole bucket
-starts, so communication overlaps the rest of backward. When the last bucket is started the
-hooks wait for them all and set every ``.grad`` to the average over ranks:
+starts, so communication overlaps the rest of backward. Gradients enter their bucket already
+divided by the world size (one pass with the copy), so the all-reduced sum is the average. When
+the last bucket is started the hooks wait for them all and set every ``.grad`` to it:
 
     grad_p = (1 / world_size) * sum_r grad_p^(r)
 
@@ -56,13 +57,17 @@ class _Bucket:
         self.pending = len(self.params)
         self.work = None
 
-    def fill(self, i: int, grad: Any) -> None:
+    def fill(self, i: int, grad: Any, scale: float) -> None:
+        """Copy a gradient into its slot, times ``scale`` (1 / world size: the sum is the mean)."""
         p = self.params[i]
         off = self.offsets[i]
+        slot = self.flat[off : off + p.numel()]
         if grad is None:
-            self.flat[off : off + p.numel()] = 0
-        else:
-            self.flat[off : off + p.numel()] = grad.reshape(-1)
+            slot[...] = 0
+        elif scale == 1:
+            slot[...] = grad.reshape(-1)
+        else:  # one pass for the copy and the division, as PyTorch divides before reducing
+            xp_of(slot).multiply(grad.reshape(-1), scale, out=slot)
         self.filled[i] = True
         self.pending -= 1
 
@@ -251,7 +256,7 @@ class DistributedDataParallel(Module):
                 "got its gradient twice in one iteration (a second backward through the same forward, "
                 "or a parameter shared outside DDP's view)."
             )
-        bucket.fill(i, grad)
+        bucket.fill(i, grad, 1.0 / self.process_group.size())
         for launched in self._launched:  # drive MPI's progress on what is already in flight
             launched.work.is_completed()  # type: ignore[union-attr]
         if bucket.pending == 0:
@@ -263,7 +268,6 @@ class DistributedDataParallel(Module):
     def _finish(self) -> None:
         """Wait for every bucket and set each ``.grad`` to the average over the ranks."""
         self._armed = False
-        n = self.process_group.size()
         used = None
         if self._used_work is not None:
             work, used = self._used_work
@@ -272,7 +276,6 @@ class DistributedDataParallel(Module):
         index = {id(p): k for k, p in enumerate(self._params)}
         for bucket in self._launched:
             bucket.work.wait()  # type: ignore[union-attr]
-            bucket.flat /= n
             for i, p in enumerate(bucket.params):
                 if used is not None and used[index[id(p)]] == 0:
                     continue  # no rank used it: its .grad stays as it was, as in PyTorch
