@@ -209,3 +209,41 @@ def test_ddp_mnist_example_matches_one_process_and_resumes_on_other_rank_counts(
     for epoch in (1, 2):
         np.testing.assert_allclose(split[epoch], alone[epoch], rtol=1e-4)
     assert alone[2][1] > 0.5  # it learned
+
+
+@pytest.mark.parametrize("flavour", ["hydra", "openmpi"])
+def test_launcher_command_for_several_machines(tmp_path: Path, flavour: str) -> None:
+    """--nnodes/--hostfile/-m become each MPI's own spelling (a stand-in mpiexec says which)."""
+    from ndgrad.distributed import run
+
+    fake = tmp_path / "mpiexec"
+    banner = (
+        "mpiexec (OpenRTE) 4.1.5\nReport bugs to http://www.open-mpi.org/"
+        if flavour == "openmpi"
+        else "HYDRA build details:"
+    )
+    fake.write_text(f"#!/bin/sh\necho '{banner}'\n")
+    fake.chmod(0o755)
+    args, rest = run.parse(
+        [
+            "--mpiexec",
+            str(fake),
+            "--nnodes",
+            "2",
+            "--nproc-per-node",
+            "4",
+            "--hostfile",
+            "hosts",
+            "-m",
+            "pkg.train",
+            "--lr",
+            "1",
+        ]
+    )
+    cmd = run.build_command(args, rest)
+    tail = [sys.executable, "-m", "ndgrad.distributed._rank", "-m", "pkg.train", "--lr", "1"]
+    assert cmd[:3] == [str(fake), "-n", "8"] and cmd[-len(tail) :] == tail
+    if flavour == "openmpi":
+        assert cmd[3:7] == ["--map-by", "ppr:4:node", "--hostfile", "hosts"]
+    else:
+        assert cmd[3:7] == ["-ppn", "4", "-f", "hosts"]
