@@ -148,8 +148,20 @@ class DistributedDataParallel(Module):
         check_reduction: bool = False,
         gradient_as_bucket_view: bool = False,
         static_graph: bool = False,
-        **kwargs: Any,
+        delay_all_reduce_named_params: Any = None,
+        param_to_hook_all_reduce: Any = None,
+        mixed_precision: Any = None,
+        device_mesh: Any = None,
+        skip_all_reduce_unused_params: bool = False,
     ) -> None:
+        for name, value in (
+            ("delay_all_reduce_named_params", delay_all_reduce_named_params),
+            ("param_to_hook_all_reduce", param_to_hook_all_reduce),
+            ("mixed_precision", mixed_precision),
+            ("device_mesh", device_mesh),
+        ):
+            if value is not None:
+                raise NotImplementedError(f"DistributedDataParallel: {name} is not supported by ndgrad")
         super().__init__()
         self.module = module
         self.device_ids = device_ids
@@ -177,7 +189,8 @@ class DistributedDataParallel(Module):
         self._where = {
             id(p): (b, i) for b, bucket in enumerate(self._buckets) for i, p in enumerate(bucket.params)
         }
-        self._armed = False
+        self._armed = False  # this iteration's forward ran: the hooks fill the buckets
+        self._in_backward = False  # some hook has fired since
         self._launched: list[_Bucket] = []
         self._used_work: tuple[Work, Any] | None = None
         self._hook_handles = [p.register_post_accumulate_grad_hook(self._grad_ready) for p in params]
@@ -207,7 +220,7 @@ class DistributedDataParallel(Module):
 
     # -- forward -------------------------------------------------------------------------------
     def forward(self, *inputs: Any, **kwargs: Any) -> Any:
-        if self._armed:
+        if self._armed and self._in_backward:  # a backward began and left buckets unfilled
             raise RuntimeError(
                 "Expected to have finished reduction in the prior iteration before starting a new one. "
                 "This error indicates that your module has parameters that were not used in producing "
@@ -215,12 +228,12 @@ class DistributedDataParallel(Module):
                 "`find_unused_parameters=True` to `torch.nn.parallel.DistributedDataParallel`, and by "
                 "making sure all `forward` function outputs participate in calculating loss."
             )
-        if self.broadcast_buffers and self.require_forward_param_sync and self.module.training:
+        if self.broadcast_buffers and self.require_forward_param_sync:
             buffers = self._buffers_to_sync()
             if buffers:
                 broadcast_coalesced(self.process_group, buffers)
         out = self.module(*inputs, **kwargs)
-        if self.module.training and self.require_backward_grad_sync and is_grad_enabled() and self._params:
+        if self.require_backward_grad_sync and is_grad_enabled() and self._params:
             self._arm(out)
         return out
 
@@ -230,6 +243,10 @@ class DistributedDataParallel(Module):
             b.arm()
         self._launched = []
         self._armed = True
+        self._in_backward = False
+        if self._used_work is not None:  # a forward whose backward never came: finish its count
+            self._used_work[0].wait()
+            self._used_work = None
         if self.find_unused_parameters:
             used = _reachable_leaves(out)
             flags = xp_of(self._params[0].array).asarray(
@@ -245,6 +262,7 @@ class DistributedDataParallel(Module):
     def _grad_ready(self, p: Tensor) -> None:
         if not self._armed:  # a backward outside DDP's forward, or inside no_sync()
             return
+        self._in_backward = True
         self._mark(p, p.grad.array if p.grad is not None else None)  # type: ignore[arg-type]
 
     def _mark(self, p: Parameter, grad: Any) -> None:
