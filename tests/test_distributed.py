@@ -247,3 +247,39 @@ def test_launcher_command_for_several_machines(tmp_path: Path, flavour: str) -> 
         assert cmd[3:7] == ["--map-by", "ppr:4:node", "--hostfile", "hosts"]
     else:
         assert cmd[3:7] == ["-ppn", "4", "-f", "hosts"]
+
+
+def test_the_mp_spawn_tutorial_shape_runs_under_mpiexec(tmp_path: Path) -> None:
+    """PyTorch's tutorial (mp.spawn, gloo, rank/world_size passed) with torch aliased to ndgrad on
+    2 MPI ranks: the weights equal PyTorch's single process on the concatenated batches."""
+    torch = pytest.importorskip("torch")
+    out = tmp_path / "weights.json"
+    program = str(PROGRAMS / "torch_spawn_program.py")
+    res = run_ranks(2, str(PROGRAMS / "as_torch.py"), program, str(out))
+    assert res.returncode == 0, res.stdout + res.stderr
+    model = torch.nn.Sequential(torch.nn.Linear(10, 10), torch.nn.ReLU(), torch.nn.Linear(10, 5))
+    rng = np.random.default_rng(0)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.copy_(torch.from_numpy(rng.standard_normal(tuple(p.shape)).astype(np.float32)))
+    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+    streams = [np.random.default_rng(rank + 1) for rank in range(2)]
+    for _ in range(3):
+        draws = [(s.standard_normal((20, 10)), s.standard_normal((20, 5))) for s in streams]
+        x = torch.from_numpy(np.concatenate([d[0] for d in draws]).astype(np.float32))
+        y = torch.from_numpy(np.concatenate([d[1] for d in draws]).astype(np.float32))
+        opt.zero_grad()
+        torch.nn.functional.mse_loss(model(x), y).backward()
+        opt.step()
+    for ours, theirs in zip(json.loads(out.read_text()), model.parameters()):
+        np.testing.assert_allclose(ours, theirs.detach().numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_spawn_without_a_matching_mpi_job_says_how_to_launch() -> None:
+    import ndgrad.multiprocessing as mp
+
+    seen: list[tuple[int, str]] = []
+    mp.spawn(lambda rank, tag: seen.append((rank, tag)), args=("x",), nprocs=1)
+    assert seen == [(0, "x")]
+    with pytest.raises(RuntimeError, match="launch the script with mpiexec -n 2"):
+        mp.spawn(lambda rank: None, nprocs=2)
