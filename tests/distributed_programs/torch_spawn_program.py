@@ -1,4 +1,5 @@
-"""PyTorch's DDP tutorial shape: workers started by ``mp.spawn``; under MPI each rank is one.
+"""PyTorch's DDP tutorial shape: workers started by ``mp.spawn``; under MPI each rank is one
+(``ndgrad.multiprocessing.spawn`` consults ``ndgrad.distributed.spawn.run_spawned``).
 
     python torch_spawn_program.py OUT.json          # PyTorch: spawns 2 processes (gloo)
     mpiexec -n 2 python as_torch.py torch_spawn_program.py OUT.json   # ndgrad as torch
