@@ -252,9 +252,6 @@ def test_launcher_command_for_several_machines(tmp_path: Path, flavour: str) -> 
 def test_the_mp_spawn_tutorial_shape_runs_under_mpiexec(tmp_path: Path) -> None:
     """PyTorch's tutorial (mp.spawn, gloo, rank/world_size passed) with torch aliased to ndgrad on
     2 MPI ranks: the weights equal PyTorch's single process on the concatenated batches."""
-    mp_source = SRC / "ndgrad" / "multiprocessing.py"
-    if not mp_source.exists() or "run_spawned" not in mp_source.read_text():
-        pytest.skip("ndgrad.multiprocessing.spawn does not consult ndgrad.distributed.spawn.run_spawned")
     torch = pytest.importorskip("torch")
     out = tmp_path / "weights.json"
     program = str(PROGRAMS / "torch_spawn_program.py")
