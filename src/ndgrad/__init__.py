@@ -27,6 +27,17 @@ from ndgrad._dtype import (
     set_default_dtype,
     uint8,
 )
+from ndgrad._tensor_legacy import (  # PyTorch's legacy typed constructors and isinstance targets
+    BoolTensor,
+    ByteTensor,
+    CharTensor,
+    DoubleTensor,
+    FloatTensor,
+    HalfTensor,
+    IntTensor,
+    LongTensor,
+    ShortTensor,
+)
 from ndgrad.autograd.grad_mode import (
     enable_grad,
     inference_mode,
@@ -91,29 +102,6 @@ half, float, double = float16, float32, float64  # noqa: A001
 short, int, long = int16, int32, int64  # noqa: A001
 
 
-class cuda:  # noqa: N801  (PyTorch's ndgrad.cuda.is_available())
-    """``ndgrad.cuda.is_available()``: True when CuPy sees a GPU."""
-
-    is_available = staticmethod(cuda_is_available)
-
-    @staticmethod
-    def manual_seed(value: builtins_int) -> None:
-        manual_seed(value)
-
-    @staticmethod
-    def manual_seed_all(value: builtins_int) -> None:
-        manual_seed(value)
-
-    @staticmethod
-    def device_count() -> builtins_int:
-        """The number of GPUs CuPy sees (0 without CuPy)."""
-        if not cuda_is_available():
-            return 0
-        import cupy
-
-        return builtins_int(cupy.cuda.runtime.getDeviceCount())
-
-
 def is_tensor(obj: object) -> builtins_bool:
     return isinstance(obj, Tensor)
 
@@ -128,8 +116,9 @@ builtins_bool = _builtins.bool
 builtins_int = _builtins.int
 
 # subpackages last: they build on everything above
-from ndgrad import amp, linalg, nn, optim, profiler, testing, utils  # noqa: E402
+from ndgrad import accelerator, amp, backends, cuda, linalg, nn, optim, profiler, testing, utils  # noqa: E402
 from ndgrad.amp import autocast  # noqa: E402
+from ndgrad.backends import get_float32_matmul_precision, set_float32_matmul_precision  # noqa: E402
 from ndgrad.serialization import load, save  # noqa: E402
 
 __version__ = "0.1.0"
