@@ -9,6 +9,8 @@ True
 
 from __future__ import annotations
 
+import math as _math
+
 # the Tensor first: the op families import it, and it imports them after its class is made
 from ndgrad.tensor import Size, Tensor, device  # isort: skip
 from ndgrad import autograd
@@ -100,6 +102,11 @@ from ndgrad.ops.shape import *  # noqa: F403
 bool = bool_  # noqa: A001  (PyTorch's name; the builtin stays reachable as builtins.bool)
 half, float, double = float16, float32, float64  # noqa: A001
 short, int, long = int16, int32, int64  # noqa: A001
+
+
+# PyTorch's constants (torch.pi, torch.inf, ...) and None-as-new-axis for indexing
+pi, e, inf, nan = _math.pi, _math.e, _math.inf, _math.nan
+newaxis = None
 
 
 def is_tensor(obj: object) -> builtins_bool:

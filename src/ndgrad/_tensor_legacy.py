@@ -255,7 +255,32 @@ class LegacyTensorMixin:
                 array = array.copy()
         return _tensor_cls()._make(array.view(dtype.np), False, None)
 
+    # -- facts about the tensor that PyTorch programs ask ---------------------------------------
+    @property
+    def itemsize(self) -> int:
+        """Bytes per element."""
+        return int(self.array.itemsize)  # type: ignore[attr-defined]
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of the elements (``numel() * itemsize``)."""
+        return int(self.array.nbytes)  # type: ignore[attr-defined]
+
+    def is_signed(self: Any) -> bool:
+        """Whether the dtype has negative values (floats and signed integers)."""
+        return bool(self.dtype.is_signed)
+
+    def get_device(self: Any) -> int:
+        """-1 for a CPU tensor, else its GPU number (as PyTorch)."""
+        if not self.is_cuda:
+            return -1
+        return int(getattr(self.array.device, "id", 0))
+
     # -- device predicates: ndgrad's tensors live on the CPU or on a CUDA GPU ------------------
+    @property
+    def is_cpu(self: Any) -> bool:
+        return not self.is_cuda
+
     @property
     def is_xpu(self) -> bool:
         return False
