@@ -326,28 +326,19 @@ OMISSIONS: dict[str, dict[str, str]] = {
             to_dense to_sparse to_sparse_coo values
         """,
         "not_yet_inplace": """
-            absolute_ acos_ acosh_ addbmm_ addmm_ addmv_ addr_ apply_ arccos_ arccosh_
-            arcsin_ arcsinh_ arctan2_ arctan_ arctanh_ asin_ asinh_ atan2_ atan_ atanh_
-            baddbmm_ bitwise_and_ bitwise_left_shift_ bitwise_not_ bitwise_or_
-            bitwise_right_shift_ bitwise_xor_ cauchy_ copysign_ cosh_ cumprod_ cumsum_
-            deg2rad_ digamma_ divide_ eq_ erf_ erfc_ erfinv_ exp2_ expm1_ exponential_ fix_
-            float_power_ floor_divide_ frac_ gcd_ ge_ geometric_ greater_ greater_equal_ gt_
-            heaviside_ hypot_ i0_ igamma_ igammac_ index_reduce_ lcm_ ldexp_ le_ less_
-            less_equal_ lgamma_ log10_ log2_ log_normal_ logical_and_ logical_or_
-            logical_xor_ logit_ lt_ map2_ map_ multiply_ mvlgamma_ ne_ negative_ nextafter_
-            not_equal_ polygamma_ rad2deg_ random_ renorm_ rsqrt_ scatter_reduce_ sinc_
-            sinh_ squeeze_ subtract_ swapaxes_ swapdims_ t_ tan_ transpose_ true_divide_
-            unsqueeze_ xlogy_
+            acosh_ addbmm_ apply_ arccosh_ arcsinh_ arctanh_ asinh_ atanh_
+            bitwise_left_shift_ bitwise_right_shift_ cauchy_ digamma_ erfinv_ exponential_
+            geometric_ i0_ igamma_ igammac_ index_reduce_ ldexp_ lgamma_ log_normal_ map2_
+            map_ mvlgamma_ nextafter_ polygamma_ random_ renorm_ scatter_reduce_ squeeze_
+            swapaxes_ swapdims_ t_ transpose_ unsqueeze_
         """,
         "not_yet": """
-            acosh addbmm arccosh arcsinh arctanh asinh atanh bitwise_and bitwise_left_shift
-            bitwise_not bitwise_or bitwise_right_shift bitwise_xor cholesky cholesky_inverse
-            cholesky_solve const_data_ptr cross diagonal_scatter digamma erfinv fix
-            float_power fmax fmin frexp geqrf greater greater_equal hardshrink i0 igamma
-            igammac index index_reduce inner is_set_to isneginf isposinf istft ldexp less
-            less_equal lgamma logdet matrix_exp matrix_power mvlgamma nanmedian nextafter
-            nonzero_static not_equal orgqr ormqr polygamma prelu qr renorm scatter_reduce
-            select_scatter slice_scatter slogdet split_with_sizes stft svd vdot
+            acosh addbmm arccosh arcsinh arctanh asinh atanh bitwise_left_shift
+            bitwise_right_shift cholesky cholesky_inverse cholesky_solve const_data_ptr
+            diagonal_scatter digamma erfinv frexp geqrf hardshrink i0 igamma igammac index
+            index_reduce is_set_to istft ldexp lgamma matrix_exp matrix_power mvlgamma
+            nanmedian nextafter nonzero_static orgqr ormqr polygamma prelu qr renorm
+            scatter_reduce select_scatter slice_scatter split_with_sizes stft svd
         """,
     },
     "torch.optim": {

@@ -425,3 +425,51 @@ def test_cuda_namespace_on_a_gpu() -> None:
     assert 0 < free <= total
     del x
     ndgrad.cuda.empty_cache()
+
+
+# -- method and in-place forms (TensorAliasMixin) --------------------------------------------------
+
+ALIASES = [
+    "x.clone().acos_()", "x.clone().erf_()", "x.clone().gt_(y)", "x.clone().eq_(y)",
+    "x.greater(y)", "x.less_equal(y)", "x.not_equal(y)", "i.bitwise_and(j)", "i.clone().bitwise_xor_(j)",
+    "i.bitwise_not()", "x.clone().multiply_(y)", "x.clone().true_divide_(y)", "i.clone().gcd_(j)",
+    "x.clone().cumsum_(0)", "m.clone().addmm_(m, m)", "x.fmax(y)", "x.fix()", "x.clone().fix_()",
+    "x.float_power(2)", "x.double().float_power_(2)", "x.clone().hypot_(y)", "x.clone().logical_and_(y)",
+    "m.logdet()", "m.slogdet()[1]", "x.inner(y)", "x.vdot(y)", "x.isposinf()", "x.clone().rsqrt_()",
+    "x.clone().exp2_()", "x.clone().floor_divide_(y)", "x.clone().negative_()",
+    "x.clone().subtract_(y, alpha=2)", "x.clone().deg2rad_()", "x.clone().xlogy_(y.abs())",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("expr", ALIASES)
+def test_method_and_inplace_forms_match_torch(expr: str) -> None:
+    def run(lib: Any) -> Any:
+        env = {
+            "x": lib.tensor([0.5, -1.5, 2.0]),
+            "y": lib.tensor([1.0, 2.0, -3.0]),
+            "i": lib.tensor([3, 5, 6]),
+            "j": lib.tensor([1, 4, 2]),
+            "m": lib.tensor([[1.0, 2.0], [3.0, 4.5]]),
+        }
+        return _show(eval(expr, env))
+
+    ours, theirs = run(ndgrad), run(torch)
+    assert ours[0] == theirs[0]
+    np.testing.assert_allclose(np.array(ours[1], dtype=float), np.array(theirs[1], dtype=float), rtol=1e-6)
+
+
+def test_inplace_forms_keep_inplace_rules() -> None:
+    for lib in (torch, ndgrad):
+        with pytest.raises(RuntimeError, match="float_power_ has dtype Float"):
+            lib.tensor([1.0, 2.0]).float_power_(2)
+        with pytest.raises(RuntimeError, match="a leaf Variable that requires grad"):
+            lib.ones(2, requires_grad=True).acos_()
+        with pytest.raises(RuntimeError, match="can't be cast to the desired output type"):
+            lib.tensor([1, 2]).rsqrt_()
+    x = ndgrad.tensor([0.5, 0.25], requires_grad=True)
+    y = x * 1
+    y.erf_()
+    y.sum().backward()
+    expected = torch.tensor([0.5, 0.25], requires_grad=True)
+    (expected * 1).erf_().sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), expected.grad.numpy(), rtol=1e-6)

@@ -306,6 +306,134 @@ class LegacyTensorMixin:
         return False
 
 
+def _inplace_of(name: str) -> Any:
+    """The in-place form ``x.<name>_(...)``: ``x.<name>(...)`` written into ``x``'s memory, with the
+    checks of every in-place op (dtype that can't be cast back, a leaf that requires grad)."""
+
+    def method(self: Any, *args: Any, **kwargs: Any) -> Any:
+        from ndgrad.ops._util import inplace
+
+        return inplace(self, getattr(self, name)(*args, **kwargs))
+
+    method.__name__ = method.__qualname__ = name + "_"
+    return method
+
+
+def _method_of(name: str) -> Any:
+    """The Tensor-method form ``x.<name>(...)`` of the function ``ndgrad.<name>(x, ...)``."""
+
+    def method(self: Any, *args: Any, **kwargs: Any) -> Any:
+        import ndgrad
+
+        return getattr(ndgrad, name)(self, *args, **kwargs)
+
+    method.__name__ = method.__qualname__ = name
+    return method
+
+
+class TensorAliasMixin:
+    """Tensor methods PyTorch has as well as their functions: the method forms of ``ndgrad.<fn>``
+    and the in-place forms ``x.<op>_()`` of ops that exist out of place. Each is a one-line
+    delegation, so they are listed, not written out."""
+
+    __slots__ = ()
+
+    # method forms of top-level functions
+    bitwise_and = _method_of("bitwise_and")
+    bitwise_or = _method_of("bitwise_or")
+    bitwise_xor = _method_of("bitwise_xor")
+    bitwise_not = _method_of("bitwise_not")
+    greater = _method_of("greater")
+    greater_equal = _method_of("greater_equal")
+    less = _method_of("less")
+    less_equal = _method_of("less_equal")
+    not_equal = _method_of("not_equal")
+    isposinf = _method_of("isposinf")
+    isneginf = _method_of("isneginf")
+    fmax = _method_of("fmax")
+    fmin = _method_of("fmin")
+    fix = _method_of("fix")
+    float_power = _method_of("float_power")
+    cross = _method_of("cross")
+    inner = _method_of("inner")
+    vdot = _method_of("vdot")
+    logdet = _method_of("logdet")
+    slogdet = _method_of("slogdet")
+
+    # in-place forms
+    absolute_ = _inplace_of("absolute")
+    acos_ = _inplace_of("acos")
+    arccos_ = _inplace_of("arccos")
+    asin_ = _inplace_of("asin")
+    arcsin_ = _inplace_of("arcsin")
+    atan_ = _inplace_of("atan")
+    arctan_ = _inplace_of("arctan")
+    atan2_ = _inplace_of("atan2")
+    arctan2_ = _inplace_of("arctan2")
+    cosh_ = _inplace_of("cosh")
+    sinh_ = _inplace_of("sinh")
+    tan_ = _inplace_of("tan")
+    erf_ = _inplace_of("erf")
+    erfc_ = _inplace_of("erfc")
+    exp2_ = _inplace_of("exp2")
+    expm1_ = _inplace_of("expm1")
+    log10_ = _inplace_of("log10")
+    log2_ = _inplace_of("log2")
+    logit_ = _inplace_of("logit")
+    rsqrt_ = _inplace_of("rsqrt")
+    sinc_ = _inplace_of("sinc")
+    frac_ = _inplace_of("frac")
+    fix_ = _inplace_of("fix")
+    deg2rad_ = _inplace_of("deg2rad")
+    rad2deg_ = _inplace_of("rad2deg")
+    negative_ = _inplace_of("negative")
+    multiply_ = _inplace_of("multiply")
+    subtract_ = _inplace_of("subtract")
+    divide_ = _inplace_of("divide")
+    true_divide_ = _inplace_of("true_divide")
+    floor_divide_ = _inplace_of("floor_divide")
+    copysign_ = _inplace_of("copysign")
+    heaviside_ = _inplace_of("heaviside")
+    hypot_ = _inplace_of("hypot")
+    xlogy_ = _inplace_of("xlogy")
+    gcd_ = _inplace_of("gcd")
+    lcm_ = _inplace_of("lcm")
+    cumsum_ = _inplace_of("cumsum")
+    cumprod_ = _inplace_of("cumprod")
+    addmm_ = _inplace_of("addmm")
+    addmv_ = _inplace_of("addmv")
+    addr_ = _inplace_of("addr")
+    baddbmm_ = _inplace_of("baddbmm")
+    eq_ = _inplace_of("eq")
+    ne_ = _inplace_of("ne")
+    gt_ = _inplace_of("gt")
+    ge_ = _inplace_of("ge")
+    lt_ = _inplace_of("lt")
+    le_ = _inplace_of("le")
+    greater_ = _inplace_of("greater")
+    greater_equal_ = _inplace_of("greater_equal")
+    less_ = _inplace_of("less")
+    less_equal_ = _inplace_of("less_equal")
+    not_equal_ = _inplace_of("not_equal")
+    logical_and_ = _inplace_of("logical_and")
+    logical_or_ = _inplace_of("logical_or")
+    logical_xor_ = _inplace_of("logical_xor")
+    bitwise_and_ = _inplace_of("bitwise_and")
+    bitwise_or_ = _inplace_of("bitwise_or")
+    bitwise_xor_ = _inplace_of("bitwise_xor")
+    bitwise_not_ = _inplace_of("bitwise_not")
+
+    def float_power_(self: Any, exponent: Any) -> Any:
+        """In place ``x ** exponent`` in double precision: only a float64 ``x`` can hold it."""
+        if self.dtype != _dtype.float64:
+            name = SCALAR_NAMES.get(self.dtype.name, self.dtype.name)
+            raise RuntimeError(
+                f"the base given to float_power_ has dtype {name} but the operation's result "
+                "requires dtype Double"
+            )
+        return _inplace_of("float_power")(self, exponent)
+
+
 def _sizes(sizes: tuple[Any, ...]) -> tuple[int, ...]:
     if len(sizes) == 1 and not _is_int(sizes[0]):
         sizes = tuple(sizes[0])

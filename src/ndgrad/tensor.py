@@ -14,7 +14,7 @@ import numpy as np
 from ndgrad import _backend, _dtype
 from ndgrad import _tensor_legacy as _legacy
 from ndgrad._dtype import dtype as DType
-from ndgrad._tensor_legacy import LegacyTensorMixin
+from ndgrad._tensor_legacy import LegacyTensorMixin, TensorAliasMixin
 
 Scalar = int | float | bool
 # Tensor has methods named bool, int and float: inside the class these names annotate the builtins
@@ -23,7 +23,7 @@ _int = int
 _float = float
 
 
-class Tensor(LegacyTensorMixin):  # LegacyTensorMixin: PyTorch's older API (_tensor_legacy.py)
+class Tensor(LegacyTensorMixin, TensorAliasMixin):  # PyTorch's older API, aliases: _tensor_legacy.py
     """A multi-dimensional array that records the operations made on it for autograd.
 
     Example:
