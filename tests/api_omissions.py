@@ -386,7 +386,7 @@ OMISSIONS: dict[str, dict[str, str]] = {
             kineto_available profiler_legacy profiler_util set_multithreading_enabled
         """,
         "not_yet": """
-            anomaly_mode profiler variable
+            anomaly_mode  variable
         """,
     },
     "torch.linalg": {

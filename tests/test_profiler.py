@@ -173,3 +173,14 @@ def test_scheduled_profile_records_only_active_steps(tmp_path: Path) -> None:
         (x * 3).sum().backward()
     files = list((tmp_path / "tb").glob("w0.*.pt.trace.json"))
     assert len(files) == 1 and "aten::mul" in files[0].read_text()
+
+
+def test_older_autograd_profiler_path() -> None:
+    import ndgrad.autograd.profiler as old
+
+    with old.profile(use_cuda=False) as prof:
+        with old.record_function("block"):
+            (ndgrad.ones(2, requires_grad=True) * 2).sum().backward()
+    keys = {e.key for e in prof.key_averages()}
+    assert {"block", "aten::mul", "aten::sum", "SumBackward0", "MulBackward0"} <= keys
+    assert "Self CPU time total" in prof.key_averages().table(sort_by="self_cpu_time_total")

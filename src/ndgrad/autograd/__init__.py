@@ -156,3 +156,6 @@ def grad(
             g = g.detach()
         out.append(g)
     return tuple(out)
+
+
+from ndgrad.autograd import profiler  # noqa: E402, F401  (torch.autograd.profiler; needs the above)
