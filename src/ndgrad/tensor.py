@@ -12,7 +12,9 @@ from typing import Any
 import numpy as np
 
 from ndgrad import _backend, _dtype
+from ndgrad import _tensor_legacy as _legacy
 from ndgrad._dtype import dtype as DType
+from ndgrad._tensor_legacy import LegacyTensorMixin, TensorAliasMixin
 from ndgrad._tensor_sparse import SparseTensorMixin
 
 Scalar = int | float | bool
@@ -22,7 +24,8 @@ _int = int
 _float = float
 
 
-class Tensor(SparseTensorMixin):
+# PyTorch's older API and aliases (_tensor_legacy.py), sparse conversions (_tensor_sparse.py)
+class Tensor(SparseTensorMixin, LegacyTensorMixin, TensorAliasMixin):
     """A multi-dimensional array that records the operations made on it for autograd.
 
     Example:
@@ -58,9 +61,10 @@ class Tensor(SparseTensorMixin):
     _post_hooks: list[Any] | None
     name: str | None
 
-    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None, device: Any = None):
-        t = _factory.tensor(data, dtype=dtype, device=device, requires_grad=requires_grad)
-        _init(self, t.array, t.requires_grad, None)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # PyTorch's legacy constructor: Tensor(2, 3), Tensor([1, 2]), Tensor(size=...), Tensor()
+        t = _legacy.construct(args, kwargs)
+        _init(self, t.array, t.requires_grad, t.grad_fn, t._out_idx)
 
     @classmethod
     def _make(cls, data: Any, requires_grad: bool, grad_fn: Any, out_idx: int = 0) -> Tensor:
@@ -254,11 +258,6 @@ class Tensor(SparseTensorMixin):
 
     def cuda(self, device: Any = None) -> Tensor:
         return _ew.to(self, device="cuda" if device is None else device)
-
-    def type(self, dtype: Any = None) -> Any:
-        if dtype is None:
-            return f"ndgrad.{self.dtype.name}"
-        return _ew.to(self, dtype=dtype)
 
     def float(self) -> Tensor:
         return _ew.to(self, dtype=_dtype.float32)
@@ -899,7 +898,7 @@ class Tensor(SparseTensorMixin):
 
     def view(self, *shape: Any) -> Tensor:
         if len(shape) == 1 and not isinstance(shape[0], int | tuple | list | Size):
-            return _ew.to(self, dtype=shape[0])
+            return self._view_dtype(shape[0])  # the bytes read as another dtype (_tensor_legacy)
         return _shape.view(self, *shape)
 
     def view_as(self, other: Tensor) -> Tensor:
