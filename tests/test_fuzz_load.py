@@ -329,3 +329,27 @@ def test_fuzz_load_clean_errors_and_bounded_memory(seed):
     )
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     assert proc.stdout.startswith("ok ") and int(proc.stdout.split()[1]) > 100, proc.stdout
+
+
+def test_peak_memory_of_valid_loads_stays_under_twice_the_file(tmp_path):
+    import tracemalloc
+
+    from ndgrad import serialization as S
+
+    sd = {f"w{i}": ndgrad.randn(512, 512) for i in range(8)}  # 8 MiB
+    sd["shared"] = [sd["w0"]] * 20  # references cost nothing
+    ndgrad.save(sd, tmp_path / "m.ndgrad")
+    S.safetensors_save({k: v for k, v in sd.items() if k != "shared"}, tmp_path / "m.safetensors")
+    for path, loader in (
+        (tmp_path / "m.ndgrad", ndgrad.load),
+        (tmp_path / "m.safetensors", S.safetensors_load),
+    ):
+        size = path.stat().st_size
+        tracemalloc.start()
+        try:
+            out = loader(path)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert peak < 1.2 * size + (2 << 20), (path.name, peak, size)
+        np.testing.assert_array_equal(out["w3"].numpy(), sd["w3"].numpy())
