@@ -146,6 +146,7 @@ def _user_error(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
         (["--epochs", "2.5"], "--epochs: expected an integer"),
         (["--batch-size", "0"], "--batch-size"),
         (["--seed", "-3"], "--seed"),
+        (["--seed", str(2**64)], "--seed: must be at most"),
         (["--model", "resnet"], "--model"),
         (["--optimizer", "lbfgs"], "--optimizer"),
         (["--device", "tpu"], "--device"),
@@ -168,6 +169,15 @@ def test_user_errors_name_the_option_and_the_fix(tmp_path: Path, capsys) -> None
     out = ["--out", str(tmp_path / "o"), "--epochs", "1"]
     err = _user_error(["--dataset", "mnist", "--data-dir", str(tmp_path / "none"), *out], capsys)
     assert "--data-dir" in err and "--download" in err and "download=True" not in err
+    assert "--out is empty" in _user_error(["--dataset", "moons", "--out", ""], capsys)
+    nan_run = ["--dataset", "moons", "--lr", "1e308", "--epochs", "2", "--out", str(tmp_path / "nan")]
+    err = _user_error(nan_run, capsys)
+    assert "training diverged in epoch 1 (loss nan): try a smaller --lr than 1e+308" in err
+    assert not (tmp_path / "nan" / "checkpoint.ndgrad").exists()  # no diverged checkpoint
+    (tmp_path / "empty").mkdir()
+    assert "the folder has no MNIST-style IDX files" in _user_error(
+        ["--dataset", str(tmp_path / "empty"), *out], capsys
+    )
     # corrupt and truncated data files
     from tests.test_datasets import _write_idx
 

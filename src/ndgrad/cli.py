@@ -50,7 +50,7 @@ class _Formatter(argparse.ArgumentDefaultsHelpFormatter):
         return action.help if action.default is None else super()._get_help_string(action)
 
 
-def _int_at_least(low: int) -> Any:
+def _int_at_least(low: int, high: int = 2**63 - 1) -> Any:
     def parse(text: str) -> int:
         try:
             value = int(text)
@@ -58,6 +58,8 @@ def _int_at_least(low: int) -> Any:
             raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
         if value < low:
             raise argparse.ArgumentTypeError(f"must be at least {low}, got {value}")
+        if value > high:
+            raise argparse.ArgumentTypeError(f"must be at most {high}, got {value}")
         return value
 
     return parse
@@ -101,7 +103,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--optimizer", default="adam", choices=["sgd", "adam", "adamw"], help="the optimizer")
     p.add_argument("--device", default="cpu", choices=["cpu", "cuda"], help="cuda needs CuPy and a GPU")
-    p.add_argument("--seed", type=_int_at_least(0), default=0, help="seed for weights and shuffling")
+    p.add_argument(
+        "--seed", type=_int_at_least(0, 2**64 - 1), default=0, help="seed for weights and shuffling"
+    )
     p.add_argument("--out", default="runs/demo", help="output folder for plots, graph and checkpoint")
     p.add_argument(
         "--resume",
@@ -139,24 +143,32 @@ def load_arrays(name: str, data_dir: str, download: bool) -> Arrays:
     path = Path(name)
     if path.suffix == ".npz":
         return _npz_arrays(path)
-    if path.is_dir():
-        return _idx_arrays(datasets.MNIST, path, False, f"--dataset {name}")
+    if name and path.is_dir():
+        return _idx_arrays(datasets.MNIST, path, False, f"--dataset {path}")
     raise CLIError(
         f"--dataset {name}: no such dataset, file or folder; use {', '.join(NAMED)}, a folder or an .npz"
     )
 
 
 def _idx_arrays(cls: Any, root: Path, download: bool, option: str) -> Arrays:
+    """An IDX dataset from ``--data-dir`` (``option`` is ``--dataset mnist``) or from the folder
+    that ``--dataset FOLDER`` names (then ``option`` is that)."""
     try:
         tr, te = cls(root, train=True, download=download), cls(root, train=False, download=download)
     except RuntimeError as e:
         first = str(e).splitlines()[0]
+        folder = option == f"--dataset {root}"
+        if "not found" in first and folder:
+            files = ", ".join(name for name, _ in cls.resources)
+            raise CLIError(f"{option}: the folder has no MNIST-style IDX files ({files})") from None
         if "not found" in first:
             raise CLIError(
                 f"{option}: files not found in --data-dir {root}; add --download to fetch them"
             ) from None
         if "download" in first and download:
-            raise CLIError(f"{option}: {first} (no network? place the files in --data-dir {root})") from None
+            raise CLIError(
+                f"{option}: {first.rstrip(':')} (no network? place them in --data-dir {root})"
+            ) from None
         raise CLIError(f"{option}: {first.replace('download it again', 'rerun with --download')}") from None
     return _images(tr.data), tr.targets, _images(te.data), te.targets
 
@@ -256,6 +268,8 @@ def _check_options(args: argparse.Namespace) -> Path:
     """Errors that need no data: the device, the output folder, the checkpoint to resume."""
     if args.device == "cuda" and not ndgrad.cuda.is_available():
         raise CLIError("--device cuda: no GPU found (it needs CuPy and a CUDA GPU); use --device cpu")
+    if not args.out:
+        raise CLIError("--out is empty; pass a folder (it is created if missing)")
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise CLIError(f"--out {out} is a file; pass a folder (it is created if missing)")
@@ -362,7 +376,7 @@ def _write_outputs(out: Path, model: nn.Module, test_loader: DataLoader, monitor
     try:
         monitor.plot_curves(out / "curves.png")
         monitor.plot_gradient_flow(out / "grad_flow.png")
-    except ImportError as e:
+    except (ImportError, ValueError) as e:  # no matplotlib; or nothing plottable in the history
         print(f"(plots skipped: {e})")
     x0, y0 = next(iter(DataLoader(test_loader.dataset, batch_size=4)))
     with record_modules(model):
@@ -419,6 +433,11 @@ def run(args: argparse.Namespace) -> int:
     for epoch in range(start, args.epochs):
         train_loss, train_acc = _train_epoch(args, model, train_loader, parts, monitor, epoch)
         test_loss, test_acc = evaluate(model, test_loader, args.device)
+        if not math.isfinite(train_loss):  # stop before the checkpoint: the last good one stays
+            lr = scheduler.base_lrs[0]
+            raise CLIError(
+                f"training diverged in epoch {epoch + 1} (loss {train_loss}): try a smaller --lr than {lr:g}"
+            )
         monitor.log_epoch(loss=train_loss, accuracy=train_acc, test_loss=test_loss, test_accuracy=test_acc)
         if args.no_progress or not sys.stdout.isatty():
             print(f"epoch {epoch + 1}/{args.epochs}: loss {train_loss:.4f}, accuracy {train_acc:.4f}, "

@@ -204,7 +204,8 @@ def _atomic_write(filename: str | os.PathLike, write: Callable[[IO[bytes]], obje
             write(fh)
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(tmp, os.stat(path).st_mode & 0o777 if os.path.exists(path) else 0o666 & ~_umask())
+        if os.path.exists(path):  # keep the target's mode (a new file already has open()'s mode)
+            os.chmod(tmp, os.stat(path).st_mode & 0o777)
         os.replace(tmp, path)
     except BaseException as e:
         with contextlib.suppress(OSError):
@@ -213,12 +214,6 @@ def _atomic_write(filename: str | os.PathLike, write: Callable[[IO[bytes]], obje
             raise type(e)(e.errno, f"{e.strerror} (while saving '{path}')", path) from None
         raise
     _fsync_dir(directory)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def _remove_stale_temps(directory: str, name: str) -> None:
