@@ -306,7 +306,7 @@ def markdown(results: dict[str, Any]) -> str:
             "Memory of one step after a warm-up step and zero_grad (MiB; each library in its own process):",
             "",
             "| workload | live peak torch | live peak ndgrad | ratio | ndgrad pool reserve "
-            "| RSS growth torch | RSS growth ndgrad (pool on) | ratio |",
+            "| RSS growth torch | RSS growth ndgrad (pool on: its reserve is mapped already) | ratio |",
             "|---|---|---|---|---|---|---|---|",
         ]
         mib = 2.0**20
