@@ -64,9 +64,8 @@ DELIBERATE = {
 OMISSIONS: dict[str, dict[str, str]] = {
     "torch": {
         "python": """
-            TYPE_CHECKING torch
-            builtins ctypes functools glob importlib inspect math os platform sys textwrap
-            threading warnings
+            TYPE_CHECKING torch builtins ctypes functools glob importlib inspect math os
+            platform sys textwrap threading warnings
         """,
         "internal": """
             AVG AggregationType FatalError PRIVATE_OPS SUM USE_GLOBAL_DEPS
@@ -144,10 +143,9 @@ OMISSIONS: dict[str, dict[str, str]] = {
         """,
         "sparse": """
             ccol_indices_copy col_indices_copy crow_indices_copy dsmm hsmm hspmm
-            resize_as_sparse_ row_indices_copy saddmm smm sparse sparse_bsc
-            sparse_bsc_tensor sparse_bsr sparse_bsr_tensor sparse_compressed_tensor
-            sparse_coo sparse_csc sparse_csc_tensor sparse_csr sparse_csr_tensor spmm
-            sspaddmm
+            resize_as_sparse_ row_indices_copy saddmm smm sparse_bsc sparse_bsc_tensor
+            sparse_bsr sparse_bsr_tensor sparse_compressed_tensor sparse_coo sparse_csc
+            sparse_csc_tensor sparse_csr sparse_csr_tensor sspaddmm
         """,
         "storage": """
             BFloat16Storage BoolStorage ByteStorage CharStorage ComplexDoubleStorage
@@ -173,14 +171,14 @@ OMISSIONS: dict[str, dict[str, str]] = {
             solve symeig trapz triangular_solve
         """,
         "functional_alias": """
-             adaptive_avg_pool1d adaptive_max_pool1d alpha_dropout avg_pool1d
-            batch_norm bilinear binary_cross_entropy_with_logits celu celu_ channel_shuffle
-            conv1d conv2d conv3d conv_transpose1d conv_transpose2d conv_transpose3d
+            adaptive_avg_pool1d adaptive_max_pool1d alpha_dropout avg_pool1d batch_norm
+            bilinear binary_cross_entropy_with_logits celu celu_ channel_shuffle conv1d
+            conv2d conv3d conv_transpose1d conv_transpose2d conv_transpose3d
             cosine_embedding_loss ctc_loss dropout embedding embedding_bag
             feature_alpha_dropout group_norm hardshrink hinge_embedding_loss instance_norm
             kl_div layer_norm margin_ranking_loss max_pool1d max_pool1d_with_indices
             max_pool2d max_pool3d poisson_nll_loss prelu rms_norm rrelu rrelu_ selu selu_
-            threshold threshold_  triplet_margin_loss
+            threshold threshold_ triplet_margin_loss
         """,
         "inplace_toplevel": """
             acos_ acosh_ addmv_ alpha_dropout_ arccos_ arccosh_ arcsin_ arcsinh_ arctan_
@@ -200,8 +198,8 @@ OMISSIONS: dict[str, dict[str, str]] = {
             set_autocast_xla_dtype set_autocast_xla_enabled
         """,
         "pending": """
-            BFloat16Tensor bfloat16 distributions histogram histogramdd multiprocessing
-            pixel_shuffle pixel_unshuffle range sparse_coo_tensor
+            spmm sparse BFloat16Tensor bfloat16 distributions histogram histogramdd
+            multiprocessing pixel_shuffle pixel_unshuffle range sparse_coo_tensor
         """,
         "not_yet": """
             acosh addbmm arccosh arcsinh arctanh asinh atanh bartlett_window binomial
@@ -238,16 +236,14 @@ OMISSIONS: dict[str, dict[str, str]] = {
             Container NLLLoss2d
         """,
         "pending": """
-            ChannelShuffle
-            SyncBatchNorm
-            DataParallel parallel
+            ChannelShuffle SyncBatchNorm DataParallel parallel
         """,
         "not_yet": """
-            AdaptiveLogSoftmaxWithLoss  CircularPad1d CircularPad2d
-            CircularPad3d ConstantPad3d CrossMapLRN2d EmbeddingBag FractionalMaxPool2d
-            FractionalMaxPool3d LPPool1d LPPool2d LPPool3d LinearCrossEntropyLoss
-            LinearCrossEntropyOptions MaxUnpool1d MaxUnpool2d MaxUnpool3d ReflectionPad3d
-            ReplicationPad3d ZeroPad3d attention grad
+            AdaptiveLogSoftmaxWithLoss CircularPad1d CircularPad2d CircularPad3d
+            ConstantPad3d CrossMapLRN2d EmbeddingBag FractionalMaxPool2d FractionalMaxPool3d
+            LPPool1d LPPool2d LPPool3d LinearCrossEntropyLoss LinearCrossEntropyOptions
+            MaxUnpool1d MaxUnpool2d MaxUnpool3d ReflectionPad3d ReplicationPad3d ZeroPad3d
+            attention grad
         """,
     },
     "torch.nn.functional": {
@@ -273,8 +269,8 @@ OMISSIONS: dict[str, dict[str, str]] = {
         """,
         "not_yet": """
             adaptive_max_pool1d_with_indices adaptive_max_pool2d_with_indices
-            adaptive_max_pool3d_with_indices affine_grid  embedding_bag
-            fractional_max_pool2d fractional_max_pool2d_with_indices fractional_max_pool3d
+            adaptive_max_pool3d_with_indices affine_grid embedding_bag fractional_max_pool2d
+            fractional_max_pool2d_with_indices fractional_max_pool3d
             fractional_max_pool3d_with_indices grad grid_sample grouped_mm
             linear_cross_entropy lp_pool1d lp_pool2d lp_pool3d max_pool1d_with_indices
             max_pool2d_with_indices max_pool3d_with_indices max_unpool1d max_unpool2d
@@ -359,17 +355,13 @@ OMISSIONS: dict[str, dict[str, str]] = {
         "compiler": """
             graph
         """,
-        "distributed": """
-            distributed
-        """,
         "datapipes": """
             DFIterDataPipe DataChunk IterDataPipe MapDataPipe argument_validation datapipes
             functional_datapipe graph_settings guaranteed_datapipes_determinism
             non_deterministic runtime_validation runtime_validation_disabled
         """,
         "pending": """
-            StackDataset
-            DistributedSampler
+            distributed StackDataset DistributedSampler
         """,
     },
     "torch.autograd": {
@@ -386,7 +378,7 @@ OMISSIONS: dict[str, dict[str, str]] = {
             kineto_available profiler_legacy profiler_util set_multithreading_enabled
         """,
         "not_yet": """
-            anomaly_mode  variable
+            anomaly_mode variable
         """,
     },
     "torch.linalg": {
