@@ -311,3 +311,28 @@ def test_resume_with_more_epochs_extends_history_and_schedule(tmp_path: Path, ca
     assert hist["steps"][t - 1]["lr"] == pytest.approx(expected, rel=1e-9)
     printed = capsys.readouterr().out
     assert "\r" not in printed and printed.count("epoch 3/4:") == 1  # a line per epoch when not a tty
+
+
+def test_tensorboard_option_logs_the_run(tmp_path: Path, capsys) -> None:
+    """--tensorboard DIR: TensorBoard's own reader finds the step and epoch values of the run."""
+    event_accumulator = pytest.importorskip("tensorboard.backend.event_processing.event_accumulator")
+    tb = tmp_path / "tb"
+    assert main([*MOONS, "--epochs", "2", "--out", str(tmp_path / "m"), "--tensorboard", str(tb)]) == 0
+    acc = event_accumulator.EventAccumulator(str(tb))
+    acc.Reload()
+    tags = set(acc.Tags()["scalars"])
+    assert {"loss", "lr", "epoch/loss", "epoch/test_accuracy"} <= tags, tags
+    history = json.loads((tmp_path / "m" / "history.json").read_text())
+    logged = [e.value for e in acc.Scalars("epoch/test_accuracy")]
+    n_steps = len(history["steps"])
+    assert [e.step for e in acc.Scalars("epoch/test_accuracy")] == [n_steps // 2, n_steps]  # global step
+    assert logged == pytest.approx([row["test_accuracy"] for row in history["epochs"]], rel=1e-6)
+    assert len(acc.Scalars("loss")) == len(history["steps"])
+
+
+@pytest.mark.parametrize("value", ["", "afile"])
+def test_tensorboard_option_refuses_a_bad_folder(value: str, tmp_path: Path, monkeypatch, capsys) -> None:
+    (tmp_path / "afile").write_text("x")
+    monkeypatch.chdir(tmp_path)
+    err = _user_error([*MOONS, "--tensorboard", value, "--out", str(tmp_path / "o")], capsys)
+    assert "--tensorboard" in err and not (tmp_path / "o").exists()

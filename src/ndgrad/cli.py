@@ -113,6 +113,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="continue from a checkpoint written by an earlier run (default: start anew)",
     )
     p.add_argument("--no-progress", action="store_true", help="a line per epoch instead of progress bars")
+    p.add_argument(
+        "--tensorboard",
+        default=None,
+        metavar="DIR",
+        help="also log every number to TensorBoard event files in DIR (default: off; needs the "
+        "tensorboard extra)",
+    )
     return p
 
 
@@ -273,6 +280,10 @@ def _check_options(args: argparse.Namespace) -> Path:
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise CLIError(f"--out {out} is a file; pass a folder (it is created if missing)")
+    if args.tensorboard is not None and not args.tensorboard:
+        raise CLIError("--tensorboard is empty; pass a folder for the event files")
+    if args.tensorboard and Path(args.tensorboard).exists() and not Path(args.tensorboard).is_dir():
+        raise CLIError(f"--tensorboard {args.tensorboard} is a file; pass a folder for the event files")
     if args.resume is not None and not Path(args.resume).is_file():
         raise CLIError(
             f"--resume {args.resume}: no such file (it is the checkpoint.ndgrad of an earlier --out)"
@@ -330,11 +341,13 @@ def _resume(args: argparse.Namespace, parts: dict[str, Any], scheduler: Any, mon
 def _train_epoch(args: argparse.Namespace, model: nn.Module, loader: DataLoader, parts: dict[str, Any],
                  monitor: Any, epoch: int) -> tuple[float, float]:  # fmt: skip
     """One pass over the training data; (mean loss, accuracy)."""
-    from tqdm import tqdm
+    from ndgrad.viz import progress  # tqdm's bar; its notebook form in Jupyter
 
     optimizer, scheduler = parts["optimizer"], parts["scheduler"]
     bars = not args.no_progress and sys.stdout.isatty()  # no \r updates into a log file
-    bar = tqdm(loader, desc=f"epoch {epoch + 1}/{args.epochs}", disable=not bars, leave=True, file=sys.stdout)
+    bar = progress(
+        loader, desc=f"epoch {epoch + 1}/{args.epochs}", disable=not bars, leave=True, file=sys.stdout
+    )
     seen, correct, loss_sum, t0 = 0, 0, 0.0, time.perf_counter()
     for x, y in bar:
         x, y = x.to(args.device), y.to(args.device)
@@ -393,6 +406,20 @@ def _write_outputs(out: Path, model: nn.Module, test_loader: DataLoader, monitor
     )
 
 
+def _tensorboard_writer(log_dir: str | None) -> Any:
+    """A SummaryWriter for ``--tensorboard DIR``, or None when the option is not given."""
+    if log_dir is None:
+        return None
+    try:
+        from ndgrad.utils.tensorboard import SummaryWriter
+
+        return SummaryWriter(log_dir=log_dir)
+    except ImportError:
+        raise CLIError(
+            '--tensorboard needs the tensorboard package: pip install "ndgrad[tensorboard]"'
+        ) from None
+
+
 def run(args: argparse.Namespace) -> int:
     """Train as ``args`` say (see ``build_parser``); raises ``CLIError`` for user errors."""
     from ndgrad.viz import TrainingMonitor
@@ -425,6 +452,7 @@ def run(args: argparse.Namespace) -> int:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise CLIError(f"--out {out}: can't create the folder ({e.strerror})") from None
+    writer = monitor.writer = _tensorboard_writer(args.tensorboard)  # created once training starts
     n_params = sum(p.numel() for p in model.parameters())
     print(f"{kind} on {args.dataset}: {len(train_loader.dataset)} train / {len(test_loader.dataset)} test "
           f"examples, {n_params:,} parameters")  # fmt: skip
@@ -445,6 +473,8 @@ def run(args: argparse.Namespace) -> int:
         ndgrad.save(_checkpoint(parts, monitor, epoch + 1), out / "checkpoint.ndgrad")
     elapsed = time.perf_counter() - t_start
     monitor.unwatch()
+    if writer is not None:
+        writer.close()
     _, test_acc = evaluate(model, test_loader, args.device)
     print(f"test accuracy: {test_acc:.4f} ({elapsed:.1f} s of training)")
     _write_outputs(out, model, test_loader, monitor, args.device)
