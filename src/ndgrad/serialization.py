@@ -194,6 +194,12 @@ def _atomic_write(filename: str | os.PathLike, write: Callable[[IO[bytes]], obje
     place; on any error remove the temporary file, leave ``filename`` as it was, and name
     ``filename`` (not the temporary file) in an ``OSError``."""
     path = os.path.realpath(os.fsdecode(os.fspath(filename)))  # a symlink: write its target
+    if os.path.exists(path) and not os.path.isfile(path):
+        if os.path.isdir(path):
+            raise IsADirectoryError(21, f"Is a directory: '{path}'", path)
+        with open(path, "wb") as fh:  # a device or a pipe (/dev/null): nothing to replace, write
+            write(fh)
+        return
     directory, name = os.path.split(path)
     if not os.path.isdir(directory):
         raise FileNotFoundError(2, f"No such directory: '{directory}' (saving to '{path}')", directory)
