@@ -9,8 +9,6 @@ True
 
 from __future__ import annotations
 
-# the Tensor first: the op families import it, and it imports them after its class is made
-from ndgrad.tensor import Size, Tensor, device  # isort: skip
 from ndgrad import autograd
 from ndgrad._backend import cuda_is_available
 from ndgrad._dtype import (
@@ -85,6 +83,7 @@ from ndgrad.ops.random import (
 )
 from ndgrad.ops.reduce import *  # noqa: F403
 from ndgrad.ops.shape import *  # noqa: F403
+from ndgrad.tensor import Size, Tensor, device
 
 bool = bool_  # noqa: A001  (PyTorch's name; the builtin stays reachable as builtins.bool)
 half, float, double = float16, float32, float64  # noqa: A001

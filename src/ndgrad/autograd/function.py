@@ -18,27 +18,14 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from ndgrad._backend import xp_of
 from ndgrad.autograd import grad_mode
-
-if TYPE_CHECKING:
-    from ndgrad.tensor import Tensor
-
-_Tensor: Any = None  # ndgrad.tensor.Tensor, bound on first use (the modules import each other)
-
+from ndgrad.tensor import Tensor
 
 # Saved Python numbers are kept as they are: there is nothing to resolve or version-check.
 _PLAIN_NUMBERS = (float, int, bool)
-
-
-def _tensor_cls() -> Any:
-    global _Tensor
-    if _Tensor is None:
-        from ndgrad.tensor import Tensor
-
-        _Tensor = Tensor
-    return _Tensor
 
 
 class Function:
@@ -96,7 +83,6 @@ class Function:
                 "graph are freed when you call .backward() or autograd.grad(). Specify "
                 "retain_graph=True if you need to backward through the graph a second time."
             )
-        Tensor = _Tensor or _tensor_cls()
         out: list[Any] = []
         for i, s in enumerate(saved):
             if s is None:  # the usual "this gradient is not needed" placeholder: the cheapest test
@@ -147,10 +133,38 @@ class Function:
             self._retained = {}
         self._retained[index] = weakref.ref(tensor)
 
+    # -- running the node (the engine calls this) --------------------------------------------
+    def _call_backward(self, out_grads: list[Any]) -> tuple[Any, ...]:
+        """Backward on the gradients of this node's outputs: one gradient (or None) per input."""
+        if self._n_outputs == 1:
+            in_grads = self.backward(self, out_grads[0])
+        else:
+            in_grads = self.backward(self, *self._materialized(out_grads))
+        if in_grads.__class__ is not tuple:
+            in_grads = (in_grads,)
+        n = len(self.next_functions)
+        if len(in_grads) != n:  # trailing gradients of inputs that need none may be left out
+            if any(e is not None for e in self.next_functions[len(in_grads) :]) or any(
+                g is not None for g in in_grads[n:]
+            ):
+                raise RuntimeError(
+                    f"function {self.name()} returned an incorrect number of gradients (expected "
+                    f"{n}, got {len(in_grads)})"
+                )
+        return in_grads
+
+    def _materialized(self, out_grads: list[Any]) -> list[Any]:
+        """Zeros for the outputs that got no gradient (unless ``set_materialize_grads(False)``)."""
+        if not self._materialize:
+            return out_grads
+        return [
+            Tensor._make(xp_of(arr).zeros_like(arr), False, None) if g is None and arr is not None else g
+            for g, arr in zip(out_grads, self._out_meta, strict=True)
+        ]
+
     # -- building the node ------------------------------------------------------------------------
     def _link(self, args: tuple[Any, ...]) -> bool:
         """Fill next_functions from the positional inputs; False when no input needs a gradient."""
-        Tensor = _Tensor or _tensor_cls()
         if len(args) == 2:  # most ops: build the two tuples directly, no lists (a measurable cost)
             a, b = args
             ea = eb = None
@@ -179,7 +193,6 @@ class Function:
 
         ``outputs`` are the objects forward returned (arrays or Tensors), ``arrays`` their arrays.
         """
-        Tensor = _Tensor or _tensor_cls()
         resolved: list[Any] = []
         versions: list[int] = []
         # Plain loops below, not ``next(genexpr)``: with one or two outputs and inputs, setting up
@@ -212,7 +225,6 @@ class Function:
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
         """Run forward on Tensors under no_grad and record the node if an input needs a gradient."""
-        Tensor = _Tensor or _tensor_cls()
         ctx = cls.__new__(cls)
         record = grad_mode.state.enabled and ctx._link(args)
         if not record:
@@ -268,7 +280,6 @@ class Op(Function):
 
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Tensor:
-        Tensor = _Tensor or _tensor_cls()
         ctx = cls.__new__(cls)
         record = grad_mode.state.enabled and ctx._link(args)
         if not record:

@@ -618,12 +618,9 @@ def sum_to_size(input: Tensor, *size: Any) -> Tensor:
     target = tuple(
         int(s) for s in (size[0] if len(size) == 1 and isinstance(size[0], tuple | list) else size)
     )
-    lead = input.ndim - len(target)
-    if lead < 0 or np.broadcast_shapes(target, tuple(input.shape)) != tuple(input.shape):
+    if input.ndim < len(target) or np.broadcast_shapes(target, tuple(input.shape)) != tuple(input.shape):
         raise RuntimeError(f"size {list(target)} is not expandable to size {list(input.shape)}.")
-    out = _reduce.sum(input, tuple(range(lead))) if lead else input
-    dims = tuple(i for i, s in enumerate(target) if s == 1 and out.shape[i] != 1)
-    return _reduce.sum(out, dims, True) if dims else out
+    return _reduce.sum_to(input, target)
 
 
 # In-place forms (PyTorch has these as Tensor methods, and some at the top level too).
