@@ -16,6 +16,7 @@ the node never refers to its own output (no reference cycles: plain refcounting 
 
 from __future__ import annotations
 
+import functools
 import weakref
 from collections.abc import Callable
 from typing import Any
@@ -26,6 +27,11 @@ from ndgrad.tensor import Tensor
 
 # Saved Python numbers are kept as they are: there is nothing to resolve or version-check.
 _PLAIN_NUMBERS = (float, int, bool)
+
+
+def _is_array(value: Any) -> bool:
+    """A NumPy/CuPy array or NumPy scalar: what ``saved_tensors`` hands back as a Tensor."""
+    return hasattr(value, "dtype")
 
 
 class Function:
@@ -69,7 +75,12 @@ class Function:
 
     # -- ctx methods ----------------------------------------------------------------------------
     def save_for_backward(self, *values: Any) -> None:
-        """Keep tensors (or, in an Op, arrays) for backward; read them back with ``saved_tensors``."""
+        """Keep what backward needs; ``saved_tensors`` gives it back in the same order.
+
+        The one channel from forward to backward: tensors (in an Op, arrays, given back as Tensors)
+        and the non-tensor options backward needs (dims, flags, shapes, an op's own helper object),
+        which are kept and given back as they are. Nothing else is stashed on the node.
+        """
         self._saved = values
 
     @property
@@ -102,10 +113,10 @@ class Function:
                         f"operation that failed was {self.name()}."
                     )
                 out.append(s)
-            elif isinstance(s, _PLAIN_NUMBERS):
-                out.append(s)
-            else:
+            elif _is_array(s):
                 out.append(Tensor._make(s, False, None))
+            else:  # a number, a tuple of dims, a flag...: options, given back as they are
+                out.append(s)
         return tuple(out)
 
     def mark_non_differentiable(self, *tensors: Any) -> None:
@@ -198,7 +209,8 @@ class Function:
         # Plain loops below, not ``next(genexpr)``: with one or two outputs and inputs, setting up
         # a generator costs more than the search itself, and this runs for every recorded op.
         for s in self._saved or ():
-            if s is None or s.__class__ in _PLAIN_NUMBERS:  # nothing to resolve or version-check
+            if s is None or s.__class__ in _PLAIN_NUMBERS or not (isinstance(s, Tensor) or _is_array(s)):
+                # an option, not a tensor: nothing to resolve or version-check
                 resolved.append(s)
                 versions.append(0)
                 continue
@@ -253,6 +265,31 @@ class Function:
             arrays = [o.array if isinstance(o, Tensor) else o for o in outs]
             ctx._keep_saved(args, outs, arrays)
         return tuple(new_outs) if isinstance(result, tuple) else new_outs[0]
+
+
+def once_differentiable(backward: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a ``backward`` as first order only (PyTorch's ``autograd.function.once_differentiable``).
+
+    Such a backward computes on arrays, so a graph of it would be wrong: under
+    ``create_graph=True`` (grad mode on while it runs) it raises instead of returning gradients
+    that silently miss their second derivatives.
+    """
+
+    @functools.wraps(backward)
+    def first_order_backward(ctx: Any, *grads: Any) -> Any:
+        if grad_mode.state.enabled:
+            raise_once_differentiable(ctx)
+        return backward(ctx, *grads)
+
+    return first_order_backward
+
+
+def raise_once_differentiable(ctx: Any) -> None:
+    """The error of a first-order-only backward asked for a graph (``create_graph=True``)."""
+    raise RuntimeError(
+        f"{ctx.name()}: trying to differentiate twice a function that was marked with "
+        "@once_differentiable (its backward is first order only); use create_graph=False"
+    )
 
 
 def _edge(t: Tensor) -> tuple[Any, ...]:

@@ -2,7 +2,8 @@
 
 Each is one op with a closed-form backward written in Tensor ops (``Inv`` is the building block:
 det, logdet and solve all differentiate through an inverse or another solve), so gradients can be
-differentiated again; ``SvdVals`` is first order only. The products (matmul, einsum, tensordot,
+differentiated again; ``SvdVals`` (and ``Det`` at a singular matrix) is first order only, so its
+backward is marked ``once_differentiable``. The products (matmul, einsum, tensordot,
 cross) are in ops/linalg.py, which re-exports everything here, and ``src/ndgrad/linalg.py`` gives
 these functions PyTorch's ``torch.linalg`` names.
 """
@@ -17,7 +18,8 @@ from typing import Any
 import numpy as np
 
 from ndgrad._backend import xp_of as _xp
-from ndgrad.autograd.function import Op
+from ndgrad.autograd import grad_mode
+from ndgrad.autograd.function import Op, once_differentiable, raise_once_differentiable
 from ndgrad.ops import reduce as _reduce
 from ndgrad.tensor import Tensor
 
@@ -95,6 +97,8 @@ class Det(Op):
         if not bool((out.array == 0).any()):
             return g * Inv.apply(a).mT
         # singular A: d det / dA is the cofactor matrix, from an SVD (first order only)
+        if grad_mode.state.enabled:
+            raise_once_differentiable(ctx)
         cof = _cofactor(a.array)
         return grad.reshape(out.shape + (1, 1)) * Tensor._make(cof, False, None)
 
@@ -203,6 +207,7 @@ class SvdVals(Op):
         return s
 
     @staticmethod
+    @once_differentiable
     def backward(ctx: Any, grad: Tensor) -> Tensor:
         u, vh = ctx.saved_tensors
         return (u * grad.reshape(grad.shape[:-1] + (1, grad.shape[-1]))) @ vh

@@ -30,7 +30,6 @@ from typing import Any
 import numpy as np
 
 from ndgrad import _backend
-from ndgrad.autograd import grad_mode
 from ndgrad.autograd.function import Op
 from ndgrad.ops._loss_util import (
     _check_reduction,
@@ -237,11 +236,9 @@ def _check_class_input(input: Tensor, target: Tensor, weight: Tensor | None) -> 
 class CrossEntropy(Op):
     """loss_i = -sum_c q_ic log softmax(x_i)_c, q_i = (1-eps) w_t onehot(t_i) + eps/C w
 
-    Fused log-softmax + NLL: the forward needs only logsumexp(x) and x at the target, and the
-    backward is ``g * (s * softmax(x) - q)`` with ``s = sum_c q_ic``: stable for any logits, and
-    computed in place on one array for a first-order backward. When a graph of the gradient is
-    being built (second order) the same formula is written in Tensor ops, softmax through
-    ``LogSoftmax`` so that it stays differentiable in x.
+    Fused log-softmax + NLL: the forward needs only logsumexp(x) and x at the target, so it is
+    stable for any logits; the gradient ``g * (s * softmax(x) - q)``, ``s = sum_c q_ic``, is the op
+    ``CrossEntropyGrad`` below (the conv trio's pattern: a fast gradient that is an op itself).
     """
 
     @staticmethod
@@ -267,50 +264,73 @@ class CrossEntropy(Op):
             loss = (1 - eps) * nll + (eps / n_classes) * smooth
         if tg.mask is not None:
             loss = loss * tg.mask
-        ctx.tg, ctx.eps = tg, eps
-        ctx.save_for_backward(x, lse)
+        ctx.save_for_backward(x, lse, tg, eps)
         return loss.astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Any:
-        x, lse = ctx.saved_tensors
-        tg, eps = ctx.tg, ctx.eps
-        xp = _backend.xp_of(x.array)
-        n_classes = tg.n_classes
-        # q = on_target * onehot(t) + smooth, with smooth = eps/C * w * mask; s = sum_c q
-        wt = 1.0 if tg.wt is None else tg.wt  # w[t_i] * mask_i
-        on_target = (1 - eps) * wt
-        s: Any = None  # s is exactly 1 without weights or ignored elements
-        if tg.wt is not None:
-            w_sum = n_classes if tg.w is None else float(tg.w.sum())
-            s = on_target + (eps / n_classes) * w_sum * (1.0 if tg.mask is None else tg.mask)
-            s = xp.expand_dims(s.astype(x.array.dtype, copy=False), 1)
-        smooth: Any = None
-        if eps > 0:
-            smooth = (eps / n_classes) * (1.0 if tg.w is None else _class_dim_shape(tg.w, x.ndim))
-            if tg.mask is not None:
-                smooth = smooth * xp.expand_dims(tg.mask, 1)
-        neg_on_target = -xp.asarray(on_target, dtype=x.array.dtype)
-        g = grad.reshape(grad.shape[:1] + (1,) + grad.shape[1:])
-        if not grad_mode.state.enabled:  # first order: one array, updated in place
-            d = xp.empty(x.shape, dtype=x.array.dtype)
-            xp.subtract(x.array, lse.array, out=d)
-            xp.exp(d, out=d)  # softmax
-            if s is not None:
-                d *= s
-            if smooth is not None:
-                d -= smooth
-            tg.add_at_targets(d, neg_on_target)
-            d *= g.array
-            return _const(d), None
-        p = LogSoftmax.apply(x, 1).exp()
+        x, lse, tg, eps = ctx.saved_tensors
+        return CrossEntropyGrad.apply(grad, x, lse=lse.array, tg=tg, eps=eps), None
+
+
+class CrossEntropyGrad(Op):
+    """out = g * (s * p - q), p = softmax(x): CrossEntropy's gradient in x (q, s as there)
+
+    Forward: one array, updated in place (``lse`` is the forward's logsumexp, so p = e^(x - lse)).
+    Backward, with upstream G: dg = sum_c G (s p - q); dx = s g p (G - sum_c G p), where p is
+    recomputed as exp(LogSoftmax(x)) so that every further order differentiates through it too.
+    """
+
+    @staticmethod
+    def forward(ctx: Any, g: Any, x: Any, lse: Any = None, tg: Any = None, eps: float = 0.0) -> Any:
+        xp = _backend.xp_of(x)
+        d = xp.empty(x.shape, dtype=x.dtype)
+        xp.subtract(x, lse, out=d)
+        xp.exp(d, out=d)  # softmax
+        s = _q_sum(tg, eps, x.dtype)
         if s is not None:
-            p = p * _const(s)
-        neg_q = xp.zeros(x.shape, dtype=x.array.dtype)
-        if smooth is not None:
-            neg_q -= smooth
-        tg.add_at_targets(neg_q, neg_on_target)
-        return g * (p + _const(neg_q)), None
+            d *= s
+        _subtract_q(d, tg, eps)
+        d *= xp.expand_dims(g, 1)
+        ctx.save_for_backward(g, x, tg, eps)
+        return d
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Any:
+        g, x, tg, eps = ctx.saved_tensors
+        s = _q_sum(tg, eps, x.array.dtype)
+        neg_q = _backend.xp_of(x.array).zeros(x.shape, dtype=x.array.dtype)
+        _subtract_q(neg_q, tg, eps)
+        sp = LogSoftmax.apply(x, 1).exp()
+        p = sp
+        if s is not None:
+            sp = sp * _const(s)
+        dg = (grad * (sp + _const(neg_q))).sum(1) if ctx.needs_input_grad[0] else None
+        dx = None
+        if ctx.needs_input_grad[1]:
+            gp = grad * p
+            dx = sp * (grad - gp.sum(1, keepdim=True)) * g.reshape(g.shape[:1] + (1,) + g.shape[1:])
+        return dg, dx
+
+
+def _subtract_q(out: Any, tg: _Targets, eps: float) -> None:
+    """out -= q in place: q = (1 - eps) w_t onehot(t) + eps/C w, zero at ignored elements."""
+    xp = _backend.xp_of(out)
+    if eps > 0:
+        smooth = (eps / tg.n_classes) * (1.0 if tg.w is None else _class_dim_shape(tg.w, out.ndim))
+        out -= smooth if tg.mask is None else smooth * xp.expand_dims(tg.mask, 1)
+    on_target = (1 - eps) * (1.0 if tg.wt is None else tg.wt)  # wt = w[t_i] * mask_i
+    tg.add_at_targets(out, -xp.asarray(on_target, dtype=out.dtype))
+
+
+def _q_sum(tg: _Targets, eps: float, dtype: Any) -> Any:
+    """s = sum_c q with a class dim, or None where it is exactly 1 (no weights, nothing ignored)."""
+    if tg.wt is None:
+        return None
+    w_sum = tg.n_classes if tg.w is None else float(tg.w.sum())
+    mask = 1.0 if tg.mask is None else tg.mask
+    s = (1 - eps) * tg.wt + (eps / tg.n_classes) * w_sum * mask
+    return _backend.xp_of(tg.wt).expand_dims(s.astype(dtype, copy=False), 1)
 
 
 def _class_loss(loss: Tensor, tg: _Targets, reduction: str, unbatched: bool) -> Tensor:
