@@ -7,7 +7,9 @@
 3. A gradient that arrives in an input's broadcast shape is summed back to that shape (``sum_to``,
    the one place broadcasting is undone) and cast back to the input's dtype.
 4. What leaves the walk (leaf gradients, ``autograd.grad``'s answers, hooks, ``retain_grad``) is the
-   ``GradSink``'s business, in ``autograd/sink.py``.
+   ``GradSink``'s business, in ``autograd/sink.py``. A leaf with post-accumulate hooks is counted
+   like a node and delivered as soon as its last gradient arrives, so DistributedDataParallel can
+   start an all-reduce while backward goes on.
 """
 
 from __future__ import annotations
@@ -31,14 +33,14 @@ def run_backward(
 ) -> list[Tensor | None] | None:
     """Back-propagate ``grads`` from ``roots`` into the leaves' ``.grad``; with ``inputs``, return
     their gradients instead, one per input (``autograd.grad``)."""
-    sink = GradSink(grads, inputs)
+    sink = GradSink(grads, inputs, create_graph)
     buffers: dict[Any, list[Any]] = {}  # node -> the gradients of its outputs, summed as they come
     for t, g in zip(roots, grads, strict=True):
         if t.grad_fn is None:
             sink.leaf(t, g)
         else:
             _add(buffers, t.grad_fn, t._out_idx, g)
-    deps = _dependencies(list(buffers))
+    deps = sink.pending = _dependencies(list(buffers))
     ready = [node for node in buffers if node not in deps]
     check_nan = anomaly.state.enabled  # read once: the loop below is the hot path
     prev_mode, gc_was_enabled = grad_mode.state.enabled, gc.isenabled()
@@ -72,7 +74,7 @@ def run_backward(
                 deps[nxt] -= 1
                 if deps[nxt] == 0:
                     ready.append(nxt)
-        sink.deliver(create_graph)
+        sink.deliver()
     finally:
         grad_mode.state.enabled = prev_mode
         if gc_was_enabled:
@@ -89,14 +91,18 @@ def _add(buffers: dict[Any, list[Any]], node: Any, idx: int, g: Tensor) -> None:
 
 
 def _dependencies(roots: list[Any]) -> dict[Any, int]:
-    """For every node reachable from ``roots``, the number of edges that lead into it."""
+    """For every node reachable from ``roots`` (and leaf with post hooks), the edges into it."""
     deps: dict[Any, int] = {}
     stack, seen = list(roots), set(roots)
     while stack:
         for edge in stack.pop().next_functions:
-            if edge is None or isinstance(edge[0], Tensor):  # a leaf: nothing beyond it
+            if edge is None:
                 continue
             nxt = edge[0]
+            if isinstance(nxt, Tensor):  # a leaf: nothing beyond it
+                if nxt._post_hooks:  # counted by id, to be delivered once complete (see sink.leaf)
+                    deps[id(nxt)] = deps.get(id(nxt), 0) + 1
+                continue
             deps[nxt] = deps.get(nxt, 0) + 1
             if nxt not in seen:
                 seen.add(nxt)

@@ -11,8 +11,10 @@ from __future__ import annotations
 from ndgrad.nn import (
     functional,  # noqa: F401
     init,  # noqa: F401
+    parallel,  # noqa: F401
     utils,  # noqa: F401
 )
 from ndgrad.nn.module import Module  # noqa: F401
 from ndgrad.nn.modules import *  # noqa: F403
+from ndgrad.nn.parallel import DataParallel  # noqa: F401
 from ndgrad.nn.parameter import Buffer, Parameter  # noqa: F401

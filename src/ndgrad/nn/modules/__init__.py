@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ndgrad.nn.modules.activation import *  # noqa: F403
+from ndgrad.nn.modules.batchnorm_sync import *  # noqa: F403
 from ndgrad.nn.modules.container import *  # noqa: F403
 from ndgrad.nn.modules.conv import *  # noqa: F403
 from ndgrad.nn.modules.dropout import *  # noqa: F403

@@ -19,6 +19,7 @@ from ndgrad.utils.data.dataset import (
     TensorDataset,
     random_split,
 )
+from ndgrad.utils.data.distributed import DistributedSampler
 from ndgrad.utils.data.sampler import (
     BatchSampler,
     RandomSampler,
@@ -34,6 +35,7 @@ __all__ = [
     "ConcatDataset",
     "DataLoader",
     "Dataset",
+    "DistributedSampler",
     "IterableDataset",
     "RandomSampler",
     "Sampler",
