@@ -12,8 +12,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from ndgrad._backend import xp_of as _xp
 from ndgrad.autograd.function import Op
-from ndgrad.ops._nn_util import _const, _xp
+from ndgrad.ops._util import const as _const
 from ndgrad.ops.dropout import dropout
 from ndgrad.tensor import Tensor
 

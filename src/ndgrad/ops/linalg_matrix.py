@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from ndgrad import _dtype
 from ndgrad._backend import xp_of as _xp
 from ndgrad.autograd import grad_mode
 from ndgrad.autograd.function import Op, once_differentiable, raise_once_differentiable
@@ -45,8 +46,7 @@ def _check_square(name: str, a: Tensor) -> None:
         )
     if a.array.dtype.kind != "f":
         raise RuntimeError(
-            f"linalg.{name}: Expected a floating point or complex tensor as input. Got "
-            f"{_reduce.TORCH_NAMES[a.dtype.name]}"
+            f"linalg.{name}: Expected a floating point or complex tensor as input. Got {_dtype.torch_name(a)}"
         )
 
 
@@ -187,7 +187,7 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
     if A.array.dtype != B.array.dtype:
         raise RuntimeError(
             f"linalg.solve: Expected A and B to have the same dtype, but found A of type "
-            f"{_reduce.TORCH_NAMES[A.dtype.name]} and B of type {_reduce.TORCH_NAMES[B.dtype.name]} instead"
+            f"{_dtype.torch_name(A)} and B of type {_dtype.torch_name(B)} instead"
         )
     x = Solve.apply(A, b)
     return x.reshape(tuple(x.shape[:-1])) if vector else x
@@ -225,8 +225,7 @@ def _float_check(name: str, x: Tensor, dtype: Any) -> Tensor:
         x = x.to(dtype=dtype)
     if x.array.dtype.kind != "f":
         raise RuntimeError(
-            f"linalg.{name}: Expected a floating point or complex tensor as input. Got "
-            f"{_reduce.TORCH_NAMES[x.dtype.name]}"
+            f"linalg.{name}: Expected a floating point or complex tensor as input. Got {_dtype.torch_name(x)}"
         )
     return x
 

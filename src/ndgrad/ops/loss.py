@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from ndgrad import _backend
+from ndgrad import _backend, _dtype
 from ndgrad.autograd.function import Op
 from ndgrad.ops._loss_util import (
     _check_reduction,
@@ -37,8 +37,8 @@ from ndgrad.ops._loss_util import (
     _legacy,
     _no_weight_grad,
     _reduce,
-    _scalar_name,
 )
+from ndgrad.ops.activation import LogSigmoid
 from ndgrad.ops.elementwise import log, sigmoid
 from ndgrad.ops.loss_ctc import ctc_loss
 from ndgrad.ops.loss_margin import (
@@ -59,6 +59,7 @@ from ndgrad.ops.loss_regression import (
     poisson_nll_loss,
     smooth_l1_loss,
 )
+from ndgrad.ops.softmax import LogSoftmax
 from ndgrad.tensor import Tensor
 
 __all__ = [
@@ -84,48 +85,6 @@ __all__ = [
     "triplet_margin_with_distance_loss",
     "ctc_loss",
 ]
-
-
-# -- shared ops ------------------------------------------------------------------------------
-
-
-class LogSoftmax(Op):
-    """out = x - logsumexp(x, dim); the loss family's own copy, so losses need no other family"""
-
-    @staticmethod
-    def forward(ctx: Any, x: Any, dim: int = -1) -> Any:
-        xp = _backend.xp_of(x)
-        m = x.max(axis=dim, keepdims=True)
-        m = xp.where(xp.isfinite(m), m, 0)
-        shifted = x - m
-        out = shifted - xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
-        ctx.dim = dim
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx: Any, grad: Tensor) -> Tensor:
-        (out,) = ctx.saved_tensors
-        return grad - out.exp() * grad.sum(ctx.dim, keepdim=True)
-
-
-class LogSigmoid(Op):
-    """out = log(sigmoid(x)) = -(max(-x, 0) + log1p(e^-|x|)), finite for any x"""
-
-    @staticmethod
-    def forward(ctx: Any, x: Any) -> Any:
-        xp = _backend.xp_of(x)
-        ctx.save_for_backward(x)
-        return xp.asarray(-(xp.maximum(-x, 0) + xp.log1p(xp.exp(-xp.abs(x)))))
-
-    @staticmethod
-    def backward(ctx: Any, grad: Tensor) -> Tensor:
-        (x,) = ctx.saved_tensors
-        return grad * sigmoid(-x)
-
-
-def _log_sigmoid(x: Tensor) -> Tensor:
-    return LogSigmoid.apply(x)
 
 
 # -- class-index targets: cross_entropy, nll_loss --------------------------------------------
@@ -202,7 +161,7 @@ def _check_class_input(input: Tensor, target: Tensor, weight: Tensor | None) -> 
     if target.array.dtype.kind == "f" or target.array.dtype not in (np.int64, np.uint8):
         if target.array.dtype.kind == "f" and target.ndim not in (input.ndim - 1, 0):
             raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
-        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {_scalar_name(target)}")
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {_dtype.torch_name(target)}")
     unbatched = input.ndim == 1
     if unbatched:
         if target.ndim != 0:
@@ -395,7 +354,8 @@ def _cross_entropy_probs(
     """Probability targets: -sum_c w_c y_c log softmax(x)_c, composed (so y gets a gradient too)."""
     if target.array.dtype.kind != "f":
         raise RuntimeError(
-            f"Expected floating point type for target with class probabilities, got {_scalar_name(target)}"
+            "Expected floating point type for target with class probabilities, got "
+            f"{_dtype.torch_name(target)}"
         )
     if ignore_index >= 0:
         raise RuntimeError("ignore_index is not supported for floating point target")
@@ -552,7 +512,7 @@ class BinaryCrossEntropyWithLogits(Op):
             else:
                 gx = grad * ((1 + (pw - 1) * y) * sigmoid(x) - pw * y)
         if ctx.needs_input_grad[1]:
-            gy = -grad * x if pw is None else -grad * (x + (pw - 1) * _log_sigmoid(x))
+            gy = -grad * x if pw is None else -grad * (x + (pw - 1) * LogSigmoid.apply(x))
         return gx, gy, None
 
 
@@ -593,7 +553,7 @@ def soft_margin_loss(
 ) -> Tensor:
     """loss = log(1 + e^(-y x)), for targets y in {1, -1}"""
     reduction = _legacy(size_average, reduce, reduction)
-    return _reduce(-_log_sigmoid(input * target), reduction)
+    return _reduce(-LogSigmoid.apply(input * target), reduction)
 
 
 def multilabel_soft_margin_loss(
@@ -606,7 +566,7 @@ def multilabel_soft_margin_loss(
 ) -> Tensor:
     """loss_i = -mean_c w_c (y_ic log sigmoid(x_ic) + (1 - y_ic) log sigmoid(-x_ic))"""
     reduction = _legacy(size_average, reduce, reduction)
-    loss = -(target * _log_sigmoid(input) + (1 - target) * _log_sigmoid(-input))
+    loss = -(target * LogSigmoid.apply(input) + (1 - target) * LogSigmoid.apply(-input))
     if weight is not None:
         loss = loss * weight
     class_dim = input.ndim - 1

@@ -13,9 +13,10 @@ from typing import Any
 
 import numpy as np
 
+from ndgrad._backend import xp_of as _xp
 from ndgrad.autograd.function import Function, Op
 from ndgrad.ops import elementwise as ew
-from ndgrad.ops._nn_util import _const, _xp
+from ndgrad.ops._util import const as _const
 from ndgrad.tensor import Tensor
 
 __all__ = [

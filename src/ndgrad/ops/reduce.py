@@ -110,20 +110,6 @@ def _int_to_long(input: Tensor, dtype: Any) -> Tensor:
     return input
 
 
-# PyTorch's scalar-type names, used in its error messages
-TORCH_NAMES = {
-    "bool": "Bool",
-    "uint8": "Byte",
-    "int8": "Char",
-    "int16": "Short",
-    "int32": "Int",
-    "int64": "Long",
-    "float16": "Half",
-    "float32": "Float",
-    "float64": "Double",
-}
-
-
 def _check_nonempty(name: str, shape: tuple[int, ...], dims: tuple[int, ...]) -> None:
     for d in dims:
         if shape[d] == 0:
@@ -200,7 +186,7 @@ def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = 
     if input.array.dtype.kind != "f":
         raise RuntimeError(
             "mean(): could not infer output dtype. Input dtype must be either a floating point or "
-            f"complex dtype. Got: {TORCH_NAMES[input.dtype.name]}"
+            f"complex dtype. Got: {_dtype.torch_name(input)}"
         )
     return Mean.apply(input, _reduce_dims(dim, input.ndim), keepdim)
 
@@ -472,7 +458,7 @@ def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, 
     if input.array.dtype.kind != "f":
         raise RuntimeError(
             "linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
-            f"{TORCH_NAMES[input.dtype.name]}"
+            f"{_dtype.torch_name(input)}"
         )
     if p == "nuc":
         from ndgrad.ops.linalg_matrix import matrix_norm
