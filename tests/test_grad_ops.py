@@ -176,3 +176,25 @@ def test_saved_options_come_back_as_they_are() -> None:
     x = ndgrad.ones(2, 2, requires_grad=True)
     Scale.apply(x, 2.5, (0, 1)).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), np.full((2, 2), 2.5))
+
+
+def test_a_named_tensor_makes_no_reference_cycle() -> None:
+    import gc
+    import weakref
+
+    a = ndgrad.tensor(2.0, requires_grad=True)
+    d = a * 3
+    d.label = "d"
+    alive = weakref.ref(d)
+    node = d.grad_fn
+    assert node._viz_tensor is d
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        del d
+        assert alive() is None  # freed by reference counting alone
+    finally:
+        if was_enabled:
+            gc.enable()
+    stand_in = node._viz_tensor  # the drawing keeps the name and the data
+    assert stand_in.label == "d" and stand_in.item() == 6.0

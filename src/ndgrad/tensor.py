@@ -13,6 +13,7 @@ import time: this file imports the ``ndgrad.ops`` package (whose ``__init__`` is
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -143,9 +144,12 @@ class Tensor(TensorMethods):
     def label(self, value: str | None) -> None:
         self.name = value
         if self.grad_fn is not None:
-            # let graph drawings find this tensor (its value and retained grad) from its op; a
-            # deliberate reference cycle, made only for tensors a user names for drawing
-            self.grad_fn._viz_tensor = self
+            # let graph drawings find this tensor (its value and retained grad) from its op: weakly,
+            # plus a graph-free stand-in sharing its data, so the node never refers to its own
+            # output (no reference cycle) and the drawing still has the name once it is freed
+            stand_in = Tensor._make(self.array, False, None)
+            stand_in.name = value
+            self.grad_fn._viz_named = (weakref.ref(self), stand_in)
 
     @property
     def T(self) -> Tensor:

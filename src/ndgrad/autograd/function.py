@@ -62,6 +62,7 @@ class Function:
     _pre_hooks: dict[int, list[Callable[..., Any]]] | None = None
     _retained: dict[int, Any] | None = None
     _materialize: bool = True
+    _viz_named: Any = None  # (weak reference to the output a user named, its stand-in): see label
     _out_meta: list[Any]
 
     # -- the API an op implements --------------------------------------------------------------
@@ -138,6 +139,16 @@ class Function:
         if self._pre_hooks is None:
             self._pre_hooks = {}
         self._pre_hooks.setdefault(index, []).append(hook)
+
+    @property
+    def _viz_tensor(self) -> Any:
+        """The output a user named for graph drawings (``ndgrad.viz``): the tensor while it lives,
+        then a stand-in with its name and data (its retained grad went with it)."""
+        if self._viz_named is None:
+            return None
+        ref, stand_in = self._viz_named
+        live = ref()
+        return stand_in if live is None else live
 
     def _retain(self, index: int, tensor: Tensor) -> None:
         if self._retained is None:
