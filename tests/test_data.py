@@ -403,3 +403,129 @@ def test_training_loop_end_to_end():
             ((xb @ w + b - yb) ** 2).mean().backward()
             opt.step()
     np.testing.assert_allclose(w.detach().numpy(), [1.0, -2.0, 0.5], atol=1e-2)
+
+
+# -- workers: threads end, timeouts on time, errors say where ------------------------------------
+def _loader_threads():
+    return [t for t in threading.enumerate() if t.name.startswith("ndgrad-dataloader")]
+
+
+def _wait_until(condition, seconds=5.0):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and not condition():
+        time.sleep(0.01)
+    return condition()
+
+
+def test_deleted_persistent_loaders_stop_their_threads():
+    import gc
+
+    started = set()
+    for _ in range(5):
+        before = set(_loader_threads())
+        loader = DataLoader(_ds(12), batch_size=4, num_workers=3, persistent_workers=True)
+        for _ in range(2):
+            assert [b[1].tolist() for b in loader] == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11]]
+        mine = set(_loader_threads()) - before
+        assert len(mine) == 3 and all(t.is_alive() for t in mine)  # kept between epochs
+        started |= mine
+        del loader
+        gc.collect()
+    assert _wait_until(lambda: not any(t.is_alive() for t in started))
+
+
+def test_finished_and_abandoned_iterations_stop_their_threads():
+    before = set(_loader_threads())
+    list(DataLoader(_ds(8), batch_size=2, num_workers=2))
+    it = iter(DataLoader(_ds(8), batch_size=2, num_workers=2))
+    next(it)
+    del it
+    started = set(threading.enumerate()) - before
+    assert _wait_until(
+        lambda: not any(t.is_alive() and t.name.startswith("ndgrad-dataloader") for t in started)
+    )
+
+
+def test_timeout_raises_on_time_naming_the_worker_and_indices():
+    release = threading.Event()
+
+    class Hangs(Dataset):
+        def __len__(self):
+            return 8
+
+        def __getitem__(self, i):
+            if i == 5:
+                release.wait()  # a real hang: never returns until the test releases it
+            return i
+
+    t0 = time.monotonic()
+    with pytest.raises(RuntimeError, match=r"timed out after 0.3 seconds.*worker \d.*indices \[4, 5\]"):
+        list(DataLoader(Hangs(), batch_size=2, num_workers=2, timeout=0.3))
+    assert time.monotonic() - t0 < 2.0  # on time, not after the slow item finishes
+    release.set()
+
+
+def test_worker_error_names_the_worker_and_indices_with_the_original_type():
+    class Broken(Dataset):
+        def __len__(self):
+            return 6
+
+        def __getitem__(self, i):
+            if i == 3:
+                raise ValueError("bad item 3")
+            return i
+
+    with pytest.raises(
+        ValueError, match=r"Caught ValueError in DataLoader worker thread \d \(loading indices \[2, 3\]\)"
+    ) as info:
+        list(DataLoader(Broken(), batch_size=2, num_workers=2))
+    assert "bad item 3" in str(info.value) and "Original Traceback" in str(info.value)
+
+    class Picky(Exception):
+        def __init__(self, a, b):
+            super().__init__(a, b)
+
+    class Odd(Dataset):
+        def __len__(self):
+            return 2
+
+        def __getitem__(self, i):
+            raise Picky(1, 2)
+
+    with pytest.raises(RuntimeError, match="Caught Picky in DataLoader worker thread 0"):
+        list(DataLoader(Odd(), num_workers=1))
+
+    def bad_init(wid):
+        raise OSError("no device")
+
+    with pytest.raises(OSError, match="(?s)worker thread 0.*no device"):
+        list(DataLoader(_ds(4), num_workers=1, worker_init_fn=bad_init))
+
+
+def test_error_without_workers_is_the_original_with_a_note():
+    class Broken(Dataset):
+        def __len__(self):
+            return 4
+
+        def __getitem__(self, i):
+            raise IndexError("nope")
+
+    with pytest.raises(IndexError, match="nope") as info:
+        list(DataLoader(Broken(), batch_size=2))
+    notes = getattr(info.value, "__notes__", ["indices [0, 1]"])
+    assert any("indices [0, 1]" in n for n in notes)
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_drop_last_against_torch(workers):
+    import torch.utils.data as tud
+
+    for n, bs in ((10, 4), (12, 4), (3, 4), (1, 1), (0, 3)):
+        x = np.arange(n, dtype=np.float32)
+        for drop_last in (False, True):
+            ours = DataLoader(
+                TensorDataset(ndgrad.tensor(x)), batch_size=bs, drop_last=drop_last, num_workers=workers
+            )
+            ref = tud.DataLoader(tud.TensorDataset(torch.tensor(x)), batch_size=bs, drop_last=drop_last)
+            assert len(ours) == len(ref), (n, bs, drop_last)
+            assert [b[0].tolist() for b in ours] == [b[0].tolist() for b in ref], (n, bs, drop_last)

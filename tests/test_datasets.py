@@ -64,6 +64,35 @@ def test_truncated_idx_is_a_clear_error(mnist_dir: Path) -> None:
         datasets.read_idx(p)
 
 
+def test_gz_damaged_mid_stream_gets_the_same_error_as_truncated(mnist_dir: Path) -> None:
+    p = mnist_dir / "train-images-idx3-ubyte.gz"
+    good = p.read_bytes()
+    damaged = bytearray(good)
+    start = good.index(b"\x00", 10) + 1 if good[3] & 8 else 10  # after gzip's header (and file name)
+    damaged[start] = 0xFF  # the first deflate block's header: an invalid block type
+    p.write_bytes(bytes(damaged))
+    with pytest.raises(RuntimeError, match="truncated or corrupt.*download it again") as info:
+        datasets.MNIST(mnist_dir, train=True)
+    assert "train-images-idx3-ubyte.gz" in str(info.value) and "Error -3" in str(info.value)  # zlib.error
+    damaged = bytearray(good)
+    damaged[len(good) // 2 : len(good) // 2 + 64] = bytes(64)  # damaged data in the middle: CRC error
+    p.write_bytes(bytes(damaged))
+    with pytest.raises(RuntimeError, match="truncated or corrupt.*download it again"):
+        datasets.MNIST(mnist_dir, train=True)
+    p.write_bytes(good[: len(good) // 2])  # truncated: the same message
+    with pytest.raises(RuntimeError, match="truncated or corrupt.*download it again"):
+        datasets.MNIST(mnist_dir, train=True)
+    p.write_bytes(gzip.compress(b"\x00\x00\x08\x03\x00\x00"))  # header cut inside the dimensions
+    with pytest.raises(RuntimeError, match="truncated"):
+        datasets.read_idx(p)
+
+
+def test_corrupt_cifar_archive_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "cifar-10-python.tar.gz").write_bytes(gzip.compress(b"not a tar file" * 100)[:-20])
+    with pytest.raises(RuntimeError, match="cifar-10-python.tar.gz is truncated or corrupt"):
+        datasets.CIFAR10(tmp_path, train=False)
+
+
 def test_download_without_network_names_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(datasets.MNIST, "mirrors", ["http://127.0.0.1:9/"])  # nothing listens there
     with pytest.raises(RuntimeError, match=r"t10k-images-idx3-ubyte.gz"):

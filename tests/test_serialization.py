@@ -319,3 +319,175 @@ def test_parameter_round_trips_as_parameter(tmp_path):
     assert type(back["p"]) is Parameter and back["p"].requires_grad
     assert type(back["frozen"]) is Parameter and not back["frozen"].requires_grad
     np.testing.assert_array_equal(back["p"].detach().numpy(), p.detach().numpy())
+
+
+# -- safetensors: as strict as the reference package, checked both ways ----------------------------
+def _st_file(path, header: dict, data: bytes, pad: bool = False):
+    raw = json.dumps(header).encode()
+    if pad:
+        raw += b" " * (-len(raw) % 8)
+    path.write_bytes(len(raw).to_bytes(8, "little") + raw + data)
+    return path
+
+
+def _f32(offsets, shape):
+    return {"dtype": "F32", "shape": shape, "data_offsets": offsets}
+
+
+BAD_SAFETENSORS = {
+    "overlap": ({"a": _f32([0, 8], [2]), "b": _f32([4, 12], [2])}, bytes(12), "overlaps"),
+    "gap": ({"a": _f32([0, 8], [2]), "b": _f32([12, 20], [2])}, bytes(20), "gap"),
+    "not_from_zero": ({"a": _f32([4, 12], [2])}, bytes(12), "gap"),
+    "trailing_bytes": ({"a": _f32([0, 8], [2])}, bytes(16), "cover"),
+    "past_the_end": ({"a": _f32([0, 8], [2])}, bytes(4), "cover"),
+    "negative_dim": ({"a": _f32([0, 8], [-1, 2])}, bytes(8), "shape"),
+    "float_dim": ({"a": _f32([0, 8], [2.0])}, bytes(8), "shape"),
+    "shape_mismatch": ({"a": _f32([0, 8], [3])}, bytes(8), "needs 12 bytes"),
+    "reversed_offsets": ({"a": _f32([8, 0], [0])}, bytes(8), "data_offsets"),
+    "bad_dtype": ({"a": {"dtype": "Q7", "shape": [1], "data_offsets": [0, 1]}}, bytes(1), "dtype"),
+    "missing_offsets": ({"a": {"dtype": "F32", "shape": [1]}}, bytes(4), "data_offsets"),
+    "bad_metadata": ({"__metadata__": {"a": 1}, "x": _f32([0, 4], [1])}, bytes(4), "__metadata__"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_SAFETENSORS))
+def test_safetensors_rejects_what_the_reference_rejects(tmp_path, name):
+    header, data, why = BAD_SAFETENSORS[name]
+    path = _st_file(tmp_path / "bad.safetensors", header, data)
+    with pytest.raises(RuntimeError, match="bad.safetensors") as info:
+        S.safetensors_load(path)
+    assert why in str(info.value)
+    st = pytest.importorskip("safetensors.numpy")
+    with pytest.raises(Exception):  # noqa: B017 - the reference raises its own SafetensorError
+        st.load_file(str(path))
+
+
+def test_safetensors_header_limits(tmp_path):
+    for name, raw in {
+        "short": b"\x01\x00",
+        "huge_header_length": (10**12).to_bytes(8, "little") + b"{}",
+        "not_json": (4).to_bytes(8, "little") + b"{{{{",
+        "not_an_object": (2).to_bytes(8, "little") + b"[]",
+    }.items():
+        (tmp_path / name).write_bytes(raw)
+        with pytest.raises(RuntimeError, match=name):
+            S.safetensors_load(tmp_path / name)
+
+
+def test_safetensors_accepts_what_the_reference_writes(tmp_path):
+    st = pytest.importorskip("safetensors.numpy")
+    rng = np.random.default_rng(0)
+    arrays = {
+        "w": rng.standard_normal((3, 4)).astype(np.float32),
+        "h": rng.standard_normal(5).astype(np.float16),
+        "d": rng.standard_normal((2, 1, 2)),
+        "i": np.arange(5, dtype=np.int32),
+        "b": np.array([True, False]),
+        "u": np.arange(4, dtype=np.uint8),
+        "empty": np.zeros((0, 3), np.float32),
+        "scalar": np.array(7, dtype=np.int64),
+    }
+    st.save_file(arrays, str(tmp_path / "ref.safetensors"), metadata={"format": "np"})
+    ours = S.safetensors_load(tmp_path / "ref.safetensors")
+    assert set(ours) == set(arrays)
+    for k, v in arrays.items():
+        assert ours[k].numpy().dtype == v.dtype and ours[k].shape == v.shape
+        np.testing.assert_array_equal(ours[k].numpy(), v)
+    S.safetensors_save(ours, tmp_path / "ours.safetensors", metadata={"by": "ndgrad"})
+    back = st.load_file(str(tmp_path / "ours.safetensors"))
+    for k, v in arrays.items():
+        np.testing.assert_array_equal(back[k], v)
+
+
+def test_safetensors_mutations_never_accepted_unless_the_reference_accepts(tmp_path):
+    st = pytest.importorskip("safetensors.numpy")
+    S.safetensors_save({"a": ndgrad.arange(6.0), "b": ndgrad.ones(2, 2, dtype=ndgrad.int64)}, tmp_path / "v")
+    good = (tmp_path / "v").read_bytes()
+    n = int.from_bytes(good[:8], "little")
+    rng = np.random.default_rng(1)
+    path = tmp_path / "m.safetensors"
+    for _ in range(300):
+        data = bytearray(good)
+        pos = int(rng.integers(8, 8 + n))  # mutate the header, where the checks are
+        data[pos] = int(rng.choice(list(b'0123456789[]{},:"-. ')))
+        path.write_bytes(bytes(data))
+        try:
+            ours = S.safetensors_load(path)
+        except RuntimeError as e:
+            assert "m.safetensors" in str(e)
+            continue
+        ref = st.load_file(str(path))  # we accepted it: so must the reference, with the same arrays
+        assert set(ref) == set(ours)
+        for k in ref:
+            np.testing.assert_array_equal(ours[k].numpy(), ref[k])
+
+
+# -- saving: refusals, safe globals, temp files, symlinks, errors naming the target ---------------
+def test_saving_a_whole_module_says_to_save_its_state_dict():
+    model = ndgrad.nn.Linear(2, 2)
+    with pytest.raises(TypeError, match=r"save its state_dict\(\) instead.*model.state_dict\(\)"):
+        ndgrad.save(model, io.BytesIO())
+    opt = ndgrad.optim.SGD(model.parameters(), lr=0.1)
+    with pytest.raises(TypeError, match="whole SGD"):
+        ndgrad.save({"opt": opt}, io.BytesIO())
+
+
+def test_safe_globals_are_accepted_and_recorded(tmp_path):
+    class Custom:
+        pass
+
+    ndgrad.save({"w": ndgrad.ones(2)}, tmp_path / "m")
+    S.clear_safe_globals()
+    with S.safe_globals([Custom]):
+        assert S.get_safe_globals() == [Custom]
+        assert ndgrad.load(tmp_path / "m", weights_only=True)["w"].tolist() == [1.0, 1.0]
+    assert S.get_safe_globals() == []
+    S.add_safe_globals([Custom, np.dtype])
+    assert S.get_safe_globals() == [Custom, np.dtype]
+    S.clear_safe_globals()
+    assert ndgrad.serialization.safe_globals is S.safe_globals
+
+
+def test_stale_temp_files_of_dead_savers_are_removed(tmp_path):
+    import subprocess
+    import sys
+
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    dead_pid = int(dead.stdout)
+    stale = tmp_path / f".m.ndg.{dead_pid}.0123abcd.ndgrad-tmp"
+    alive = tmp_path / f".m.ndg.{os.getppid()}.0123abcd.ndgrad-tmp"  # a live process: maybe saving
+    other = tmp_path / f".other.{dead_pid}.0123abcd.ndgrad-tmp"  # another target's: not ours
+    for p in (stale, alive, other):
+        p.write_bytes(b"partial")
+    ndgrad.save({"w": ndgrad.ones(1)}, tmp_path / "m.ndg")
+    assert not stale.exists() and alive.exists() and other.exists()
+    assert sorted(os.listdir(tmp_path)) == sorted([alive.name, other.name, "m.ndg"])
+
+
+def test_save_through_a_symlink_writes_its_target(tmp_path):
+    (tmp_path / "real").mkdir()
+    target = tmp_path / "real" / "model.ndg"
+    ndgrad.save([1], target)
+    link = tmp_path / "latest.ndg"
+    link.symlink_to(target)
+    ndgrad.save([2], link)
+    assert link.is_symlink() and ndgrad.load(target) == [2] and ndgrad.load(link) == [2]
+    assert sorted(os.listdir(tmp_path / "real")) == ["model.ndg"]
+
+
+def test_disk_full_error_names_the_target_and_cleans_up(tmp_path):
+    import errno
+
+    def full_disk(fh):
+        fh.write(b"some bytes")
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    path = tmp_path / "model.ndg"
+    ndgrad.save([1], path)
+    with pytest.raises(OSError, match="model.ndg") as info:
+        S._atomic_write(path, full_disk)
+    assert info.value.errno == errno.ENOSPC and info.value.filename == str(path)
+    assert "ndgrad-tmp" not in str(info.value)
+    assert os.listdir(tmp_path) == ["model.ndg"] and ndgrad.load(path) == [1]

@@ -87,3 +87,95 @@ def test_monitor_plots_and_history(tmp_path: Path) -> None:
     mon.save_csv(tmp_path / "h.csv")
     assert "loss" in (tmp_path / "h.csv").read_text().splitlines()[0]
     assert np.isclose(mon.steps[-1]["loss"], 1 / 6)
+
+
+class _RecordingWriter:
+    """Stands in for a TensorBoard SummaryWriter: the monitor only calls add_scalar."""
+
+    def __init__(self) -> None:
+        self.scalars: list[tuple[str, float, int]] = []
+
+    def add_scalar(self, tag: str, value: float, step: int) -> None:
+        self.scalars.append((tag, value, step))
+
+
+def _conv_net() -> ndgrad.nn.Module:
+    class Net(ndgrad.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.conv1 = ndgrad.nn.Conv2d(1, 2, 3)
+            self.head = ndgrad.nn.Sequential(ndgrad.nn.Flatten(), ndgrad.nn.Linear(2 * 4 * 4, 3))
+
+        def forward(self, x: ndgrad.Tensor) -> ndgrad.Tensor:
+            return self.head(self.conv1(x).relu())
+
+    return Net()
+
+
+def test_monitor_sends_every_number_to_the_writer() -> None:
+    ndgrad.manual_seed(0)
+    model = _conv_net()
+    writer = _RecordingWriter()
+    mon = TrainingMonitor(grad_every=1, writer=writer, live=False)
+    model(ndgrad.randn(2, 1, 6, 6)).sum().backward()
+    mon.log_step(loss=0.5, lr=0.1)
+    mon.record_gradients(model)
+    mon.log_step(loss=0.25, lr=0.1)
+    mon.log_epoch(accuracy=0.75)
+    assert writer.scalars[:2] == [("loss", 0.5, 0), ("lr", 0.1, 0)]
+    assert ("loss", 0.25, 1) in writer.scalars and ("epoch/accuracy", 0.75, 2) in writer.scalars
+    norms = {tag: v for tag, v, step in writer.scalars if tag.startswith("grad_norm/")}
+    w = model.conv1.weight.grad.numpy()
+    assert np.isclose(norms["grad_norm/conv1.weight"], np.sqrt((w.astype(np.float64) ** 2).sum()))
+    assert set(norms) == {f"grad_norm/{n}" for n, _ in model.named_parameters()}
+
+
+def test_plots_label_every_axis_and_name_parameters_by_module_path() -> None:
+    ndgrad.manual_seed(0)
+    model = _conv_net()
+    mon = TrainingMonitor(grad_every=1, live=False)
+    model(ndgrad.randn(2, 1, 6, 6)).sum().backward()
+    mon.log_step(loss=1.0, lr=0.1, acc=0.5)
+    mon.record_gradients(model)
+    mon.log_epoch(loss=0.9, test_acc=0.6)
+    fig = mon.curves_figure()
+    labels = {(ax.get_ylabel(), ax.get_xlabel()) for ax in fig.axes}
+    assert labels == {("loss", "step"), ("accuracy", "step"), ("learning rate", "step")}
+    flow = mon.gradient_flow_figure()
+    (ax,) = flow.axes
+    assert ax.get_ylabel() == "|grad| (log scale)" and ax.get_xlabel() == "parameter (module path)"
+    ticks = [t.get_text() for t in ax.get_xticklabels()]
+    assert ticks == ["conv1.weight", "conv1.bias", "head.1.weight (Linear)", "head.1.bias (Linear)"]
+
+
+def test_no_empty_figures_when_nothing_was_logged(tmp_path: Path) -> None:
+    mon = TrainingMonitor(live=False)
+    assert mon.curves_figure() is None and mon.gradient_flow_figure() is None
+    with pytest.warns(UserWarning, match="nothing was logged"):
+        assert mon.plot_curves(tmp_path / "c.png") is None
+    with pytest.warns(UserWarning, match="no gradients were recorded"):
+        assert mon.plot_gradient_flow(tmp_path / "g.png") is None
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_outside_a_notebook_nothing_is_live_and_bars_are_text() -> None:
+    from tqdm import tqdm
+    from tqdm.notebook import tqdm as notebook_tqdm
+
+    from ndgrad.viz import in_notebook, progress
+
+    assert not in_notebook() and not TrainingMonitor().live
+    bar = progress(range(3), disable=True)
+    assert isinstance(bar, tqdm) and not isinstance(bar, notebook_tqdm)
+    assert list(bar) == [0, 1, 2]
+
+
+def test_graph_displays_itself_in_jupyter() -> None:
+    g = draw_graph(_scalar_graph())
+    assert g._repr_markdown_() == "```mermaid\n" + g.mermaid + "```"
+    if shutil.which("dot") is None:
+        assert g._repr_svg_() is None and g._repr_html_() is None  # the front end shows the Markdown
+    else:
+        svg = g._repr_svg_()
+        assert svg is not None and "<svg" in svg and "Relu" in svg
+        assert g._repr_html_() == f'<div class="ndgrad-graph">{svg[svg.find("<svg") :]}</div>'

@@ -127,8 +127,18 @@ builtins_bool = _builtins.bool
 builtins_int = _builtins.int
 
 # subpackages last: they build on everything above
-from ndgrad import amp, linalg, nn, optim, testing, utils  # noqa: E402
+from ndgrad import amp, linalg, nn, onnx, optim, profiler, testing, utils  # noqa: E402
 from ndgrad.amp import autocast  # noqa: E402
 from ndgrad.serialization import load, save  # noqa: E402
+
+# -- issue 8 (api): PyTorch names around the ops ----------------------------------------------
+# isort: split
+from ndgrad import distributions, multiprocessing, sparse  # noqa: E402
+from ndgrad.ops.deprecated import range  # noqa: E402, A004
+from ndgrad.ops.order_stats import histogram  # noqa: E402
+from ndgrad.sparse import sparse_coo_tensor, spmm  # noqa: E402
+
+# NumPy has no bfloat16: a tensor asked for it is stored (and reports itself) as float32
+bfloat16 = dtype("bfloat16", float32.np, 2)
 
 __version__ = "0.1.0"

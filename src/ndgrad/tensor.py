@@ -22,6 +22,7 @@ import numpy as np
 from ndgrad import _backend, _dtype, _format, ops
 from ndgrad._dtype import dtype as DType
 from ndgrad._tensor_methods import TensorMethods
+from ndgrad._tensor_sparse import SparseTensorMixin
 
 # Tensor has methods named bool, int and float: inside the class these names annotate the builtins
 _bool = bool
@@ -29,7 +30,7 @@ _int = int
 _float = float
 
 
-class Tensor(TensorMethods):
+class Tensor(TensorMethods, SparseTensorMixin):
     """A multi-dimensional array that records the operations made on it for autograd.
 
     Example:

@@ -18,7 +18,7 @@ import gc
 from collections.abc import Sequence
 from typing import Any
 
-from ndgrad.autograd import anomaly, grad_mode
+from ndgrad.autograd import anomaly, function, grad_mode
 from ndgrad.autograd.sink import GradSink
 from ndgrad.ops.reduce import sum_to
 from ndgrad.tensor import Tensor
@@ -43,6 +43,7 @@ def run_backward(
     deps = sink.pending = _dependencies(list(buffers))
     ready = [node for node in buffers if node not in deps]
     check_nan = anomaly.state.enabled  # read once: the loop below is the hot path
+    prof = function.profile_hook  # ndgrad.profiler: times each node's backward when recording
     prev_mode, gc_was_enabled = grad_mode.state.enabled, gc.isenabled()
     grad_mode.state.enabled = create_graph  # the backward is recorded only for higher orders
     # The walk makes no reference cycles (freed graphs go by refcounting), but its allocations would
@@ -54,7 +55,11 @@ def run_backward(
             out_grads = buffers.pop(node)
             if sink.wanted or node._pre_hooks is not None or node._retained is not None:
                 out_grads = sink.at_node(node, out_grads)
+            if prof is not None:
+                prof.push(node.name())
             in_grads = node._call_backward(out_grads)
+            if prof is not None:
+                prof.pop()
             if check_nan:
                 anomaly.check_grads(node, in_grads)
             if node._saved and not retain_graph:

@@ -23,7 +23,11 @@ from typing import Any
 
 from ndgrad._backend import xp_of
 from ndgrad.autograd import grad_mode
+from ndgrad.autograd._node_names import node_name
 from ndgrad.tensor import Tensor
+
+# The recording ndgrad.profiler.profile, or None: every apply checks it once (see profiler.py).
+profile_hook: Any = None
 
 # Saved Python numbers are kept as they are: there is nothing to resolve or version-check.
 _PLAIN_NUMBERS = (float, int, bool)
@@ -64,6 +68,16 @@ class Function:
     _materialize: bool = True
     _viz_named: Any = None  # (weak reference to the output a user named, its stand-in): see label
     _out_meta: list[Any]
+    _node_name: str = "FunctionBackward0"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # ndgrad's own ops take PyTorch's node names (``class Mul`` is ``MulBackward0`` in reprs and
+        # in ``type(y.grad_fn).__name__``); a user's Function keeps its class name (see _node_names)
+        super().__init_subclass__(**kwargs)
+        if cls.__module__.startswith("ndgrad.") and cls.__module__ != __name__:
+            cls.__name__ = cls.__qualname__ = cls._node_name = node_name(cls.__module__, cls.__name__)
+        else:
+            cls._node_name = cls.__name__ + "Backward0"
 
     # -- the API an op implements --------------------------------------------------------------
     @staticmethod
@@ -129,7 +143,7 @@ class Function:
 
     def name(self) -> str:
         """PyTorch's node name, e.g. ``MulBackward0``."""
-        return type(self).__name__ + "Backward0"
+        return self._node_name
 
     def __repr__(self) -> str:
         return f"<{self.name()}>"
@@ -248,6 +262,8 @@ class Function:
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
         """Run forward on Tensors under no_grad and record the node if an input needs a gradient."""
+        if profile_hook is not None and profile_hook.bypass is not cls:  # a profile times the call
+            return profile_hook.run_op(cls, args, kwargs)
         ctx = cls.__new__(cls)
         record = grad_mode.state.enabled and ctx._link(args)
         if not record:
@@ -303,6 +319,12 @@ def raise_once_differentiable(ctx: Any) -> None:
     )
 
 
+def _torch_error(op: str, exc: Exception, args: tuple[Any, ...]) -> Exception | None:
+    from ndgrad.ops._util import torch_error  # the ops import this module: bound on first error
+
+    return torch_error(op, exc, args)
+
+
 def _edge(t: Tensor) -> tuple[Any, ...]:
     """The next_functions entry for an input that needs a gradient (see ``Function``)."""
     data = t.array
@@ -328,6 +350,8 @@ class Op(Function):
 
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Tensor:
+        if profile_hook is not None and profile_hook.bypass is not cls:  # a profile times the call
+            return profile_hook.run_op(cls, args, kwargs)  # type: ignore[no-any-return]
         ctx = cls.__new__(cls)
         record = grad_mode.state.enabled and ctx._link(args)
         if not record:
@@ -335,19 +359,25 @@ class Op(Function):
         # forward gets the arrays of the tensor inputs. One and two inputs are nearly every call,
         # so they are spelt out: building and unpacking a list per op is a measurable cost.
         n = len(args)
-        if n == 2:
-            a, b = args
-            out = cls.forward(
-                ctx,
-                a.array if isinstance(a, Tensor) else a,
-                b.array if isinstance(b, Tensor) else b,
-                **kwargs,
-            )
-        elif n == 1:
-            a = args[0]
-            out = cls.forward(ctx, a.array if isinstance(a, Tensor) else a, **kwargs)
-        else:
-            out = cls.forward(ctx, *[a.array if isinstance(a, Tensor) else a for a in args], **kwargs)
+        try:
+            if n == 2:
+                a, b = args
+                out = cls.forward(
+                    ctx,
+                    a.array if isinstance(a, Tensor) else a,
+                    b.array if isinstance(b, Tensor) else b,
+                    **kwargs,
+                )
+            elif n == 1:
+                a = args[0]
+                out = cls.forward(ctx, a.array if isinstance(a, Tensor) else a, **kwargs)
+            else:
+                out = cls.forward(ctx, *[a.array if isinstance(a, Tensor) else a for a in args], **kwargs)
+        except (ValueError, TypeError) as exc:  # NumPy's refusals as PyTorch's errors (free until raised)
+            err = _torch_error(cls.__name__, exc, args)
+            if err is None:
+                raise
+            raise err from None
         if not record or out.dtype.kind != "f":  # an integer or boolean result carries no gradient
             return Tensor._make(out, False, None)
         if ctx._saved:

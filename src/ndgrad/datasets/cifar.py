@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pickle
 import tarfile
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
@@ -105,6 +106,15 @@ class CIFAR10(Dataset):
 
 
 def _extract(archive: Path, root: Path) -> None:
+    try:
+        _extract_checked(archive, root)
+    except (tarfile.TarError, OSError, EOFError, zlib.error) as e:
+        raise RuntimeError(
+            f"{archive} is truncated or corrupt ({e}); delete it and download it again"
+        ) from None
+
+
+def _extract_checked(archive: Path, root: Path) -> None:
     with tarfile.open(archive, "r:gz") as tar:
         for member in tar.getmembers():
             # never write outside root (absolute paths or '..' in a crafted archive)

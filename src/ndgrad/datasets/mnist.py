@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import struct
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
@@ -23,11 +24,16 @@ def read_idx(path: str | Path) -> np.ndarray:
     try:
         with opener(path, "rb") as f:
             raw = f.read()
-    except (OSError, EOFError) as e:
-        raise RuntimeError(f"{path} is not a readable IDX file: {e}") from None
+    except (OSError, EOFError, zlib.error) as e:
+        # a truncated .gz ends early (EOFError); one damaged mid-stream fails in zlib: the same fix
+        raise RuntimeError(
+            f"{path} is not a readable IDX file: truncated or corrupt ({e}); delete it and download it again"
+        ) from None
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_TYPES:
         raise RuntimeError(f"{path} is not an IDX file (bad magic number)")
     ndim = raw[3]
+    if len(raw) < 4 + 4 * ndim:
+        raise RuntimeError(f"{path} is truncated: its header declares {ndim} dimensions")
     dims = struct.unpack(f">{ndim}I", raw[4 : 4 + 4 * ndim])
     dtype = np.dtype(_IDX_TYPES[raw[2]])
     count = int(np.prod(dims)) if dims else 1

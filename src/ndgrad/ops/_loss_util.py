@@ -10,6 +10,7 @@ from __future__ import annotations
 import warnings
 
 from ndgrad.autograd import grad_mode
+from ndgrad.ops._util import broadcast_error
 from ndgrad.ops._util import const as _const  # noqa: F401 - re-exported to the loss files
 from ndgrad.tensor import Tensor
 
@@ -56,15 +57,9 @@ def _warn_size(input: Tensor, target: Tensor) -> None:
 
 def _broadcast_check(a: Tensor, b: Tensor) -> None:
     """PyTorch's error for shapes that do not broadcast."""
-    sa, sb = a.shape, b.shape
-    n = max(len(sa), len(sb))
-    pa, pb = (1,) * (n - len(sa)) + tuple(sa), (1,) * (n - len(sb)) + tuple(sb)
-    for i in range(n - 1, -1, -1):
-        if pa[i] != pb[i] and pa[i] != 1 and pb[i] != 1:
-            raise RuntimeError(
-                f"The size of tensor a ({pa[i]}) must match the size of tensor b ({pb[i]}) at "
-                f"non-singleton dimension {i}"
-            )
+    err = broadcast_error(a.shape, b.shape)
+    if err is not None:
+        raise err
 
 
 def _no_weight_grad(fn: str, *weights: Tensor | None) -> None:

@@ -81,6 +81,42 @@ def _cast(x: Any, target: _dtype.dtype) -> Any:
     return int(x)
 
 
+def broadcast_error(*shapes: tuple[int, ...]) -> RuntimeError | None:
+    """PyTorch's error for shapes that do not broadcast together (None when they do).
+
+    Like PyTorch, it names the rightmost dimension where two sizes differ and neither is 1.
+    """
+    n = max(len(s) for s in shapes)
+    padded = [(1,) * (n - len(s)) + tuple(s) for s in shapes]
+    for i in range(n - 1, -1, -1):
+        sizes = [p[i] for p in padded if p[i] != 1]
+        clash = [s for s in sizes if s != sizes[0]]
+        if clash:
+            return RuntimeError(
+                f"The size of tensor a ({sizes[0]}) must match the size of tensor b ({clash[0]}) "
+                f"at non-singleton dimension {i}"
+            )
+    return None
+
+
+def torch_error(op: str, exc: Exception, args: tuple[Any, ...]) -> Exception | None:
+    """The exception PyTorch raises where the array library refused an op's forward, else None.
+
+    Called only after forward failed (no cost otherwise): a broadcasting mismatch becomes PyTorch's
+    RuntimeError, and NumPy's casting refusal (UFuncTypeError) on an integer or boolean input
+    becomes PyTorch's NotImplementedError "... not implemented for 'Long'".
+    """
+    tensors = [a for a in args if isinstance(a, Tensor)]
+    if isinstance(exc, ValueError) and "broadcast" in str(exc) and len(tensors) > 1:
+        return broadcast_error(*(t.array.shape for t in tensors))
+    if isinstance(exc, TypeError) and type(exc).__name__.startswith("UFunc"):
+        for t in tensors:
+            if t.array.dtype.kind in "biu":
+                kernel = op.removesuffix("Backward0")
+                return NotImplementedError(f"\"{kernel}\" not implemented for '{_dtype.torch_name(t)}'")
+    return None
+
+
 def const(array: Any) -> Tensor:
     """A Tensor around an array that takes no part in the graph (a mask or constant in backward)."""
     return Tensor._make(array, False, None)

@@ -70,7 +70,7 @@ def _float(x: Tensor, name: str) -> Tensor:
     if not isinstance(x, Tensor):
         raise TypeError(f"{name}(): argument 'input' must be Tensor, not {type(x).__name__}")
     if x.array.dtype.kind != "f":
-        raise RuntimeError(f"\"{name}\" not implemented for '{x.dtype.name.capitalize()}'")
+        raise NotImplementedError(f"\"{name}\" not implemented for '{reduce.TORCH_NAMES[x.dtype.name]}'")
     return x
 
 

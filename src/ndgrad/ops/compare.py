@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ndgrad.ops._ew_util import _xp
-from ndgrad.ops._util import binary_operands
+from ndgrad.ops._util import binary_operands, torch_error
 from ndgrad.tensor import Tensor
 
 __all__ = [
@@ -53,7 +53,14 @@ def _no_grad(fn: Any, a: Any, b: Any = None) -> Tensor:
     if b is None:
         return Tensor._make(_as_array(fn(xa), ref), False, None)
     xb = b.array if isinstance(b, Tensor) else b
-    return Tensor._make(_as_array(fn(xa, xb), ref), False, None)
+    try:
+        out = fn(xa, xb)
+    except ValueError as exc:  # shapes that do not broadcast: PyTorch's RuntimeError
+        err = torch_error(fn.__name__, exc, (a, b))
+        if err is None:
+            raise
+        raise err from None
+    return Tensor._make(_as_array(out, ref), False, None)
 
 
 def _as_array(out: Any, ref: Tensor) -> Any:

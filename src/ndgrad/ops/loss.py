@@ -475,11 +475,13 @@ def binary_cross_entropy(
             f"Using a target size ({target.shape}) that is different to the input size "
             f"({input.shape}) is deprecated. Please ensure they have the same size."
         )
-    xd = input.array
-    if xd.size and bool(((xd < 0) | (xd > 1)).any()):
-        raise RuntimeError("all elements of input should be between 0 and 1")
+    if target.dtype != input.dtype:
+        raise RuntimeError(f"Found dtype {_dtype.torch_name(target)} but expected {_dtype.torch_name(input)}")
+    for name, arr in (("input", input.array), ("target", target.array)):
+        if arr.size and not bool(((arr >= 0) & (arr <= 1)).all()):  # NaN is refused too, as in PyTorch
+            raise RuntimeError(f"all elements of {name} should be between 0 and 1")
     _no_weight_grad("binary_cross_entropy", weight)
-    loss = BinaryCrossEntropy.apply(input, target.to(dtype=input.dtype))
+    loss = BinaryCrossEntropy.apply(input, target)
     if weight is not None:
         loss = loss * weight
     return _reduce(loss, reduction)

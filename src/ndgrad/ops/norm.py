@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from ndgrad import _dtype
 from ndgrad._backend import xp_of as _xp
 from ndgrad.autograd.function import Function, Op
 from ndgrad.ops import elementwise as ew
@@ -263,6 +264,8 @@ def _standardize(
 ) -> tuple[Tensor, Any, Any]:
     """(x - mean) / sqrt(var + eps) * weight + bias over dims; also the mean and biased variance arrays."""
     x = input.array
+    if x.dtype.kind != "f":  # PyTorch's norms have no integer kernels either
+        raise NotImplementedError(f"\"native_norm\" not implemented for '{_dtype.torch_name(input)}'")
     xp = _xp(x)
     n = _trailing_count(x.shape, dims)
     if n:  # statistics over the last dims: row sums as matrix-vector products, much faster

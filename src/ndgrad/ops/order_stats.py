@@ -28,6 +28,7 @@ __all__ = [
     "searchsorted",
     "bucketize",
     "histc",
+    "histogram",
     "kthvalue",
     "quantile",
     "nanquantile",
@@ -40,6 +41,7 @@ __all__ = [
 ]
 
 
+_HistogramResult = namedtuple("histogram", ["hist", "bin_edges"])  # type: ignore[name-match]
 _KthvalueResult = namedtuple("kthvalue", ["values", "indices"])  # type: ignore[name-match]
 
 
@@ -165,6 +167,40 @@ def histc(input: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Ten
         raise RuntimeError("torch.histc: max must be larger than min")
     counts, _ = xp.histogram(data, bins=bins, range=(lo, hi))
     return _const(counts.astype(data.dtype))
+
+
+def histogram(
+    input: Tensor,
+    bins: int | Tensor = 100,
+    *,
+    range: tuple[float, float] | None = None,  # noqa: A002  (PyTorch's keyword)
+    weight: Tensor | None = None,
+    density: bool = False,
+) -> Any:
+    """(hist, bin_edges): counts (or summed ``weight``) of input in ``bins`` equal bins over
+    ``range`` (the data's range by default), or between the edges of a 1-d ``bins`` tensor;
+    ``density`` divides by the total times the bin width"""
+    if input.array.dtype.kind != "f":
+        raise NotImplementedError(f'"histogramdd" not implemented for {input.dtype.name!r}')
+    xp = input.xp
+    data = input.array.reshape(-1)
+    edges: Any
+    if isinstance(bins, Tensor):
+        edges = bins.array.astype(data.dtype)
+    else:
+        if bins <= 0:
+            raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for dimension 0")
+        lo, hi = (
+            (float(data.min()), float(data.max())) if range is None and data.size else (range or (0.0, 0.0))
+        )
+        if lo > hi:
+            raise RuntimeError(
+                f"torch.histogramdd: min should not exceed max, but got min {lo:g} max {hi:g} for dimension 0"
+            )
+        edges = xp.histogram_bin_edges(data, bins=bins, range=(lo, hi)).astype(data.dtype)
+    w = None if weight is None else weight.array.reshape(-1)
+    hist, _ = xp.histogram(data, bins=edges, weights=w, density=density)
+    return _HistogramResult(_const(hist.astype(data.dtype)), _const(edges))
 
 
 def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> Any:

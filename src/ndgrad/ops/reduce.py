@@ -110,6 +110,9 @@ def _int_to_long(input: Tensor, dtype: Any) -> Tensor:
     return input
 
 
+TORCH_NAMES = _dtype.TORCH_NAMES  # the one table is _dtype's; this name is read by ops/activation.py
+
+
 def _check_nonempty(name: str, shape: tuple[int, ...], dims: tuple[int, ...]) -> None:
     for d in dims:
         if shape[d] == 0:

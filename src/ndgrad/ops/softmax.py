@@ -101,7 +101,7 @@ def _softmax_dim(name: str, input: Tensor, dim: int | None, dtype: Any) -> tuple
     if dtype is not None:
         input = input.to(dtype=dtype)
     if input.array.dtype.kind != "f":
-        raise RuntimeError(f"\"{name}\" not implemented for '{_dtype.torch_name(input)}'")
+        raise NotImplementedError(f"\"{name}\" not implemented for '{_dtype.torch_name(input)}'")
     if dim is None:  # PyTorch's legacy implicit dim
         dim = 0 if input.ndim in (0, 1, 3) else 1
     d = normalize_dim(dim, input.ndim)

@@ -49,6 +49,10 @@ class Graph:
     nodes: list[_Node]
     edges: list[tuple[str, str, str]]
     direction: str = "TB"
+    # what the explorer (``.html``) reads: the drawn tensor and the op or leaf behind each node id
+    root: Tensor | None = field(default=None, repr=False)
+    objects: dict[str, Any] = field(default_factory=dict, repr=False)
+    _svg: str | None = field(default=None, repr=False)
 
     @property
     def mermaid(self) -> str:
@@ -124,12 +128,34 @@ class Graph:
         _atomic_write(path, lambda fh: fh.write(result.stdout))
         return path
 
-    def _repr_svg_(self) -> str | None:  # Jupyter shows graphs inline
-        exe = shutil.which("dot")
-        if exe is None:
-            return None
-        res = subprocess.run([exe, "-Tsvg"], input=self.dot.encode(), capture_output=True, check=False)
-        return res.stdout.decode() if res.returncode == 0 else None
+    def html(self, path: str | Path) -> Path:
+        """Write an interactive explorer of this graph: one self-contained HTML file.
+
+        Clicking a node shows its op, shape, dtype, value and gradient; a step control walks the
+        backward pass in the engine's own order. Runs a backward pass (``autograd.grad``, which
+        leaves every ``.grad`` alone) to record that order, so draw before ``loss.backward()`` or
+        keep the graph with ``backward(retain_graph=True)``. See ``ndgrad.viz.explorer``.
+        """
+        from ndgrad.viz.explorer import write_html
+
+        return write_html(self, path)
+
+    # Jupyter shows a graph inline: the SVG from `dot` when it is installed (as HTML too, which
+    # notebook front ends prefer), else the Mermaid text as Markdown (JupyterLab and GitHub draw it).
+    def _repr_svg_(self) -> str | None:
+        if self._svg is None:
+            exe = shutil.which("dot")
+            if exe is None:
+                return None
+            res = subprocess.run([exe, "-Tsvg"], input=self.dot.encode(), capture_output=True, check=False)
+            if res.returncode != 0:
+                return None
+            self._svg = res.stdout.decode()
+        return self._svg
+
+    def _repr_html_(self) -> str | None:
+        svg = self._repr_svg_()
+        return None if svg is None else f'<div class="ndgrad-graph">{svg[svg.find("<svg") :]}</div>'
 
     def _repr_markdown_(self) -> str:
         return "```mermaid\n" + self.mermaid + "```"
@@ -181,11 +207,12 @@ def draw_graph(
             ids[key] = f"n{len(ids)}"
         return ids[key]
 
+    direction = "TB" if direction == "TD" else direction
     if root.grad_fn is None:
         nodes.append(
             _Node(node_id(root), "tensor", root.label or names.get(id(root), "tensor"), fmt.tensor(root))
         )
-        return Graph(nodes, edges, "TB" if direction == "TD" else direction)
+        return Graph(nodes, edges, direction, root, {node_id(root): root})
     # the root tensor as its own box, fed by its op
     root_box = _Node("root", "tensor", root.label or "output", fmt.tensor(root))
     nodes.append(root_box)
@@ -193,11 +220,13 @@ def draw_graph(
     seen = {id(root.grad_fn)}
     stack = [root.grad_fn]
     groups = _module_groups(root.grad_fn) if collapse_modules else {}
+    objects: dict[str, Any] = {"root": root}
     while stack:
         op = stack.pop()
+        objects[node_id(op)] = op
         title = op.name().removesuffix("Backward0")
         lines = []
-        t = getattr(op, "_viz_tensor", None)
+        t = named_tensor(op)
         if t is not None and t is not root:
             title = f"{t.label}: {title}" if t.label else title
             lines = fmt.tensor(t)
@@ -211,15 +240,33 @@ def draw_graph(
                 if id(nxt) not in seen:
                     seen.add(id(nxt))
                     title = nxt.label or names.get(id(nxt)) or "leaf"
-                    group = names.get(id(nxt), "").rpartition(".")[0] or None if collapse_modules else None
+                    group = _leaf_group(names.get(id(nxt), ""), groups) if collapse_modules else None
                     nodes.append(_Node(node_id(nxt), "tensor", title, fmt.tensor(nxt), group))
+                    objects[node_id(nxt)] = nxt
                 edges.append((node_id(nxt), node_id(op), ""))
                 continue
             edges.append((node_id(nxt), node_id(op), label))
             if id(nxt) not in seen:
                 seen.add(id(nxt))
                 stack.append(nxt)
-    return Graph(nodes, edges, "TB" if direction == "TD" else direction)
+    return Graph(nodes, edges, direction, root, objects)
+
+
+def _leaf_group(param_name: str, groups: dict[int, str]) -> str | None:
+    """A parameter's box: its module's, named as that module's ops are (``fc1: Linear``)."""
+    prefix = param_name.rpartition(".")[0]
+    if not prefix:
+        return None
+    return next((g for g in groups.values() if g.partition(": ")[0] == prefix), prefix)
+
+
+def named_tensor(op: Any) -> Tensor | None:
+    """The tensor a user named (``tensor.label = ...``) whose op is ``op``, if any.
+
+    The one place that reads how a tensor is found from its op, so changing that link (a strong
+    reference today) touches this line only.
+    """
+    return getattr(op, "_viz_tensor", None)
 
 
 class _Formatter:

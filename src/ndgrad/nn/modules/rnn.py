@@ -1,5 +1,8 @@
 """Recurrent layers: RNN, LSTM, GRU (multi-layer, bidirectional) and their one-step cells.
 
+A ``PackedSequence`` input (``nn.utils.rnn.pack_padded_sequence``) gives a packed output, and
+each sequence's h_n (and c_n) is taken at its own last valid step, as in PyTorch.
+
 Parameters are named and laid out as PyTorch's (``weight_ih_l0``, ``bias_hh_l1_reverse`` ...; gates
 stacked in the order i, f, g, o for LSTM and r, z, n for GRU), so state dicts move across.
 
@@ -17,6 +20,7 @@ import ndgrad.nn.functional as F
 from ndgrad.nn import init
 from ndgrad.nn.module import Module
 from ndgrad.nn.parameter import Parameter
+from ndgrad.nn.utils.rnn import PackedSequence
 from ndgrad.ops.factory import empty, zeros
 from ndgrad.tensor import Tensor
 
@@ -157,12 +161,13 @@ class RNNBase(Module):
         return s
 
     def _run(
-        self, input: Tensor, hx: Tensor | None, cx: Tensor | None
+        self, input: Tensor, hx: Tensor | None, cx: Tensor | None, batch_sizes: list[int] | None = None
     ) -> tuple[Tensor, Tensor, Tensor | None]:
-        """The stack of layers on time-major (L, N, H_in) input; returns (output, h_n, c_n)."""
+        """The stack of layers on time-major (L, N, H_in) input, or on packed data (sum of lengths,
+        H_in) whose step t holds the first ``batch_sizes[t]`` sequences; returns (output, h_n, c_n)."""
         dirs = 2 if self.bidirectional else 1
         real_hidden = self.proj_size if self.proj_size > 0 else self.hidden_size
-        batch = input.shape[1]
+        batch = input.shape[1] if batch_sizes is None else batch_sizes[0]
         if hx is None:
             hx = zeros(self.num_layers * dirs, batch, real_hidden, dtype=input.dtype, device=input.device)
         if self.mode == "LSTM" and cx is None:
@@ -179,25 +184,53 @@ class RNNBase(Module):
                 layer_input = F.dropout(layer_input, self.dropout, True)
             outs = []
             for direction in range(dirs):
-                w_ih, w_hh, b_ih, b_hh, w_hr = self._layer_params(layer, direction)
                 k = layer * dirs + direction
-                h = h_states[k]
                 c = c_states[k] if c_states is not None else None
-                gi_all = F.linear(layer_input, w_ih, b_ih)  # every time step in one matmul
-                steps = gi_all.unbind(0)
-                order = range(len(steps) - 1, -1, -1) if direction == 1 else range(len(steps))
-                hs: list[Tensor] = [h] * len(steps)
-                for t in order:
-                    h, c = _cell_step(self.mode, steps[t], h, c, w_hh, b_hh)
-                    if w_hr is not None:
-                        h = F.linear(h, w_hr)
-                    hs[t] = h
-                outs.append(ndgrad.stack(hs, 0))
+                out, h, c = self._direction(layer_input, layer, direction, h_states[k], c, batch_sizes)
+                outs.append(out)
                 h_n.append(h)
                 if c is not None:
                     c_n.append(c)
             layer_input = outs[0] if dirs == 1 else ndgrad.cat(outs, -1)
         return layer_input, ndgrad.stack(h_n, 0), (ndgrad.stack(c_n, 0) if c_n else None)
+
+    def _direction(
+        self,
+        layer_input: Tensor,
+        layer: int,
+        direction: int,
+        h: Tensor,
+        c: Tensor | None,
+        batch_sizes: list[int] | None,
+    ) -> tuple[Tensor, Tensor, Tensor | None]:
+        """One layer in one direction: (its output, h at the end, c at the end)."""
+        w_ih, w_hh, b_ih, b_hh, w_hr = self._layer_params(layer, direction)
+        gi_all = F.linear(layer_input, w_ih, b_ih)  # every time step in one matmul
+        steps = gi_all.unbind(0) if batch_sizes is None else gi_all.split(batch_sizes, 0)
+        order = range(len(steps) - 1, -1, -1) if direction == 1 else range(len(steps))
+        hs: list[Tensor] = [h] * len(steps)
+        batch = h.shape[0]
+        for t in order:
+            n = steps[t].shape[0]
+            if n == batch:  # every sequence runs at this step (always, unless packed)
+                h, c = _cell_step(self.mode, steps[t], h, c, w_hh, b_hh)
+                if w_hr is not None:
+                    h = F.linear(h, w_hr)
+                hs[t] = h
+                continue
+            # packed: only the first n sequences run; the others keep their state (finished ones
+            # their last valid step's, in the reverse direction not-yet-started ones their h0)
+            h_run, c_run = _cell_step(
+                self.mode, steps[t], h[:n], c[:n] if c is not None else None, w_hh, b_hh
+            )
+            if w_hr is not None:
+                h_run = F.linear(h_run, w_hr)
+            hs[t] = h_run
+            h = ndgrad.cat([h_run, h[n:]], 0)
+            if c is not None and c_run is not None:
+                c = ndgrad.cat([c_run, c[n:]], 0)
+        out = ndgrad.stack(hs, 0) if batch_sizes is None else ndgrad.cat(hs, 0)
+        return out, h, c
 
     def _prepare(self, input: Tensor, hx: Any) -> tuple[Tensor, bool]:
         if input.dim() not in (2, 3):
@@ -234,8 +267,35 @@ class RNNBase(Module):
             return out.squeeze(1)
         return out.transpose(0, 1) if self.batch_first else out
 
-    def _forward_hidden(self, input: Tensor, hx: Tensor | None) -> tuple[Tensor, Tensor]:
+    def _run_packed(
+        self, input: PackedSequence, hx: Tensor | None, cx: Tensor | None
+    ) -> tuple[PackedSequence, Tensor, Tensor | None]:
+        """Run on a packed batch; hx / cx and the returned states are in the caller's batch order."""
+        if input.data.dim() != 2 or input.data.shape[-1] != self.input_size:
+            raise RuntimeError(
+                f"input.size(-1) must be equal to input_size. Expected {self.input_size}, "
+                f"got {input.data.shape[-1]}"
+            )
+        sorted_i, unsorted_i = input.sorted_indices, input.unsorted_indices
+        real_hidden = self.proj_size if self.proj_size > 0 else self.hidden_size
+        if hx is not None:
+            hx = self._check_hidden(hx, True, real_hidden)
+            hx = hx if sorted_i is None else hx.index_select(1, sorted_i)
+        if cx is not None:
+            cx = self._check_hidden(cx, True, self.hidden_size, "cell")
+            cx = cx if sorted_i is None else cx.index_select(1, sorted_i)
+        batch_sizes = [int(n) for n in input.batch_sizes.tolist()]
+        out, h_n, c_n = self._run(input.data, hx, cx, batch_sizes)
+        if unsorted_i is not None:
+            h_n = h_n.index_select(1, unsorted_i)
+            c_n = c_n.index_select(1, unsorted_i) if c_n is not None else None
+        return PackedSequence(out, input.batch_sizes, sorted_i, unsorted_i), h_n, c_n
+
+    def _forward_hidden(self, input: Any, hx: Tensor | None) -> tuple[Any, Tensor]:
         """The forward of RNN and GRU, whose only state is h (LSTM also carries c): (output, h_n)."""
+        if isinstance(input, PackedSequence):
+            packed, h_n, _ = self._run_packed(input, hx, None)
+            return packed, h_n
         x, batched = self._prepare(input, hx)
         if hx is not None:
             hx = self._check_hidden(hx, batched, self.hidden_size)
@@ -280,7 +340,7 @@ class RNN(RNNBase):
             dtype=dtype,
         )
 
-    def forward(self, input: Tensor, hx: Tensor | None = None) -> tuple[Tensor, Tensor]:
+    def forward(self, input: Any, hx: Tensor | None = None) -> tuple[Any, Tensor]:
         return self._forward_hidden(input, hx)
 
 
@@ -324,13 +384,18 @@ class LSTM(RNNBase):
         )
 
     def forward(
-        self, input: Tensor, hx: tuple[Tensor, Tensor] | None = None
-    ) -> tuple[Tensor, tuple[Tensor, Tensor]]:
+        self, input: Any, hx: tuple[Tensor, Tensor] | None = None
+    ) -> tuple[Any, tuple[Tensor, Tensor]]:
+        if hx is not None and (not isinstance(hx, tuple | list) or len(hx) != 2):
+            raise RuntimeError("LSTM expects hx as a tuple (h_0, c_0)")
+        if isinstance(input, PackedSequence):
+            h0, c0 = (None, None) if hx is None else hx
+            packed, h_n, c_n = self._run_packed(input, h0, c0)
+            assert c_n is not None
+            return packed, (h_n, c_n)
         x, batched = self._prepare(input, hx)
         h0 = c0 = None
         if hx is not None:
-            if not isinstance(hx, tuple | list) or len(hx) != 2:
-                raise RuntimeError("LSTM expects hx as a tuple (h_0, c_0)")
             real_hidden = self.proj_size if self.proj_size > 0 else self.hidden_size
             h0 = self._check_hidden(hx[0], batched, real_hidden)
             c0 = self._check_hidden(hx[1], batched, self.hidden_size, "cell")
@@ -372,7 +437,7 @@ class GRU(RNNBase):
             dtype=dtype,
         )
 
-    def forward(self, input: Tensor, hx: Tensor | None = None) -> tuple[Tensor, Tensor]:
+    def forward(self, input: Any, hx: Tensor | None = None) -> tuple[Any, Tensor]:
         return self._forward_hidden(input, hx)
 
 

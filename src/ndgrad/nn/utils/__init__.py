@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ndgrad.nn.utils import rnn  # noqa: F401
 from ndgrad.nn.utils.clip_grad import (
+    clip_grad_norm,
     clip_grad_norm_,
     clip_grad_value_,
     clip_grads_with_norm_,
@@ -13,6 +14,7 @@ from ndgrad.nn.utils.convert_parameters import parameters_to_vector, vector_to_p
 from ndgrad.nn.utils.weight_norm import remove_weight_norm, weight_norm
 
 __all__ = [
+    "clip_grad_norm",
     "clip_grad_norm_",
     "clip_grad_value_",
     "clip_grads_with_norm_",

@@ -4,13 +4,14 @@ parameters in place, before the optimizer step."""
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Iterable
 from typing import Any
 
 from ndgrad.autograd.grad_mode import no_grad
 from ndgrad.tensor import Tensor
 
-__all__ = ["clip_grad_norm_", "clip_grad_value_", "get_total_norm", "clip_grads_with_norm_"]
+__all__ = ["clip_grad_norm", "clip_grad_norm_", "clip_grad_value_", "get_total_norm", "clip_grads_with_norm_"]
 
 
 def _as_list(parameters: Any) -> list[Tensor]:
@@ -83,6 +84,22 @@ def clip_grad_norm_(
     total = get_total_norm(grads, norm_type, error_if_nonfinite)  # type: ignore[arg-type]
     clip_grads_with_norm_(params, max_norm, total)
     return total
+
+
+def clip_grad_norm(
+    parameters: Iterable[Tensor] | Tensor,
+    max_norm: float,
+    norm_type: float = 2.0,
+    error_if_nonfinite: bool = False,
+    foreach: bool | None = None,
+) -> Tensor:
+    """The old name of :func:`clip_grad_norm_`, deprecated as in PyTorch (a ``FutureWarning``)."""
+    warnings.warn(
+        "`torch.nn.utils.clip_grad_norm` is now deprecated in favor of `torch.nn.utils.clip_grad_norm_`.",
+        FutureWarning,
+        stacklevel=2,
+    )
+    return clip_grad_norm_(parameters, max_norm, norm_type, error_if_nonfinite, foreach)
 
 
 def clip_grad_value_(

@@ -1,7 +1,7 @@
 """``DataLoader``: batches from a dataset, in order or shuffled, optionally prefetched by workers.
 
-Workers are threads, not processes. With ``num_workers > 0`` a ``ThreadPoolExecutor`` of that many
-threads loads and collates batches ahead of the training loop (up to
+Workers are threads, not processes. With ``num_workers > 0`` that many daemon threads load and
+collate batches ahead of the training loop (up to
 ``num_workers * prefetch_factor`` batches in flight), and the loader yields them in the sampler's
 order, so a run gives exactly the batches that ``num_workers=0`` gives. Why threads: the dataset
 and collate function need not be picklable, nothing is copied between processes, CuPy arrays
@@ -12,15 +12,23 @@ thread, where ``get_worker_info()`` describes the worker. An ``IterableDataset``
 single background thread (its iterator is not thread-safe), so unlike PyTorch's worker
 processes it is never duplicated and needs no sharding. ``pin_memory`` is accepted and does
 nothing (there is no pinned host memory on NumPy).
+
+An error in a worker is re-raised in the loop with its type kept and the worker and indices
+named ("Caught ValueError in DataLoader worker thread 0 (loading indices [2, 3])", as PyTorch).
+``timeout`` raises on time even if a worker hangs for good (the stuck thread is abandoned, never
+joined). Persistent workers stop when their loader is garbage-collected.
 """
 
 from __future__ import annotations
 
 import itertools
+import queue
 import threading
+import traceback
+import weakref
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from functools import partial
@@ -172,7 +180,7 @@ class DataLoader(Generic[T_co]):
         if collate_fn is None:
             collate_fn = default_collate if auto_collation else default_convert
         self.collate_fn: Callable[[Any], Any] = collate_fn
-        self._pool: ThreadPoolExecutor | None = None
+        self._pool: _WorkerPool | None = None
 
     # -- iteration ------------------------------------------------------------------------
     def __iter__(self) -> Iterator[Any]:
@@ -184,26 +192,34 @@ class DataLoader(Generic[T_co]):
             if self.num_workers == 0:
                 return batches
             # one thread pulls from the (not thread-safe) iterator, ahead of the training loop
-            pool = self._make_pool(1)
-            pulls: Iterator[Callable[[], Any]] = itertools.repeat(partial(next, batches, _END))
-            return self._prefetch(pulls, pool, owned=True)
+            pulls = (
+                (partial(next, batches, _END), f"batch {i} of the IterableDataset") for i in itertools.count()
+            )
+            return self._prefetch(pulls, self._make_pool(1), owned=True)
         indices = iter(self.batch_sampler if self._auto_collation else self.sampler)  # type: ignore[arg-type]
         if self.num_workers == 0:
             return (self._fetch(idx) for idx in indices)
-        tasks = (partial(self._fetch, idx) for idx in indices)
-        if self.persistent_workers:
-            if self._pool is None:
-                self._pool = self._make_pool(self.num_workers)
-            return self._prefetch(tasks, self._pool, owned=False)
-        return self._prefetch(tasks, self._make_pool(self.num_workers), owned=True)
+        tasks = ((partial(self._fetch, idx), _describe(idx)) for idx in indices)
+        if not self.persistent_workers:
+            return self._prefetch(tasks, self._make_pool(self.num_workers), owned=True)
+        if self._pool is None:
+            self._pool = self._make_pool(self.num_workers)
+            # the threads hold no reference to the loader, so it can be collected; then they stop
+            weakref.finalize(self, self._pool.shutdown)
+        return self._prefetch(tasks, self._pool, owned=False)
 
     def _fetch(self, index: Any) -> Any:
         """Load and collate one batch (a list of indices), or convert one sample."""
-        if not self._auto_collation:
-            return self.collate_fn(self.dataset[index])
-        getitems = getattr(self.dataset, "__getitems__", None)
-        samples = getitems(index) if getitems is not None else [self.dataset[i] for i in index]
-        return self.collate_fn(samples)
+        try:
+            if not self._auto_collation:
+                return self.collate_fn(self.dataset[index])
+            getitems = getattr(self.dataset, "__getitems__", None)
+            samples = getitems(index) if getitems is not None else [self.dataset[i] for i in index]
+            return self.collate_fn(samples)
+        except Exception as e:
+            if get_worker_info() is None and hasattr(e, "add_note"):  # Python 3.11+
+                e.add_note(f"(raised by the DataLoader loading {_describe(index)} in the main thread)")
+            raise
 
     def _iterable_batches(self) -> Iterator[Any]:
         it = iter(self.dataset)
@@ -218,41 +234,43 @@ class DataLoader(Generic[T_co]):
                 return
             yield self.collate_fn(batch)
 
-    def _make_pool(self, n: int) -> ThreadPoolExecutor:
-        ids = itertools.count()
-        base_seed = self._base_seed
+    def _make_pool(self, n: int) -> _WorkerPool:
+        # bind what the workers need to locals: a closure over self would keep the loader alive
+        dataset, worker_init_fn, base_seed = self.dataset, self.worker_init_fn, self._base_seed
 
-        def init() -> None:
-            wid = next(ids)
-            _local.info = WorkerInfo(id=wid, num_workers=n, seed=base_seed + wid, dataset=self.dataset)
-            if self.worker_init_fn is not None:
-                self.worker_init_fn(wid)
+        def init(wid: int) -> None:
+            _local.info = WorkerInfo(id=wid, num_workers=n, seed=base_seed + wid, dataset=dataset)
+            if worker_init_fn is not None:
+                worker_init_fn(wid)
 
-        return ThreadPoolExecutor(max_workers=n, initializer=init, thread_name_prefix="ndgrad-dataloader")
+        return _WorkerPool(n, init)
 
     def _prefetch(
-        self, tasks: Iterator[Callable[[], Any]], pool: ThreadPoolExecutor, owned: bool
+        self, tasks: Iterator[tuple[Callable[[], Any], str]], pool: _WorkerPool, owned: bool
     ) -> Iterator[Any]:
         """Run ``tasks`` on ``pool`` keeping up to ``num_workers * prefetch_factor`` in flight, and
         yield their results in order."""
         ahead = max(1, self.num_workers * (self.prefetch_factor or 1))
-        pending: deque[Future[Any]] = deque(pool.submit(t) for t in itertools.islice(tasks, ahead))
+        pending: deque[_Task] = deque(pool.submit(*t) for t in itertools.islice(tasks, ahead))
         try:
             while pending:
+                task = pending.popleft()
                 try:
-                    batch = pending.popleft().result(timeout=self.timeout or None)
+                    batch = task.future.result(timeout=self.timeout or None)
                 except FutureTimeout:
-                    raise RuntimeError(f"DataLoader timed out after {self.timeout} seconds") from None
+                    raise RuntimeError(
+                        f"DataLoader timed out after {self.timeout} seconds {task.status()}"
+                    ) from None
                 if batch is _END:
                     return
                 for t in itertools.islice(tasks, 1):
-                    pending.append(pool.submit(t))
+                    pending.append(pool.submit(*t))
                 yield batch
         finally:
-            for f in pending:
-                f.cancel()
+            for task in pending:
+                task.future.cancel()
             if owned:
-                pool.shutdown(wait=True, cancel_futures=True)
+                pool.shutdown()  # never waits: a hung worker must not hang the training loop
 
     def __len__(self) -> int:
         if self._iterable:
@@ -262,7 +280,84 @@ class DataLoader(Generic[T_co]):
             return n
         return len(self.batch_sampler if self._auto_collation else self.sampler)  # type: ignore[arg-type]
 
-    def __del__(self) -> None:
-        pool = getattr(self, "_pool", None)
-        if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
+
+def _describe(index: Any) -> str:
+    """'index 3' or 'indices [0, 1, 2, 3]' (long lists cut), for error messages."""
+    if isinstance(index, list):
+        shown = ", ".join(map(str, index[:8])) + (", ..." if len(index) > 8 else "")
+        return f"indices [{shown}]"
+    return f"index {index!r}"
+
+
+class _Task:
+    """One batch to load: the call, what it loads (for messages), its future and its worker."""
+
+    __slots__ = ("fn", "what", "future", "worker")
+
+    def __init__(self, fn: Callable[[], Any], what: str) -> None:
+        self.fn: Callable[[], Any] | None = fn
+        self.what = what
+        self.future: Future[Any] = Future()
+        self.worker: int | None = None
+
+    def status(self) -> str:
+        if self.worker is None:
+            return f"waiting for {self.what}, which no worker has started (all are busy)"
+        return f"waiting for worker {self.worker}, which is loading {self.what}"
+
+
+class _WorkerPool:
+    """``n`` daemon threads taking tasks from a queue. Daemon threads and a shutdown that never
+    joins: a worker stuck in ``__getitem__`` can't hang the loop or the interpreter's exit."""
+
+    def __init__(self, n: int, init: Callable[[int], None]) -> None:
+        self.queue: queue.SimpleQueue[_Task | None] = queue.SimpleQueue()
+        self.n = n
+        for wid in range(n):
+            name = f"ndgrad-dataloader-{wid}"
+            threading.Thread(target=_work, args=(self.queue, wid, init), name=name, daemon=True).start()
+
+    def submit(self, fn: Callable[[], Any], what: str) -> _Task:
+        task = _Task(fn, what)
+        self.queue.put(task)
+        return task
+
+    def shutdown(self) -> None:
+        for _ in range(self.n):
+            self.queue.put(None)
+
+
+def _work(tasks: queue.SimpleQueue[_Task | None], wid: int, init: Callable[[int], None]) -> None:
+    """A worker thread: run ``init``, then tasks until told to stop; an error is re-raised in the
+    training loop with the worker and the indices named, as PyTorch's "Caught ... in DataLoader
+    worker process 0" does."""
+    try:
+        init(wid)
+        init_error = None
+    except Exception as e:  # every task fails with it, so the loop sees it
+        init_error = e
+    while True:
+        task = tasks.get()
+        if task is None:
+            return
+        if task.future.set_running_or_notify_cancel():
+            task.worker = wid
+            try:
+                if init_error is not None:
+                    raise init_error
+                assert task.fn is not None
+                task.future.set_result(task.fn())
+            except Exception as e:
+                task.future.set_exception(_in_worker(e, wid, task.what))
+        task.fn = None  # drop the call (it refers to the loader) as soon as it has run
+        del task
+
+
+def _in_worker(e: Exception, wid: int, what: str) -> Exception:
+    """The error re-raised in the training loop: the same type, with where it happened."""
+    text = "".join(traceback.format_exception(type(e), e, e.__traceback__))
+    msg = f"Caught {type(e).__name__} in DataLoader worker thread {wid} (loading {what}).\nOriginal {text}"
+    try:
+        return type(e)(msg)
+    except Exception:  # an exception type whose constructor wants other arguments
+        return RuntimeError(msg)

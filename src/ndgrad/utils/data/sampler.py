@@ -6,6 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence, Sized
 from typing import Any
 
+import numpy as np
+
+from ndgrad import _backend
 from ndgrad._dtype import float64
 from ndgrad.ops.factory import tensor
 from ndgrad.ops.random import Generator, default_generator, multinomial, randint, randperm
@@ -37,6 +40,10 @@ def _fresh_generator(generator: Generator | None) -> Generator:
     if generator is not None:
         return generator
     return Generator().manual_seed(int(default_generator.rng.integers(2**63)))
+
+
+_CHUNK = 32  # indices RandomSampler draws at a time with replacement (as PyTorch)
+_WEIGHTED_CHUNK = 4096  # WeightedRandomSampler's chunk: its draws are cheap, the calls are not
 
 
 class SequentialSampler(Sampler):
@@ -89,7 +96,12 @@ class RandomSampler(Sampler):
         n = len(self.data_source)
         g = _fresh_generator(self.generator)
         if self.replacement:
-            yield from randint(0, n, (self.num_samples,), generator=g).tolist()
+            # in chunks of 32, as PyTorch: the first index comes at once and memory stays
+            # constant however large num_samples is
+            full, rest = divmod(self.num_samples, _CHUNK)
+            for _ in range(full):
+                yield from randint(0, n, (_CHUNK,), generator=g).tolist()
+            yield from randint(0, n, (rest,), generator=g).tolist()
             return
         for _ in range(self.num_samples // n):
             yield from randperm(n, generator=g).tolist()
@@ -145,7 +157,22 @@ class WeightedRandomSampler(Sampler):
 
     def __iter__(self) -> Iterator[int]:
         g = self.generator if self.generator is not None else default_generator
-        return iter(multinomial(self.weights, self.num_samples, self.replacement, generator=g).tolist())
+        if not self.replacement:  # at most len(weights) indices: one draw
+            yield from multinomial(self.weights, self.num_samples, False, generator=g).tolist()
+            return
+        # with replacement: the inverse CDF of uniform draws, a chunk at a time (constant memory
+        # for any num_samples; the same stream as one multinomial call)
+        w = _backend.to_numpy(self.weights.array)
+        if w.size == 0 or np.any(w < 0) or not np.all(np.isfinite(w)) or w.sum() <= 0:
+            raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+        cdf = np.cumsum(w)
+        cdf /= cdf[-1]
+        rng = g.rng
+        left = self.num_samples
+        while left > 0:
+            size = min(left, _WEIGHTED_CHUNK)
+            yield from cdf.searchsorted(rng.random(size), side="right").tolist()
+            left -= size
 
     def __len__(self) -> int:
         return self.num_samples

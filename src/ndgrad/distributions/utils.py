@@ -1,0 +1,38 @@
+"""Helpers the distributions share: broadcasting parameters, and logits <-> probabilities."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ndgrad
+from ndgrad.tensor import Tensor
+
+
+def broadcast_all(*values: Any) -> tuple[Tensor, ...]:
+    """Numbers and tensors to tensors of one broadcast shape (numbers take the tensors' dtype)."""
+    ref = next((v for v in values if isinstance(v, Tensor)), None)
+    if ref is None:
+        tensors = [ndgrad.tensor(float(v)) for v in values]
+    else:
+        tensors = [
+            v if isinstance(v, Tensor) else ndgrad.tensor(float(v), dtype=ref.dtype, device=ref.device)
+            for v in values
+        ]
+    return tuple(ndgrad.broadcast_tensors(*tensors))
+
+
+def clamp_probs(probs: Tensor) -> Tensor:
+    """probs kept in [eps, 1 - eps], so that their logarithms stay finite."""
+    eps = ndgrad.finfo(probs.dtype).eps
+    return probs.clamp(min=eps, max=1 - eps)
+
+
+def probs_to_logits(probs: Tensor, is_binary: bool = False) -> Tensor:
+    """logit(p) = log p - log(1 - p) for a binary event; log p for a categorical one."""
+    p = clamp_probs(probs)
+    return p.log() - (-p).log1p() if is_binary else p.log()
+
+
+def logits_to_probs(logits: Tensor, is_binary: bool = False) -> Tensor:
+    """sigmoid(logits) for a binary event; softmax over the last dim for a categorical one."""
+    return logits.sigmoid() if is_binary else logits.softmax(-1)
