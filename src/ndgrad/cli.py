@@ -1,15 +1,24 @@
 """``ndgrad-train`` / ``python -m ndgrad``: train a small model and show what happened.
 
 With no arguments it is the demo: a small CNN on the 8x8 digits that ship with ndgrad (no
-download), a progress bar per epoch, the final test accuracy, and in ``--out``: loss and accuracy
-curves, the gradient-flow chart, the model's computation graph and a checkpoint.
+download), a progress bar per epoch (a line per epoch when the output is not a terminal), the
+final test accuracy, and in ``--out``: loss and accuracy curves, the gradient-flow chart, the
+model's computation graph and a checkpoint.
+
+Every checkpoint holds the model, optimizer, scheduler, shuffling generator and the history, so
+``--resume`` continues a run exactly where it stopped (a resumed run equals an uninterrupted one);
+a larger ``--epochs`` extends it along the cosine schedule of the new length. A user error (a bad
+option, missing or corrupt data, no GPU) exits with status 2 and one line on stderr naming the
+option and the fix.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -20,42 +29,96 @@ import ndgrad.nn.functional as F
 from ndgrad import nn
 from ndgrad.utils.data import DataLoader, TensorDataset
 
+PROG = "ndgrad-train"
+NAMED = ("digits", "moons", "mnist", "fashion-mnist", "kmnist")
+NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test")
+
+
+class CLIError(Exception):
+    """A user error: printed as one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # argparse prints usage too; one line is enough
+        print(f"{self.prog}: error: {message} (see --help)", file=sys.stderr)
+        raise SystemExit(2)
+
+
+class _Formatter(argparse.ArgumentDefaultsHelpFormatter):
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        # options whose default is None say in their help what None means
+        return action.help if action.default is None else super()._get_help_string(action)
+
+
+def _int_at_least(low: int) -> Any:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"must be at least {low}, got {value}")
+        return value
+
+    return parse
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    return value
+
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="ndgrad-train",
+    p = _Parser(
+        prog=PROG,
         description="Train a small model with ndgrad and write plots, the graph and a checkpoint.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=_Formatter,
     )
     p.add_argument(
         "--dataset",
         default="digits",
-        help="digits | moons | mnist | fashion-mnist | kmnist | a folder of MNIST-style IDX files "
-        "| an .npz with x_train, y_train, x_test, y_test",
+        help=f"{' | '.join(NAMED)} | a folder of MNIST-style IDX files | an .npz with {', '.join(NPZ_KEYS)}",
     )
     p.add_argument("--data-dir", default="data", help="where dataset files are (or are downloaded to)")
     p.add_argument("--download", action="store_true", help="download missing dataset files")
-    p.add_argument("--model", default="cnn", choices=["mlp", "cnn"], help="model family")
-    p.add_argument("--epochs", type=int, default=8)
-    p.add_argument("--batch-size", type=int, default=32)
     p.add_argument(
-        "--lr", type=float, default=None, help="learning rate (default: 0.05 for sgd, 0.003 for adam/adamw)"
+        "--model", default="auto", choices=["auto", "mlp", "cnn"], help="auto: cnn for images, mlp for points"
     )
-    p.add_argument("--optimizer", default="adam", choices=["sgd", "adam", "adamw"])
-    p.add_argument("--device", default="cpu", help="cpu or cuda (needs CuPy)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--epochs", type=_int_at_least(1), default=8, help="epochs to train (in all, when resuming)"
+    )
+    p.add_argument("--batch-size", type=_int_at_least(1), default=32, help="training examples per step")
+    p.add_argument(
+        "--lr",
+        type=_positive_float,
+        default=None,
+        help="learning rate (default: 0.05 for sgd, 0.003 for adam/adamw)",
+    )
+    p.add_argument("--optimizer", default="adam", choices=["sgd", "adam", "adamw"], help="the optimizer")
+    p.add_argument("--device", default="cpu", choices=["cpu", "cuda"], help="cuda needs CuPy and a GPU")
+    p.add_argument("--seed", type=_int_at_least(0), default=0, help="seed for weights and shuffling")
     p.add_argument("--out", default="runs/demo", help="output folder for plots, graph and checkpoint")
-    p.add_argument("--resume", default=None, help="a checkpoint written by an earlier run")
-    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.add_argument(
+        "--resume",
+        default=None,
+        help="continue from a checkpoint written by an earlier run (default: start anew)",
+    )
+    p.add_argument("--no-progress", action="store_true", help="a line per epoch instead of progress bars")
     return p
 
 
 # -- data ----------------------------------------------------------------------------------------
 
 
-def load_arrays(
-    name: str, data_dir: str, download: bool
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+Arrays = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def load_arrays(name: str, data_dir: str, download: bool) -> Arrays:
     """(x_train, y_train, x_test, y_test) as float32 images (N, C, H, W) or points (N, 2)."""
     from ndgrad import datasets
 
@@ -72,20 +135,58 @@ def load_arrays(
         return x[:480].astype(np.float32), y[:480], x[480:].astype(np.float32), y[480:]
     classes = {"mnist": datasets.MNIST, "fashion-mnist": datasets.FashionMNIST, "kmnist": datasets.KMNIST}
     if name in classes:
-        root = Path(data_dir)
-        cls = classes[name]
-        tr, te = cls(root, train=True, download=download), cls(root, train=False, download=download)
-        return _images(tr.data), tr.targets, _images(te.data), te.targets
+        return _idx_arrays(classes[name], Path(data_dir), download, f"--dataset {name}")
     path = Path(name)
-    if path.suffix == ".npz" and path.exists():
-        with np.load(path, allow_pickle=False) as z:
-            return tuple(np.asarray(z[k]) for k in ("x_train", "y_train", "x_test", "y_test"))  # type: ignore[return-value]
+    if path.suffix == ".npz":
+        return _npz_arrays(path)
     if path.is_dir():
-        tr, te = datasets.MNIST(path, train=True), datasets.MNIST(path, train=False)
-        return _images(tr.data), tr.targets, _images(te.data), te.targets
-    raise SystemExit(
-        f"unknown dataset {name!r}: use digits, moons, mnist, fashion-mnist, kmnist, a folder or an .npz"
+        return _idx_arrays(datasets.MNIST, path, False, f"--dataset {name}")
+    raise CLIError(
+        f"--dataset {name}: no such dataset, file or folder; use {', '.join(NAMED)}, a folder or an .npz"
     )
+
+
+def _idx_arrays(cls: Any, root: Path, download: bool, option: str) -> Arrays:
+    try:
+        tr, te = cls(root, train=True, download=download), cls(root, train=False, download=download)
+    except RuntimeError as e:
+        first = str(e).splitlines()[0]
+        if "not found" in first:
+            raise CLIError(
+                f"{option}: files not found in --data-dir {root}; add --download to fetch them"
+            ) from None
+        if "download" in first and download:
+            raise CLIError(f"{option}: {first} (no network? place the files in --data-dir {root})") from None
+        raise CLIError(f"{option}: {first.replace('download it again', 'rerun with --download')}") from None
+    return _images(tr.data), tr.targets, _images(te.data), te.targets
+
+
+def _npz_arrays(path: Path) -> Arrays:
+    if not path.is_file():
+        raise CLIError(f"--dataset {path}: no such file")
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            missing = [k for k in NPZ_KEYS if k not in z.files]
+            if missing:
+                raise CLIError(
+                    f"--dataset {path}: the .npz has no {', '.join(missing)} (it needs {', '.join(NPZ_KEYS)})"
+                )
+            x_tr, y_tr, x_te, y_te = (np.asarray(z[k]) for k in NPZ_KEYS)
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as e:
+        raise CLIError(
+            f"--dataset {path}: not a readable NumPy .npz file ({str(e).splitlines()[0]})"
+        ) from None
+    for x, y, split in ((x_tr, y_tr, "train"), (x_te, y_te, "test")):
+        if x.ndim not in (2, 4) or x.dtype.kind not in "biuf" or len(x) != len(y) or len(x) == 0:
+            raise CLIError(
+                f"--dataset {path}: x_{split} must be a non-empty (N, features) or (N, C, H, W) array of "
+                f"numbers with one label per row in y_{split}; got {x.dtype} {x.shape} and {y.shape}"
+            )
+        if y.ndim != 1 or y.dtype.kind not in "iu" or (y < 0).any():
+            raise CLIError(
+                f"--dataset {path}: y_{split} must hold class numbers 0, 1, 2, ... (got {y.dtype})"
+            )
+    return x_tr, y_tr, x_te, y_te
 
 
 def _images(u8: np.ndarray) -> np.ndarray:
@@ -99,7 +200,7 @@ def _images(u8: np.ndarray) -> np.ndarray:
 def build_model(kind: str, in_shape: tuple[int, ...], n_classes: int) -> nn.Module:
     if len(in_shape) == 1:
         if kind == "cnn":
-            raise SystemExit("--model cnn needs image data; use --model mlp for 2-d points")
+            raise CLIError("--model cnn needs image data, and this --dataset gives points: use --model mlp")
         return nn.Sequential(
             nn.Linear(in_shape[0], 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, n_classes)
         )
@@ -128,10 +229,10 @@ def build_model(kind: str, in_shape: tuple[int, ...], n_classes: int) -> nn.Modu
 
 def make_optimizer(name: str, params: Any, lr: float | None) -> Any:
     if name == "sgd":
-        return ndgrad.optim.SGD(params, lr=lr or 0.05, momentum=0.9)
+        return ndgrad.optim.SGD(params, lr=0.05 if lr is None else lr, momentum=0.9)
     if name == "adamw":
-        return ndgrad.optim.AdamW(params, lr=lr or 0.003)
-    return ndgrad.optim.Adam(params, lr=lr or 0.003)
+        return ndgrad.optim.AdamW(params, lr=0.003 if lr is None else lr)
+    return ndgrad.optim.Adam(params, lr=0.003 if lr is None else lr)
 
 
 # -- training ------------------------------------------------------------------------------------
@@ -151,108 +252,121 @@ def evaluate(model: nn.Module, loader: DataLoader, device: str) -> tuple[float, 
     return loss_sum / max(total, 1), correct / max(total, 1)
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    from tqdm import tqdm
-
-    from ndgrad.viz import TrainingMonitor, draw_graph, record_modules
-
-    ndgrad.manual_seed(args.seed)
+def _check_options(args: argparse.Namespace) -> Path:
+    """Errors that need no data: the device, the output folder, the checkpoint to resume."""
+    if args.device == "cuda" and not ndgrad.cuda.is_available():
+        raise CLIError("--device cuda: no GPU found (it needs CuPy and a CUDA GPU); use --device cpu")
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    x_tr, y_tr, x_te, y_te = load_arrays(args.dataset, args.data_dir, args.download)
-    n_classes = int(max(y_tr.max(), y_te.max())) + 1
-    train_ds = TensorDataset(
-        ndgrad.from_numpy(np.ascontiguousarray(x_tr, dtype=np.float32)),
-        ndgrad.from_numpy(y_tr.astype(np.int64)),
-    )
-    test_ds = TensorDataset(
-        ndgrad.from_numpy(np.ascontiguousarray(x_te, dtype=np.float32)),
-        ndgrad.from_numpy(y_te.astype(np.int64)),
+    if out.exists() and not out.is_dir():
+        raise CLIError(f"--out {out} is a file; pass a folder (it is created if missing)")
+    if args.resume is not None and not Path(args.resume).is_file():
+        raise CLIError(
+            f"--resume {args.resume}: no such file (it is the checkpoint.ndgrad of an earlier --out)"
+        )
+    return out
+
+
+def _loaders(args: argparse.Namespace, arrays: tuple[np.ndarray, ...]) -> tuple[Any, ...]:
+    x_tr, y_tr, x_te, y_te = arrays
+    train_ds, test_ds = (
+        TensorDataset(
+            ndgrad.from_numpy(np.ascontiguousarray(x, dtype=np.float32)),
+            ndgrad.from_numpy(y.astype(np.int64)),
+        )
+        for x, y in ((x_tr, y_tr), (x_te, y_te))
     )
     gen = ndgrad.Generator().manual_seed(args.seed)
     train_loader: DataLoader[Any] = DataLoader(
         train_ds, batch_size=args.batch_size, shuffle=True, generator=gen
     )
     test_loader: DataLoader[Any] = DataLoader(test_ds, batch_size=256)
+    return train_loader, test_loader, gen
 
-    model = build_model(args.model, tuple(x_tr.shape[1:]), n_classes).to(args.device)
-    optimizer = make_optimizer(args.optimizer, model.parameters(), args.lr)
-    scheduler = ndgrad.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=args.epochs * len(train_loader))
-    start_epoch = 0
-    if args.resume:
+
+def _resume(args: argparse.Namespace, parts: dict[str, Any], scheduler: Any, monitor: Any, total: int) -> int:
+    """Restore everything a checkpoint holds; the number of epochs it had finished."""
+    try:
         ckpt = ndgrad.load(args.resume)
-        model.load_state_dict(ckpt["model"])
-        optimizer.load_state_dict(ckpt["optimizer"])
-        scheduler.load_state_dict(ckpt["scheduler"])
-        start_epoch = int(ckpt["epoch"])
-        print(f"resumed from {args.resume} at epoch {start_epoch}")
-    print(
-        f"{args.model} on {args.dataset}: {len(train_ds)} train / {len(test_ds)} test examples, "
-        f"{sum(p.numel() for p in model.parameters()):,} parameters"
-    )
+    except RuntimeError as e:
+        raise CLIError(f"--resume {args.resume}: {str(e).removeprefix('ndgrad.load: ')}") from None
+    if not isinstance(ckpt, dict) or not {"model", "optimizer", "scheduler", "epoch"} <= set(ckpt):
+        raise CLIError(f"--resume {args.resume}: not a checkpoint written by {PROG}")
+    try:
+        for key, part in parts.items():
+            if key in ckpt:
+                part.load_state_dict(ckpt[key]) if key != "generator" else part.set_state(ckpt[key])
+    except (RuntimeError, KeyError, ValueError, TypeError) as e:
+        raise CLIError(
+            f"--resume {args.resume} does not fit this run (written with another --dataset or --model?): "
+            f"{str(e).splitlines()[0]}"
+        ) from None
+    if scheduler.T_max != total:  # a different --epochs: continue on the cosine of the new length
+        scheduler.T_max = total
+        lrs = scheduler._get_closed_form_lr()
+        for group, lr in zip(scheduler.optimizer.param_groups, lrs):
+            group["lr"] = lr
+        scheduler._last_lr = lrs
+    history = ckpt.get("history", {})
+    for key in ("steps", "epochs", "gradients"):
+        getattr(monitor, key)[:] = history.get(key, [])
+    monitor.dead_relu.update(history.get("dead_relu", {}))
+    return int(ckpt["epoch"])
 
-    monitor = TrainingMonitor(grad_every=max(1, len(train_loader) // 2))
-    monitor.watch(model)
-    t_start = time.perf_counter()
-    for epoch in range(start_epoch, args.epochs):
-        bar = tqdm(
-            train_loader,
-            desc=f"epoch {epoch + 1}/{args.epochs}",
-            disable=args.no_progress,
-            leave=True,
-            file=sys.stdout,
-        )
-        seen, correct, loss_sum, t0 = 0, 0, 0.0, time.perf_counter()
-        for x, y in bar:
-            x, y = x.to(args.device), y.to(args.device)
-            logits = model(x)
-            loss = F.cross_entropy(logits, y)
-            optimizer.zero_grad()
-            loss.backward()
-            monitor.record_gradients(model)
-            optimizer.step()
-            scheduler.step()
-            n = len(y)
-            seen += n
-            loss_sum += loss.item() * n
-            correct += int((logits.argmax(1) == y).sum().item())
-            monitor.log_step(loss=loss.item(), lr=scheduler.get_last_lr()[0])
+
+def _train_epoch(args: argparse.Namespace, model: nn.Module, loader: DataLoader, parts: dict[str, Any],
+                 monitor: Any, epoch: int) -> tuple[float, float]:  # fmt: skip
+    """One pass over the training data; (mean loss, accuracy)."""
+    from tqdm import tqdm
+
+    optimizer, scheduler = parts["optimizer"], parts["scheduler"]
+    bars = not args.no_progress and sys.stdout.isatty()  # no \r updates into a log file
+    bar = tqdm(loader, desc=f"epoch {epoch + 1}/{args.epochs}", disable=not bars, leave=True, file=sys.stdout)
+    seen, correct, loss_sum, t0 = 0, 0, 0.0, time.perf_counter()
+    for x, y in bar:
+        x, y = x.to(args.device), y.to(args.device)
+        logits = model(x)
+        loss = F.cross_entropy(logits, y)
+        optimizer.zero_grad()
+        loss.backward()
+        monitor.record_gradients(model)
+        optimizer.step()
+        scheduler.step()
+        n = len(y)
+        seen += n
+        loss_sum += loss.item() * n
+        correct += int((logits.argmax(1) == y).sum().item())
+        monitor.log_step(loss=loss.item(), lr=scheduler.get_last_lr()[0])
+        if bars:
+            rate = seen / (time.perf_counter() - t0)
             bar.set_postfix(
-                loss=f"{loss_sum / seen:.4f}",
-                acc=f"{correct / seen:.3f}",
-                ex_per_s=f"{seen / (time.perf_counter() - t0):.0f}",
+                loss=f"{loss_sum / seen:.4f}", acc=f"{correct / seen:.3f}", ex_per_s=f"{rate:.0f}"
             )
-        test_loss, test_acc = evaluate(model, test_loader, args.device)
-        monitor.log_epoch(
-            loss=loss_sum / seen, accuracy=correct / seen, test_loss=test_loss, test_accuracy=test_acc
-        )
-        if args.no_progress:
-            train_loss, train_acc = loss_sum / seen, correct / seen
-            line = f"epoch {epoch + 1}: loss {train_loss:.4f}, accuracy {train_acc:.4f}"
-            print(f"{line}, test accuracy {test_acc:.4f}")
-        ndgrad.save(
-            {
-                "model": model.state_dict(),
-                "optimizer": optimizer.state_dict(),
-                "scheduler": scheduler.state_dict(),
-                "epoch": epoch + 1,
-            },
-            out / "checkpoint.ndgrad",
-        )
-    elapsed = time.perf_counter() - t_start
-    monitor.unwatch()
-    _, test_acc = evaluate(model, test_loader, args.device)
-    print(f"test accuracy: {test_acc:.4f} ({elapsed:.1f} s of training)")
+    return loss_sum / seen, correct / seen
 
-    # the pictures: curves, gradient flow, and the graph of one small batch
-    monitor.plot_curves(out / "curves.png")
-    monitor.plot_gradient_flow(out / "grad_flow.png")
+
+def _checkpoint(parts: dict[str, Any], monitor: Any, epoch: int) -> dict[str, Any]:
+    ckpt: dict[str, Any] = {
+        k: (v.get_state() if k == "generator" else v.state_dict()) for k, v in parts.items()
+    }
+    history = {"steps": monitor.steps, "epochs": monitor.epochs, "gradients": monitor.gradients}
+    ckpt.update(epoch=epoch, history={**history, "dead_relu": monitor.dead_relu})
+    return ckpt
+
+
+def _write_outputs(out: Path, model: nn.Module, test_loader: DataLoader, monitor: Any, device: str) -> None:
+    """The pictures (curves, gradient flow, the graph of one small batch) and the history."""
+    from ndgrad.viz import draw_graph, record_modules
+
     monitor.save_json(out / "history.json")
     monitor.save_csv(out / "history.csv")
-    x0, y0 = next(iter(DataLoader(test_ds, batch_size=4)))
+    try:
+        monitor.plot_curves(out / "curves.png")
+        monitor.plot_gradient_flow(out / "grad_flow.png")
+    except ImportError as e:
+        print(f"(plots skipped: {e})")
+    x0, y0 = next(iter(DataLoader(test_loader.dataset, batch_size=4)))
     with record_modules(model):
-        loss = F.cross_entropy(model(x0.to(args.device)), y0.to(args.device))
+        loss = F.cross_entropy(model(x0.to(device)), y0.to(device))
     graph = draw_graph(loss, params=model, collapse_modules=True, show_values=False)
     (out / "graph.mmd").write_text(graph.mermaid)
     (out / "graph.dot").write_text(graph.dot)
@@ -263,7 +377,75 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"wrote {out}/: curves.png, grad_flow.png, graph.svg/.mmd/.dot, history.json/.csv, checkpoint.ndgrad"
     )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Train as ``args`` say (see ``build_parser``); raises ``CLIError`` for user errors."""
+    from ndgrad.viz import TrainingMonitor
+
+    out = _check_options(args)
+    ndgrad.manual_seed(args.seed)
+    arrays = load_arrays(args.dataset, args.data_dir, args.download)
+    n_classes = int(max(arrays[1].max(), arrays[3].max())) + 1
+    train_loader, test_loader, gen = _loaders(args, arrays)
+    in_shape = tuple(arrays[0].shape[1:])
+    kind = args.model if args.model != "auto" else ("cnn" if len(in_shape) == 3 else "mlp")
+    if args.model == "cnn" and len(in_shape) == 1:
+        raise CLIError(
+            f"--model cnn needs image data, but --dataset {args.dataset} gives points: use --model mlp"
+        )
+    model = build_model(kind, in_shape, n_classes).to(args.device)
+    optimizer = make_optimizer(args.optimizer, model.parameters(), args.lr)
+    total = args.epochs * len(train_loader)
+    scheduler = ndgrad.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=total)
+    parts = {"model": model, "optimizer": optimizer, "scheduler": scheduler, "generator": gen}
+    monitor = TrainingMonitor(grad_every=max(1, len(train_loader) // 2))
+    start = _resume(args, parts, scheduler, monitor, total) if args.resume else 0
+    if start >= args.epochs:
+        print(f"{args.resume} has finished {start} epochs already: nothing to train, nothing written "
+              f"(pass --epochs {start + 1} or more to train further)")  # fmt: skip
+        return 0
+    if args.resume:
+        print(f"resumed from {args.resume} at epoch {start}")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise CLIError(f"--out {out}: can't create the folder ({e.strerror})") from None
+    n_params = sum(p.numel() for p in model.parameters())
+    print(f"{kind} on {args.dataset}: {len(train_loader.dataset)} train / {len(test_loader.dataset)} test "
+          f"examples, {n_params:,} parameters")  # fmt: skip
+    monitor.watch(model)
+    t_start = time.perf_counter()
+    for epoch in range(start, args.epochs):
+        train_loss, train_acc = _train_epoch(args, model, train_loader, parts, monitor, epoch)
+        test_loss, test_acc = evaluate(model, test_loader, args.device)
+        monitor.log_epoch(loss=train_loss, accuracy=train_acc, test_loss=test_loss, test_accuracy=test_acc)
+        if args.no_progress or not sys.stdout.isatty():
+            print(f"epoch {epoch + 1}/{args.epochs}: loss {train_loss:.4f}, accuracy {train_acc:.4f}, "
+                  f"test accuracy {test_acc:.4f}")  # fmt: skip
+        ndgrad.save(_checkpoint(parts, monitor, epoch + 1), out / "checkpoint.ndgrad")
+    elapsed = time.perf_counter() - t_start
+    monitor.unwatch()
+    _, test_acc = evaluate(model, test_loader, args.device)
+    print(f"test accuracy: {test_acc:.4f} ({elapsed:.1f} s of training)")
+    _write_outputs(out, model, test_loader, monitor, args.device)
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; a user error prints one line to stderr and exits with status 2."""
+    args = build_parser().parse_args(argv)
+    try:
+        return run(args)
+    except CLIError as e:
+        print(f"{PROG}: error: {e}", file=sys.stderr)
+        raise SystemExit(2) from None
+    except KeyboardInterrupt:
+        print(
+            f"{PROG}: interrupted; continue with --resume {Path(args.out) / 'checkpoint.ndgrad'}",
+            file=sys.stderr,
+        )
+        return 130
 
 
 if __name__ == "__main__":

@@ -69,11 +69,13 @@ class Function:
     _viz_named: Any = None  # (weak reference to the output a user named, its stand-in): see label
     _out_meta: list[Any]
     _node_name: str = "FunctionBackward0"
+    op_name: str = "Function"  # the class's name in the source (``Mul``), for drawings and export
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         # ndgrad's own ops take PyTorch's node names (``class Mul`` is ``MulBackward0`` in reprs and
         # in ``type(y.grad_fn).__name__``); a user's Function keeps its class name (see _node_names)
         super().__init_subclass__(**kwargs)
+        cls.op_name = cls.__name__
         if cls.__module__.startswith("ndgrad.") and cls.__module__ != __name__:
             cls.__name__ = cls.__qualname__ = cls._node_name = node_name(cls.__module__, cls.__name__)
         else:

@@ -127,6 +127,17 @@ class Emitter:
         where = "" if n is None else f"'{n.op}' (in {n.scope or 'the model'}'s forward)"
         return UnsupportedOperatorError(f"ONNX export of {where}: {why}")
 
+    @property
+    def fn(self) -> Any:
+        """The ``grad_fn`` object of the node being converted (its attributes and saved values)."""
+        assert self.node is not None
+        return self.node.fn
+
+    @property
+    def op_name(self) -> str:
+        assert self.node is not None
+        return self.node.op
+
     # -- values ------------------------------------------------------------------------------------
     def name(self, v: Value) -> str:
         got = self.names.get(id(v))

@@ -1,7 +1,7 @@
 """One adapter per recorded op kind: read the node (its inputs, what it saved, its attributes) and
 emit the ONNX nodes that compute the same thing. ``ADAPTERS`` maps an op's class name to its adapter.
 
-An adapter gets the Emitter (``g``) with ``g.node`` set to the node being converted and returns the
+An adapter gets the Emitter (``g``), whose ``g.fn`` is the node being converted, and returns the
 ONNX names of the node's outputs, by output index. Where an op's internals change, only its adapter
 here changes. Layer-level ops (convolution, pooling, normalization, attention) are in ``_ops_nn.py``.
 """
@@ -36,7 +36,7 @@ def operand(g: Emitter, i: int, saved_at: int | None) -> str:
     """Input ``i``: its graph value, or (a number or constant tensor) what the op saved at ``saved_at``."""
     if g.has_input(i):
         return g.input(i)
-    if saved_at is None or saved_at >= len(g.node.fn._saved or ()):  # type: ignore[union-attr]
+    if saved_at is None or saved_at >= len(g.fn._saved or ()):
         return g.input(i)  # raises the clear "not in the graph" error
     s = g.saved(saved_at)
     if s is None:
@@ -75,8 +75,7 @@ _UNARY = {
 
 @adapter(*_UNARY)
 def _unary(g: Emitter) -> list[str]:
-    assert g.node is not None
-    return [g.op(_UNARY[g.node.op], [g.input(0)])]
+    return [g.op(_UNARY[g.op_name], [g.input(0)])]
 
 
 # the position where each binary op saved (b, a) for a constant operand: input index -> saved index
@@ -93,8 +92,7 @@ _BINARY = {
 
 @adapter(*_BINARY)
 def _binary(g: Emitter) -> list[str]:
-    assert g.node is not None
-    op_type, saved = _BINARY[g.node.op]
+    op_type, saved = _BINARY[g.op_name]
     if op_type in ("Add", "Sub") and g.has_input(0) != g.has_input(1):
         from ndgrad.onnx._recover import recovered_operand
 
@@ -132,7 +130,7 @@ def _clip(g: Emitter, x: str, lo: Any, hi: Any) -> str:
 
 @adapter("Clamp", "Hardtanh")
 def _clamp(g: Emitter) -> list[str]:
-    fn = g.node.fn  # type: ignore[union-attr]
+    fn = g.fn
     if not isinstance(fn.lo, int | float | type(None)) or not isinstance(fn.hi, int | float | type(None)):
         raise g.fail("clamp with tensor bounds has no mapping")
     return [_clip(g, g.input(0), fn.lo, fn.hi)]
@@ -140,13 +138,13 @@ def _clamp(g: Emitter) -> list[str]:
 
 @adapter("LeakyRelu")
 def _leaky_relu(g: Emitter) -> list[str]:
-    return [g.op("LeakyRelu", [g.input(0)], alpha=float(g.node.fn.slope))]  # type: ignore[union-attr]
+    return [g.op("LeakyRelu", [g.input(0)], alpha=float(g.fn.slope))]
 
 
 @adapter("Elu")
 def _elu(g: Emitter) -> list[str]:
     """scale * x where x > 0, else scale * alpha * (e^(input_scale * x) - 1): ELU, SELU and CELU"""
-    alpha, scale, input_scale = g.node.fn.coef  # type: ignore[union-attr]
+    alpha, scale, input_scale = g.fn.coef
     x, like = g.input(0), g.out_value()
     zero = g.scalar(0.0, like)
     e = g.op("Exp", [g.op("Mul", [g.op("Min", [x, zero]), g.scalar(input_scale, like)])])
@@ -159,7 +157,7 @@ def _elu(g: Emitter) -> list[str]:
 def _gelu(g: Emitter) -> list[str]:
     """x/2 (1 + erf(x/sqrt 2)), or with approximate="tanh": x/2 (1 + tanh(sqrt(2/pi)(x + 0.044715 x^3)))"""
     x, like = g.input(0), g.out_value()
-    if g.node.fn.approximate == "tanh":  # type: ignore[union-attr]
+    if g.fn.approximate == "tanh":
         cube = g.op("Mul", [g.op("Mul", [x, x]), x])
         inner = g.op("Add", [x, g.op("Mul", [cube, g.scalar(0.044715, like)])])
         t = g.op("Tanh", [g.op("Mul", [inner, g.scalar(float(np.sqrt(2 / np.pi)), like)])])
@@ -178,7 +176,7 @@ def _silu(g: Emitter) -> list[str]:
 @adapter("Softplus")
 def _softplus(g: Emitter) -> list[str]:
     """log(1 + exp(beta x)) / beta, and x itself where beta x > threshold"""
-    fn, x, like = g.node.fn, g.input(0), g.out_value()  # type: ignore[union-attr]
+    fn, x, like = g.fn, g.input(0), g.out_value()
     bx = g.op("Mul", [x, g.scalar(fn.beta, like)])
     soft = g.op("Div", [g.op("Softplus", [bx]), g.scalar(fn.beta, like)])
     return [g.op("Where", [g.op("Greater", [bx, g.scalar(fn.threshold, like)]), x, soft])]
@@ -191,8 +189,8 @@ def _log_sigmoid(g: Emitter) -> list[str]:
 
 @adapter("Softmax", "LogSoftmax")
 def _softmax(g: Emitter) -> list[str]:
-    fn = g.node.fn  # type: ignore[union-attr]
-    return [g.op(g.node.op, [g.input(0)], axis=int(fn.dim))]  # type: ignore[union-attr]
+    fn = g.fn
+    return [g.op(g.op_name, [g.input(0)], axis=int(fn.dim))]
 
 
 @adapter("Cast")
@@ -207,9 +205,9 @@ _REDUCE = {"Sum": "ReduceSum", "Mean": "ReduceMean", "Amax": "ReduceMax", "Prod"
 
 @adapter(*_REDUCE, "LogSumExp")
 def _reduce(g: Emitter) -> list[str]:
-    fn = g.node.fn  # type: ignore[union-attr]
+    fn = g.fn
     dims = list(fn.dims) if fn.dims else list(range(len(fn.in_shape)))
-    op_type = _REDUCE.get(g.node.op, "ReduceLogSumExp")  # type: ignore[union-attr]
+    op_type = _REDUCE.get(g.op_name, "ReduceLogSumExp")
     return [g.reduce(op_type, g.input(0), dims, bool(fn.keepdim))]
 
 
@@ -228,37 +226,36 @@ def _expand(g: Emitter) -> list[str]:
 
 @adapter("Permute")
 def _permute(g: Emitter) -> list[str]:
-    return [g.op("Transpose", [g.input(0)], perm=[int(d) for d in g.node.fn.dims])]  # type: ignore[union-attr]
+    return [g.op("Transpose", [g.input(0)], perm=[int(d) for d in g.fn.dims])]
 
 
 @adapter("Cat")
 def _cat(g: Emitter) -> list[str]:
-    assert g.node is not None
-    return [g.op("Concat", [g.input(i) for i in range(len(g.node.inputs))], axis=int(g.node.fn.dim))]
+    n = len(g.fn.next_functions)
+    return [g.op("Concat", [g.input(i) for i in range(n)], axis=int(g.fn.dim))]
 
 
 def _split_sizes(g: Emitter, axis: int) -> list[int]:
-    assert g.node is not None
-    meta = g.node.fn._out_meta
+    meta = g.fn._out_meta
     return [int(m.shape[axis]) for m in meta]
 
 
 @adapter("Split")
 def _split(g: Emitter) -> list[str]:
-    axis = int(g.node.fn.dim)  # type: ignore[union-attr]
+    axis = int(g.fn.dim)
     return g.split(g.input(0), _split_sizes(g, axis), axis)
 
 
 @adapter("Unbind")
 def _unbind(g: Emitter) -> list[str]:
-    axis = int(g.node.fn.dim)  # type: ignore[union-attr]
-    parts = g.split(g.input(0), [1] * len(g.node.fn._out_meta), axis)  # type: ignore[union-attr]
+    axis = int(g.fn.dim)
+    parts = g.split(g.input(0), [1] * len(g.fn._out_meta), axis)
     return [g.squeeze(p, [axis]) for p in parts]
 
 
 @adapter("Flip")
 def _flip(g: Emitter) -> list[str]:
-    dims = [int(d) for d in g.node.fn.dims]  # type: ignore[union-attr]
+    dims = [int(d) for d in g.fn.dims]
     n = len(dims)
     big = np.iinfo(np.int64).max
     ends = g.ints([-big] * n)
@@ -267,9 +264,16 @@ def _flip(g: Emitter) -> list[str]:
 
 @adapter("Tril", "Triu")
 def _trilu(g: Emitter) -> list[str]:
-    fn = g.node.fn  # type: ignore[union-attr]
-    k = g.const(np.asarray(int(fn.k), dtype=np.int64), "k")
-    return [g.op("Trilu", [g.input(0), k], upper=int(g.node.op == "Triu"))]  # type: ignore[union-attr]
+    """ONNX's Trilu from opset 14; before it, a constant mask over the (static) last two dims"""
+    k, upper = int(g.fn.k), g.op_name == "Triu"
+    if g.opset >= 14:
+        return [g.op("Trilu", [g.input(0), g.const(np.asarray(k, dtype=np.int64), "k")], upper=int(upper))]
+    rows, cols = g.sym_shape(g.out_value())[-2:]
+    if not isinstance(rows, int) or not isinstance(cols, int):
+        raise g.fail("tril/triu over a dynamic axis needs opset_version >= 14")
+    keep = np.triu(np.ones((rows, cols), bool), k) if upper else np.tril(np.ones((rows, cols), bool), k)
+    zero = g.scalar(0.0, g.out_value())
+    return [g.op("Where", [g.const(keep, "mask"), g.input(0), zero])]
 
 
 @adapter("ConstantPad")
@@ -278,7 +282,7 @@ def _pad(g: Emitter) -> list[str]:
     border of the output where a later op saved that output."""
     from ndgrad.onnx._recover import array_of
 
-    fn = g.node.fn  # type: ignore[union-attr]
+    fn = g.fn
     lo = [int(p[0]) for p in fn.pads]
     hi = [int(p[1]) for p in fn.pads]
     if min(lo + hi) < 0:
@@ -315,7 +319,7 @@ def _same_key(a: Any, b: Any) -> bool:
 def _index(g: Emitter) -> list[str]:
     """NumPy basic indexing (ints, slices, None, ...) and one integer-array index, as Slice,
     Squeeze, Unsqueeze and Gather."""
-    fn = g.node.fn  # type: ignore[union-attr]
+    fn = g.fn
     key, shape = fn.key if isinstance(fn.key, tuple) else (fn.key,), list(fn.shape)
     arrays = [k for k in key if isinstance(k, np.ndarray) or hasattr(k, "__cuda_array_interface__")]
     if len(arrays) > 1 or any(getattr(a, "dtype", None) is np.dtype(bool) for a in arrays):

@@ -18,7 +18,7 @@ from ndgrad.onnx._ops import adapter
 @adapter("Conv")
 def _conv(g: Emitter) -> list[str]:
     """y = conv(x, w) + b; the node's ``geom`` holds stride, dilation, padding and groups"""
-    geom = g.node.fn.geom  # type: ignore[union-attr]
+    geom = g.fn.geom
     ins = [g.input(0), g.input(1)] + ([g.input(2)] if g.has_input(2) else [])
     attrs = _conv_attrs(geom)
     return [g.op("Conv", ins, **attrs)]
@@ -37,7 +37,7 @@ def _conv_attrs(geom: Any) -> dict[str, Any]:
 @adapter("ConvTranspose")
 def _conv_transpose(g: Emitter) -> list[str]:
     """The adjoint of the conv described by ``geom`` (whose input size is this op's output size)"""
-    geom = g.node.fn.geom  # type: ignore[union-attr]
+    geom = g.fn.geom
     ins = [g.input(0), g.input(1)] + ([g.input(2)] if g.has_input(2) else [])
     attrs = _conv_attrs(geom)
     base = [
@@ -54,7 +54,7 @@ def _conv_transpose(g: Emitter) -> list[str]:
 def _avg_pool(g: Emitter) -> list[str]:
     """sum over each window / divisor: ONNX's AveragePool counting the padding, rescaled when the
     divisor is not the window size (count_include_pad=False, divisor_override)"""
-    fn = g.node.fn  # type: ignore[union-attr]
+    fn = g.fn
     geom, divisor = fn.geom, to_numpy(fn.divisor)
     window = math.prod(geom.kernel)
     y = g.op(
@@ -149,7 +149,7 @@ def _attention_probs(g: Emitter) -> list[str]:
     """P = softmax(scale * q k^T + bias). A mask made inside scaled_dot_product_attention (is_causal,
     a boolean attn_mask) is not kept by the node: it is read from where P is exactly zero, and checked
     by recomputing P from the saved q and k."""
-    fn, like = g.node.fn, g.out_value()  # type: ignore[union-attr]
+    fn, like = g.fn, g.out_value()
     q, k = g.input(0), g.input(1)
     rank = len(g.value(0).shape)
     perm = list(range(rank - 2)) + [rank - 1, rank - 2]
@@ -167,7 +167,7 @@ def _attention_probs(g: Emitter) -> list[str]:
 
 def _inferred_mask(g: Emitter) -> np.ndarray | None:
     """The (L, S) keep-mask that explains the zeros of the saved probabilities, or None for none."""
-    keep = _mask_of(g, g.node.fn)  # type: ignore[union-attr]
+    keep = _mask_of(g, g.fn)
     if g.node_b is not None and g.node_b is not g.node:
         keep_b = _mask_of(g, g.node_b.fn)
         same = keep is None if keep_b is None else keep is not None and np.array_equal(keep, keep_b)

@@ -68,8 +68,8 @@ def _evaluate(g: Emitter, tr: Trace, name: str) -> np.ndarray | None:
         h.make_tensor_value_info(g.names[id(v)], h.np_dtype_to_tensor_dtype(np.dtype(v.dtype)), None)
         for v in g.a.inputs
     ]
-    dtype = g.node.inputs[0] or g.node.inputs[1]  # type: ignore[union-attr]
-    output = h.make_tensor_value_info(name, h.np_dtype_to_tensor_dtype(np.dtype(dtype.dtype)), None)  # type: ignore[union-attr]
+    elem = h.np_dtype_to_tensor_dtype(np.dtype(g.out_value().dtype))
+    output = h.make_tensor_value_info(name, elem, None)
     graph = h.make_graph(list(g.nodes), "partial", inputs, [output], list(g.initializers))
     model = h.make_model(graph, opset_imports=[h.make_opsetid("", g.opset)])
     model.ir_version = min(model.ir_version, 8 if g.opset <= 18 else 10)

@@ -85,6 +85,9 @@ def _grad_everywhere(model: Any) -> Iterator[list[tuple[str, Tensor]]]:
     """Make every floating-point parameter and buffer require grad; restore the flags after."""
     named: list[tuple[str, Tensor]] = []
     seen: set[int] = set()
+    if not hasattr(model, "named_parameters"):  # a plain function: nothing to record
+        yield named
+        return
     for name, t in list(model.named_parameters()) + list(model.named_buffers()):
         if t is not None and id(t) not in seen:
             seen.add(id(t))
@@ -105,7 +108,7 @@ def _record_scopes(model: Any) -> Iterator[list[tuple[str, list[Any], list[Any]]
     """Record, for every module call, (name, its output nodes, its input nodes), innermost first."""
     calls: list[tuple[str, list[Any], list[Any]]] = []
     handles = []
-    for name, module in model.named_modules():
+    for name, module in model.named_modules() if hasattr(model, "named_modules") else ():
         if not name:
             continue
 
@@ -208,7 +211,7 @@ def trace(
             by_tensor[id(t)] = v
             params.append(v)
         result = _read_graph(out, in_values, params, by_tensor, calls)
-    result.modules = dict(model.named_modules())
+    result.modules = dict(model.named_modules()) if hasattr(model, "named_modules") else {}
     result.module_types = {n: type(m).__name__ for n, m in result.modules.items()}
     return result, out
 
@@ -225,7 +228,7 @@ def _read_graph(
     scope = _scopes(calls)
     tr = Trace(in_values, params, [], [], {}, by_tensor)
     for fn in _topological(roots):
-        op = type(fn).__name__
+        op = type(fn).op_name
         node = Node(fn, op, f"{op}_{len(tr.nodes)}", scope.get(id(fn), ""))
         for e in fn.next_functions:
             if e is None:

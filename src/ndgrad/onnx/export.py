@@ -202,6 +202,8 @@ def export(
         if flags:
             model.eval()
         tr_a, _ = trace(model, args, in_names, kwargs)
+        if len(output_names or []) > len(tr_a.outputs):
+            raise ValueError(f"{len(output_names or [])} output_names for {len(tr_a.outputs)} outputs")
         out_names = list(output_names or []) + [
             f"output_{i}" for i in range(len(output_names or []), len(tr_a.outputs))
         ]

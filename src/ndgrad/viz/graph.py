@@ -224,7 +224,7 @@ def draw_graph(
     while stack:
         op = stack.pop()
         objects[node_id(op)] = op
-        title = op.name().removesuffix("Backward0")
+        title = type(op).op_name
         lines = []
         t = named_tensor(op)
         if t is not None and t is not root:

@@ -1,0 +1,251 @@
+"""Every fast path that switches on size, dtype or layout, taken on both sides of its switch and
+compared with PyTorch (values and gradients). A broken float32 GELU block path (it only runs above
+32,768 elements) once passed the whole suite: these tests run each path at sizes that take it.
+
+The switches (grep the ops for them when adding one):
+* activation.py ``_blockwise``: float32 NumPy arrays above ``_BLOCK`` elements go block by block;
+  float32 also uses the rational ``_erf_f32`` while float64 keeps the exact erf.
+* conv.py ``_per_sample``: outputs of at least ``PER_SAMPLE_MIN_POSITIONS`` positions use the
+  per-sample matrix layout, smaller ones the all-samples layout.
+* pool.py: max-pool argmax labels are int8 below 128 window offsets, int32 from there.
+* index.py ``_add_at``: index gradients use a plain ``+=`` without integer arrays, ``add.at`` with
+  them (repeated positions add up); index dtypes accepted: bool, uint8 (a mask), int32, int64.
+* linalg.py: one-operand einsum owns its result; several operands take the optimized path;
+  matmul of 1-d operands (dot, mv, vector @ matrix) and batch broadcasting.
+* reduce.py ``_int_to_long``: bool and integer sums accumulate in int64.
+* shape.py: ``reshape`` is a view when the layout allows it, a copy otherwise; ``contiguous``
+  returns its input when it is C-contiguous.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import ndgrad
+import ndgrad.nn.functional as F
+from ndgrad.ops import activation as _activation
+from ndgrad.ops import conv as _conv
+
+TOL = {np.float32: dict(rtol=2e-5, atol=2e-6), np.float64: dict(rtol=1e-10, atol=1e-12)}
+
+
+def _compare(nd_fn, torch_fn, arrays, dtype, tol=None):
+    """Forward and the gradient of sum(out * g) for every input, against PyTorch."""
+    tol = tol or TOL[dtype]
+    ours = [ndgrad.tensor(a.astype(dtype), requires_grad=True) for a in arrays]
+    theirs = [torch.tensor(a.astype(dtype), requires_grad=True) for a in arrays]
+    out, ref = nd_fn(*ours), torch_fn(*theirs)
+    np.testing.assert_allclose(out.detach().numpy(), ref.detach().numpy(), **tol)
+    g = np.random.default_rng(1).standard_normal(ref.shape).astype(dtype)
+    (out * ndgrad.tensor(g)).sum().backward()
+    (ref * torch.tensor(g)).sum().backward()
+    for a, b in zip(ours, theirs):
+        scale = max(1.0, float(np.abs(b.grad.numpy()).max()))
+        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=tol["rtol"], atol=tol["atol"] * scale)
+
+
+# -- activation: the float32 block path and the float32 erf -------------------------------------
+BLOCK = _activation._BLOCK
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("size", [1000, BLOCK, BLOCK + 1, 3 * BLOCK + 7])
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+def test_gelu_both_sides_of_the_block_threshold(dtype, size, approximate):
+    x = np.random.default_rng(size).standard_normal(size) * 3
+    x[:5] = [0.0, -8.0, 8.0, 1e-8, -4.0]  # the erf fit's clip points and tails
+    tol = dict(rtol=1.3e-6, atol=1e-5) if dtype == np.float32 else TOL[dtype]  # torch.testing float32
+    _compare(
+        lambda t: F.gelu(t, approximate=approximate),
+        lambda t: torch.nn.functional.gelu(t, approximate=approximate),
+        [x],
+        dtype,
+        tol,
+    )
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_gelu_block_path_on_non_contiguous_and_nd_inputs(dtype):
+    x = np.random.default_rng(0).standard_normal((300, 250)) * 2  # 75,000 elements: blocks + a tail
+    tol = dict(rtol=1.3e-6, atol=1e-5) if dtype == np.float32 else TOL[dtype]  # torch.testing float32
+    _compare(lambda t: F.gelu(t.T), lambda t: torch.nn.functional.gelu(t.T), [x], dtype, tol)
+    _compare(
+        lambda t: F.gelu(t.reshape(3, 100, 250)),
+        lambda t: torch.nn.functional.gelu(t.reshape(3, 100, 250)),
+        [x],
+        dtype,
+        tol,
+    )
+
+
+# -- conv: the two matrix layouts ------------------------------------------------------------------
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("side", [15, 16])  # 225 output positions: all-samples; 256: per-sample
+@pytest.mark.parametrize("groups", [1, 2])
+def test_conv2d_both_layouts(dtype, side, groups):
+    assert (side * side >= _conv.PER_SAMPLE_MIN_POSITIONS) == (side == 16)
+    rng = np.random.default_rng(side + groups)
+    x = rng.standard_normal((2, 4, side + 2, side + 2))
+    w = rng.standard_normal((6, 4 // groups, 3, 3))
+    b = rng.standard_normal(6)
+    tol = dict(rtol=1e-4, atol=1e-5) if dtype == np.float32 else TOL[dtype]
+    _compare(
+        lambda x, w, b: F.conv2d(x, w, b, groups=groups),
+        lambda x, w, b: torch.nn.functional.conv2d(x, w, b, groups=groups),
+        [x, w, b],
+        dtype,
+        tol,
+    )
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("side", [7, 8])  # stride 2: 15x15 = 225 and 17x17 = 289 output positions
+def test_conv_transpose2d_both_layouts(dtype, side):
+    rng = np.random.default_rng(side)
+    x = rng.standard_normal((2, 4, side, side))
+    w = rng.standard_normal((4, 3, 3, 3))
+    b = rng.standard_normal(3)
+    tol = dict(rtol=1e-4, atol=1e-5) if dtype == np.float32 else TOL[dtype]
+    _compare(
+        lambda x, w, b: F.conv_transpose2d(x, w, b, stride=2),
+        lambda x, w, b: torch.nn.functional.conv_transpose2d(x, w, b, stride=2),
+        [x, w, b],
+        dtype,
+        tol,
+    )
+
+
+@pytest.mark.parametrize("length", [257, 258])  # 255 and 256 output positions
+def test_conv1d_both_layouts(length):
+    rng = np.random.default_rng(length)
+    x, w = rng.standard_normal((3, 2, length)), rng.standard_normal((5, 2, 3))
+    _compare(F.conv1d, torch.nn.functional.conv1d, [x, w], np.float64)
+
+
+# -- max-pool argmax labels: int8 below 128 window offsets, int32 from there -----------------------
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("kernel", [11, 12])  # 121 and 144 offsets
+def test_max_pool_label_types(dtype, kernel):
+    x = np.random.default_rng(kernel).permutation(2 * 3 * 30 * 30).reshape(2, 3, 30, 30).astype(float)
+    _compare(
+        lambda t: F.max_pool2d(t, kernel, stride=3),
+        lambda t: torch.nn.functional.max_pool2d(t, kernel, stride=3),
+        [x],
+        dtype,
+    )
+    _, ours = F.max_pool2d(ndgrad.tensor(x.astype(dtype)), kernel, stride=3, return_indices=True)
+    _, ref = torch.nn.functional.max_pool2d(
+        torch.tensor(x.astype(dtype)), kernel, stride=3, return_indices=True
+    )
+    np.testing.assert_array_equal(ours.numpy(), ref.numpy())
+
+
+# -- indexing: plain += versus add.at, and the index dtypes ------------------------------------------
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_index_gradients_with_and_without_integer_arrays(dtype):
+    x = np.random.default_rng(0).standard_normal((6, 5))
+    idx = np.array([0, 2, 2, 5, 0, 0])  # repeats must add up
+    mask = np.random.default_rng(1).random((6, 5)) > 0.5
+    for key_nd, key_t in (
+        (lambda: (slice(1, 5), slice(None, None, 2)), lambda: (slice(1, 5), slice(None, None, 2))),
+        (lambda: 3, lambda: 3),
+        (lambda: ndgrad.tensor(mask), lambda: torch.tensor(mask)),
+        (lambda: ndgrad.tensor(idx), lambda: torch.tensor(idx)),
+        (lambda: (ndgrad.tensor(idx), slice(1, 3)), lambda: (torch.tensor(idx), slice(1, 3))),
+        (
+            lambda: (ndgrad.tensor(idx), ndgrad.tensor(idx[::-1] % 5)),
+            lambda: (torch.tensor(idx), torch.tensor(idx[::-1] % 5)),
+        ),  # noqa: E501
+    ):
+        _compare(lambda t, k=key_nd: t[k()], lambda t, k=key_t: t[k()], [x], dtype)
+
+
+@pytest.mark.parametrize("index_dtype", ["bool", "uint8", "int8", "int16", "int32", "int64"])
+def test_index_dtypes_accepted_as_pytorch(index_dtype):
+    values = np.array([1, 0, 1, 1]) if index_dtype in ("bool", "uint8") else np.array([3, 0, 3])
+    x = np.arange(8.0).reshape(4, 2)
+    key = values.astype(index_dtype)
+    try:
+        ref = torch.tensor(x)[torch.tensor(key)]
+    except (IndexError, RuntimeError) as e:
+        with pytest.raises(IndexError, match="tensors used as indices must be long, int, byte or bool"):
+            ndgrad.tensor(x)[ndgrad.tensor(key)]
+        assert "long, int, byte or bool" in str(e)
+        return
+    np.testing.assert_array_equal(ndgrad.tensor(x)[ndgrad.tensor(key)].numpy(), ref.numpy())
+
+
+# -- linalg: einsum's two paths, matmul's 1-d cases ------------------------------------------------
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_einsum_one_operand_and_optimized_paths(dtype):
+    rng = np.random.default_rng(0)
+    a, b, c = rng.standard_normal((3, 4)), rng.standard_normal((4, 5)), rng.standard_normal((5, 2))
+    sq = rng.standard_normal((4, 4))
+    _compare(lambda t: ndgrad.einsum("ij->ji", t), lambda t: torch.einsum("ij->ji", t), [a], dtype)
+    _compare(lambda t: ndgrad.einsum("ii->i", t), lambda t: torch.einsum("ii->i", t), [sq], dtype)
+    _compare(
+        lambda x, y, z: ndgrad.einsum("ij,jk,kl->il", x, y, z),
+        lambda x, y, z: torch.einsum("ij,jk,kl->il", x, y, z),
+        [a, b, c],
+        dtype,
+    )
+    out = ndgrad.einsum("ij->ij", ndgrad.tensor(a))
+    out.array[0, 0] = 99.0  # a one-operand einsum owns its result
+    assert a[0, 0] != 99.0
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(
+    ("shape_a", "shape_b"),
+    [
+        ((4,), (4,)),
+        ((3, 4), (4,)),
+        ((4,), (4, 2)),
+        ((2, 3, 4), (4,)),
+        ((4,), (2, 4, 3)),
+        ((2, 1, 3, 4), (5, 4, 2)),
+    ],
+)
+def test_matmul_one_d_and_broadcast_cases(dtype, shape_a, shape_b):
+    rng = np.random.default_rng(len(shape_a) * 10 + len(shape_b))
+    _compare(ndgrad.matmul, torch.matmul, [rng.standard_normal(shape_a), rng.standard_normal(shape_b)], dtype)
+
+
+# -- reductions of ints accumulate in int64 ---------------------------------------------------------
+@pytest.mark.parametrize("dtype", ["bool", "uint8", "int8", "int16", "int32", "int64", "float32", "float64"])
+def test_sum_and_cumsum_dtypes_match_pytorch(dtype):
+    x = (np.arange(24).reshape(4, 6) % 7 * 40).astype(dtype)  # int8 sums overflow unless widened
+    for nd_fn, t_fn in (
+        (ndgrad.sum, torch.sum),
+        (lambda t: ndgrad.cumsum(t, 1), lambda t: torch.cumsum(t, 1)),
+    ):
+        ours, ref = nd_fn(ndgrad.tensor(x)), t_fn(torch.tensor(x))
+        assert str(ours.dtype).split(".")[-1] == str(ref.dtype).split(".")[-1]
+        np.testing.assert_array_equal(ours.numpy(), ref.numpy())
+
+
+# -- layout: views versus copies --------------------------------------------------------------------
+@pytest.mark.parametrize("transposed", [False, True])
+def test_reshape_is_a_view_exactly_when_pytorch_is(transposed):
+    base = np.arange(12.0).reshape(3, 4)
+    ours, ref = ndgrad.tensor(base), torch.tensor(base)
+    if transposed:
+        ours, ref = ours.T, ref.T
+    r_ours, r_ref = ours.reshape(12), ref.reshape(12)
+    ours.array[...] += 100  # write through the source: a view sees it, a copy doesn't
+    ref.add_(100)
+    np.testing.assert_array_equal(r_ours.numpy(), r_ref.numpy())
+    assert ours.is_contiguous() == ref.is_contiguous()
+    c_ours = ours.contiguous()
+    assert (c_ours is ours) == (not transposed)
+    np.testing.assert_array_equal(c_ours.numpy(), ref.contiguous().numpy())
+    # gradients flow through both paths
+    x = ndgrad.tensor(base, requires_grad=True)
+    y = x.T if transposed else x
+    (y.reshape(12) * ndgrad.arange(12.0)).sum().backward()
+    tx = torch.tensor(base, requires_grad=True)
+    ty = tx.T if transposed else tx
+    (ty.reshape(12) * torch.arange(12.0, dtype=torch.float64)).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())
