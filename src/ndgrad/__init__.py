@@ -53,6 +53,7 @@ from ndgrad.ops.factory import (
     zeros,
     zeros_like,
 )
+from ndgrad.ops.grid import *  # noqa: F403
 from ndgrad.ops.index import *  # noqa: F403
 from ndgrad.ops.linalg import *  # noqa: F403
 from ndgrad.ops.misc import *  # noqa: F403
@@ -62,6 +63,7 @@ from ndgrad.ops.nn_ops import (  # PyTorch has these at the top level too
     pairwise_distance,
     pdist,
 )
+from ndgrad.ops.order_stats import *  # noqa: F403
 from ndgrad.ops.random import (
     Generator,
     bernoulli,
@@ -82,6 +84,7 @@ from ndgrad.ops.random import (
     set_rng_state,
 )
 from ndgrad.ops.reduce import *  # noqa: F403
+from ndgrad.ops.settings import *  # noqa: F403
 from ndgrad.ops.shape import *  # noqa: F403
 from ndgrad.tensor import Size, Tensor, device
 

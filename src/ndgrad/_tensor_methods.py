@@ -246,6 +246,10 @@ class TensorMethods:
 
     arctan2 = atan2
 
+    def logaddexp(self: Tensor, other: Any) -> Tensor:
+        """out = log(e^self + e^other): the method form of ``ndgrad.logaddexp``."""
+        return ops.arithmetic.logaddexp(self, other)
+
     def sinh(self: Tensor) -> Tensor:
         """out = sinh(input): the method form of ``ndgrad.sinh``."""
         return ops.unary.sinh(self)
@@ -963,10 +967,6 @@ class TensorMethods:
     def clamp_max_(self: Tensor, max: Any) -> Tensor:
         """The method form of ``ndgrad.clamp_``."""
         return ops.elementwise.clamp_(self, max=max)
-
-    def logaddexp(self: Tensor, other: Tensor) -> Tensor:
-        """The method form of ``ndgrad.logaddexp``."""
-        return ops.misc.logaddexp(self, other)
 
     def hypot(self: Tensor, other: Tensor) -> Tensor:
         """out = sqrt(input^2 + other^2): the method form of ``ndgrad.hypot``."""

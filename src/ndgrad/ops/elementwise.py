@@ -45,6 +45,7 @@ from ndgrad.ops.arithmetic import (
     fmin,
     fmod,
     lerp,
+    logaddexp,
     maximum,
     minimum,
     mul,
@@ -137,6 +138,7 @@ from ndgrad.ops.unary import (
 from ndgrad.tensor import Tensor
 
 __all__ = [
+    "logaddexp",
     "add",
     "sub",
     "subtract",
