@@ -276,31 +276,31 @@ class TensorMethods:
 
     def sign(self: Tensor) -> Tensor:
         """out = -1, 0 or 1 by the sign of input: the method form of ``ndgrad.sign``."""
-        return ops.unary.sign(self)
+        return ops.rounding.sign(self)
 
     def floor(self: Tensor) -> Tensor:
         """out = floor(input): the method form of ``ndgrad.floor``."""
-        return ops.unary.floor(self)
+        return ops.rounding.floor(self)
 
     def ceil(self: Tensor) -> Tensor:
         """out = ceil(input): the method form of ``ndgrad.ceil``."""
-        return ops.unary.ceil(self)
+        return ops.rounding.ceil(self)
 
     def round(self: Tensor, decimals: _int = 0) -> Tensor:
         """out = input rounded half to even, to ``decimals`` places: the method form of ``ndgrad.round``."""
-        return ops.unary.round(self, decimals=decimals)
+        return ops.rounding.round(self, decimals=decimals)
 
     def trunc(self: Tensor) -> Tensor:
         """out = input rounded toward zero: the method form of ``ndgrad.trunc``."""
-        return ops.unary.trunc(self)
+        return ops.rounding.trunc(self)
 
     def frac(self: Tensor) -> Tensor:
         """out = input - trunc(input): the method form of ``ndgrad.frac``."""
-        return ops.unary.frac(self)
+        return ops.rounding.frac(self)
 
     def clamp(self: Tensor, min: Any = None, max: Any = None) -> Tensor:
         """The method form of ``ndgrad.clamp``."""
-        return ops.unary.clamp(self, min, max)
+        return ops.rounding.clamp(self, min, max)
 
     clip = clamp
 
@@ -392,7 +392,7 @@ class TensorMethods:
         self: Tensor, nan: _float = 0.0, posinf: _float | None = None, neginf: _float | None = None
     ) -> Tensor:
         """The method form of ``ndgrad.nan_to_num``."""
-        return ops.unary.nan_to_num(self, nan=nan, posinf=posinf, neginf=neginf)
+        return ops.rounding.nan_to_num(self, nan=nan, posinf=posinf, neginf=neginf)
 
     def clone(self: Tensor) -> Tensor:
         """out = a copy of input that stays in the graph: the method form of ``ndgrad.clone``."""
