@@ -35,6 +35,8 @@ COMPARE = {
     "gru_padded_batches": "exact",
     "tiny_gpt": "exact",
     "swa_ema": "exact",
+    "gcn_sparse": "exact",
+    "packed_sentence_classifier": "exact",
 }
 
 _IMPORT_RULES = [

@@ -20,7 +20,10 @@ import ndgrad.distributed as dist
 def main(mode: str) -> None:
     if mode == "env":
         keys = ("RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE")
-        print("env", *(os.environ[k] for k in keys), *sys.argv[1:], flush=True)
+        # one write per line: the ranks share the pipe, unbuffered, and print() writes piece by piece
+        line = " ".join(["env", *(os.environ[k] for k in keys), *sys.argv[1:]])
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
         dist.init_process_group("gloo", init_method="env://")  # torchrun-style programs say "gloo"
         assert dist.get_rank() == int(os.environ["RANK"])
         sys.exit(int(sys.argv[2]))

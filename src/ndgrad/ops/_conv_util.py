@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from ndgrad import _workspace as ws
 from ndgrad._backend import xp_of as _xp
 from ndgrad.tensor import Tensor
 
@@ -73,7 +74,7 @@ def _pad(x: Any, lo: tuple[int, ...], hi: tuple[int, ...], value: float = 0.0) -
     if not any(lo) and not any(hi):
         return x
     shape = x.shape[:2] + tuple(s + a + b for s, a, b in zip(x.shape[2:], lo, hi, strict=True))
-    out = _xp(x).full(shape, value, dtype=x.dtype)
+    out = ws.full(shape, value, x.dtype, _xp(x))
     inner = tuple(slice(a, a + s) for a, s in zip(lo, x.shape[2:], strict=True))
     out[(slice(None), slice(None)) + inner] = x
     return out
@@ -92,9 +93,18 @@ def _im2col(x: Any, g: Geom, per_sample: bool = True) -> Any:
     ck, p = cg * math.prod(g.kernel), math.prod(g.out_size)
     if per_sample:
         view = _as_strided(xp, (n, g.groups, cg) + g.kernel + g.out_size, (sn, cg * sc, sc) + ks + ps)
-        return _xp(x).ascontiguousarray(view).reshape(n, g.groups, ck, p)
-    view = _as_strided(xp, (g.groups, cg) + g.kernel + (n,) + g.out_size, (cg * sc, sc) + ks + (sn,) + ps)
-    return _xp(x).ascontiguousarray(view).reshape(g.groups, ck, n * p)
+    else:
+        view = _as_strided(xp, (g.groups, cg) + g.kernel + (n,) + g.out_size, (cg * sc, sc) + ks + (sn,) + ps)
+    cols = ws.empty(view.shape, x.dtype, _xp(x))
+    cols[...] = view
+    return cols.reshape((n, g.groups, ck, p) if per_sample else (g.groups, ck, n * p))
+
+
+def _contiguous(a: Any) -> Any:
+    """A C-contiguous copy of ``a`` in a workspace array."""
+    out = ws.empty(a.shape, a.dtype, _xp(a))
+    out[...] = a
+    return out
 
 
 def _col2im(cols: Any, g: Geom, n: int, c: int, per_sample: bool = True) -> Any:
@@ -109,7 +119,7 @@ def _col2im(cols: Any, g: Geom, n: int, c: int, per_sample: bool = True) -> Any:
     else:
         cols = cols.reshape((c,) + g.kernel + (n,) + g.out_size)
     padded = tuple(s + a + b for s, a, b in zip(g.in_size, g.pad_lo, g.pad_hi, strict=True))
-    buf = xp.zeros(((n, c) if per_sample else (c, n)) + padded, dtype=cols.dtype)
+    buf = ws.zeros(((n, c) if per_sample else (c, n)) + padded, cols.dtype, xp)
     lead = (slice(None), slice(None))
     for k in itertools.product(*(range(kk) for kk in g.kernel)):
         start = tuple(i * d for i, d in zip(k, g.dilation, strict=True))
@@ -120,7 +130,9 @@ def _col2im(cols: Any, g: Geom, n: int, c: int, per_sample: bool = True) -> Any:
     elif padded == g.in_size:
         return buf
     inner = tuple(slice(a, a + s) for a, s in zip(g.pad_lo, g.in_size, strict=True))
-    return xp.ascontiguousarray(buf[lead + inner])
+    out = ws.empty((n, c) + g.in_size, cols.dtype, xp)
+    out[...] = buf[lead + inner]
+    return out
 
 
 def _batched(input: Tensor, d: int, name: str) -> tuple[Tensor, bool]:

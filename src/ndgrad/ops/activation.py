@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ndgrad import _dtype
+from ndgrad import _dtype, _workspace
 from ndgrad._backend import xp_of as _xp
 from ndgrad.autograd.function import Op
 from ndgrad.ops import elementwise as ew
@@ -324,7 +324,7 @@ def _blockwise(fn: Any, x: Any) -> Any:
     if _xp(x) is not np or x.dtype != np.float32 or x.size <= _BLOCK:
         return fn(x)
     flat = x.reshape(-1)
-    out = np.empty(flat.shape, dtype=x.dtype)
+    out = _workspace.empty(flat.shape, x.dtype)
     for i in range(0, flat.size, _BLOCK):
         out[i : i + _BLOCK] = fn(flat[i : i + _BLOCK])
     return out.reshape(x.shape)

@@ -12,6 +12,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
+from ndgrad import _workspace
 from ndgrad._backend import xp_of as _xp
 from ndgrad.autograd.function import Op
 from ndgrad.ops._util import const as _const
@@ -33,15 +36,18 @@ class AttentionProbs(Op):
     @staticmethod
     def forward(ctx: Any, q: Any, k: Any, bias: Any = None, scale: float = 1.0) -> Any:
         xp = _xp(q)
-        s = q @ xp.swapaxes(k, -1, -2)
+        # in place, in a workspace array: the scores are the largest array of a transformer layer
+        s = _workspace.matmul(q, xp.swapaxes(k, -1, -2))
         s *= scale
         if bias is not None:
-            s = s + bias
+            s = xp.add(s, bias, out=s) if np.broadcast_shapes(s.shape, bias.shape) == s.shape else s + bias
         top = s.max(axis=-1, keepdims=True)
         top = xp.where(xp.isfinite(top), top, 0)  # a fully masked row: exp(-inf) = 0, no NaN
-        e = xp.exp(s - top)
-        total = e.sum(axis=-1, keepdims=True)
-        probs = (e / xp.where(total == 0, 1, total)).astype(q.dtype, copy=False)
+        s -= top
+        probs = xp.exp(s, out=s)
+        total = probs.sum(axis=-1, keepdims=True)
+        probs /= xp.where(total == 0, 1, total)
+        probs = probs.astype(q.dtype, copy=False)
         ctx.save_for_backward(q, k, probs)
         ctx.scale = scale
         return probs

@@ -21,8 +21,17 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from ndgrad._workspace import matmul as _matmul
 from ndgrad.autograd.function import Op
-from ndgrad.ops._conv_util import Geom, _batched, _col2im, _im2col, _tuple, _unbatch, _xp
+from ndgrad.ops._conv_util import (
+    Geom,
+    _batched,
+    _col2im,
+    _contiguous,
+    _im2col,
+    _tuple,
+    _unbatch,
+)
 from ndgrad.ops.pool import (
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,
@@ -89,7 +98,7 @@ def _by_group(y: Any, g: Geom) -> Any:
     n, o = y.shape[:2]
     p = math.prod(g.out_size)
     y = y.reshape(n, g.groups, o // g.groups, p).transpose(1, 2, 0, 3)
-    return _xp(y).ascontiguousarray(y).reshape(g.groups, o // g.groups, n * p)
+    return _contiguous(y).reshape(g.groups, o // g.groups, n * p)
 
 
 def _conv_forward(x: Any, w: Any, g: Geom, cols: Any = None) -> Any:
@@ -97,11 +106,11 @@ def _conv_forward(x: Any, w: Any, g: Geom, cols: Any = None) -> Any:
     if cols is None:
         cols = _im2col(x, g, per_sample)
     o, n = w.shape[0], x.shape[0]
-    y = w.reshape(g.groups, o // g.groups, -1) @ cols
+    y = _matmul(w.reshape(g.groups, o // g.groups, -1), cols)
     if per_sample:  # (N, groups, O/groups, P): NCHW already
         return y.reshape((n, o) + g.out_size)
     y = y.reshape(o, n, math.prod(g.out_size)).transpose(1, 0, 2)
-    return _xp(y).ascontiguousarray(y).reshape((n, o) + g.out_size)
+    return _contiguous(y).reshape((n, o) + g.out_size)
 
 
 def _conv_transpose_forward(y: Any, w: Any, g: Geom) -> Any:
@@ -110,9 +119,9 @@ def _conv_transpose_forward(y: Any, w: Any, g: Geom) -> Any:
     n = y.shape[0]
     wmat = w.reshape(g.groups, o // g.groups, -1).transpose(0, 2, 1)  # (groups, Cg * K, O/groups)
     if per_sample:
-        cols = wmat @ y.reshape(n, g.groups, o // g.groups, math.prod(g.out_size))
+        cols = _matmul(wmat, y.reshape(n, g.groups, o // g.groups, math.prod(g.out_size)))
     else:
-        cols = wmat @ _by_group(y, g)
+        cols = _matmul(wmat, _by_group(y, g))
     return _col2im(cols, g, n, cg * g.groups, per_sample)
 
 
@@ -123,9 +132,9 @@ def _conv_weight_forward(x: Any, y: Any, g: Geom, cols: Any = None) -> Any:
     n, o = y.shape[:2]
     if per_sample:
         yg = y.reshape(n, g.groups, o // g.groups, math.prod(g.out_size))
-        gw = (yg @ cols.transpose(0, 1, 3, 2)).sum(axis=0)  # (groups, O/groups, Cg * K)
+        gw = _matmul(yg, cols.transpose(0, 1, 3, 2)).sum(axis=0)  # (groups, O/groups, Cg * K)
     else:
-        gw = _by_group(y, g) @ cols.transpose(0, 2, 1)
+        gw = _matmul(_by_group(y, g), cols.transpose(0, 2, 1))
     return gw.reshape((o, x.shape[1] // g.groups) + g.kernel)
 
 

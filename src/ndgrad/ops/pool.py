@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from ndgrad import _workspace as ws
 from ndgrad.autograd.function import Op
 from ndgrad.ops._conv_util import _pad, _tuple, _unbatch, _window_slices, _xp
 from ndgrad.ops.linalg import matmul
@@ -46,12 +47,11 @@ class PoolGather(Op):
 
     @staticmethod
     def forward(ctx: Any, x: Any, idx: Any = None, values: Any = None, unique: bool = False) -> Any:
-        flat = _global_index(idx, x.shape)
         ctx.in_shape, ctx.unique = x.shape, unique
         ctx.save_for_backward(idx)
         if values is not None:  # the caller found the maxima already
             return values
-        return x.reshape(-1)[flat].reshape(idx.shape)
+        return x.reshape(-1)[_global_index(idx, x.shape)].reshape(idx.shape)
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Any:
@@ -71,7 +71,7 @@ class PoolScatter(Op):
         xp = _xp(g)
         flat = _global_index(idx, in_shape).reshape(-1)
         if unique:  # windows that do not overlap: every input position is chosen at most once
-            out = xp.zeros(math.prod(in_shape), dtype=g.dtype)
+            out = ws.zeros((math.prod(in_shape),), g.dtype, xp)
             out[flat] = g.reshape(-1)
         else:
             out = xp.bincount(flat, weights=g.reshape(-1), minlength=math.prod(in_shape)).astype(g.dtype)
@@ -88,8 +88,9 @@ def _global_index(idx: Any, in_shape: tuple[int, ...]) -> Any:
     xp = _xp(idx)
     planes = in_shape[0] * in_shape[1]
     plane_size = math.prod(in_shape[2:])
-    offset = (xp.arange(planes, dtype=idx.dtype) * plane_size).reshape(in_shape[:2] + (1,) * (idx.ndim - 2))
-    return idx + offset
+    wide = idx.dtype if planes * plane_size < 2**31 else np.int64
+    offset = (xp.arange(planes, dtype=wide) * plane_size).reshape(in_shape[:2] + (1,) * (idx.ndim - 2))
+    return xp.add(idx, offset, out=ws.empty(idx.shape, wide, xp))
 
 
 def _track_max(best: Any, arg: Any, cand: Any, label: Any) -> None:
@@ -118,10 +119,13 @@ def _max_pool_raw(
     dil: tuple[int, ...],
     out: tuple[int, ...],
 ) -> tuple[Any, Any]:
-    """Window maxima of ``x`` (N, C, *S) and their flat indices in each (n, c) plane (int64)."""
+    """Window maxima of ``x`` (N, C, *S) and their flat indices in each (n, c) plane.
+
+    The indices are int32 (int64 for planes of 2**31 positions or more): half the memory of the
+    int64 that ``return_indices`` hands out, which converts them.
+    """
     xp = _xp(x)
     size = x.shape[2:]
-    d = len(kernel)
     hi = tuple(
         max(0, (o - 1) * s + v * (k - 1) + 1 - n - p)
         for o, s, v, k, n, p in zip(out, stride, dil, kernel, size, pad, strict=True)
@@ -129,26 +133,51 @@ def _max_pool_raw(
     buf = _pad(x, pad, hi, _lowest(x.dtype))
     lead = (slice(None), slice(None))
     offsets = list(itertools.product(*(range(kk) for kk in kernel)))
-    label_type = np.int8 if len(offsets) < 128 else np.int32
-    best = arg = None
-    for j, k in enumerate(offsets):
-        start = tuple(i * v for i, v in zip(k, dil, strict=True))
-        cand = buf[lead + _window_slices(start, stride, out)]
-        if best is None:
-            best = xp.array(cand)
-            arg = xp.zeros(best.shape, dtype=label_type)
-        else:
-            _track_max(best, arg, cand, label_type(j))
-    assert best is not None and arg is not None
+    starts = [tuple(i * v for i, v in zip(k, dil, strict=True)) for k in offsets]
+    cands = [buf[lead + _window_slices(start, stride, out)] for start in starts]
+    best = ws.empty(x.shape[:2] + out, x.dtype, xp)
+    best[...] = cands[0]
+    for cand in cands[1:]:
+        xp.maximum(best, cand, out=best)
+    arg = _first_max(best, cands)
+    index_type = np.int32 if math.prod(size) < 2**31 else np.int64
     # flat index = where the window starts (per output position) + where the offset lies in it
-    shift = np.zeros(len(offsets), dtype=np.int64)
-    base = np.zeros(out, dtype=np.int64)
-    for i in range(d):
+    shift = np.zeros(len(offsets), dtype=index_type)
+    base = np.zeros(out, dtype=index_type)
+    for i in range(len(kernel)):
         row = np.array([k[i] * dil[i] for k in offsets])
         shift = shift * size[i] + row
-        first = (np.arange(out[i]) * stride[i] - pad[i]).reshape((out[i],) + (1,) * (d - 1 - i))
+        first = (np.arange(out[i]) * stride[i] - pad[i]).reshape((out[i],) + (1,) * (len(kernel) - 1 - i))
         base = base * size[i] + first
-    return best, xp.asarray(base) + xp.take(xp.asarray(shift), arg)
+    idx = ws.empty(best.shape, index_type, xp)
+    xp.take(xp.asarray(shift), arg, out=idx, mode="clip")  # "raise" would buffer the output
+    idx += xp.asarray(base)
+    return best, idx
+
+
+def _first_max(best: Any, cands: list[Any]) -> Any:
+    """Which candidate holds each window's maximum ``best``: the first one on ties, as PyTorch.
+
+    The position of the first maximum is the number of candidates before it that differ from the
+    maximum: a running "all different so far" mask, summed (2 cheap passes per candidate). A NaN
+    is its window's maximum (``maximum`` propagates it) and, as in PyTorch, the last NaN is chosen.
+    """
+    xp = _xp(best)
+    label_type = np.int8 if len(cands) < 128 else np.int32
+    arg = ws.zeros(best.shape, label_type, xp)
+    run = ws.empty(best.shape, np.bool_, xp)
+    diff = ws.empty(best.shape, np.bool_, xp)
+    for j, cand in enumerate(cands[:-1]):
+        if j == 0:
+            xp.not_equal(cand, best, out=run)
+        else:
+            xp.not_equal(cand, best, out=diff)
+            run &= diff
+        arg += run.view(np.int8) if label_type is np.int8 else run
+    if best.dtype.kind == "f" and xp.isnan(best).any():
+        for j, cand in enumerate(cands):
+            xp.copyto(arg, label_type(j), where=xp.isnan(cand))
+    return arg
 
 
 def _pool_input(input: Tensor, d: int, adaptive: str = "") -> tuple[Tensor, bool]:
@@ -233,7 +262,7 @@ def _max_poolnd(
         out = Tensor._make(values, False, None)
     out = _unbatch(out, unbatched)
     if return_indices:
-        return out, _unbatch(Tensor._make(idx, False, None), unbatched)
+        return out, _unbatch(Tensor._make(idx.astype(np.int64), False, None), unbatched)
     return out
 
 

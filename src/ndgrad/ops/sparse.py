@@ -6,8 +6,8 @@ reaches both the dense operand and the values (PyTorch gives it to the sparse te
 nonzero pattern, which is the same numbers).
 
 The product runs in SciPy's compiled CSR kernel (CuPy's ``cupyx.scipy.sparse`` on the GPU) when
-that is installed, and in plain index ops otherwise; ``benchmarks/bench_sparse.py`` measures both
-(SciPy is 20-40x faster; see ``docs/sparse.md``).
+that is installed (``pip install ndgrad[sparse]``), and in plain index ops otherwise;
+``benchmarks/bench_sparse.py`` measures both (SciPy's forward is 18-35x faster; ``docs/sparse.md``).
 """
 
 from __future__ import annotations

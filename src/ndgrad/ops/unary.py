@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ndgrad import _backend
+from ndgrad import _backend, _workspace
 from ndgrad.autograd.function import Op
 from ndgrad.ops._ew_util import _float_input, _quiet, _xp
 from ndgrad.ops.arithmetic import mul, pow
@@ -469,14 +469,33 @@ class Relu(Op):
 
     @staticmethod
     def forward(ctx: Any, x: Any) -> Any:
-        out = _xp(x).maximum(x, 0)
+        xp = _xp(x)
+        out = xp.maximum(x, 0, out=_workspace.empty(x.shape, x.dtype, xp))
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Tensor:
         (out,) = ctx.saved_tensors
-        return grad * (out > 0)
+        return ReluGrad.apply(grad, out.detach())  # the mask (out > 0) is flat: no gradient in out
+
+
+class ReluGrad(Op):
+    """gx = g * (out > 0): ReLU's gradient as one op (a byte mask and a product, no float casts),
+    with workspace arrays so a training step does not page-fault them in afresh."""
+
+    @staticmethod
+    def forward(ctx: Any, g: Any, out: Any) -> Any:
+        xp = _xp(g)
+        ctx.save_for_backward(out)
+        mask = xp.greater(out, 0, out=_workspace.empty(out.shape, np.bool_, xp))
+        shape = np.broadcast_shapes(g.shape, out.shape)
+        return xp.multiply(g, mask, out=_workspace.empty(shape, g.dtype, xp))
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Any:
+        (out,) = ctx.saved_tensors
+        return ReluGrad.apply(grad, out), None
 
 
 def relu(input: Tensor) -> Tensor:
