@@ -33,6 +33,7 @@ from ndgrad.autograd.grad_mode import (
     no_grad,
     set_grad_enabled,
 )
+from ndgrad.ops.cumulative import *  # noqa: F403
 from ndgrad.ops.elementwise import *  # noqa: F403
 from ndgrad.ops.factory import (
     arange,
@@ -55,6 +56,7 @@ from ndgrad.ops.factory import (
 )
 from ndgrad.ops.grid import *  # noqa: F403
 from ndgrad.ops.index import *  # noqa: F403
+from ndgrad.ops.join import *  # noqa: F403
 from ndgrad.ops.linalg import *  # noqa: F403
 from ndgrad.ops.misc import *  # noqa: F403
 from ndgrad.ops.nn_ops import (  # PyTorch has these at the top level too
@@ -64,6 +66,7 @@ from ndgrad.ops.nn_ops import (  # PyTorch has these at the top level too
     pdist,
 )
 from ndgrad.ops.order_stats import *  # noqa: F403
+from ndgrad.ops.pad import *  # noqa: F403
 from ndgrad.ops.random import (
     Generator,
     bernoulli,
@@ -86,6 +89,8 @@ from ndgrad.ops.random import (
 from ndgrad.ops.reduce import *  # noqa: F403
 from ndgrad.ops.settings import *  # noqa: F403
 from ndgrad.ops.shape import *  # noqa: F403
+from ndgrad.ops.softmax import *  # noqa: F403
+from ndgrad.ops.sort import *  # noqa: F403
 from ndgrad.tensor import Size, Tensor, device
 
 bool = bool_  # noqa: A001  (PyTorch's name; the builtin stays reachable as builtins.bool)

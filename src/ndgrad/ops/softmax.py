@@ -1,6 +1,6 @@
 """logsumexp, softmax and log_softmax: reductions made stable by subtracting the max first.
 
-Split out of ops/reduce.py, which re-exports these names (``ndgrad.ops.reduce.softmax`` still works).
+Split out of ops/reduce.py, whose helpers it uses.
 Softmax and LogSoftmax have fused backwards (cheaper and more stable than composing exp, sum and
 div); LogSumExp's gradient is softmax(x). The helpers they share with the other reductions
 (``Sum``, ``_kept``, ``_reduce_dims``) stay in ops/reduce.py and are imported from there.
