@@ -2,7 +2,7 @@
 
 This file holds the core: the slots, properties, conversions, the autograd entry points and the
 operators. The named methods (``x.exp()``, ``x.sum(1)``...) are thin doors into the op families,
-kept in the mixin ``ndgrad/_tensor_methods.py``; ``x.exp()``, ``ndgrad.exp(x)`` and the op class
+kept in the mixins ``ndgrad/_tensor_methods*.py``; ``x.exp()``, ``ndgrad.exp(x)`` and the op class
 ``Exp`` are one piece of code.
 
 The one import cycle of the package (docs/architecture.md): the op modules import ``Tensor`` from
@@ -22,6 +22,8 @@ import numpy as np
 from ndgrad import _backend, _dtype, _format, ops
 from ndgrad._dtype import dtype as DType
 from ndgrad._tensor_methods import TensorMethods
+from ndgrad._tensor_methods_linalg import TensorLinalgMethods
+from ndgrad._tensor_methods_shape import TensorShapeMethods
 from ndgrad._tensor_sparse import SparseTensorMixin
 
 # Tensor has methods named bool, int and float: inside the class these names annotate the builtins
@@ -30,7 +32,7 @@ _int = int
 _float = float
 
 
-class Tensor(TensorMethods, SparseTensorMixin):
+class Tensor(TensorMethods, TensorShapeMethods, TensorLinalgMethods, SparseTensorMixin):
     """A multi-dimensional array that records the operations made on it for autograd.
 
     Example:
@@ -97,6 +99,7 @@ class Tensor(TensorMethods, SparseTensorMixin):
         return Size(self.array.shape)
 
     def size(self, dim: int | None = None) -> Any:
+        """The shape (an ``ndgrad.Size``), or the length of dim ``dim``."""
         if dim is None:
             return Size(self.array.shape)
         return self.array.shape[ops._util.normalize_dim(dim, self.array.ndim)]
@@ -106,11 +109,13 @@ class Tensor(TensorMethods, SparseTensorMixin):
         return int(self.array.ndim)
 
     def dim(self) -> int:
+        """The number of dimensions."""
         return int(self.array.ndim)
 
     ndimension = dim
 
     def numel(self) -> int:
+        """The number of elements."""
         return int(self.array.size)
 
     nelement = numel
@@ -165,15 +170,19 @@ class Tensor(TensorMethods, SparseTensorMixin):
         return self._vc[0] if self._vc is not None else 0
 
     def is_floating_point(self) -> bool:
+        """True for float16, float32 and float64 tensors."""
         return self.array.dtype.kind == "f"
 
     def element_size(self) -> int:
+        """Bytes per element."""
         return int(self.array.itemsize)
 
     def is_contiguous(self) -> bool:
+        """True when the array is laid out row-major without gaps (C-contiguous)."""
         return bool(self.array.flags.c_contiguous)
 
     def data_ptr(self) -> int:
+        """The address of the first element (0 for a GPU or scalar-held array)."""
         return int(self.array.__array_interface__["data"][0]) if type(self.array) is np.ndarray else 0
 
     # -- conversion -----------------------------------------------------------------------
@@ -200,11 +209,13 @@ class Tensor(TensorMethods, SparseTensorMixin):
         return a.astype(dtype) if dtype is not None else a
 
     def item(self) -> Any:
+        """The one element as a Python number."""
         if self.array.size != 1:
             raise RuntimeError(f"a Tensor with {self.array.size} elements cannot be converted to Scalar")
         return _backend.to_numpy(self.array).reshape(()).item()
 
     def tolist(self) -> Any:
+        """The data as nested Python lists (a number for a 0-d tensor)."""
         return _backend.to_numpy(self.array).tolist()
 
     def __float__(self) -> float:
@@ -283,11 +294,13 @@ class Tensor(TensorMethods, SparseTensorMixin):
         return t
 
     def detach_(self) -> Tensor:
+        """Cut this tensor from the graph in place: it becomes a leaf that needs no gradient."""
         self.grad_fn = None
         self.requires_grad = False
         return self
 
     def requires_grad_(self, requires_grad: _bool = True) -> Tensor:
+        """Set ``requires_grad`` in place (leaves only, floating dtypes only); returns self."""
         if not self.is_leaf and not requires_grad:
             raise RuntimeError(
                 "you can only change requires_grad flags of leaf variables. If you want to use a "
