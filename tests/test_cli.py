@@ -146,6 +146,7 @@ def _user_error(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
         (["--epochs", "2.5"], "--epochs: expected an integer"),
         (["--batch-size", "0"], "--batch-size"),
         (["--seed", "-3"], "--seed"),
+        (["--seed", str(2**64)], "--seed: must be at most"),
         (["--model", "resnet"], "--model"),
         (["--optimizer", "lbfgs"], "--optimizer"),
         (["--device", "tpu"], "--device"),
@@ -168,6 +169,15 @@ def test_user_errors_name_the_option_and_the_fix(tmp_path: Path, capsys) -> None
     out = ["--out", str(tmp_path / "o"), "--epochs", "1"]
     err = _user_error(["--dataset", "mnist", "--data-dir", str(tmp_path / "none"), *out], capsys)
     assert "--data-dir" in err and "--download" in err and "download=True" not in err
+    assert "--out is empty" in _user_error(["--dataset", "moons", "--out", ""], capsys)
+    nan_run = ["--dataset", "moons", "--lr", "1e308", "--epochs", "2", "--out", str(tmp_path / "nan")]
+    err = _user_error(nan_run, capsys)
+    assert "training diverged in epoch 1 (loss nan): try a smaller --lr than 1e+308" in err
+    assert not (tmp_path / "nan" / "checkpoint.ndgrad").exists()  # no diverged checkpoint
+    (tmp_path / "empty").mkdir()
+    assert "the folder has no MNIST-style IDX files" in _user_error(
+        ["--dataset", str(tmp_path / "empty"), *out], capsys
+    )
     # corrupt and truncated data files
     from tests.test_datasets import _write_idx
 
@@ -301,3 +311,28 @@ def test_resume_with_more_epochs_extends_history_and_schedule(tmp_path: Path, ca
     assert hist["steps"][t - 1]["lr"] == pytest.approx(expected, rel=1e-9)
     printed = capsys.readouterr().out
     assert "\r" not in printed and printed.count("epoch 3/4:") == 1  # a line per epoch when not a tty
+
+
+def test_tensorboard_option_logs_the_run(tmp_path: Path, capsys) -> None:
+    """--tensorboard DIR: TensorBoard's own reader finds the step and epoch values of the run."""
+    event_accumulator = pytest.importorskip("tensorboard.backend.event_processing.event_accumulator")
+    tb = tmp_path / "tb"
+    assert main([*MOONS, "--epochs", "2", "--out", str(tmp_path / "m"), "--tensorboard", str(tb)]) == 0
+    acc = event_accumulator.EventAccumulator(str(tb))
+    acc.Reload()
+    tags = set(acc.Tags()["scalars"])
+    assert {"loss", "lr", "epoch/loss", "epoch/test_accuracy"} <= tags, tags
+    history = json.loads((tmp_path / "m" / "history.json").read_text())
+    logged = [e.value for e in acc.Scalars("epoch/test_accuracy")]
+    n_steps = len(history["steps"])
+    assert [e.step for e in acc.Scalars("epoch/test_accuracy")] == [n_steps // 2, n_steps]  # global step
+    assert logged == pytest.approx([row["test_accuracy"] for row in history["epochs"]], rel=1e-6)
+    assert len(acc.Scalars("loss")) == len(history["steps"])
+
+
+@pytest.mark.parametrize("value", ["", "afile"])
+def test_tensorboard_option_refuses_a_bad_folder(value: str, tmp_path: Path, monkeypatch, capsys) -> None:
+    (tmp_path / "afile").write_text("x")
+    monkeypatch.chdir(tmp_path)
+    err = _user_error([*MOONS, "--tensorboard", value, "--out", str(tmp_path / "o")], capsys)
+    assert "--tensorboard" in err and not (tmp_path / "o").exists()

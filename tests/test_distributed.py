@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -166,3 +167,128 @@ def test_a_pytorch_ddp_program_with_torch_aliased_to_ndgrad_matches_pytorch(tmp_
     for a, b in zip(ours["weights"], theirs["weights"]):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
     assert ours["accuracy"] == theirs["accuracy"]
+
+
+def _epochs(stdout: str) -> dict[int, tuple[float, float]]:
+    """{epoch: (mean train loss, test accuracy)} from examples/ddp_mnist.py's output."""
+    found = re.findall(r"epoch (\d+): mean train loss ([\d.]+), test accuracy ([\d.]+)", stdout)
+    return {int(e): (float(loss), float(acc)) for e, loss, acc in found}
+
+
+def test_ddp_mnist_example_matches_one_process_and_resumes_on_other_rank_counts(tmp_path: Path) -> None:
+    """Same global batch: 1 process, then 2 ranks for epoch 1 and 3 ranks resuming its checkpoint
+    for epoch 2, give the same losses and accuracies."""
+    from tests.test_datasets import _write_idx
+
+    rng = np.random.default_rng(0)
+    for prefix, n in (("train", 960), ("t10k", 200)):
+        labels = rng.integers(0, 10, n)
+        images = rng.integers(0, 60, (n, 28, 28))
+        for i, c in enumerate(labels):  # a bright bar whose row says the class: learnable
+            images[i, 2 + 2 * c : 4 + 2 * c, 4:24] = 250
+        _write_idx(tmp_path / f"{prefix}-images-idx3-ubyte.gz", images.astype(np.uint8))
+        _write_idx(tmp_path / f"{prefix}-labels-idx1-ubyte.gz", labels.astype(np.uint8))
+    example = str(HERE.parent / "examples" / "ddp_mnist.py")
+    common = ["--data-dir", str(tmp_path), "--batch-size", "96", "--lr", "0.02"]
+    one = subprocess.run(
+        [sys.executable, example, *common, "--epochs", "2"],
+        env=env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
+    assert one.returncode == 0, one.stdout + one.stderr
+    ckpt = str(tmp_path / "ckpt.ndg")
+    first = run_ranks(2, example, *common, "--epochs", "1", "--checkpoint", ckpt)
+    assert first.returncode == 0, first.stdout + first.stderr
+    second = run_ranks(3, example, *common, "--epochs", "2", "--resume", ckpt)
+    assert second.returncode == 0, second.stdout + second.stderr
+    alone, split = _epochs(one.stdout), {**_epochs(first.stdout), **_epochs(second.stdout)}
+    assert sorted(alone) == sorted(split) == [1, 2], (one.stdout, first.stdout, second.stdout)
+    for epoch in (1, 2):
+        np.testing.assert_allclose(split[epoch], alone[epoch], rtol=1e-4)
+    assert alone[2][1] > 0.5  # it learned
+
+
+@pytest.mark.parametrize("flavour", ["hydra", "openmpi"])
+def test_launcher_command_for_several_machines(tmp_path: Path, flavour: str) -> None:
+    """--nnodes/--hostfile/-m become each MPI's own spelling (a stand-in mpiexec says which)."""
+    from ndgrad.distributed import run
+
+    fake = tmp_path / "mpiexec"
+    banner = (
+        "mpiexec (OpenRTE) 4.1.5\nReport bugs to http://www.open-mpi.org/"
+        if flavour == "openmpi"
+        else "HYDRA build details:"
+    )
+    fake.write_text(f"#!/bin/sh\necho '{banner}'\n")
+    fake.chmod(0o755)
+    args, rest = run.parse(
+        [
+            "--mpiexec",
+            str(fake),
+            "--nnodes",
+            "2",
+            "--nproc-per-node",
+            "4",
+            "--hostfile",
+            "hosts",
+            "-m",
+            "pkg.train",
+            "--lr",
+            "1",
+        ]
+    )
+    cmd = run.build_command(args, rest)
+    tail = [sys.executable, "-m", "ndgrad.distributed._rank", "-m", "pkg.train", "--lr", "1"]
+    assert cmd[:3] == [str(fake), "-n", "8"] and cmd[-len(tail) :] == tail
+    if flavour == "openmpi":
+        assert cmd[3:7] == ["--map-by", "ppr:4:node", "--hostfile", "hosts"]
+    else:
+        assert cmd[3:7] == ["-ppn", "4", "-f", "hosts"]
+
+
+def test_the_mp_spawn_tutorial_shape_runs_under_mpiexec(tmp_path: Path) -> None:
+    """PyTorch's tutorial (mp.spawn, gloo, rank/world_size passed) with torch aliased to ndgrad on
+    2 MPI ranks: the weights equal PyTorch's single process on the concatenated batches."""
+    torch = pytest.importorskip("torch")
+    out = tmp_path / "weights.json"
+    program = str(PROGRAMS / "torch_spawn_program.py")
+    res = run_ranks(2, str(PROGRAMS / "as_torch.py"), program, str(out))
+    assert res.returncode == 0, res.stdout + res.stderr
+    model = torch.nn.Sequential(torch.nn.Linear(10, 10), torch.nn.ReLU(), torch.nn.Linear(10, 5))
+    rng = np.random.default_rng(0)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.copy_(torch.from_numpy(rng.standard_normal(tuple(p.shape)).astype(np.float32)))
+    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+    streams = [np.random.default_rng(rank + 1) for rank in range(2)]
+    for _ in range(3):
+        draws = [(s.standard_normal((20, 10)), s.standard_normal((20, 5))) for s in streams]
+        x = torch.from_numpy(np.concatenate([d[0] for d in draws]).astype(np.float32))
+        y = torch.from_numpy(np.concatenate([d[1] for d in draws]).astype(np.float32))
+        opt.zero_grad()
+        torch.nn.functional.mse_loss(model(x), y).backward()
+        opt.step()
+    for ours, theirs in zip(json.loads(out.read_text()), model.parameters()):
+        np.testing.assert_allclose(ours, theirs.detach().numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_run_spawned_runs_this_rank_only_under_an_mpi_launcher(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ndgrad.distributed.spawn import run_spawned
+
+    launcher = ("PMI_RANK", "PMI_SIZE", "MPI_LOCALRANKID", "OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE")
+    torchrun = ("RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT")
+    for var in launcher + torchrun:  # set, then removed: monkeypatch restores them all afterwards
+        monkeypatch.setenv(var, "0")
+        monkeypatch.delenv(var)
+    seen: list[tuple[int, str]] = []
+    assert not run_spawned(lambda rank, tag: seen.append((rank, tag)), ("x",), nprocs=2)
+    assert seen == []  # not launched by MPI: the caller starts its processes
+    monkeypatch.setenv("PMI_RANK", "1")
+    monkeypatch.setenv("PMI_SIZE", "2")
+    assert run_spawned(lambda rank, tag: seen.append((rank, tag)), ("x",), nprocs=2)
+    assert seen == [(1, "x")]
+    with pytest.raises(RuntimeError, match="launch the script with mpiexec -n 3"):
+        run_spawned(lambda rank: None, nprocs=3)

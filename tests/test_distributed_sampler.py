@@ -1,12 +1,13 @@
-"""DistributedSampler against PyTorch's: exactly without shuffling; by its properties with."""
+"""DistributedSampler against PyTorch's: the same indices, shuffled or not, and the partition's properties."""
 
 from __future__ import annotations
 
 import pytest
+import torch
 import torch.utils.data.distributed as tdist
 
 from ndgrad.utils.data import DataLoader, TensorDataset
-from ndgrad.utils.data.distributed import DistributedSampler
+from ndgrad.utils.data.distributed import DistributedSampler, pytorch_randperm
 
 CASES = [(n, r, drop) for n in (1, 5, 10, 11, 17) for r in (1, 2, 3, 4, 7) for drop in (False, True)]
 
@@ -19,6 +20,24 @@ def test_unshuffled_matches_pytorch(n: int, replicas: int, drop_last: bool) -> N
         theirs = tdist.DistributedSampler(data, replicas, rank, shuffle=False, drop_last=drop_last)
         assert list(ours) == list(theirs)
         assert len(ours) == len(theirs)
+
+
+@pytest.mark.parametrize("n, replicas, drop_last", CASES)
+def test_shuffled_matches_pytorch(n: int, replicas: int, drop_last: bool) -> None:
+    data = list(range(n))
+    for rank in range(replicas):
+        ours = DistributedSampler(data, replicas, rank, seed=11, drop_last=drop_last)
+        theirs = tdist.DistributedSampler(data, replicas, rank, seed=11, drop_last=drop_last)
+        for epoch in (0, 3):
+            ours.set_epoch(epoch)
+            theirs.set_epoch(epoch)
+            assert list(ours) == list(theirs)
+
+
+@pytest.mark.parametrize("n, seed", [(0, 0), (1, 3), (2, 5), (1000, 42), (60000, 7), (7, 2**33 + 3), (9, -4)])
+def test_randperm_is_pytorchs(n: int, seed: int) -> None:
+    expected = torch.randperm(n, generator=torch.Generator().manual_seed(seed)).tolist()
+    assert pytorch_randperm(n, seed) == expected
 
 
 @pytest.mark.parametrize("n, replicas, drop_last", CASES)

@@ -265,3 +265,52 @@ def test_gelu_values_and_grads(n, dtype):
     gn.sum().backward()
     gt.sum().backward()
     np.testing.assert_allclose(xn.grad.numpy(), xt.grad.numpy(), atol=2e-5)
+
+
+# -- the input gradient of stride-1 convolutions as contiguous additions ("wide" col2im) ----------
+
+WIDE_CASES = [
+    # (input shape, weight shape, conv keywords): which layout and whether the wide path is taken
+    ((4, 8, 14, 14), (16, 8, 3, 3), {"padding": 1}),  # all samples at once (P < 256), wide
+    ((2, 3, 20, 20), (4, 3, 3, 3), {"padding": 2, "dilation": 2}),  # per sample, wide
+    ((2, 4, 20, 20), (6, 2, 3, 3), {"padding": 1, "groups": 2}),  # groups, wide
+    ((2, 3, 6, 6), (4, 3, 3, 3), {"padding": 1}),  # 8 / 6 wider than 1.25: strided additions
+    ((2, 3, 20, 20), (4, 3, 3, 3), {"padding": 1, "stride": 2}),  # strided: not wide
+    ((3, 4, 50), (5, 4, 5), {"padding": 2}),  # 1-d: always wide
+    ((2, 2, 6, 18, 18), (3, 2, 3, 3, 3), {"padding": 1}),  # 3-d: 20 x 20 / 18 x 18 = 1.23, wide
+]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("xs,ws_,kw", WIDE_CASES)
+def test_conv_input_grad_wide_and_strided(xs, ws_, kw, dtype):
+    from ndgrad.ops import _conv_util
+
+    rng = np.random.default_rng(8)
+    x, w = rng.standard_normal(xs).astype(dtype), rng.standard_normal(ws_).astype(dtype)
+    d = len(xs) - 2
+    (xn, xt), (wn, wt) = _pair(x), _pair(w)
+    yn = getattr(F, f"conv{d}d")(xn, wn, **kw)
+    yt = getattr(TF, f"conv{d}d")(xt, wt, **kw)
+    g = rng.standard_normal(yt.shape).astype(dtype)
+    yn.backward(ndgrad.tensor(g))
+    yt.backward(torch.tensor(g))
+    _close(xn.grad.numpy(), xt.grad.numpy(), dtype)
+    _close(wn.grad.numpy(), wt.grad.numpy(), dtype)
+    geom = yn.grad_fn.geom
+    assert _conv_util._wide_ok(geom) == (kw.get("stride", 1) == 1 and xs[-1] != 6)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_conv_transpose_stride_1_wide(dtype):
+    rng = np.random.default_rng(9)
+    x, w = rng.standard_normal((2, 4, 16, 16)).astype(dtype), rng.standard_normal((4, 3, 3, 3)).astype(dtype)
+    (xn, xt), (wn, wt) = _pair(x), _pair(w)
+    kw = {"padding": 1, "dilation": 2, "output_padding": 1}
+    yn, yt = F.conv_transpose2d(xn, wn, **kw), TF.conv_transpose2d(xt, wt, **kw)
+    _close(yn.detach().numpy(), yt.detach().numpy(), dtype)
+    g = rng.standard_normal(yt.shape).astype(dtype)
+    yn.backward(ndgrad.tensor(g))
+    yt.backward(torch.tensor(g))
+    _close(xn.grad.numpy(), xt.grad.numpy(), dtype)
+    _close(wn.grad.numpy(), wt.grad.numpy(), dtype)

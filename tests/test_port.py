@@ -37,6 +37,16 @@ COMPARE = {
     "swa_ema": "exact",
     "gcn_sparse": "exact",
     "packed_sentence_classifier": "exact",
+    # the styles of programs in the wild (api2)
+    "tutorial_variable_2017": "exact",
+    "accelerator_modern": "exact",
+    "notebook_regression": "exact",
+    "dcgan_small": "exact",
+    "char_rnn": "exact",
+    "makemore_mlp": "exact",
+    "vae_mse_kl": "trend",
+    "mnist_style_cnn": "trend",
+    "lr_scheduler_regression": "exact",
 }
 
 _IMPORT_RULES = [

@@ -9,7 +9,14 @@ import pytest
 
 import ndgrad
 from ndgrad.autograd import function
-from ndgrad.profiler import ProfilerActivity, op_event_name, profile, record_function
+from ndgrad.profiler import (
+    ProfilerActivity,
+    op_event_name,
+    profile,
+    record_function,
+    schedule,
+    tensorboard_trace_handler,
+)
 
 
 def _step(model: ndgrad.nn.Module, x: ndgrad.Tensor) -> None:
@@ -127,3 +134,53 @@ def test_event_names_follow_pytorch_operators() -> None:
     assert op_event_name("MaxPool2DWithIndicesBackward0") == "aten::max_pool2d_with_indices"
     assert op_event_name("Log1PBackward0") == "aten::log1p"
     assert op_event_name("CopyBackwards") == "aten::copy"
+
+
+def test_schedule_matches_torch() -> None:
+    torch = pytest.importorskip("torch")
+    for kwargs in (
+        {"wait": 1, "warmup": 1, "active": 2},
+        {"wait": 0, "warmup": 0, "active": 1, "repeat": 2},
+        {"wait": 2, "warmup": 1, "active": 3, "repeat": 1, "skip_first": 2},
+    ):
+        ours, theirs = schedule(**kwargs), torch.profiler.schedule(**kwargs)
+        assert [ours(i).name for i in range(20)] == [theirs(i).name for i in range(20)]
+    with pytest.raises(ValueError):
+        schedule(wait=0, warmup=0, active=0)
+
+
+def test_scheduled_profile_records_only_active_steps(tmp_path: Path) -> None:
+    saved: list[list[str]] = []
+
+    def on_ready(p: profile) -> None:
+        saved.append([e.key for e in p.key_averages()])
+
+    x = ndgrad.ones(3, requires_grad=True)
+    with profile(schedule=schedule(wait=1, warmup=1, active=2, repeat=2), on_trace_ready=on_ready) as prof:
+        for step in range(10):
+            with record_function(f"step{step}"):
+                (x * 2).sum().backward()
+            prof.step()
+    # cycles of 4 steps: wait, warmup, record, record-and-save; twice, then nothing
+    assert len(saved) == 2
+    assert {"step2", "step3"} <= set(saved[0]) and not {"step0", "step1", "step4"} & set(saved[0])
+    assert {"step6", "step7"} <= set(saved[1]) and not {"step5", "step8", "step9"} & set(saved[1])
+    assert {e.key for e in prof.key_averages()} == set(saved[1])
+    assert function.profile_hook is None
+
+    handler = tensorboard_trace_handler(str(tmp_path / "tb"), worker_name="w0")
+    with profile(on_trace_ready=handler):
+        (x * 3).sum().backward()
+    files = list((tmp_path / "tb").glob("w0.*.pt.trace.json"))
+    assert len(files) == 1 and "aten::mul" in files[0].read_text()
+
+
+def test_older_autograd_profiler_path() -> None:
+    import ndgrad.autograd.profiler as old
+
+    with old.profile(use_cuda=False) as prof:
+        with old.record_function("block"):
+            (ndgrad.ones(2, requires_grad=True) * 2).sum().backward()
+    keys = {e.key for e in prof.key_averages()}
+    assert {"block", "aten::mul", "aten::sum", "SumBackward0", "MulBackward0"} <= keys
+    assert "Self CPU time total" in prof.key_averages().table(sort_by="self_cpu_time_total")

@@ -6,6 +6,7 @@ import io
 import json
 import math
 import os
+import threading
 import zipfile
 from collections import OrderedDict
 
@@ -475,6 +476,23 @@ def test_save_through_a_symlink_writes_its_target(tmp_path):
     ndgrad.save([2], link)
     assert link.is_symlink() and ndgrad.load(target) == [2] and ndgrad.load(link) == [2]
     assert sorted(os.listdir(tmp_path / "real")) == ["model.ndg"]
+
+
+def test_save_to_a_pipe_or_device_writes_through_and_a_folder_is_refused(tmp_path):
+    """As ``open`` would: a FIFO (or /dev/null) is written, never replaced by a regular file."""
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
+    ndgrad.save({"w": ndgrad.ones(3)}, fifo)
+    reader.join(timeout=10)
+    assert fifo.is_fifo() and received and received[0][:2] == b"PK"  # a whole zip came through
+    saved = tmp_path / "copy.ndg"
+    saved.write_bytes(received[0])
+    assert ndgrad.load(saved)["w"].tolist() == [1.0, 1.0, 1.0]
+    with pytest.raises(IsADirectoryError, match="Is a directory"):
+        ndgrad.save([1], tmp_path)
 
 
 def test_disk_full_error_names_the_target_and_cleans_up(tmp_path):

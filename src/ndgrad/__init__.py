@@ -9,6 +9,8 @@ True
 
 from __future__ import annotations
 
+import math as _math
+
 from ndgrad import autograd
 from ndgrad._backend import cuda_is_available
 from ndgrad._dtype import (
@@ -24,6 +26,17 @@ from ndgrad._dtype import (
     int64,
     set_default_dtype,
     uint8,
+)
+from ndgrad._tensor_legacy import (  # PyTorch's legacy typed constructors and isinstance targets
+    BoolTensor,
+    ByteTensor,
+    CharTensor,
+    DoubleTensor,
+    FloatTensor,
+    HalfTensor,
+    IntTensor,
+    LongTensor,
+    ShortTensor,
 )
 from ndgrad.autograd.grad_mode import (
     enable_grad,
@@ -98,27 +111,9 @@ half, float, double = float16, float32, float64  # noqa: A001
 short, int, long = int16, int32, int64  # noqa: A001
 
 
-class cuda:  # noqa: N801  (PyTorch's ndgrad.cuda.is_available())
-    """``ndgrad.cuda.is_available()``: True when CuPy sees a GPU."""
-
-    is_available = staticmethod(cuda_is_available)
-
-    @staticmethod
-    def manual_seed(value: builtins_int) -> None:
-        manual_seed(value)
-
-    @staticmethod
-    def manual_seed_all(value: builtins_int) -> None:
-        manual_seed(value)
-
-    @staticmethod
-    def device_count() -> builtins_int:
-        """The number of GPUs CuPy sees (0 without CuPy)."""
-        if not cuda_is_available():
-            return 0
-        import cupy
-
-        return builtins_int(cupy.cuda.runtime.getDeviceCount())
+# PyTorch's constants (torch.pi, torch.inf, ...) and None-as-new-axis for indexing
+pi, e, inf, nan = _math.pi, _math.e, _math.inf, _math.nan
+newaxis = None
 
 
 def is_tensor(obj: object) -> builtins_bool:
@@ -135,8 +130,21 @@ builtins_bool = _builtins.bool
 builtins_int = _builtins.int
 
 # subpackages last: they build on everything above
-from ndgrad import amp, linalg, nn, onnx, optim, profiler, testing, utils  # noqa: E402
+from ndgrad import (  # noqa: E402
+    accelerator,
+    amp,
+    backends,
+    cuda,
+    linalg,
+    nn,
+    onnx,
+    optim,
+    profiler,
+    testing,
+    utils,
+)
 from ndgrad.amp import autocast  # noqa: E402
+from ndgrad.backends import get_float32_matmul_precision, set_float32_matmul_precision  # noqa: E402
 from ndgrad.serialization import load, save  # noqa: E402
 
 # -- issue 8 (api): PyTorch names around the ops ----------------------------------------------

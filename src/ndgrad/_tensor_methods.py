@@ -50,12 +50,6 @@ class TensorMethods:
         """The tensor on the GPU (CuPy): itself when it is there, else a copy."""
         return ops.elementwise.to(self, device="cuda" if device is None else device)
 
-    def type(self: Tensor, dtype: Any = None) -> Any:
-        """The type name (``'ndgrad.float32'``) with no argument, else a cast to ``dtype``."""
-        if dtype is None:
-            return f"ndgrad.{self.dtype.name}"
-        return ops.elementwise.to(self, dtype=dtype)
-
     def float(self: Tensor) -> Tensor:
         """A cast to float32."""
         return ops.elementwise.to(self, dtype=_dtype.float32)

@@ -132,7 +132,7 @@ class TensorShapeMethods:
     def view(self: Tensor, *shape: Any) -> Tensor:
         """The method form of ``ndgrad.ops.elementwise.to``."""
         if len(shape) == 1 and not isinstance(shape[0], int | tuple | list):
-            return ops.elementwise.to(self, dtype=shape[0])
+            return self._view_dtype(shape[0])  # the bytes read as another dtype (_tensor_legacy)
         return ops.shape.view(self, *shape)
 
     def view_as(self: Tensor, other: Tensor) -> Tensor:

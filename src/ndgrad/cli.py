@@ -50,7 +50,7 @@ class _Formatter(argparse.ArgumentDefaultsHelpFormatter):
         return action.help if action.default is None else super()._get_help_string(action)
 
 
-def _int_at_least(low: int) -> Any:
+def _int_at_least(low: int, high: int = 2**63 - 1) -> Any:
     def parse(text: str) -> int:
         try:
             value = int(text)
@@ -58,6 +58,8 @@ def _int_at_least(low: int) -> Any:
             raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
         if value < low:
             raise argparse.ArgumentTypeError(f"must be at least {low}, got {value}")
+        if value > high:
+            raise argparse.ArgumentTypeError(f"must be at most {high}, got {value}")
         return value
 
     return parse
@@ -101,7 +103,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--optimizer", default="adam", choices=["sgd", "adam", "adamw"], help="the optimizer")
     p.add_argument("--device", default="cpu", choices=["cpu", "cuda"], help="cuda needs CuPy and a GPU")
-    p.add_argument("--seed", type=_int_at_least(0), default=0, help="seed for weights and shuffling")
+    p.add_argument(
+        "--seed", type=_int_at_least(0, 2**64 - 1), default=0, help="seed for weights and shuffling"
+    )
     p.add_argument("--out", default="runs/demo", help="output folder for plots, graph and checkpoint")
     p.add_argument(
         "--resume",
@@ -109,6 +113,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="continue from a checkpoint written by an earlier run (default: start anew)",
     )
     p.add_argument("--no-progress", action="store_true", help="a line per epoch instead of progress bars")
+    p.add_argument(
+        "--tensorboard",
+        default=None,
+        metavar="DIR",
+        help="also log every number to TensorBoard event files in DIR (default: off; needs the "
+        "tensorboard extra)",
+    )
     return p
 
 
@@ -139,24 +150,32 @@ def load_arrays(name: str, data_dir: str, download: bool) -> Arrays:
     path = Path(name)
     if path.suffix == ".npz":
         return _npz_arrays(path)
-    if path.is_dir():
-        return _idx_arrays(datasets.MNIST, path, False, f"--dataset {name}")
+    if name and path.is_dir():
+        return _idx_arrays(datasets.MNIST, path, False, f"--dataset {path}")
     raise CLIError(
         f"--dataset {name}: no such dataset, file or folder; use {', '.join(NAMED)}, a folder or an .npz"
     )
 
 
 def _idx_arrays(cls: Any, root: Path, download: bool, option: str) -> Arrays:
+    """An IDX dataset from ``--data-dir`` (``option`` is ``--dataset mnist``) or from the folder
+    that ``--dataset FOLDER`` names (then ``option`` is that)."""
     try:
         tr, te = cls(root, train=True, download=download), cls(root, train=False, download=download)
     except RuntimeError as e:
         first = str(e).splitlines()[0]
+        folder = option == f"--dataset {root}"
+        if "not found" in first and folder:
+            files = ", ".join(name for name, _ in cls.resources)
+            raise CLIError(f"{option}: the folder has no MNIST-style IDX files ({files})") from None
         if "not found" in first:
             raise CLIError(
                 f"{option}: files not found in --data-dir {root}; add --download to fetch them"
             ) from None
         if "download" in first and download:
-            raise CLIError(f"{option}: {first} (no network? place the files in --data-dir {root})") from None
+            raise CLIError(
+                f"{option}: {first.rstrip(':')} (no network? place them in --data-dir {root})"
+            ) from None
         raise CLIError(f"{option}: {first.replace('download it again', 'rerun with --download')}") from None
     return _images(tr.data), tr.targets, _images(te.data), te.targets
 
@@ -256,9 +275,15 @@ def _check_options(args: argparse.Namespace) -> Path:
     """Errors that need no data: the device, the output folder, the checkpoint to resume."""
     if args.device == "cuda" and not ndgrad.cuda.is_available():
         raise CLIError("--device cuda: no GPU found (it needs CuPy and a CUDA GPU); use --device cpu")
+    if not args.out:
+        raise CLIError("--out is empty; pass a folder (it is created if missing)")
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise CLIError(f"--out {out} is a file; pass a folder (it is created if missing)")
+    if args.tensorboard is not None and not args.tensorboard:
+        raise CLIError("--tensorboard is empty; pass a folder for the event files")
+    if args.tensorboard and Path(args.tensorboard).exists() and not Path(args.tensorboard).is_dir():
+        raise CLIError(f"--tensorboard {args.tensorboard} is a file; pass a folder for the event files")
     if args.resume is not None and not Path(args.resume).is_file():
         raise CLIError(
             f"--resume {args.resume}: no such file (it is the checkpoint.ndgrad of an earlier --out)"
@@ -316,11 +341,13 @@ def _resume(args: argparse.Namespace, parts: dict[str, Any], scheduler: Any, mon
 def _train_epoch(args: argparse.Namespace, model: nn.Module, loader: DataLoader, parts: dict[str, Any],
                  monitor: Any, epoch: int) -> tuple[float, float]:  # fmt: skip
     """One pass over the training data; (mean loss, accuracy)."""
-    from tqdm import tqdm
+    from ndgrad.viz import progress  # tqdm's bar; its notebook form in Jupyter
 
     optimizer, scheduler = parts["optimizer"], parts["scheduler"]
     bars = not args.no_progress and sys.stdout.isatty()  # no \r updates into a log file
-    bar = tqdm(loader, desc=f"epoch {epoch + 1}/{args.epochs}", disable=not bars, leave=True, file=sys.stdout)
+    bar = progress(
+        loader, desc=f"epoch {epoch + 1}/{args.epochs}", disable=not bars, leave=True, file=sys.stdout
+    )
     seen, correct, loss_sum, t0 = 0, 0, 0.0, time.perf_counter()
     for x, y in bar:
         x, y = x.to(args.device), y.to(args.device)
@@ -362,7 +389,7 @@ def _write_outputs(out: Path, model: nn.Module, test_loader: DataLoader, monitor
     try:
         monitor.plot_curves(out / "curves.png")
         monitor.plot_gradient_flow(out / "grad_flow.png")
-    except ImportError as e:
+    except (ImportError, ValueError) as e:  # no matplotlib; or nothing plottable in the history
         print(f"(plots skipped: {e})")
     x0, y0 = next(iter(DataLoader(test_loader.dataset, batch_size=4)))
     with record_modules(model):
@@ -377,6 +404,20 @@ def _write_outputs(out: Path, model: nn.Module, test_loader: DataLoader, monitor
     print(
         f"wrote {out}/: curves.png, grad_flow.png, graph.svg/.mmd/.dot, history.json/.csv, checkpoint.ndgrad"
     )
+
+
+def _tensorboard_writer(log_dir: str | None) -> Any:
+    """A SummaryWriter for ``--tensorboard DIR``, or None when the option is not given."""
+    if log_dir is None:
+        return None
+    try:
+        from ndgrad.utils.tensorboard import SummaryWriter
+
+        return SummaryWriter(log_dir=log_dir)
+    except ImportError:
+        raise CLIError(
+            '--tensorboard needs the tensorboard package: pip install "ndgrad[tensorboard]"'
+        ) from None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -411,6 +452,7 @@ def run(args: argparse.Namespace) -> int:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise CLIError(f"--out {out}: can't create the folder ({e.strerror})") from None
+    writer = monitor.writer = _tensorboard_writer(args.tensorboard)  # created once training starts
     n_params = sum(p.numel() for p in model.parameters())
     print(f"{kind} on {args.dataset}: {len(train_loader.dataset)} train / {len(test_loader.dataset)} test "
           f"examples, {n_params:,} parameters")  # fmt: skip
@@ -419,6 +461,11 @@ def run(args: argparse.Namespace) -> int:
     for epoch in range(start, args.epochs):
         train_loss, train_acc = _train_epoch(args, model, train_loader, parts, monitor, epoch)
         test_loss, test_acc = evaluate(model, test_loader, args.device)
+        if not math.isfinite(train_loss):  # stop before the checkpoint: the last good one stays
+            lr = scheduler.base_lrs[0]
+            raise CLIError(
+                f"training diverged in epoch {epoch + 1} (loss {train_loss}): try a smaller --lr than {lr:g}"
+            )
         monitor.log_epoch(loss=train_loss, accuracy=train_acc, test_loss=test_loss, test_accuracy=test_acc)
         if args.no_progress or not sys.stdout.isatty():
             print(f"epoch {epoch + 1}/{args.epochs}: loss {train_loss:.4f}, accuracy {train_acc:.4f}, "
@@ -426,6 +473,8 @@ def run(args: argparse.Namespace) -> int:
         ndgrad.save(_checkpoint(parts, monitor, epoch + 1), out / "checkpoint.ndgrad")
     elapsed = time.perf_counter() - t_start
     monitor.unwatch()
+    if writer is not None:
+        writer.close()
     _, test_acc = evaluate(model, test_loader, args.device)
     print(f"test accuracy: {test_acc:.4f} ({elapsed:.1f} s of training)")
     _write_outputs(out, model, test_loader, monitor, args.device)

@@ -123,7 +123,15 @@ def start_processes(
     daemon: bool = False,
     start_method: str = "spawn",
 ) -> ProcessContext | None:
-    """Run ``fn(i, *args)`` for i in 0..nprocs-1, each in its own process."""
+    """Run ``fn(i, *args)`` for i in 0..nprocs-1, each in its own process.
+
+    Under ``mpiexec`` the ranks already are the processes: each runs ``fn(rank, *args)`` itself, so
+    tutorial scripts built on ``mp.spawn`` scale out unchanged (see docs/distributed.md).
+    """
+    from ndgrad.distributed.spawn import run_spawned
+
+    if run_spawned(fn, args, nprocs):  # under mpiexec this process is worker `rank`: run it here
+        return None
     ctx = multiprocessing.get_context(start_method)
     processes, queues = [], []
     for i in range(nprocs):

@@ -38,9 +38,12 @@ __all__ = [
     "EventList",
     "FunctionEvent",
     "FunctionEventAvg",
+    "ProfilerAction",
     "ProfilerActivity",
     "profile",
     "record_function",
+    "schedule",
+    "tensorboard_trace_handler",
 ]
 
 
@@ -211,21 +214,75 @@ class _Frame:
         self.name, self.start, self.child_us = name, start, 0.0
 
 
+class ProfilerAction(enum.Enum):
+    """What a ``schedule`` asks of the profiler at a step."""
+
+    NONE = 0
+    WARMUP = 1
+    RECORD = 2
+    RECORD_AND_SAVE = 3
+
+
+def schedule(
+    *, wait: int, warmup: int, active: int, repeat: int = 0, skip_first: int = 0
+) -> Callable[[int], ProfilerAction]:
+    """PyTorch's profiling schedule: after ``skip_first`` steps, cycles of ``wait`` idle steps,
+    ``warmup`` steps, and ``active`` recorded steps (the last one saves), ``repeat`` times (0: for ever).
+    """
+    if wait < 0 or warmup < 0 or active <= 0 or repeat < 0 or skip_first < 0:
+        raise ValueError("Invalid profiler schedule arguments")
+    cycle = wait + warmup + active
+
+    def action(step: int) -> ProfilerAction:
+        if step < skip_first:
+            return ProfilerAction.NONE
+        step -= skip_first
+        if repeat > 0 and step // cycle >= repeat:
+            return ProfilerAction.NONE
+        pos = step % cycle
+        if pos < wait:
+            return ProfilerAction.NONE
+        if pos < wait + warmup:
+            return ProfilerAction.WARMUP
+        return ProfilerAction.RECORD if pos < cycle - 1 else ProfilerAction.RECORD_AND_SAVE
+
+    return action
+
+
+def tensorboard_trace_handler(
+    dir_name: str, worker_name: str | None = None, use_gzip: bool = False
+) -> Callable[[Any], None]:
+    """An ``on_trace_ready`` that writes each trace as Chrome-trace JSON into ``dir_name``."""
+
+    def handler(prof: profile) -> None:
+        os.makedirs(dir_name, exist_ok=True)
+        name = worker_name or f"{os.uname().nodename}_{os.getpid()}"
+        prof.export_chrome_trace(os.path.join(dir_name, f"{name}.{time.time_ns()}.pt.trace.json"))
+
+    return handler
+
+
+_RECORDING = (ProfilerAction.RECORD, ProfilerAction.RECORD_AND_SAVE)
+_active: profile | None = None  # the started profile (it may be between recorded steps)
+
+
 class profile:  # noqa: N801  (PyTorch's name)
     """Record ndgrad's ops, backward nodes and ``record_function`` ranges while active.
 
     Args:
         activities: ``ProfilerActivity`` values; CPU is measured, CUDA accepted (zero time).
+        schedule: which steps (counted by ``step()``) to record (see ``schedule``); without one,
+            everything from start to stop.
+        on_trace_ready: called with the profile when a recorded cycle ends (or at stop).
         record_shapes, profile_memory, with_stack, with_flops, with_modules: accepted for
             PyTorch compatibility; ndgrad records names and times only.
-        schedule, on_trace_ready: ``on_trace_ready(prof)`` is called when the profile stops.
     """
 
     def __init__(
         self,
         activities: Iterable[ProfilerActivity] | None = None,
         *,
-        schedule: Callable[[int], Any] | None = None,
+        schedule: Callable[[int], ProfilerAction] | None = None,
         on_trace_ready: Callable[[profile], Any] | None = None,
         record_shapes: bool = False,
         profile_memory: bool = False,
@@ -238,30 +295,62 @@ class profile:  # noqa: N801  (PyTorch's name)
     ) -> None:
         self.activities = set(activities or (ProfilerActivity.CPU,))
         self.enabled = enabled
+        self.schedule = schedule or (lambda step: ProfilerAction.RECORD)
         self.on_trace_ready = on_trace_ready
         self.record_shapes = record_shapes
         self.step_num = 0
         self.bypass: Any = None  # the op class being run by run_op: its apply must not hand it back
         self._events: list[FunctionEvent] = []
         self._local = threading.local()
-        self._previous: Any = None
-        self._running = False
+        self._action = ProfilerAction.NONE
+        self._unsaved = False  # events recorded since the last on_trace_ready
 
-    # -- starting and stopping -------------------------------------------------------------------
+    # -- starting, stepping and stopping ---------------------------------------------------------
     def start(self) -> None:
-        if not self.enabled or self._running:
+        global _active
+        if not self.enabled or _active is self:
             return
-        if function.profile_hook is not None:
+        if _active is not None:
             raise RuntimeError("Profiler is already enabled on this thread")
-        self._running = True
-        function.profile_hook = self
+        _active = self
+        self._action = self.schedule(self.step_num)
+        self._record(self._action in _RECORDING)
 
     def stop(self) -> None:
-        if not self._running:
+        global _active
+        if _active is not self:
             return
-        function.profile_hook = None
-        self._running = False
-        self._local = threading.local()  # frames a failed op or backward left open are dropped
+        self._record(False)
+        _active = None
+        if self._unsaved:
+            self._save()
+
+    def step(self) -> None:
+        """End a training step: the schedule decides whether the next one is recorded."""
+        if _active is not self:
+            self.step_num += 1
+            return
+        previous = self._action
+        self.step_num += 1
+        self._action = self.schedule(self.step_num)
+        if previous is ProfilerAction.RECORD_AND_SAVE:
+            self._record(False)
+            self._save()
+        self._record(self._action in _RECORDING)
+
+    def _record(self, on: bool) -> None:
+        """Install or remove the hook the ops and the engine check; a new cycle starts afresh."""
+        if on and function.profile_hook is not self:
+            if not self._unsaved:
+                self._events = []
+            function.profile_hook = self
+            self._unsaved = True
+        elif not on and function.profile_hook is self:
+            function.profile_hook = None
+            self._local = threading.local()  # frames a failed op or backward left open are dropped
+
+    def _save(self) -> None:
+        self._unsaved = False
         if self.on_trace_ready is not None:
             self.on_trace_ready(self)
 
@@ -271,10 +360,6 @@ class profile:  # noqa: N801  (PyTorch's name)
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-
-    def step(self) -> None:
-        """Mark the end of a training step (counted; ndgrad's profile has no wait/warmup phases)."""
-        self.step_num += 1
 
     # -- what the engine and Op.apply call -----------------------------------------------------
     def push(self, name: str) -> None:

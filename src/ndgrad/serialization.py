@@ -194,6 +194,12 @@ def _atomic_write(filename: str | os.PathLike, write: Callable[[IO[bytes]], obje
     place; on any error remove the temporary file, leave ``filename`` as it was, and name
     ``filename`` (not the temporary file) in an ``OSError``."""
     path = os.path.realpath(os.fsdecode(os.fspath(filename)))  # a symlink: write its target
+    if os.path.exists(path) and not os.path.isfile(path):
+        if os.path.isdir(path):
+            raise IsADirectoryError(21, f"Is a directory: '{path}'", path)
+        with open(path, "wb") as fh:  # a device or a pipe (/dev/null): nothing to replace, write
+            write(fh)
+        return
     directory, name = os.path.split(path)
     if not os.path.isdir(directory):
         raise FileNotFoundError(2, f"No such directory: '{directory}' (saving to '{path}')", directory)
@@ -204,7 +210,8 @@ def _atomic_write(filename: str | os.PathLike, write: Callable[[IO[bytes]], obje
             write(fh)
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(tmp, os.stat(path).st_mode & 0o777 if os.path.exists(path) else 0o666 & ~_umask())
+        if os.path.exists(path):  # keep the target's mode (a new file already has open()'s mode)
+            os.chmod(tmp, os.stat(path).st_mode & 0o777)
         os.replace(tmp, path)
     except BaseException as e:
         with contextlib.suppress(OSError):
@@ -213,12 +220,6 @@ def _atomic_write(filename: str | os.PathLike, write: Callable[[IO[bytes]], obje
             raise type(e)(e.errno, f"{e.strerror} (while saving '{path}')", path) from None
         raise
     _fsync_dir(directory)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def _remove_stale_temps(directory: str, name: str) -> None:

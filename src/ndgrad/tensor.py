@@ -20,7 +20,9 @@ from typing import Any
 import numpy as np
 
 from ndgrad import _backend, _dtype, _format, ops
+from ndgrad import _tensor_legacy as _legacy
 from ndgrad._dtype import dtype as DType
+from ndgrad._tensor_legacy import LegacyTensorMixin, TensorAliasMixin
 from ndgrad._tensor_methods import TensorMethods
 from ndgrad._tensor_methods_linalg import TensorLinalgMethods
 from ndgrad._tensor_methods_shape import TensorShapeMethods
@@ -32,7 +34,16 @@ _int = int
 _float = float
 
 
-class Tensor(TensorMethods, TensorShapeMethods, TensorLinalgMethods, SparseTensorMixin):
+# the named methods (_tensor_methods*.py) first; then PyTorch's older API and aliases
+# (_tensor_legacy.py) and sparse conversions (_tensor_sparse.py)
+class Tensor(
+    TensorMethods,
+    TensorShapeMethods,
+    TensorLinalgMethods,
+    SparseTensorMixin,
+    LegacyTensorMixin,
+    TensorAliasMixin,
+):
     """A multi-dimensional array that records the operations made on it for autograd.
 
     Example:
@@ -68,9 +79,10 @@ class Tensor(TensorMethods, TensorShapeMethods, TensorLinalgMethods, SparseTenso
     _post_hooks: list[Any] | None
     name: str | None
 
-    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None, device: Any = None):
-        t = ops.factory.tensor(data, dtype=dtype, device=device, requires_grad=requires_grad)
-        _init(self, t.array, t.requires_grad, None)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # PyTorch's legacy constructor: Tensor(2, 3), Tensor([1, 2]), Tensor(size=...), Tensor()
+        t = _legacy.construct(args, kwargs)
+        _init(self, t.array, t.requires_grad, t.grad_fn, t._out_idx)
 
     @classmethod
     def _make(cls, data: Any, requires_grad: bool, grad_fn: Any, out_idx: int = 0) -> Tensor:

@@ -155,9 +155,29 @@ def main(device: str) -> None:
         assert "dtype float64, rank 1 has shape (2,) dtype float32" in str(e), e
     else:
         raise AssertionError("mismatched dtypes did not raise")
+    check_ddp_on(device, me, n)
     dist.destroy_process_group()
     assert not dist.is_initialized()
     print(f"rank {me}/{n}: collectives ok on {device}", flush=True)
+
+
+def check_ddp_on(device: str, me: int, n: int) -> None:
+    """DDP with the model's arrays on ``device``: averaged gradients equal the NumPy reference."""
+    from ndgrad import nn
+    from ndgrad.nn.parallel import DistributedDataParallel as DDP
+
+    ndgrad.manual_seed(me)  # different weights per rank: DDP broadcasts rank 0's
+    model = nn.Sequential(nn.Linear(4, 3), nn.Tanh(), nn.Linear(3, 2)).double().to(device)
+    ddp = DDP(model, bucket_cap_mb=0.0001)  # a bucket per parameter or two
+    x_all = np.random.default_rng(5).standard_normal((2 * n, 4))
+    ddp(ndgrad.tensor(x_all[2 * me : 2 * me + 2], device=device)).pow(2).mean().backward()
+    grads = [p.grad.cpu().numpy() for p in model.parameters()]
+    assert all(p.grad.device.type == device for p in model.parameters())
+    ndgrad.manual_seed(0)
+    ref = nn.Sequential(nn.Linear(4, 3), nn.Tanh(), nn.Linear(3, 2)).double()
+    ref(ndgrad.tensor(x_all)).pow(2).mean().backward()
+    for g, p in zip(grads, ref.parameters()):
+        np.testing.assert_allclose(g, p.grad.numpy(), rtol=1e-10, atol=1e-12)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@
 
 It trains with a fixed global batch (split across the ranks by DistributedSampler), checkpoints
 on rank 0, and rank 0 writes the losses and the final weights to OUT.json. The weights start from
-NumPy (the two libraries' random streams differ); the sampler does not shuffle for the same reason.
+NumPy (the two libraries' random streams differ); DistributedSampler shuffles as PyTorch's does.
 """
 
 import json
@@ -59,7 +59,7 @@ def main(out_path):
     optimizer = optim.SGD(ddp_model.parameters(), lr=0.1, momentum=0.9)
 
     data = dataset()
-    sampler = DistributedSampler(data, num_replicas=world_size, rank=rank, shuffle=False)
+    sampler = DistributedSampler(data, num_replicas=world_size, rank=rank, shuffle=True, seed=3)
     loader = DataLoader(data, batch_size=GLOBAL_BATCH // world_size, sampler=sampler)
     losses = []
     for epoch in range(EPOCHS):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ndgrad._tensor_legacy import Variable
 from ndgrad.autograd import functional
 from ndgrad.autograd.anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from ndgrad.autograd.engine import run_backward
@@ -42,6 +43,7 @@ __all__ = [
     "set_grad_enabled",
     "inference_mode",
     "is_grad_enabled",
+    "Variable",
 ]
 
 
@@ -153,3 +155,6 @@ def grad(
             g = g.detach()
         out.append(g)
     return tuple(out)
+
+
+from ndgrad.autograd import profiler  # noqa: E402, F401  (torch.autograd.profiler; needs the above)

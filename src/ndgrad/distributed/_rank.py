@@ -20,6 +20,11 @@ _SOURCES = {  # torchrun's name: (MPICH/hydra's, Open MPI's)
 }
 
 
+def launched_by_mpi() -> bool:
+    """Whether an MPI launcher (MPICH's hydra, Open MPI's mpirun) started this process."""
+    return any(src in os.environ for sources in _SOURCES.values() for src in sources)
+
+
 def set_torchrun_env() -> None:
     """Under an MPI launcher, give this process torchrun's variables (those not already set)."""
     env = os.environ

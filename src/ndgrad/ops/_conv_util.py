@@ -135,6 +135,69 @@ def _col2im(cols: Any, g: Geom, n: int, c: int, per_sample: bool = True) -> Any:
     return out
 
 
+# -- col2im on "wide" rows: contiguous additions for stride-1 convolutions -----------------------
+#
+# With stride 1, output position i and kernel offset k read input position i + k * dilation. Lay
+# the output positions out on the padded input's grid ("wide": every dim but the first as long as
+# the padded input, the extra positions zero); then, in the flattened padded plane, offset k is one
+# constant shift, and col2im adds each offset's whole block as one contiguous run per plane
+# instead of a strided add per row of a dozen elements. The zero positions add zeros.
+
+
+def _wide_ok(g: Geom) -> bool:
+    """Stride 1, and the wide grid at most 25% larger than the output (more work for the GEMM)."""
+    if any(s != 1 for s in g.stride):
+        return False
+    padded = [s + a + b for s, a, b in zip(g.in_size, g.pad_lo, g.pad_hi, strict=True)]
+    return math.prod(padded[1:]) <= 1.25 * math.prod(g.out_size[1:])
+
+
+def _padded_size(g: Geom) -> tuple[int, ...]:
+    return tuple(s + a + b for s, a, b in zip(g.in_size, g.pad_lo, g.pad_hi, strict=True))
+
+
+def _to_wide(y: Any, g: Geom, per_sample: bool) -> Any:
+    """(N, O, *P) -> the wide layout: (N, groups, O/groups, L) per sample, or (groups, O/groups,
+    N * L) for all samples, L = P[0] * prod(padded[1:]); zeros outside the output."""
+    n, o = y.shape[:2]
+    wide = g.out_size[:1] + _padded_size(g)[1:]
+    region = tuple(slice(0, p) for p in g.out_size)
+    if per_sample:
+        out = ws.zeros((n, o) + wide, y.dtype, _xp(y))
+        out[(slice(None), slice(None)) + region] = y
+        return out.reshape(n, g.groups, o // g.groups, math.prod(wide))
+    out = ws.zeros((o, n) + wide, y.dtype, _xp(y))
+    out[(slice(None), slice(None)) + region] = y.swapaxes(0, 1)
+    return out.reshape(g.groups, o // g.groups, n * math.prod(wide))
+
+
+def _col2im_wide(cols: Any, g: Geom, n: int, c: int, per_sample: bool) -> Any:
+    """``_col2im`` for columns on the wide grid (from ``w^T @ _to_wide(y)``) -> (N, C, *S)."""
+    xp = _xp(cols)
+    padded = _padded_size(g)
+    strides = [math.prod(padded[i + 1 :]) for i in range(len(padded))]  # of the flat padded plane
+    length = g.out_size[0] * strides[0]
+    tail = sum((k - 1) * d * s for k, d, s in zip(g.kernel[1:], g.dilation[1:], strides[1:], strict=True))
+    plane = math.prod(padded)
+    kk = math.prod(g.kernel)
+    if per_sample:
+        cols = cols.reshape(n, c, kk, length)
+        buf = ws.zeros((n, c, plane + tail), cols.dtype, xp)
+    else:
+        cols = cols.reshape(c, kk, n, length)
+        buf = ws.zeros((c, n, plane + tail), cols.dtype, xp)
+    for j, k in enumerate(itertools.product(*(range(kk) for kk in g.kernel))):
+        off = sum(i * d * s for i, d, s in zip(k, g.dilation, strides, strict=True))
+        buf[:, :, off : off + length] += cols[:, :, j] if per_sample else cols[:, j]
+    full = buf[:, :, :plane].reshape(buf.shape[:2] + padded)
+    if not per_sample:
+        full = full.swapaxes(0, 1)
+    inner = tuple(slice(a, a + s) for a, s in zip(g.pad_lo, g.in_size, strict=True))
+    out = ws.empty((n, c) + g.in_size, cols.dtype, xp)
+    out[...] = full[(slice(None), slice(None)) + inner]
+    return out
+
+
 def _batched(input: Tensor, d: int, name: str) -> tuple[Tensor, bool]:
     """Accept (C, *S) or (N, C, *S); unbatched inputs get a batch dim of 1."""
     if input.ndim == d + 1:

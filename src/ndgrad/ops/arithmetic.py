@@ -274,7 +274,11 @@ def pow(input: Any, exponent: Any) -> Tensor:
     return Pow.apply(a, b)
 
 
-float_power = pow
+def float_power(input: Any, exponent: Any) -> Tensor:
+    """out = input ** exponent, computed in float64 whatever the operands' dtypes (as PyTorch)"""
+    a = input.to(dtype=_dtype.float64) if isinstance(input, Tensor) else float(input)
+    b = exponent.to(dtype=_dtype.float64) if isinstance(exponent, Tensor) else float(exponent)
+    return pow(a, b)
 
 
 class Atan2(Op):

@@ -27,10 +27,13 @@ from ndgrad.ops._conv_util import (
     Geom,
     _batched,
     _col2im,
+    _col2im_wide,
     _contiguous,
     _im2col,
+    _to_wide,
     _tuple,
     _unbatch,
+    _wide_ok,
 )
 from ndgrad.ops.pool import (
     adaptive_avg_pool1d,
@@ -118,6 +121,8 @@ def _conv_transpose_forward(y: Any, w: Any, g: Geom) -> Any:
     o, cg = w.shape[:2]
     n = y.shape[0]
     wmat = w.reshape(g.groups, o // g.groups, -1).transpose(0, 2, 1)  # (groups, Cg * K, O/groups)
+    if _wide_ok(g):  # stride 1: col2im as contiguous additions (see _conv_util)
+        return _col2im_wide(_matmul(wmat, _to_wide(y, g, per_sample)), g, n, cg * g.groups, per_sample)
     if per_sample:
         cols = _matmul(wmat, y.reshape(n, g.groups, o // g.groups, math.prod(g.out_size)))
     else:

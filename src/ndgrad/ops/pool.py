@@ -149,8 +149,10 @@ def _max_pool_raw(
         shift = shift * size[i] + row
         first = (np.arange(out[i]) * stride[i] - pad[i]).reshape((out[i],) + (1,) * (len(kernel) - 1 - i))
         base = base * size[i] + first
+    labels = ws.empty(best.shape, np.intp, xp)  # take would convert the int8 labels to a fresh array
+    labels[...] = arg
     idx = ws.empty(best.shape, index_type, xp)
-    xp.take(xp.asarray(shift), arg, out=idx, mode="clip")  # "raise" would buffer the output
+    xp.take(xp.asarray(shift), labels, out=idx, mode="clip")  # "raise" would buffer the output
     idx += xp.asarray(base)
     return best, idx
 

@@ -470,7 +470,10 @@ class Relu(Op):
     @staticmethod
     def forward(ctx: Any, x: Any) -> Any:
         xp = _xp(x)
-        out = xp.maximum(x, 0, out=_workspace.empty(x.shape, x.dtype, xp))
+        if x.nbytes < _workspace.MIN_BYTES:  # small (0-d arrays stay NumPy scalars: faster)
+            out = xp.maximum(x, 0)
+        else:
+            out = xp.maximum(x, 0, out=_workspace.empty(x.shape, x.dtype, xp))
         ctx.save_for_backward(out)
         return out
 
@@ -488,6 +491,8 @@ class ReluGrad(Op):
     def forward(ctx: Any, g: Any, out: Any) -> Any:
         xp = _xp(g)
         ctx.save_for_backward(out)
+        if g.nbytes < _workspace.MIN_BYTES:
+            return g * (out > 0)
         mask = xp.greater(out, 0, out=_workspace.empty(out.shape, np.bool_, xp))
         shape = np.broadcast_shapes(g.shape, out.shape)
         return xp.multiply(g, mask, out=_workspace.empty(shape, g.dtype, xp))

@@ -24,6 +24,7 @@ from typing import Any
 from ndgrad.optim.lr_base import LRScheduler, _group_values, _set_group_value
 from ndgrad.optim.lr_cyclic import CosineAnnealingWarmRestarts, CyclicLR, OneCycleLR
 from ndgrad.optim.optimizer import Optimizer
+from ndgrad.tensor import Tensor  # noqa: F401  (a name of torch.optim.lr_scheduler too)
 
 __all__ = [
     "LRScheduler",

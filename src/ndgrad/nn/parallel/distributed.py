@@ -5,8 +5,9 @@ so every replica starts equal. The parameters are split into *buckets* of about 
 in reverse registration order (roughly the order backward produces their gradients). Each
 parameter has a post-accumulate-grad hook: when backward has accumulated its ``.grad`` the hook
 copies it into its bucket, and once a bucket is full a non-blocking all-reduce of the whole bucket
-starts, so communication overlaps the rest of backward. When the last bucket is started the
-hooks wait for them all and set every ``.grad`` to the average over ranks:
+starts, so communication overlaps the rest of backward. Gradients enter their bucket already
+divided by the world size (one pass with the copy), so the all-reduced sum is the average. When
+the last bucket is started the hooks wait for them all and set every ``.grad`` to it:
 
     grad_p = (1 / world_size) * sum_r grad_p^(r)
 
@@ -56,13 +57,17 @@ class _Bucket:
         self.pending = len(self.params)
         self.work = None
 
-    def fill(self, i: int, grad: Any) -> None:
+    def fill(self, i: int, grad: Any, scale: float) -> None:
+        """Copy a gradient into its slot, times ``scale`` (1 / world size: the sum is the mean)."""
         p = self.params[i]
         off = self.offsets[i]
+        slot = self.flat[off : off + p.numel()]
         if grad is None:
-            self.flat[off : off + p.numel()] = 0
-        else:
-            self.flat[off : off + p.numel()] = grad.reshape(-1)
+            slot[...] = 0
+        elif scale == 1:
+            slot[...] = grad.reshape(-1)
+        else:  # one pass for the copy and the division, as PyTorch divides before reducing
+            xp_of(slot).multiply(grad.reshape(-1), scale, out=slot)
         self.filled[i] = True
         self.pending -= 1
 
@@ -72,14 +77,21 @@ class _Bucket:
         return self.flat[off : off + p.numel()].reshape(p.shape)
 
 
+_FIRST_BUCKET_BYTES = 1024 * 1024  # PyTorch's: a small first bucket starts communicating early
+
+
 def _make_buckets(params: list[Parameter], cap_bytes: int) -> list[_Bucket]:
-    """Reverse registration order, a new bucket when the cap is reached or the dtype/device changes."""
+    """Reverse registration order, a new bucket when the cap is reached or the dtype/device changes.
+
+    The first bucket (the last layers, whose gradients come first) is capped at 1 MiB, as PyTorch's.
+    """
     buckets: list[_Bucket] = []
     current: list[Parameter] = []
     size = 0
     for p in reversed(params):
         kind = (p.array.dtype, type(p.array))
-        if current and (size >= cap_bytes or kind != (current[0].array.dtype, type(current[0].array))):
+        cap = min(cap_bytes, _FIRST_BUCKET_BYTES) if not buckets else cap_bytes
+        if current and (size >= cap or kind != (current[0].array.dtype, type(current[0].array))):
             buckets.append(_Bucket(current))
             current, size = [], 0
         current.append(p)
@@ -136,8 +148,20 @@ class DistributedDataParallel(Module):
         check_reduction: bool = False,
         gradient_as_bucket_view: bool = False,
         static_graph: bool = False,
-        **kwargs: Any,
+        delay_all_reduce_named_params: Any = None,
+        param_to_hook_all_reduce: Any = None,
+        mixed_precision: Any = None,
+        device_mesh: Any = None,
+        skip_all_reduce_unused_params: bool = False,
     ) -> None:
+        for name, value in (
+            ("delay_all_reduce_named_params", delay_all_reduce_named_params),
+            ("param_to_hook_all_reduce", param_to_hook_all_reduce),
+            ("mixed_precision", mixed_precision),
+            ("device_mesh", device_mesh),
+        ):
+            if value is not None:
+                raise NotImplementedError(f"DistributedDataParallel: {name} is not supported by ndgrad")
         super().__init__()
         self.module = module
         self.device_ids = device_ids
@@ -165,7 +189,8 @@ class DistributedDataParallel(Module):
         self._where = {
             id(p): (b, i) for b, bucket in enumerate(self._buckets) for i, p in enumerate(bucket.params)
         }
-        self._armed = False
+        self._armed = False  # this iteration's forward ran: the hooks fill the buckets
+        self._in_backward = False  # some hook has fired since
         self._launched: list[_Bucket] = []
         self._used_work: tuple[Work, Any] | None = None
         self._hook_handles = [p.register_post_accumulate_grad_hook(self._grad_ready) for p in params]
@@ -195,7 +220,7 @@ class DistributedDataParallel(Module):
 
     # -- forward -------------------------------------------------------------------------------
     def forward(self, *inputs: Any, **kwargs: Any) -> Any:
-        if self._armed:
+        if self._armed and self._in_backward:  # a backward began and left buckets unfilled
             raise RuntimeError(
                 "Expected to have finished reduction in the prior iteration before starting a new one. "
                 "This error indicates that your module has parameters that were not used in producing "
@@ -203,12 +228,12 @@ class DistributedDataParallel(Module):
                 "`find_unused_parameters=True` to `torch.nn.parallel.DistributedDataParallel`, and by "
                 "making sure all `forward` function outputs participate in calculating loss."
             )
-        if self.broadcast_buffers and self.require_forward_param_sync and self.module.training:
+        if self.broadcast_buffers and self.require_forward_param_sync:
             buffers = self._buffers_to_sync()
             if buffers:
                 broadcast_coalesced(self.process_group, buffers)
         out = self.module(*inputs, **kwargs)
-        if self.module.training and self.require_backward_grad_sync and is_grad_enabled() and self._params:
+        if self.require_backward_grad_sync and is_grad_enabled() and self._params:
             self._arm(out)
         return out
 
@@ -218,6 +243,10 @@ class DistributedDataParallel(Module):
             b.arm()
         self._launched = []
         self._armed = True
+        self._in_backward = False
+        if self._used_work is not None:  # a forward whose backward never came: finish its count
+            self._used_work[0].wait()
+            self._used_work = None
         if self.find_unused_parameters:
             used = _reachable_leaves(out)
             flags = xp_of(self._params[0].array).asarray(
@@ -233,6 +262,7 @@ class DistributedDataParallel(Module):
     def _grad_ready(self, p: Tensor) -> None:
         if not self._armed:  # a backward outside DDP's forward, or inside no_sync()
             return
+        self._in_backward = True
         self._mark(p, p.grad.array if p.grad is not None else None)  # type: ignore[arg-type]
 
     def _mark(self, p: Parameter, grad: Any) -> None:
@@ -244,7 +274,7 @@ class DistributedDataParallel(Module):
                 "got its gradient twice in one iteration (a second backward through the same forward, "
                 "or a parameter shared outside DDP's view)."
             )
-        bucket.fill(i, grad)
+        bucket.fill(i, grad, 1.0 / self.process_group.size())
         for launched in self._launched:  # drive MPI's progress on what is already in flight
             launched.work.is_completed()  # type: ignore[union-attr]
         if bucket.pending == 0:
@@ -256,7 +286,6 @@ class DistributedDataParallel(Module):
     def _finish(self) -> None:
         """Wait for every bucket and set each ``.grad`` to the average over the ranks."""
         self._armed = False
-        n = self.process_group.size()
         used = None
         if self._used_work is not None:
             work, used = self._used_work
@@ -265,7 +294,6 @@ class DistributedDataParallel(Module):
         index = {id(p): k for k, p in enumerate(self._params)}
         for bucket in self._launched:
             bucket.work.wait()  # type: ignore[union-attr]
-            bucket.flat /= n
             for i, p in enumerate(bucket.params):
                 if used is not None and used[index[id(p)]] == 0:
                     continue  # no rank used it: its .grad stays as it was, as in PyTorch

@@ -3,10 +3,11 @@
 
 The indices (shuffled with seed ``seed + epoch`` when ``shuffle``) are padded by repeating from
 the start, or cut (``drop_last``), to a multiple of the number of replicas; rank r takes every
-``num_replicas``-th index from position r. Without shuffling the sequences are PyTorch's exactly.
-With shuffling they are a permutation drawn from ndgrad's generator (NumPy's PCG64), not
-PyTorch's Mersenne Twister: the same seed gives the same order on every rank and every run, but
-not the order PyTorch would give.
+``num_replicas``-th index from position r. The shuffled order is PyTorch's exactly: its
+``randperm`` on a generator seeded with ``seed + epoch`` is a Fisher-Yates shuffle driven by
+MT19937's 32-bit outputs, reproduced here (NumPy's legacy ``RandomState`` is the same MT19937,
+seeded the same way), so a job can move between PyTorch and ndgrad without changing what each
+rank reads.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Sized
 
-from ndgrad.ops.random import Generator, randperm
+import numpy as np
+
 from ndgrad.utils.data.sampler import Sampler
 
 __all__ = ["DistributedSampler"]
@@ -72,8 +74,7 @@ class DistributedSampler(Sampler):
     def __iter__(self) -> Iterator[int]:
         n = len(self.dataset)
         if self.shuffle:
-            g = Generator().manual_seed(self.seed + self.epoch)
-            indices = randperm(n, generator=g).tolist()
+            indices = pytorch_randperm(n, self.seed + self.epoch)
         else:
             indices = list(range(n))
         if not self.drop_last:
@@ -92,3 +93,20 @@ class DistributedSampler(Sampler):
     def set_epoch(self, epoch: int) -> None:
         """Set the epoch, so that each epoch (and every rank alike) shuffles differently."""
         self.epoch = epoch
+
+
+def pytorch_randperm(n: int, seed: int) -> list[int]:
+    """``torch.randperm(n, generator=torch.Generator().manual_seed(seed))``, as a list.
+
+    PyTorch's CPU randperm (for n below 2**32 / 20) swaps r[i] with r[i + z], z = (a 32-bit
+    MT19937 output) mod (n - i), for i = 0 .. n - 2.
+    """
+    if n <= 1:
+        return list(range(n))
+    raw = np.random.RandomState(seed & 0xFFFFFFFF).randint(0, 2**32, size=n - 1, dtype=np.uint32)
+    offsets = (raw.astype(np.int64) % (n - np.arange(n - 1))).tolist()
+    r = list(range(n))
+    for i, z in enumerate(offsets):  # sequential: each swap sees the previous ones
+        j = i + z
+        r[i], r[j] = r[j], r[i]
+    return r
