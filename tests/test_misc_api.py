@@ -10,7 +10,7 @@ import pytest
 import torch
 
 import ndgrad
-from ndgrad.ops import misc
+from ndgrad.ops import settings
 
 DTYPES = ["bool", "uint8", "int8", "int16", "int32", "int64", "float16", "float32", "float64"]
 
@@ -99,9 +99,9 @@ def test_settings() -> None:
     assert ndgrad.are_deterministic_algorithms_enabled()
     ndgrad.use_deterministic_algorithms(False)
     ndgrad.set_printoptions(precision=2, sci_mode=False)
-    assert misc.print_options["precision"] == 2 and misc.print_options["sci_mode"] is False
+    assert settings.print_options["precision"] == 2 and settings.print_options["sci_mode"] is False
     ndgrad.set_printoptions(profile="default")
-    assert misc.print_options["precision"] == 4
+    assert settings.print_options["precision"] == 4
     assert ndgrad.cuda.device_count() == (torch.cuda.device_count() if ndgrad.cuda.is_available() else 0)
 
 

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import math as _math
 
-# the Tensor first: the op families import it, and it imports them after its class is made
-from ndgrad.tensor import Size, Tensor, device  # isort: skip
 from ndgrad import autograd
 from ndgrad._backend import cuda_is_available
 from ndgrad._dtype import (
@@ -48,6 +46,7 @@ from ndgrad.autograd.grad_mode import (
     no_grad,
     set_grad_enabled,
 )
+from ndgrad.ops.cumulative import *  # noqa: F403
 from ndgrad.ops.elementwise import *  # noqa: F403
 from ndgrad.ops.factory import (
     arange,
@@ -68,7 +67,9 @@ from ndgrad.ops.factory import (
     zeros,
     zeros_like,
 )
+from ndgrad.ops.grid import *  # noqa: F403
 from ndgrad.ops.index import *  # noqa: F403
+from ndgrad.ops.join import *  # noqa: F403
 from ndgrad.ops.linalg import *  # noqa: F403
 from ndgrad.ops.misc import *  # noqa: F403
 from ndgrad.ops.nn_ops import (  # PyTorch has these at the top level too
@@ -77,6 +78,8 @@ from ndgrad.ops.nn_ops import (  # PyTorch has these at the top level too
     pairwise_distance,
     pdist,
 )
+from ndgrad.ops.order_stats import *  # noqa: F403
+from ndgrad.ops.pad import *  # noqa: F403
 from ndgrad.ops.random import (
     Generator,
     bernoulli,
@@ -97,7 +100,11 @@ from ndgrad.ops.random import (
     set_rng_state,
 )
 from ndgrad.ops.reduce import *  # noqa: F403
+from ndgrad.ops.settings import *  # noqa: F403
 from ndgrad.ops.shape import *  # noqa: F403
+from ndgrad.ops.softmax import *  # noqa: F403
+from ndgrad.ops.sort import *  # noqa: F403
+from ndgrad.tensor import Size, Tensor, device
 
 bool = bool_  # noqa: A001  (PyTorch's name; the builtin stays reachable as builtins.bool)
 half, float, double = float16, float32, float64  # noqa: A001

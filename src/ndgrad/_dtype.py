@@ -27,6 +27,27 @@ class dtype:
         return self.name
 
 
+# PyTorch's C++ scalar-type names, as its error messages print them ("expected ... Long")
+TORCH_NAMES = {
+    "bool": "Bool",
+    "uint8": "Byte",
+    "int8": "Char",
+    "int16": "Short",
+    "int32": "Int",
+    "int64": "Long",
+    "float16": "Half",
+    "float32": "Float",
+    "float64": "Double",
+}
+
+
+def torch_name(t: Any) -> str:
+    """PyTorch's scalar-type name (``Float``, ``Long``...) of a tensor, array or dtype."""
+    d = getattr(t, "dtype", t)
+    name = d.name if isinstance(d, dtype) else str(np.dtype(d))
+    return TORCH_NAMES.get(name, name)
+
+
 bool_ = dtype("bool", np.bool_, 0)
 uint8 = dtype("uint8", np.uint8, 1)
 int8 = dtype("int8", np.int8, 1)

@@ -60,6 +60,8 @@ CASES = [
     OpCase("acos", lambda m, x: m.acos(x), [(3, 2)], **UNIT),
     OpCase("atan", lambda m, x: m.atan(x), [(3, 2)]),
     OpCase("atan2", lambda m, x, y: m.atan2(x, y), [(3, 2), (1, 2)], **POS),
+    OpCase("logaddexp", lambda m, x, y: m.logaddexp(x, y), [(3, 2), (1, 2)]),
+    OpCase("logaddexp_method", lambda m, x, y: x.logaddexp(y * 10), [(4,), (4,)]),
     OpCase("sinh", lambda m, x: m.sinh(x), [(3, 2)]),
     OpCase("cosh", lambda m, x: m.cosh(x), [(3, 2)]),
     OpCase("tanh", lambda m, x: m.tanh(x), [(3, 2)]),

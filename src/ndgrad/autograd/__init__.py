@@ -22,6 +22,7 @@ from ndgrad.autograd.grad_mode import (
     set_grad_enabled,
 )
 from ndgrad.autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck
+from ndgrad.autograd.sink import accumulate
 
 if TYPE_CHECKING:
     from ndgrad.tensor import Tensor
@@ -103,11 +104,9 @@ def backward(
         if not wanted:
             raise RuntimeError("'inputs' argument to backward() cannot be empty.")
         grads = run_backward(outs, seeds, retain_graph, create_graph, inputs=wanted)
-        from ndgrad.autograd.engine import _accumulate
-
         for t, g in zip(wanted, grads or [], strict=True):
             if g is not None:
-                _accumulate(t, g, create_graph, None)
+                accumulate(t, g, create_graph, None)
         return
     run_backward(outs, seeds, retain_graph, create_graph)
 

@@ -47,8 +47,7 @@ NODE_NAMES: dict[str, str] = {
     "Conv": "ConvolutionBackward0",
     "ConvTranspose": "ConvolutionBackward0",
     "ConvWeight": "ConvolutionBackwardBackward0",
-    "Unfold": "UnfoldBackward0",  # Tensor.unfold; F.unfold's op is renamed Im2ColBackward0 by module
-    "Fold": "Col2ImBackward0",
+    "Unfold": "UnfoldBackward0",  # Tensor.unfold (F.unfold's op is Im2Col, F.fold's Col2Im)
     "PoolGather": "MaxPool2DWithIndicesBackward0",
     "PoolScatter": "MaxPool2DWithIndicesBackwardBackward0",
     "AvgPool": "AvgPool2DBackward0",
@@ -62,13 +61,7 @@ NODE_NAMES: dict[str, str] = {
     "CheckpointFunction": "CheckpointFunctionBackward",
 }
 
-# Classes whose short name is used twice in ndgrad, told apart by module.
-NODE_NAMES_BY_MODULE: dict[tuple[str, str], str] = {
-    ("ndgrad.ops.conv", "Unfold"): "Im2ColBackward0",
-}
-
 
 def node_name(module: str, cls_name: str) -> str:
     """PyTorch's name for the node of the ndgrad op class ``module.cls_name``."""
-    special = NODE_NAMES_BY_MODULE.get((module, cls_name)) or NODE_NAMES.get(cls_name)
-    return special or cls_name + "Backward0"
+    return NODE_NAMES.get(cls_name) or cls_name + "Backward0"

@@ -16,18 +16,15 @@ the node never refers to its own output (no reference cycles: plain refcounting 
 
 from __future__ import annotations
 
+import functools
 import weakref
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from ndgrad._backend import xp_of
 from ndgrad.autograd import grad_mode
 from ndgrad.autograd._node_names import node_name
-
-if TYPE_CHECKING:
-    from ndgrad.tensor import Tensor
-
-_Tensor: Any = None  # ndgrad.tensor.Tensor, bound on first use (the modules import each other)
-
+from ndgrad.tensor import Tensor
 
 # The recording ndgrad.profiler.profile, or None: every apply checks it once (see profiler.py).
 profile_hook: Any = None
@@ -36,13 +33,9 @@ profile_hook: Any = None
 _PLAIN_NUMBERS = (float, int, bool)
 
 
-def _tensor_cls() -> Any:
-    global _Tensor
-    if _Tensor is None:
-        from ndgrad.tensor import Tensor
-
-        _Tensor = Tensor
-    return _Tensor
+def _is_array(value: Any) -> bool:
+    """A NumPy/CuPy array or NumPy scalar: what ``saved_tensors`` hands back as a Tensor."""
+    return hasattr(value, "dtype")
 
 
 class Function:
@@ -73,6 +66,7 @@ class Function:
     _pre_hooks: dict[int, list[Callable[..., Any]]] | None = None
     _retained: dict[int, Any] | None = None
     _materialize: bool = True
+    _viz_named: Any = None  # (weak reference to the output a user named, its stand-in): see label
     _out_meta: list[Any]
     _node_name: str = "FunctionBackward0"
     op_name: str = "Function"  # the class's name in the source (``Mul``), for drawings and export
@@ -98,7 +92,12 @@ class Function:
 
     # -- ctx methods ----------------------------------------------------------------------------
     def save_for_backward(self, *values: Any) -> None:
-        """Keep tensors (or, in an Op, arrays) for backward; read them back with ``saved_tensors``."""
+        """Keep what backward needs; ``saved_tensors`` gives it back in the same order.
+
+        The one channel from forward to backward: tensors (in an Op, arrays, given back as Tensors)
+        and the non-tensor options backward needs (dims, flags, shapes, an op's own helper object),
+        which are kept and given back as they are. Nothing else is stashed on the node.
+        """
         self._saved = values
 
     @property
@@ -112,7 +111,6 @@ class Function:
                 "graph are freed when you call .backward() or autograd.grad(). Specify "
                 "retain_graph=True if you need to backward through the graph a second time."
             )
-        Tensor = _Tensor or _tensor_cls()
         out: list[Any] = []
         for i, s in enumerate(saved):
             if s is None:  # the usual "this gradient is not needed" placeholder: the cheapest test
@@ -132,10 +130,10 @@ class Function:
                         f"operation that failed was {self.name()}."
                     )
                 out.append(s)
-            elif isinstance(s, _PLAIN_NUMBERS):
-                out.append(s)
-            else:
+            elif _is_array(s):
                 out.append(Tensor._make(s, False, None))
+            else:  # a number, a tuple of dims, a flag...: options, given back as they are
+                out.append(s)
         return tuple(out)
 
     def mark_non_differentiable(self, *tensors: Any) -> None:
@@ -158,15 +156,53 @@ class Function:
             self._pre_hooks = {}
         self._pre_hooks.setdefault(index, []).append(hook)
 
+    @property
+    def _viz_tensor(self) -> Any:
+        """The output a user named for graph drawings (``ndgrad.viz``): the tensor while it lives,
+        then a stand-in with its name and data (its retained grad went with it)."""
+        if self._viz_named is None:
+            return None
+        ref, stand_in = self._viz_named
+        live = ref()
+        return stand_in if live is None else live
+
     def _retain(self, index: int, tensor: Tensor) -> None:
         if self._retained is None:
             self._retained = {}
         self._retained[index] = weakref.ref(tensor)
 
+    # -- running the node (the engine calls this) --------------------------------------------
+    def _call_backward(self, out_grads: list[Any]) -> tuple[Any, ...]:
+        """Backward on the gradients of this node's outputs: one gradient (or None) per input."""
+        if self._n_outputs == 1:
+            in_grads = self.backward(self, out_grads[0])
+        else:
+            in_grads = self.backward(self, *self._materialized(out_grads))
+        if in_grads.__class__ is not tuple:
+            in_grads = (in_grads,)
+        n = len(self.next_functions)
+        if len(in_grads) != n:  # trailing gradients of inputs that need none may be left out
+            if any(e is not None for e in self.next_functions[len(in_grads) :]) or any(
+                g is not None for g in in_grads[n:]
+            ):
+                raise RuntimeError(
+                    f"function {self.name()} returned an incorrect number of gradients (expected "
+                    f"{n}, got {len(in_grads)})"
+                )
+        return in_grads
+
+    def _materialized(self, out_grads: list[Any]) -> list[Any]:
+        """Zeros for the outputs that got no gradient (unless ``set_materialize_grads(False)``)."""
+        if not self._materialize:
+            return out_grads
+        return [
+            Tensor._make(xp_of(arr).zeros_like(arr), False, None) if g is None and arr is not None else g
+            for g, arr in zip(out_grads, self._out_meta, strict=True)
+        ]
+
     # -- building the node ------------------------------------------------------------------------
     def _link(self, args: tuple[Any, ...]) -> bool:
         """Fill next_functions from the positional inputs; False when no input needs a gradient."""
-        Tensor = _Tensor or _tensor_cls()
         if len(args) == 2:  # most ops: build the two tuples directly, no lists (a measurable cost)
             a, b = args
             ea = eb = None
@@ -195,13 +231,13 @@ class Function:
 
         ``outputs`` are the objects forward returned (arrays or Tensors), ``arrays`` their arrays.
         """
-        Tensor = _Tensor or _tensor_cls()
         resolved: list[Any] = []
         versions: list[int] = []
         # Plain loops below, not ``next(genexpr)``: with one or two outputs and inputs, setting up
         # a generator costs more than the search itself, and this runs for every recorded op.
         for s in self._saved or ():
-            if s is None or s.__class__ in _PLAIN_NUMBERS:  # nothing to resolve or version-check
+            if s is None or s.__class__ in _PLAIN_NUMBERS or not (isinstance(s, Tensor) or _is_array(s)):
+                # an option, not a tensor: nothing to resolve or version-check
                 resolved.append(s)
                 versions.append(0)
                 continue
@@ -230,7 +266,6 @@ class Function:
         """Run forward on Tensors under no_grad and record the node if an input needs a gradient."""
         if profile_hook is not None and profile_hook.bypass is not cls:  # a profile times the call
             return profile_hook.run_op(cls, args, kwargs)
-        Tensor = _Tensor or _tensor_cls()
         ctx = cls.__new__(cls)
         record = grad_mode.state.enabled and ctx._link(args)
         if not record:
@@ -259,6 +294,31 @@ class Function:
             arrays = [o.array if isinstance(o, Tensor) else o for o in outs]
             ctx._keep_saved(args, outs, arrays)
         return tuple(new_outs) if isinstance(result, tuple) else new_outs[0]
+
+
+def once_differentiable(backward: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a ``backward`` as first order only (PyTorch's ``autograd.function.once_differentiable``).
+
+    Such a backward computes on arrays, so a graph of it would be wrong: under
+    ``create_graph=True`` (grad mode on while it runs) it raises instead of returning gradients
+    that silently miss their second derivatives.
+    """
+
+    @functools.wraps(backward)
+    def first_order_backward(ctx: Any, *grads: Any) -> Any:
+        if grad_mode.state.enabled:
+            raise_once_differentiable(ctx)
+        return backward(ctx, *grads)
+
+    return first_order_backward
+
+
+def raise_once_differentiable(ctx: Any) -> None:
+    """The error of a first-order-only backward asked for a graph (``create_graph=True``)."""
+    raise RuntimeError(
+        f"{ctx.name()}: trying to differentiate twice a function that was marked with "
+        "@once_differentiable (its backward is first order only); use create_graph=False"
+    )
 
 
 def _torch_error(op: str, exc: Exception, args: tuple[Any, ...]) -> Exception | None:
@@ -294,7 +354,6 @@ class Op(Function):
     def apply(cls, *args: Any, **kwargs: Any) -> Tensor:
         if profile_hook is not None and profile_hook.bypass is not cls:  # a profile times the call
             return profile_hook.run_op(cls, args, kwargs)  # type: ignore[no-any-return]
-        Tensor = _Tensor or _tensor_cls()
         ctx = cls.__new__(cls)
         record = grad_mode.state.enabled and ctx._link(args)
         if not record:

@@ -178,7 +178,7 @@ def _stack_rows(
     if len(rows) == 1:
         return rows[0].reshape(shape)
     if keep:  # differentiable: through the graph
-        from ndgrad.ops.shape import stack
+        from ndgrad.ops.join import stack
 
         return stack(rows).reshape(shape)
     xp = rows[0].xp

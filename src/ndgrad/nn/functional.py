@@ -10,5 +10,5 @@ from ndgrad.ops.activation import *  # noqa: F403
 from ndgrad.ops.conv import *  # noqa: F403
 from ndgrad.ops.loss import *  # noqa: F403
 from ndgrad.ops.nn_ops import *  # noqa: F403
-from ndgrad.ops.shape import pad  # noqa: F401
+from ndgrad.ops.pad import pad  # noqa: F401
 from ndgrad.ops.softmax import log_softmax, softmax  # noqa: F401

@@ -130,12 +130,12 @@ def _max_pool(g: Emitter) -> list[str]:
 def _standardize(g: Emitter) -> list[str]:
     """(x - mean) / sqrt(var + eps) * weight + bias over ``dims`` (layer, group, instance and batch
     norm with batch statistics all record this op)"""
-    fn = g.fn
-    dims, like = [int(d) for d in fn.dims], g.out_value()
+    dims, eps = g.saved(5), g.saved(6)  # Standardize saves (x, weight, xhat, rstd, shape, dims, eps)
+    dims, like = [int(d) for d in dims], g.out_value()
     x = g.input(0)
     centered = g.op("Sub", [x, g.reduce("ReduceMean", x, dims, True)])
     var = g.reduce("ReduceMean", g.op("Mul", [centered, centered]), dims, True)
-    rstd = g.op("Reciprocal", [g.op("Sqrt", [g.op("Add", [var, g.scalar(float(fn.eps), like)])])])
+    rstd = g.op("Reciprocal", [g.op("Sqrt", [g.op("Add", [var, g.scalar(float(eps), like)])])])
     y = g.op("Mul", [centered, rstd])
     if g.has_input(1):
         y = g.op("Mul", [y, g.input(1)])

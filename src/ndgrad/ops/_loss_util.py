@@ -55,26 +55,6 @@ def _warn_size(input: Tensor, target: Tensor) -> None:
         _broadcast_check(input, target)
 
 
-_SCALAR_NAMES = {
-    "float16": "Half",
-    "bfloat16": "BFloat16",
-    "float32": "Float",
-    "float64": "Double",
-    "int8": "Char",
-    "int16": "Short",
-    "int32": "Int",
-    "int64": "Long",
-    "uint8": "Byte",
-    "bool": "Bool",
-}
-
-
-def _scalar_name(t: Tensor) -> str:
-    """PyTorch's C++ name of a dtype, as its error messages print it (Long, Float, ...)."""
-    name = str(t.array.dtype)
-    return _SCALAR_NAMES.get(name, name)
-
-
 def _broadcast_check(a: Tensor, b: Tensor) -> None:
     """PyTorch's error for shapes that do not broadcast."""
     err = broadcast_error(a.shape, b.shape)

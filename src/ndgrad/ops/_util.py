@@ -110,12 +110,10 @@ def torch_error(op: str, exc: Exception, args: tuple[Any, ...]) -> Exception | N
     if isinstance(exc, ValueError) and "broadcast" in str(exc) and len(tensors) > 1:
         return broadcast_error(*(t.array.shape for t in tensors))
     if isinstance(exc, TypeError) and type(exc).__name__.startswith("UFunc"):
-        from ndgrad.ops.reduce import TORCH_NAMES
-
         for t in tensors:
             if t.array.dtype.kind in "biu":
                 kernel = op.removesuffix("Backward0")
-                return NotImplementedError(f"\"{kernel}\" not implemented for '{TORCH_NAMES[t.dtype.name]}'")
+                return NotImplementedError(f"\"{kernel}\" not implemented for '{_dtype.torch_name(t)}'")
     return None
 
 

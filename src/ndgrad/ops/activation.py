@@ -16,8 +16,8 @@ from ndgrad import _dtype, _workspace
 from ndgrad._backend import xp_of as _xp
 from ndgrad.autograd.function import Op
 from ndgrad.ops import elementwise as ew
+from ndgrad.ops import join, softmax
 from ndgrad.ops import random as _random
-from ndgrad.ops import reduce, shape
 from ndgrad.ops._util import inplace, normalize_dim
 from ndgrad.tensor import Tensor
 
@@ -70,7 +70,7 @@ def _float(x: Tensor, name: str) -> Tensor:
     if not isinstance(x, Tensor):
         raise TypeError(f"{name}(): argument 'input' must be Tensor, not {type(x).__name__}")
     if x.array.dtype.kind != "f":
-        raise NotImplementedError(f"\"{name}\" not implemented for '{reduce.TORCH_NAMES[x.dtype.name]}'")
+        raise NotImplementedError(f"\"{name}\" not implemented for '{_dtype.torch_name(x)}'")
     return x
 
 
@@ -508,7 +508,7 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:
     size = input.shape[d]
     if size % 2:
         raise RuntimeError(f"Halving dimension must be even, but dimension {d} is size {size}")
-    a, b = shape.chunk(input, 2, d)
+    a, b = join.chunk(input, 2, d)
     return a * ew.sigmoid(b)
 
 
@@ -516,7 +516,7 @@ def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: 
     """out = softmax(-input, dim)"""
     if dtype is not None:
         input = input.to(dtype=_dtype.to_dtype(dtype))
-    return reduce.softmax(-input, dim)
+    return softmax.softmax(-input, dim)
 
 
 def gumbel_softmax(
@@ -526,7 +526,7 @@ def gumbel_softmax(
     gradient is y's (the straight-through estimator)"""
     host = _random.default_generator.rng.exponential(size=logits.shape).astype(logits.array.dtype, copy=False)
     gumbels = -ew.log(Tensor._make(_xp(logits.array).asarray(host), False, None))
-    y = reduce.softmax((logits + gumbels) / tau, dim)
+    y = softmax.softmax((logits + gumbels) / tau, dim)
     if not hard:
         return y
     xp = _xp(y.array)

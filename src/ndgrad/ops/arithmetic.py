@@ -21,6 +21,7 @@ from ndgrad.ops.compare import _no_grad
 from ndgrad.tensor import Tensor
 
 __all__ = [
+    "logaddexp",
     "add",
     "sub",
     "subtract",
@@ -306,6 +307,31 @@ def atan2(input: Tensor, other: Any) -> Tensor:
 
 
 arctan2 = atan2
+
+
+class LogAddExp(Op):
+    """out = log(e^a + e^b); da = g e^(a - out), db = g e^(b - out), each factor at most 1"""
+
+    @staticmethod
+    def forward(ctx: Any, a: Any, b: Any) -> Any:
+        out = _xp(a).logaddexp(a, b)
+        ctx.save_for_backward(a, b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Any:
+        a, b, out = ctx.saved_tensors
+        ga = grad * (a - out).exp() if ctx.needs_input_grad[0] else None
+        gb = grad * (b - out).exp() if ctx.needs_input_grad[1] else None
+        return ga, gb
+
+
+def logaddexp(input: Tensor, other: Any) -> Tensor:
+    """out = log(e^input + e^other), without overflow for large inputs"""
+    a, b = binary_operands(_float_input(input), other)
+    if not isinstance(b, Tensor):
+        b = a * 0 + b
+    return LogAddExp.apply(a, b)
 
 
 class Maximum(Op):

@@ -15,8 +15,9 @@ from typing import Any
 import numpy as np
 
 from ndgrad import _workspace
+from ndgrad._backend import xp_of as _xp
 from ndgrad.autograd.function import Op
-from ndgrad.ops._nn_util import _const, _xp
+from ndgrad.ops._util import const as _const
 from ndgrad.ops.dropout import dropout
 from ndgrad.tensor import Tensor
 

@@ -479,7 +479,7 @@ def conv_transpose3d(
 # -- unfold (im2col) and fold (col2im) -----------------------------------------------------------
 
 
-class Unfold(Op):
+class Im2Col(Op):
     """out[n, (c, k), p] = x[n, c, p * stride - pad + k * dilation]: every window as a column"""
 
     @staticmethod
@@ -491,10 +491,10 @@ class Unfold(Op):
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Any:
-        return Fold.apply(grad, geom=ctx.geom)
+        return Col2Im.apply(grad, geom=ctx.geom)
 
 
-class Fold(Op):
+class Col2Im(Op):
     """out[n, c, s] = sum of cols[n, (c, k), p] over the (k, p) with p * stride - pad + k * dilation = s"""
 
     @staticmethod
@@ -507,7 +507,7 @@ class Fold(Op):
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Any:
-        return Unfold.apply(grad, geom=ctx.geom)
+        return Im2Col.apply(grad, geom=ctx.geom)
 
 
 def _fold_geom(size: tuple[int, ...], kernel_size: Any, dilation: Any, padding: Any, stride: Any) -> Geom:
@@ -538,7 +538,7 @@ def unfold(input: Tensor, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
             f"dilation={list(geom.dilation)}, padding={list(geom.pad_lo)}, calculated shape of the array of "
             f"sliding blocks as {list(geom.out_size)}, but its components must be at least one."
         )
-    return _unbatch(Unfold.apply(x, geom=geom), unbatched)
+    return _unbatch(Im2Col.apply(x, geom=geom), unbatched)
 
 
 def fold(
@@ -570,4 +570,4 @@ def fold(
             f"{' * '.join(map(str, geom.out_size))} = {blocks}, "
             f"but got input.size(2)={cols.shape[2]}."
         )
-    return _unbatch(Fold.apply(cols, geom=geom), unbatched)
+    return _unbatch(Col2Im.apply(cols, geom=geom), unbatched)

@@ -1,6 +1,6 @@
 """Cumulative ops: cumsum and cumprod along one dim.
 
-Split out of ops/reduce.py, which re-exports these names (``ndgrad.ops.reduce.cumsum`` still works).
+Split out of ops/reduce.py, whose helpers it uses.
 cumsum's gradient is a reverse cumsum; cumprod's backward divides by x where that is exact and
 handles zeros in x separately, so its gradient (and the gradient of that) stays finite. The shared
 reduction helpers (``Sum``, ``_const``, ``_int_to_long``) stay in ops/reduce.py.

@@ -14,8 +14,9 @@ from typing import Any
 
 import numpy as np
 
+from ndgrad._backend import xp_of as _xp
 from ndgrad.ops import random as _random
-from ndgrad.ops._nn_util import _const, _xp
+from ndgrad.ops._util import const as _const
 from ndgrad.ops._util import inplace
 from ndgrad.tensor import Tensor
 

@@ -18,6 +18,7 @@ from ndgrad._backend import to_numpy, xp_of
 from ndgrad.autograd.function import Op
 from ndgrad.ops import elementwise as _ew
 from ndgrad.ops import index as _index
+from ndgrad.ops import join as _join
 from ndgrad.ops import reduce as _reduce
 from ndgrad.ops import shape as _shape
 from ndgrad.ops._util import const as _const
@@ -153,7 +154,7 @@ def cartesian_prod(*tensors: Any) -> Tensor:
     if len(ts) == 1:
         return ts[0]
     grids = meshgrid(*ts, indexing="ij")
-    return _shape.stack([_shape.reshape(g, (-1,)) for g in grids], 1)
+    return _join.stack([_shape.reshape(g, (-1,)) for g in grids], 1)
 
 
 def broadcast_tensors(*tensors: Any) -> tuple[Tensor, ...]:
@@ -205,7 +206,7 @@ def atleast_3d(*tensors: Any) -> Any:
 def column_stack(tensors: Any) -> Tensor:
     """out = the inputs side by side as columns (0-d and 1-d inputs become columns)"""
     ts = [_shape.reshape(t, (-1, 1)) if t.ndim < 2 else t for t in tensors]
-    return _shape.cat(ts, 1)
+    return _join.cat(ts, 1)
 
 
 def ravel(input: Tensor) -> Tensor:
@@ -221,7 +222,7 @@ def diff(
         raise RuntimeError("diff expects input to be at least one-dimensional")
     d = normalize_dim(dim, input.ndim)
     parts = [p for p in (prepend, input, append) if p is not None]
-    x = _shape.cat(parts, d) if len(parts) > 1 else input
+    x = _join.cat(parts, d) if len(parts) > 1 else input
     for _ in range(n):
         length = x.shape[d]
         if length == 0:
@@ -323,12 +324,12 @@ def flipud(input: Tensor) -> Tensor:
 
 def dstack(tensors: Any) -> Tensor:
     """out = the inputs joined depth-wise (along dim 2, after atleast_3d)"""
-    return _shape.cat([_to_3d(t) for t in tensors], 2)
+    return _join.cat([_to_3d(t) for t in tensors], 2)
 
 
 def row_stack(tensors: Any) -> Tensor:
     """out = vstack(tensors)"""
-    return _shape.vstack(tensors)
+    return _join.vstack(tensors)
 
 
 def block_diag(*tensors: Tensor) -> Tensor:
@@ -357,7 +358,7 @@ def block_diag(*tensors: Tensor) -> Tensor:
         m = m if m.dtype is dt else m.to(dtype=dt)
         rows.append(pad(m, (left, total - left - width)))
         left += width
-    return _shape.cat(rows, 0)
+    return _join.cat(rows, 0)
 
 
 def tensor_split(input: Tensor, indices_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:

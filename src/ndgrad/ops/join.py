@@ -1,6 +1,6 @@
 """Joining and splitting: cat, stack, hstack, vstack, split, chunk, unbind.
 
-Split out of ops/shape.py, which re-exports these names (``ndgrad.ops.shape.cat`` still works).
+Split out of ops/shape.py, whose view helpers it uses.
 Three primitives carry the gradients: Cat (each input gets its slice of grad), and Split and
 Unbind, multi-output Functions whose pieces are views of the input and whose gradient is the cat
 (or stack) of the pieces' gradients. The view helpers (``_as_view``, ``narrow``, ``unsqueeze``)

@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 
+from ndgrad import _dtype
 from ndgrad._backend import xp_of as _xp
 from ndgrad.autograd.function import Op
-from ndgrad.ops import reduce as _reduce
 from ndgrad.ops._util import check_same_device
 from ndgrad.ops.linalg_matrix import (  # the matrix functions, re-exported from their old home
     Det,  # noqa: F401
@@ -222,8 +222,8 @@ def mv(input: Tensor, vec: Tensor) -> Tensor:
         )
     if input.array.dtype != vec.array.dtype:
         raise RuntimeError(
-            f"addmv input tensors must have the same dtype, but got {_reduce.TORCH_NAMES[vec.dtype.name]}, "
-            f"{_reduce.TORCH_NAMES[input.dtype.name]}, and {_reduce.TORCH_NAMES[vec.dtype.name]}"
+            f"addmv input tensors must have the same dtype, but got {_dtype.torch_name(vec)}, "
+            f"{_dtype.torch_name(input)}, and {_dtype.torch_name(vec)}"
         )
     return MatMul.apply(input, vec)
 
@@ -236,7 +236,7 @@ def dot(input: Tensor, other: Tensor) -> Tensor:
     if input.array.dtype != other.array.dtype:
         raise RuntimeError(
             "dot : expected both vectors to have same dtype, but found "
-            f"{_reduce.TORCH_NAMES[input.dtype.name]} and {_reduce.TORCH_NAMES[other.dtype.name]}"
+            f"{_dtype.torch_name(input)} and {_dtype.torch_name(other)}"
         )
     n, m = input.shape[0], other.shape[0]
     if n != m:

@@ -2,7 +2,8 @@
 
 Each is one op with a closed-form backward written in Tensor ops (``Inv`` is the building block:
 det, logdet and solve all differentiate through an inverse or another solve), so gradients can be
-differentiated again; ``SvdVals`` is first order only. The products (matmul, einsum, tensordot,
+differentiated again; ``SvdVals`` (and ``Det`` at a singular matrix) is first order only, so its
+backward is marked ``once_differentiable``. The products (matmul, einsum, tensordot,
 cross) are in ops/linalg.py, which re-exports everything here, and ``src/ndgrad/linalg.py`` gives
 these functions PyTorch's ``torch.linalg`` names.
 """
@@ -16,8 +17,10 @@ from typing import Any
 
 import numpy as np
 
+from ndgrad import _dtype
 from ndgrad._backend import xp_of as _xp
-from ndgrad.autograd.function import Op
+from ndgrad.autograd import grad_mode
+from ndgrad.autograd.function import Op, once_differentiable, raise_once_differentiable
 from ndgrad.ops import reduce as _reduce
 from ndgrad.tensor import Tensor
 
@@ -43,8 +46,7 @@ def _check_square(name: str, a: Tensor) -> None:
         )
     if a.array.dtype.kind != "f":
         raise RuntimeError(
-            f"linalg.{name}: Expected a floating point or complex tensor as input. Got "
-            f"{_reduce.TORCH_NAMES[a.dtype.name]}"
+            f"linalg.{name}: Expected a floating point or complex tensor as input. Got {_dtype.torch_name(a)}"
         )
 
 
@@ -95,6 +97,8 @@ class Det(Op):
         if not bool((out.array == 0).any()):
             return g * Inv.apply(a).mT
         # singular A: d det / dA is the cofactor matrix, from an SVD (first order only)
+        if grad_mode.state.enabled:
+            raise_once_differentiable(ctx)
         cof = _cofactor(a.array)
         return grad.reshape(out.shape + (1, 1)) * Tensor._make(cof, False, None)
 
@@ -183,7 +187,7 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
     if A.array.dtype != B.array.dtype:
         raise RuntimeError(
             f"linalg.solve: Expected A and B to have the same dtype, but found A of type "
-            f"{_reduce.TORCH_NAMES[A.dtype.name]} and B of type {_reduce.TORCH_NAMES[B.dtype.name]} instead"
+            f"{_dtype.torch_name(A)} and B of type {_dtype.torch_name(B)} instead"
         )
     x = Solve.apply(A, b)
     return x.reshape(tuple(x.shape[:-1])) if vector else x
@@ -203,6 +207,7 @@ class SvdVals(Op):
         return s
 
     @staticmethod
+    @once_differentiable
     def backward(ctx: Any, grad: Tensor) -> Tensor:
         u, vh = ctx.saved_tensors
         return (u * grad.reshape(grad.shape[:-1] + (1, grad.shape[-1]))) @ vh
@@ -220,8 +225,7 @@ def _float_check(name: str, x: Tensor, dtype: Any) -> Tensor:
         x = x.to(dtype=dtype)
     if x.array.dtype.kind != "f":
         raise RuntimeError(
-            f"linalg.{name}: Expected a floating point or complex tensor as input. Got "
-            f"{_reduce.TORCH_NAMES[x.dtype.name]}"
+            f"linalg.{name}: Expected a floating point or complex tensor as input. Got {_dtype.torch_name(x)}"
         )
     return x
 

@@ -29,8 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from ndgrad import _backend
-from ndgrad.autograd import grad_mode
+from ndgrad import _backend, _dtype
 from ndgrad.autograd.function import Op
 from ndgrad.ops._loss_util import (
     _check_reduction,
@@ -38,8 +37,8 @@ from ndgrad.ops._loss_util import (
     _legacy,
     _no_weight_grad,
     _reduce,
-    _scalar_name,
 )
+from ndgrad.ops.activation import LogSigmoid
 from ndgrad.ops.elementwise import log, sigmoid
 from ndgrad.ops.loss_ctc import ctc_loss
 from ndgrad.ops.loss_margin import (
@@ -60,6 +59,7 @@ from ndgrad.ops.loss_regression import (
     poisson_nll_loss,
     smooth_l1_loss,
 )
+from ndgrad.ops.softmax import LogSoftmax
 from ndgrad.tensor import Tensor
 
 __all__ = [
@@ -85,48 +85,6 @@ __all__ = [
     "triplet_margin_with_distance_loss",
     "ctc_loss",
 ]
-
-
-# -- shared ops ------------------------------------------------------------------------------
-
-
-class LogSoftmax(Op):
-    """out = x - logsumexp(x, dim); the loss family's own copy, so losses need no other family"""
-
-    @staticmethod
-    def forward(ctx: Any, x: Any, dim: int = -1) -> Any:
-        xp = _backend.xp_of(x)
-        m = x.max(axis=dim, keepdims=True)
-        m = xp.where(xp.isfinite(m), m, 0)
-        shifted = x - m
-        out = shifted - xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
-        ctx.dim = dim
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx: Any, grad: Tensor) -> Tensor:
-        (out,) = ctx.saved_tensors
-        return grad - out.exp() * grad.sum(ctx.dim, keepdim=True)
-
-
-class LogSigmoid(Op):
-    """out = log(sigmoid(x)) = -(max(-x, 0) + log1p(e^-|x|)), finite for any x"""
-
-    @staticmethod
-    def forward(ctx: Any, x: Any) -> Any:
-        xp = _backend.xp_of(x)
-        ctx.save_for_backward(x)
-        return xp.asarray(-(xp.maximum(-x, 0) + xp.log1p(xp.exp(-xp.abs(x)))))
-
-    @staticmethod
-    def backward(ctx: Any, grad: Tensor) -> Tensor:
-        (x,) = ctx.saved_tensors
-        return grad * sigmoid(-x)
-
-
-def _log_sigmoid(x: Tensor) -> Tensor:
-    return LogSigmoid.apply(x)
 
 
 # -- class-index targets: cross_entropy, nll_loss --------------------------------------------
@@ -203,7 +161,7 @@ def _check_class_input(input: Tensor, target: Tensor, weight: Tensor | None) -> 
     if target.array.dtype.kind == "f" or target.array.dtype not in (np.int64, np.uint8):
         if target.array.dtype.kind == "f" and target.ndim not in (input.ndim - 1, 0):
             raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
-        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {_scalar_name(target)}")
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {_dtype.torch_name(target)}")
     unbatched = input.ndim == 1
     if unbatched:
         if target.ndim != 0:
@@ -237,11 +195,9 @@ def _check_class_input(input: Tensor, target: Tensor, weight: Tensor | None) -> 
 class CrossEntropy(Op):
     """loss_i = -sum_c q_ic log softmax(x_i)_c, q_i = (1-eps) w_t onehot(t_i) + eps/C w
 
-    Fused log-softmax + NLL: the forward needs only logsumexp(x) and x at the target, and the
-    backward is ``g * (s * softmax(x) - q)`` with ``s = sum_c q_ic``: stable for any logits, and
-    computed in place on one array for a first-order backward. When a graph of the gradient is
-    being built (second order) the same formula is written in Tensor ops, softmax through
-    ``LogSoftmax`` so that it stays differentiable in x.
+    Fused log-softmax + NLL: the forward needs only logsumexp(x) and x at the target, so it is
+    stable for any logits; the gradient ``g * (s * softmax(x) - q)``, ``s = sum_c q_ic``, is the op
+    ``CrossEntropyGrad`` below (the conv trio's pattern: a fast gradient that is an op itself).
     """
 
     @staticmethod
@@ -267,50 +223,73 @@ class CrossEntropy(Op):
             loss = (1 - eps) * nll + (eps / n_classes) * smooth
         if tg.mask is not None:
             loss = loss * tg.mask
-        ctx.tg, ctx.eps = tg, eps
-        ctx.save_for_backward(x, lse)
+        ctx.save_for_backward(x, lse, tg, eps)
         return loss.astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Any:
-        x, lse = ctx.saved_tensors
-        tg, eps = ctx.tg, ctx.eps
-        xp = _backend.xp_of(x.array)
-        n_classes = tg.n_classes
-        # q = on_target * onehot(t) + smooth, with smooth = eps/C * w * mask; s = sum_c q
-        wt = 1.0 if tg.wt is None else tg.wt  # w[t_i] * mask_i
-        on_target = (1 - eps) * wt
-        s: Any = None  # s is exactly 1 without weights or ignored elements
-        if tg.wt is not None:
-            w_sum = n_classes if tg.w is None else float(tg.w.sum())
-            s = on_target + (eps / n_classes) * w_sum * (1.0 if tg.mask is None else tg.mask)
-            s = xp.expand_dims(s.astype(x.array.dtype, copy=False), 1)
-        smooth: Any = None
-        if eps > 0:
-            smooth = (eps / n_classes) * (1.0 if tg.w is None else _class_dim_shape(tg.w, x.ndim))
-            if tg.mask is not None:
-                smooth = smooth * xp.expand_dims(tg.mask, 1)
-        neg_on_target = -xp.asarray(on_target, dtype=x.array.dtype)
-        g = grad.reshape(grad.shape[:1] + (1,) + grad.shape[1:])
-        if not grad_mode.state.enabled:  # first order: one array, updated in place
-            d = xp.empty(x.shape, dtype=x.array.dtype)
-            xp.subtract(x.array, lse.array, out=d)
-            xp.exp(d, out=d)  # softmax
-            if s is not None:
-                d *= s
-            if smooth is not None:
-                d -= smooth
-            tg.add_at_targets(d, neg_on_target)
-            d *= g.array
-            return _const(d), None
-        p = LogSoftmax.apply(x, 1).exp()
+        x, lse, tg, eps = ctx.saved_tensors
+        return CrossEntropyGrad.apply(grad, x, lse=lse.array, tg=tg, eps=eps), None
+
+
+class CrossEntropyGrad(Op):
+    """out = g * (s * p - q), p = softmax(x): CrossEntropy's gradient in x (q, s as there)
+
+    Forward: one array, updated in place (``lse`` is the forward's logsumexp, so p = e^(x - lse)).
+    Backward, with upstream G: dg = sum_c G (s p - q); dx = s g p (G - sum_c G p), where p is
+    recomputed as exp(LogSoftmax(x)) so that every further order differentiates through it too.
+    """
+
+    @staticmethod
+    def forward(ctx: Any, g: Any, x: Any, lse: Any = None, tg: Any = None, eps: float = 0.0) -> Any:
+        xp = _backend.xp_of(x)
+        d = xp.empty(x.shape, dtype=x.dtype)
+        xp.subtract(x, lse, out=d)
+        xp.exp(d, out=d)  # softmax
+        s = _q_sum(tg, eps, x.dtype)
         if s is not None:
-            p = p * _const(s)
-        neg_q = xp.zeros(x.shape, dtype=x.array.dtype)
-        if smooth is not None:
-            neg_q -= smooth
-        tg.add_at_targets(neg_q, neg_on_target)
-        return g * (p + _const(neg_q)), None
+            d *= s
+        _subtract_q(d, tg, eps)
+        d *= xp.expand_dims(g, 1)
+        ctx.save_for_backward(g, x, tg, eps)
+        return d
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Any:
+        g, x, tg, eps = ctx.saved_tensors
+        s = _q_sum(tg, eps, x.array.dtype)
+        neg_q = _backend.xp_of(x.array).zeros(x.shape, dtype=x.array.dtype)
+        _subtract_q(neg_q, tg, eps)
+        sp = LogSoftmax.apply(x, 1).exp()
+        p = sp
+        if s is not None:
+            sp = sp * _const(s)
+        dg = (grad * (sp + _const(neg_q))).sum(1) if ctx.needs_input_grad[0] else None
+        dx = None
+        if ctx.needs_input_grad[1]:
+            gp = grad * p
+            dx = sp * (grad - gp.sum(1, keepdim=True)) * g.reshape(g.shape[:1] + (1,) + g.shape[1:])
+        return dg, dx
+
+
+def _subtract_q(out: Any, tg: _Targets, eps: float) -> None:
+    """out -= q in place: q = (1 - eps) w_t onehot(t) + eps/C w, zero at ignored elements."""
+    xp = _backend.xp_of(out)
+    if eps > 0:
+        smooth = (eps / tg.n_classes) * (1.0 if tg.w is None else _class_dim_shape(tg.w, out.ndim))
+        out -= smooth if tg.mask is None else smooth * xp.expand_dims(tg.mask, 1)
+    on_target = (1 - eps) * (1.0 if tg.wt is None else tg.wt)  # wt = w[t_i] * mask_i
+    tg.add_at_targets(out, -xp.asarray(on_target, dtype=out.dtype))
+
+
+def _q_sum(tg: _Targets, eps: float, dtype: Any) -> Any:
+    """s = sum_c q with a class dim, or None where it is exactly 1 (no weights, nothing ignored)."""
+    if tg.wt is None:
+        return None
+    w_sum = tg.n_classes if tg.w is None else float(tg.w.sum())
+    mask = 1.0 if tg.mask is None else tg.mask
+    s = (1 - eps) * tg.wt + (eps / tg.n_classes) * w_sum * mask
+    return _backend.xp_of(tg.wt).expand_dims(s.astype(dtype, copy=False), 1)
 
 
 def _class_loss(loss: Tensor, tg: _Targets, reduction: str, unbatched: bool) -> Tensor:
@@ -375,7 +354,8 @@ def _cross_entropy_probs(
     """Probability targets: -sum_c w_c y_c log softmax(x)_c, composed (so y gets a gradient too)."""
     if target.array.dtype.kind != "f":
         raise RuntimeError(
-            f"Expected floating point type for target with class probabilities, got {_scalar_name(target)}"
+            "Expected floating point type for target with class probabilities, got "
+            f"{_dtype.torch_name(target)}"
         )
     if ignore_index >= 0:
         raise RuntimeError("ignore_index is not supported for floating point target")
@@ -496,7 +476,7 @@ def binary_cross_entropy(
             f"({input.shape}) is deprecated. Please ensure they have the same size."
         )
     if target.dtype != input.dtype:
-        raise RuntimeError(f"Found dtype {_scalar_name(target)} but expected {_scalar_name(input)}")
+        raise RuntimeError(f"Found dtype {_dtype.torch_name(target)} but expected {_dtype.torch_name(input)}")
     for name, arr in (("input", input.array), ("target", target.array)):
         if arr.size and not bool(((arr >= 0) & (arr <= 1)).all()):  # NaN is refused too, as in PyTorch
             raise RuntimeError(f"all elements of {name} should be between 0 and 1")
@@ -534,7 +514,7 @@ class BinaryCrossEntropyWithLogits(Op):
             else:
                 gx = grad * ((1 + (pw - 1) * y) * sigmoid(x) - pw * y)
         if ctx.needs_input_grad[1]:
-            gy = -grad * x if pw is None else -grad * (x + (pw - 1) * _log_sigmoid(x))
+            gy = -grad * x if pw is None else -grad * (x + (pw - 1) * LogSigmoid.apply(x))
         return gx, gy, None
 
 
@@ -575,7 +555,7 @@ def soft_margin_loss(
 ) -> Tensor:
     """loss = log(1 + e^(-y x)), for targets y in {1, -1}"""
     reduction = _legacy(size_average, reduce, reduction)
-    return _reduce(-_log_sigmoid(input * target), reduction)
+    return _reduce(-LogSigmoid.apply(input * target), reduction)
 
 
 def multilabel_soft_margin_loss(
@@ -588,7 +568,7 @@ def multilabel_soft_margin_loss(
 ) -> Tensor:
     """loss_i = -mean_c w_c (y_ic log sigmoid(x_ic) + (1 - y_ic) log sigmoid(-x_ic))"""
     reduction = _legacy(size_average, reduce, reduction)
-    loss = -(target * _log_sigmoid(input) + (1 - target) * _log_sigmoid(-input))
+    loss = -(target * LogSigmoid.apply(input) + (1 - target) * LogSigmoid.apply(-input))
     if weight is not None:
         loss = loss * weight
     class_dim = input.ndim - 1

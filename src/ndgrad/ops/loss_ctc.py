@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ndgrad import _backend
-from ndgrad.autograd.function import Op
+from ndgrad.autograd.function import Op, once_differentiable
 from ndgrad.ops._loss_util import _check_reduction, _const
 from ndgrad.tensor import Tensor
 
@@ -88,6 +88,7 @@ class CTCLoss(Op):
         return nll.astype(lp.dtype, copy=False)
 
     @staticmethod
+    @once_differentiable
     def backward(ctx: Any, grad: Tensor) -> Any:
         lp, labels, alpha, emit, skip, in_len, tgt_len, nll = (s.array for s in ctx.saved_tensors)
         xp = _backend.xp_of(lp)

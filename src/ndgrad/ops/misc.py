@@ -1,10 +1,9 @@
 """Miscellaneous PyTorch names: small elementwise forms, composed ops and in-place variants.
 
 Most ops here are compositions of existing ops (their gradients come for free); ``LogCumSumExp``
-has a custom backward, and ``isin`` / ``signbit`` have no gradient. The rest of the old
-``misc`` family lives next door and is re-exported here, so ``ndgrad.ops.misc.<name>`` still works:
-settings and dtype queries in ``settings.py``, matrices, grids, stacks and splits in ``grid.py``,
-counting, searching and order statistics in ``order_stats.py``.
+has a custom backward, and ``isin`` / ``signbit`` have no gradient. The rest of the old ``misc``
+family has files of its own: settings and dtype queries in ``settings.py``, matrices, grids, stacks
+and splits in ``grid.py``, counting, searching and order statistics in ``order_stats.py``.
 """
 
 from __future__ import annotations
@@ -16,7 +15,6 @@ import numpy as np
 
 from ndgrad import _dtype
 from ndgrad._backend import xp_of
-from ndgrad.autograd import grad_mode
 from ndgrad.autograd.function import Op
 from ndgrad.ops import elementwise as _ew
 from ndgrad.ops import index as _index
@@ -24,133 +22,19 @@ from ndgrad.ops import reduce as _reduce
 from ndgrad.ops import shape as _shape
 from ndgrad.ops._util import binary_operands, inplace, normalize_dim
 from ndgrad.ops._util import const as _const
-from ndgrad.ops.grid import (
-    atleast_1d,
-    atleast_2d,
-    atleast_3d,
-    block_diag,
-    broadcast_tensors,
-    cartesian_prod,
-    column_stack,
-    diag,
-    diag_embed,
-    diagflat,
-    diff,
-    dsplit,
-    dstack,
-    fliplr,
-    flipud,
-    hsplit,
-    kron,
-    meshgrid,
-    ravel,
-    repeat_interleave,
-    rot90,
-    row_stack,
-    tensor_split,
-    trace,
-    tril_indices,
-    triu_indices,
-    vsplit,
-)
-from ndgrad.ops.order_stats import (
-    bincount,
-    bucketize,
-    cummax,
-    cummin,
-    histc,
-    kthvalue,
-    mode,
-    msort,
-    nanmean,
-    nanquantile,
-    quantile,
-    searchsorted,
-    unique,
-    unique_consecutive,
-)
-from ndgrad.ops.settings import (
-    are_deterministic_algorithms_enabled,
-    can_cast,
-    compile,
-    finfo,
-    get_num_threads,
-    iinfo,
-    is_floating_point,
-    is_nonzero,
-    print_options,  # noqa: F401  (read as misc.print_options by older code)
-    promote_types,
-    result_type,
-    set_num_threads,
-    set_printoptions,
-    use_deterministic_algorithms,
-)
 from ndgrad.tensor import Tensor
 
 __all__ = [
-    # settings and dtype queries
-    "set_num_threads",
-    "get_num_threads",
-    "use_deterministic_algorithms",
-    "are_deterministic_algorithms_enabled",
-    "set_printoptions",
-    "finfo",
-    "iinfo",
-    "promote_types",
-    "result_type",
-    "can_cast",
-    "is_floating_point",
-    "is_nonzero",
-    "compile",
-    # matrices and grids
-    "diag",
-    "diag_embed",
-    "diagflat",
-    "trace",
-    "kron",
-    "meshgrid",
-    "cartesian_prod",
-    "broadcast_tensors",
-    "atleast_1d",
-    "atleast_2d",
-    "atleast_3d",
-    "column_stack",
-    "ravel",
-    "diff",
-    "repeat_interleave",
     "masked_scatter",
-    # counting, searching, statistics
-    "unique",
-    "bincount",
-    "bucketize",
-    "searchsorted",
-    "histc",
-    "kthvalue",
-    "quantile",
-    "nanquantile",
-    "nanmean",
-    "mode",
-    "cummax",
-    "cummin",
-    # elementwise math
     "heaviside",
     "sinc",
     "logit",
     "xlogy",
     "clamp_min",
     "clamp_max",
-    "logaddexp",
     "hypot",
     "deg2rad",
     "rad2deg",
-    # more names from ported programs
-    "triu_indices",
-    "tril_indices",
-    "rot90",
-    "fliplr",
-    "flipud",
-    "dstack",
-    "row_stack",
     "take_along_dim",
     "isin",
     "signbit",
@@ -159,19 +43,12 @@ __all__ = [
     "logcumsumexp",
     "cov",
     "corrcoef",
-    "block_diag",
     "trapezoid",
-    "unique_consecutive",
     "addmv",
     "addr",
     "is_complex",
     "is_same_size",
-    "tensor_split",
-    "hsplit",
-    "vsplit",
-    "dsplit",
     "dist",
-    "msort",
     "adjoint",
     "positive",
     "rsub",
@@ -302,16 +179,6 @@ def clamp_min(input: Tensor, min: Any) -> Tensor:
 def clamp_max(input: Tensor, max: Any) -> Tensor:
     """out = min(input, max)"""
     return _ew.clamp(input, max=max)
-
-
-def logaddexp(input: Tensor, other: Tensor) -> Tensor:
-    """out = log(e^input + e^other), computed as m + log(e^(input-m) + e^(other-m)), m the max"""
-    a, b = binary_operands(input, other)
-    a, b = _float(a), _float(b)
-    with grad_mode.no_grad():
-        m = _ew.maximum(a, b)
-        m = _ew.where(_ew.isfinite(m), m, 0.0)  # both -inf (or an inf): no inf - inf
-    return _ew.log(_ew.exp(a - m) + _ew.exp(b - m)) + m
 
 
 def hypot(input: Tensor, other: Tensor) -> Tensor:
@@ -562,7 +429,7 @@ def lcm(input: Tensor, other: Tensor) -> Tensor:
 def logaddexp2(input: Tensor, other: Tensor) -> Tensor:
     """out = log2(2^input + 2^other)"""
     ln2 = math.log(2.0)
-    return logaddexp(_float(input) * ln2, _float(other) * ln2) / ln2
+    return _ew.logaddexp(_float(input) * ln2, _float(other) * ln2) / ln2
 
 
 def unravel_index(indices: Any, shape: Any) -> tuple[Tensor, ...]:
@@ -618,12 +485,9 @@ def sum_to_size(input: Tensor, *size: Any) -> Tensor:
     target = tuple(
         int(s) for s in (size[0] if len(size) == 1 and isinstance(size[0], tuple | list) else size)
     )
-    lead = input.ndim - len(target)
-    if lead < 0 or np.broadcast_shapes(target, tuple(input.shape)) != tuple(input.shape):
+    if input.ndim < len(target) or np.broadcast_shapes(target, tuple(input.shape)) != tuple(input.shape):
         raise RuntimeError(f"size {list(target)} is not expandable to size {list(input.shape)}.")
-    out = _reduce.sum(input, tuple(range(lead))) if lead else input
-    dims = tuple(i for i, s in enumerate(target) if s == 1 and out.shape[i] != 1)
-    return _reduce.sum(out, dims, True) if dims else out
+    return _reduce.sum_to(input, target)
 
 
 # In-place forms (PyTorch has these as Tensor methods, and some at the top level too).

@@ -15,9 +15,11 @@ from typing import Any
 
 import numpy as np
 
+from ndgrad import _dtype
+from ndgrad._backend import xp_of as _xp
 from ndgrad.autograd.function import Op
 from ndgrad.ops import elementwise as ew
-from ndgrad.ops._nn_util import _TORCH_TYPE_NAMES, _const, _dtype_name, _xp  # noqa: F401
+from ndgrad.ops._util import const as _const
 from ndgrad.ops._util import normalize_dim
 from ndgrad.ops.attention import (  # noqa: F401
     AttentionProbs,
@@ -130,7 +132,8 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """
     if input.array.dtype != weight.array.dtype:
         raise RuntimeError(
-            f"mat1 and mat2 must have the same dtype, but got {_dtype_name(input)} and {_dtype_name(weight)}"
+            f"mat1 and mat2 must have the same dtype, but got {_dtype.torch_name(input)} and "
+            f"{_dtype.torch_name(weight)}"
         )
     if weight.ndim != 2 or input.ndim == 0 or (bias is not None and tuple(bias.shape) != weight.shape[:1]):
         out = input @ weight.t()  # unusual shapes: the general matmul and broadcasting add

@@ -13,11 +13,11 @@ from typing import Any
 
 import numpy as np
 
-from ndgrad.autograd import grad_mode
-from ndgrad.autograd.function import Op
+from ndgrad import _dtype
+from ndgrad._backend import xp_of as _xp
+from ndgrad.autograd.function import Function, Op
 from ndgrad.ops import elementwise as ew
-from ndgrad.ops._nn_util import _const, _xp
-from ndgrad.ops.reduce import TORCH_NAMES
+from ndgrad.ops._util import const as _const
 from ndgrad.tensor import Tensor
 
 __all__ = [
@@ -40,10 +40,7 @@ class Standardize(Op):
     ``bias`` are optional and already broadcastable against x). The caller computes the statistics
     (it also needs them for running averages) and hands over its centred copy ``x - mean`` and a
     scratch buffer of the same shape, which forward turns in place into x_hat and the output.
-    Backward, with gw = g * weight: dx = rstd * (gw - mean(gw) - x_hat * mean(gw * x_hat)),
-    dweight = sum(g * x_hat), dbias = sum(g). The ordinary (first-order) backward computes these on
-    arrays, in place and in few passes; under create_graph it recomputes x_hat and rstd from x in
-    Tensor ops, so that second derivatives see their dependence on x.
+    The gradient is the op ``StandardizeGrad`` below (the conv trio's pattern).
     """
 
     @staticmethod
@@ -70,36 +67,89 @@ class Standardize(Op):
         else:
             out = xhat
         param = weight if weight is not None else bias
-        ctx.pshape = None if param is None else (1,) * (x.ndim - param.ndim) + tuple(param.shape)
-        ctx.praw = None if param is None else param.shape
-        ctx.save_for_backward(x, weight, xhat, rstd)
-        ctx.dims, ctx.eps = dims, eps
+        param_shape = None if param is None else tuple(param.shape)
+        ctx.save_for_backward(x, weight, xhat, rstd, param_shape, dims, eps)
         return out
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Any:
-        x, weight, xhat, rstd = ctx.saved_tensors
-        dims = ctx.dims
-        need_x, need_w, need_b = (ctx.needs_input_grad + (False, False))[:3]
-        if grad_mode.state.enabled:  # create_graph: x_hat and rstd must be functions of x
-            xc = x - x.mean(dims, keepdim=True)
-            rstd = ew.rsqrt((xc * xc).mean(dims, keepdim=True) + ctx.eps)
-            xhat = xc * rstd
-            gw = grad * weight if weight is not None else grad
-            gx = None
-            if need_x:
-                gx = rstd * (gw - gw.mean(dims, keepdim=True) - xhat * (gw * xhat).mean(dims, keepdim=True))
-            return gx, (grad * xhat if need_w else None), (grad if need_b else None)
-        return _standardize_backward(
-            grad.array,
-            None if weight is None else weight.array,
-            ctx.pshape,
-            ctx.praw,
-            xhat.array,
-            rstd.array,
-            dims,
-            (need_x, need_w, need_b),
+        x, weight, xhat, rstd, param_shape, dims, eps = ctx.saved_tensors
+        needs = (ctx.needs_input_grad + (False, False))[:3]
+        return StandardizeGrad.apply(
+            grad,
+            x,
+            weight,
+            xhat=xhat.array,
+            rstd=rstd.array,
+            param_shape=param_shape,
+            dims=dims,
+            eps=eps,
+            needs=needs,
         )
+
+
+class StandardizeGrad(Function):
+    """(dx, dweight, dbias) = Standardize's gradient for upstream g, an op of its own
+
+    With gw = g * weight: dx = rstd (gw - mean(gw) - x_hat mean(gw x_hat)) = rstd P(gw),
+    dweight = sum(g x_hat), dbias = sum(g). Forward computes these on arrays, in place and in few
+    passes (``_standardize_backward``). Backward, for upstream A, B, C (None where unused), with
+    the projection P (self-adjoint) and v = g * weight:
+        dg = weight rstd P(A) + B x_hat + C,   dweight = g rstd P(A),
+        dx = rstd P(B g) - rstd^2 (x_hat mean(A P(v)) + mean(v x_hat) P(A) + mean(A x_hat) P(v)),
+    x_hat and rstd recomputed from x in Tensor ops, so that every further order works too.
+    """
+
+    @staticmethod
+    def forward(
+        ctx: Any,
+        grad: Tensor,
+        x: Tensor,
+        weight: Tensor | None,
+        xhat: Any = None,
+        rstd: Any = None,
+        param_shape: tuple[int, ...] | None = None,
+        dims: tuple[int, ...] = (),
+        eps: float = 0.0,
+        needs: tuple[bool, ...] = (True, True, True),
+    ) -> Any:
+        ctx.set_materialize_grads(False)
+        ctx.save_for_backward(grad, x, weight, dims, eps)
+        w = None if weight is None else weight.array
+        return _standardize_backward(grad.array, w, param_shape, xhat, rstd, dims, needs)
+
+    @staticmethod
+    def backward(ctx: Any, a: Tensor | None, b: Tensor | None, c: Tensor | None) -> Any:
+        g, x, w, dims, eps = ctx.saved_tensors
+        xc = x - x.mean(dims, keepdim=True)
+        r = ew.rsqrt((xc * xc).mean(dims, keepdim=True) + eps)
+        xhat = xc * r
+
+        def mean(v: Tensor) -> Tensor:
+            return v.mean(dims, keepdim=True)
+
+        def proj(v: Tensor) -> Tensor:
+            return v - mean(v) - xhat * mean(v * xhat)
+
+        v = g * w if w is not None else g
+        pa = None if a is None else proj(a)
+        dg = dx = dw = None
+        for term in (
+            None if pa is None else (pa * w * r if w is not None else pa * r),
+            None if b is None else b * xhat,
+            None if c is None else c.expand(g.shape),
+        ):
+            if term is not None:
+                dg = term if dg is None else dg + term
+        if b is not None:
+            dx = proj(b * g) * r
+        if pa is not None:
+            pv = proj(v)
+            second = xhat * mean(a * pv) + mean(v * xhat) * pa + mean(a * xhat) * pv
+            dx = -(r * r) * second if dx is None else dx - (r * r) * second
+            if w is not None:
+                dw = g * r * pa
+        return dg, dx, dw
 
 
 def _trailing_count(shape: tuple[int, ...], dims: tuple[int, ...]) -> int:
@@ -130,15 +180,15 @@ def _sum_keep(a: Any, dims: tuple[int, ...]) -> Any:
 def _standardize_backward(
     g: Any,
     w: Any,
-    pshape: Any,
     praw: Any,
     xhat: Any,
     rstd: Any,
     dims: tuple[int, ...],
     needs: tuple[bool, ...],
 ) -> tuple[Tensor | None, ...]:
-    """Standardize's first-order backward on raw arrays: few passes, in place, dtype kept."""
+    """StandardizeGrad's forward on raw arrays: few passes, in place, dtype kept."""
     need_x, need_w, need_b = needs
+    pshape = None if praw is None else (1,) * (xhat.ndim - len(praw)) + tuple(praw)
     xp = _xp(g)
     count = math.prod(xhat.shape[d] for d in dims)
     inv = 1.0 / count if count else math.nan
@@ -215,7 +265,7 @@ def _standardize(
     """(x - mean) / sqrt(var + eps) * weight + bias over dims; also the mean and biased variance arrays."""
     x = input.array
     if x.dtype.kind != "f":  # PyTorch's norms have no integer kernels either
-        raise NotImplementedError(f"\"native_norm\" not implemented for '{TORCH_NAMES[input.dtype.name]}'")
+        raise NotImplementedError(f"\"native_norm\" not implemented for '{_dtype.torch_name(input)}'")
     xp = _xp(x)
     n = _trailing_count(x.shape, dims)
     if n:  # statistics over the last dims: row sums as matrix-vector products, much faster

@@ -18,6 +18,7 @@ from ndgrad.ops import elementwise as _ew
 from ndgrad.ops import index as _index
 from ndgrad.ops import reduce as _reduce
 from ndgrad.ops import shape as _shape
+from ndgrad.ops import sort as _sort
 from ndgrad.ops._util import const as _const
 from ndgrad.ops._util import normalize_dim
 from ndgrad.tensor import Tensor
@@ -264,7 +265,7 @@ def _quantile(input: Tensor, q: Any, dim: Any, keepdim: bool, interpolation: str
         d = normalize_dim(dim, orig_ndim)
         x = input if orig_ndim else _shape.reshape(input, (1,))
     x = _shape.movedim(x, d, -1)  # rows along the last dim
-    values = _reduce.sort(x, -1)[0]  # NaNs sort last
+    values = _sort.sort(x, -1)[0]  # NaNs sort last
     nan = xp.isnan(x.array)
     n_valid = (
         (x.shape[-1] - nan.sum(-1, keepdims=True))
@@ -411,4 +412,4 @@ def unique_consecutive(
 
 def msort(input: Tensor) -> Tensor:
     """out = input sorted along dim 0"""
-    return _reduce.sort(input, 0)[0]
+    return _sort.sort(input, 0)[0]

@@ -1,15 +1,14 @@
 """Reductions: sum, mean, prod, max/min, median, var/std, norms, all/any.
 
 logsumexp, softmax and log_softmax live in ops/softmax.py, cumsum and cumprod in ops/cumulative.py;
-both import this module's helpers and are re-exported here (``ndgrad.ops.reduce.softmax`` works).
+both import this module's helpers (``Sum``, ``_kept``...).
 
 ``sum_to`` is the one place where broadcasting is undone: the engine calls it when a gradient
 arrives in the broadcast shape of an op's output instead of its input's shape.
 
 A reduction's backward first puts the reduced dims back as size-1 dims (``_kept``), then lets
 broadcasting spread the gradient over the input. Ops that pick elements (max with a dim, median)
-use ``TakeAlongDim`` from ops/sort.py, which also holds sort, argsort and topk; they are
-re-exported here, so ``ndgrad.ops.reduce.sort`` keeps working.
+use ``TakeAlongDim`` from ops/sort.py, which also holds sort, argsort and topk.
 """
 
 from __future__ import annotations
@@ -25,15 +24,7 @@ from ndgrad.autograd.function import Op
 from ndgrad.ops._util import const as _const
 from ndgrad.ops._util import normalize_dim, normalize_dims
 from ndgrad.ops.elementwise import maximum, minimum, where
-from ndgrad.ops.sort import (  # TakeAlongDim, PutAlongDim: re-exported from their old home
-    PutAlongDim,  # noqa: F401
-    TakeAlongDim,  # noqa: F401
-    _argsort,
-    _select,
-    argsort,
-    sort,
-    topk,
-)
+from ndgrad.ops.sort import _argsort, _select
 from ndgrad.tensor import Tensor
 
 __all__ = [
@@ -52,19 +43,11 @@ __all__ = [
     "std",
     "var_mean",
     "std_mean",
-    "logsumexp",
     "norm",
-    "cumsum",
-    "cumprod",
     "all",
     "any",
     "count_nonzero",
-    "sort",
-    "argsort",
-    "topk",
     "median",
-    "softmax",
-    "log_softmax",
 ]
 
 # PyTorch's torch.return_types: tuples whose fields are also attributes (values, indices)
@@ -108,20 +91,6 @@ def _int_to_long(input: Tensor, dtype: Any) -> Tensor:
     if input.array.dtype.kind in "bui" and input.array.dtype != _dtype.int64.np:
         return input.to(dtype=_dtype.int64)
     return input
-
-
-# PyTorch's scalar-type names, used in its error messages
-TORCH_NAMES = {
-    "bool": "Bool",
-    "uint8": "Byte",
-    "int8": "Char",
-    "int16": "Short",
-    "int32": "Int",
-    "int64": "Long",
-    "float16": "Half",
-    "float32": "Float",
-    "float64": "Double",
-}
 
 
 def _check_nonempty(name: str, shape: tuple[int, ...], dims: tuple[int, ...]) -> None:
@@ -200,7 +169,7 @@ def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = 
     if input.array.dtype.kind != "f":
         raise RuntimeError(
             "mean(): could not infer output dtype. Input dtype must be either a floating point or "
-            f"complex dtype. Got: {TORCH_NAMES[input.dtype.name]}"
+            f"complex dtype. Got: {_dtype.torch_name(input)}"
         )
     return Mean.apply(input, _reduce_dims(dim, input.ndim), keepdim)
 
@@ -472,7 +441,7 @@ def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, 
     if input.array.dtype.kind != "f":
         raise RuntimeError(
             "linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
-            f"{TORCH_NAMES[input.dtype.name]}"
+            f"{_dtype.torch_name(input)}"
         )
     if p == "nuc":
         from ndgrad.ops.linalg_matrix import matrix_norm
@@ -554,15 +523,3 @@ def median(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
             idx = xp.where(has_nan, first_nan, idx)
     values, indices = _select(input, idx, d, keepdim)
     return _MedianResult(values, indices)
-
-
-# These modules import helpers (Sum, _kept, ...) from this one, so they are bound after it is complete.
-from ndgrad.ops.cumulative import Cumprod, Cumsum, cumprod, cumsum  # noqa: E402, F401
-from ndgrad.ops.softmax import (  # noqa: E402, F401
-    LogSoftmax,
-    LogSumExp,
-    Softmax,
-    log_softmax,
-    logsumexp,
-    softmax,
-)

@@ -1,7 +1,7 @@
 """Shape ops: reshape, view, transpose, permute, expand, narrow, flip, diagonal ...
 
-Joining and splitting (cat, stack, hstack, vstack, split, chunk, unbind) live in ops/join.py,
-which imports this module's view helpers and is re-exported here (``ndgrad.ops.shape.cat`` works).
+Joining and splitting (cat, stack, hstack, vstack, split, chunk, unbind) live in ops/join.py, which
+imports this module's view helpers; padding is in ops/pad.py.
 
 View ops (reshape when the memory allows it, view, squeeze, unsqueeze, transpose, permute, expand,
 narrow, select, diagonal, unfold and the pieces of split/chunk/unbind) return tensors that share
@@ -22,7 +22,6 @@ from ndgrad import _backend
 from ndgrad.autograd.function import Op
 from ndgrad.ops import index as _index
 from ndgrad.ops._util import normalize_dim, normalize_dims
-from ndgrad.ops.pad import ConstantPad, pad  # noqa: F401  (ConstantPad: re-exported from its old home)
 from ndgrad.tensor import Tensor
 
 __all__ = [
@@ -43,15 +42,6 @@ __all__ = [
     "broadcast_to",
     "repeat",
     "tile",
-    "cat",
-    "concat",
-    "concatenate",
-    "stack",
-    "hstack",
-    "vstack",
-    "split",
-    "chunk",
-    "unbind",
     "flip",
     "roll",
     "narrow",
@@ -60,7 +50,6 @@ __all__ = [
     "triu",
     "diagonal",
     "contiguous",
-    "pad",
 ]
 
 
@@ -524,20 +513,3 @@ def contiguous(input: Tensor) -> Tensor:
     from ndgrad.ops.elementwise import clone
 
     return clone(input)
-
-
-# ops/join.py imports view helpers (_as_view, narrow, ...) from this module, so it is bound last.
-from ndgrad.ops.join import (  # noqa: E402, F401
-    Cat,
-    Split,
-    Unbind,
-    cat,
-    chunk,
-    concat,
-    concatenate,
-    hstack,
-    split,
-    stack,
-    unbind,
-    vstack,
-)

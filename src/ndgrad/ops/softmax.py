@@ -1,6 +1,6 @@
 """logsumexp, softmax and log_softmax: reductions made stable by subtracting the max first.
 
-Split out of ops/reduce.py, which re-exports these names (``ndgrad.ops.reduce.softmax`` still works).
+Split out of ops/reduce.py, whose helpers it uses.
 Softmax and LogSoftmax have fused backwards (cheaper and more stable than composing exp, sum and
 div); LogSumExp's gradient is softmax(x). The helpers they share with the other reductions
 (``Sum``, ``_kept``, ``_reduce_dims``) stay in ops/reduce.py and are imported from there.
@@ -13,7 +13,7 @@ from typing import Any
 from ndgrad import _dtype
 from ndgrad.autograd.function import Op
 from ndgrad.ops._util import normalize_dim
-from ndgrad.ops.reduce import TORCH_NAMES, Sum, _kept, _kept_shape, _reduce_dims, _xp
+from ndgrad.ops.reduce import Sum, _kept, _kept_shape, _reduce_dims, _xp
 from ndgrad.tensor import Tensor
 
 __all__ = ["logsumexp", "softmax", "log_softmax"]
@@ -101,7 +101,7 @@ def _softmax_dim(name: str, input: Tensor, dim: int | None, dtype: Any) -> tuple
     if dtype is not None:
         input = input.to(dtype=dtype)
     if input.array.dtype.kind != "f":
-        raise NotImplementedError(f"\"{name}\" not implemented for '{TORCH_NAMES[input.dtype.name]}'")
+        raise NotImplementedError(f"\"{name}\" not implemented for '{_dtype.torch_name(input)}'")
     if dim is None:  # PyTorch's legacy implicit dim
         dim = 0 if input.ndim in (0, 1, 3) else 1
     d = normalize_dim(dim, input.ndim)

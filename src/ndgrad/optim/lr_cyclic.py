@@ -1,8 +1,9 @@
 """Cyclic learning-rate schedules: cosine annealing with warm restarts, CyclicLR and OneCycleLR.
 
-They live in ``ndgrad.optim.lr_scheduler`` like the others (imported there); this file only keeps
-that one under a readable length. CyclicLR and OneCycleLR also cycle the momentum (SGD's
-``momentum`` or Adam's ``beta1``) opposite to the lr, and are stepped once per batch.
+They are public in ``ndgrad.optim.lr_scheduler`` like the others (imported there, as is
+``LRScheduler`` from ``lr_base.py``); this file keeps that one under a readable length.
+CyclicLR and OneCycleLR also cycle the momentum (SGD's ``momentum`` or Adam's ``beta1``)
+opposite to the lr, and are stepped once per batch.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import types
 from collections.abc import Callable
 from typing import Any
 
-from ndgrad.optim.lr_scheduler import LRScheduler, _group_values, _per_group, _set_group_value
+from ndgrad.optim.lr_base import LRScheduler, _group_values, _per_group, _set_group_value
 from ndgrad.optim.optimizer import Optimizer
 
 __all__ = ["CosineAnnealingWarmRestarts", "CyclicLR", "OneCycleLR"]
