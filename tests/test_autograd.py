@@ -625,3 +625,38 @@ def test_wrong_number_of_gradients_raises() -> None:
     x = ndgrad.ones(2, requires_grad=True)
     with pytest.raises(RuntimeError, match="incorrect number of gradients"):
         TooManyGrads.apply(x).sum().backward()
+
+
+def test_a_none_gradient_still_releases_the_node_it_points_to() -> None:
+    """A backward that returns None for an input must not stall that input's node: the gradient
+    coming to it along other paths still flows on (as in PyTorch)."""
+
+    class Block(ndgrad.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            return a * 3
+
+        @staticmethod
+        def backward(ctx, g):
+            return None
+
+    for lib in (ndgrad, torch):
+        Fn = Block if lib is ndgrad else _torch_block()
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        a = x * 2
+        b = a.exp()  # a node that only gets a None gradient: its inputs get none either
+        (Fn.apply(a) + a + Fn.apply(b)).sum().backward()
+        assert x.grad is not None and x.grad.tolist() == [2.0, 2.0]
+
+
+def _torch_block():
+    class Block(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            return a * 3
+
+        @staticmethod
+        def backward(ctx, g):
+            return None
+
+    return Block

@@ -35,11 +35,11 @@ def run_backward(
     their gradients instead, one per input (``autograd.grad``)."""
     sink = GradSink(grads, inputs, create_graph)
     buffers: dict[Any, list[Any]] = {}  # node -> the gradients of its outputs, summed as they come
-    for t, g in zip(roots, grads, strict=True):
+    for t, root_grad in zip(roots, grads, strict=True):
         if t.grad_fn is None:
-            sink.leaf(t, g)
+            sink.leaf(t, root_grad)
         else:
-            _add(buffers, t.grad_fn, t._out_idx, g)
+            _add(buffers, t.grad_fn, t._out_idx, root_grad)
     deps = sink.pending = _dependencies(list(buffers))
     ready = [node for node in buffers if node not in deps]
     check_nan = anomaly.state.enabled  # read once: the loop below is the hot path
@@ -52,31 +52,38 @@ def run_backward(
     try:
         while ready:
             node = ready.pop()
-            out_grads = buffers.pop(node)
-            if sink.wanted or node._pre_hooks is not None or node._retained is not None:
-                out_grads = sink.at_node(node, out_grads)
-            if prof is not None:
-                prof.push(node.name())
-            in_grads = node._call_backward(out_grads)
-            if prof is not None:
-                prof.pop()
-            if check_nan:
-                anomaly.check_grads(node, in_grads)
+            out_grads = buffers.pop(node, None)
+            if out_grads is None:  # every gradient into it was None: so are the ones it passes on
+                in_grads: tuple[Any, ...] = ()
+            else:
+                if sink.wanted or node._pre_hooks is not None or node._retained is not None:
+                    out_grads = sink.at_node(node, out_grads)
+                if prof is not None:
+                    prof.push(node.name())
+                in_grads = node._call_backward(out_grads)
+                if prof is not None:
+                    prof.pop()
+                if check_nan:
+                    anomaly.check_grads(node, in_grads)
             if node._saved and not retain_graph:
                 node._saved = node._outputs = None  # free the saved arrays; a second backward raises
-            for edge, g in zip(node.next_functions, in_grads):
-                if edge is None or g is None:
+            for i, edge in enumerate(node.next_functions):
+                if edge is None:
                     continue
                 nxt, idx, shape, dtype = edge
-                if g.array.shape != shape:
-                    g = sum_to(g, shape)
-                if g.array.dtype is not dtype and g.array.dtype != dtype:
-                    g = g.to(dtype=dtype)
-                if isinstance(nxt, Tensor):  # a leaf (or a Parameter, a Tensor subclass)
-                    sink.leaf(nxt, g)
+                g = in_grads[i] if i < len(in_grads) else None
+                if g is not None:
+                    if g.array.shape != shape:
+                        g = sum_to(g, shape)
+                    if g.array.dtype is not dtype and g.array.dtype != dtype:
+                        g = g.to(dtype=dtype)
+                    if isinstance(nxt, Tensor):  # a leaf (or a Parameter, a Tensor subclass)
+                        sink.leaf(nxt, g)
+                        continue
+                    _add(buffers, nxt, idx, g)
+                elif isinstance(nxt, Tensor):
                     continue
-                _add(buffers, nxt, idx, g)
-                deps[nxt] -= 1
+                deps[nxt] -= 1  # a None gradient counts as arrived too, or nxt would never run
                 if deps[nxt] == 0:
                     ready.append(nxt)
         sink.deliver()
