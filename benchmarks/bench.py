@@ -1,7 +1,9 @@
 """ndgrad against PyTorch on this CPU: training steps, the graph machinery, memory, MNIST epochs.
 
-    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench.py [--quick] [--only NAME ...]
-        [--threads 1 2] [--rounds N] [--gap S] [--no-memory] [--no-mnist] [--mnist-dir DIR] [--out DIR]
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench.py [--quick] [--only NAME
+    ...]
+        [--threads 1 2] [--rounds N] [--gap S] [--no-memory] [--no-mnist] [--mnist-dir DIR] [--out
+        DIR]
     python benchmarks/bench.py --profile cnn [--threads 1]
 
 Every measurement runs in a fresh child process started by this script (the thread count must be
@@ -79,7 +81,9 @@ def load_lib(name: str, threads: int) -> ModuleType:
 # -- children: what runs inside each fresh process ------------------------------------------------
 
 
-def timed_rounds(steps: dict[str, Any], rounds: int, gap: float, warmup: int) -> dict[str, list[float]]:
+def timed_rounds(
+    steps: dict[str, Any], rounds: int, gap: float, warmup: int
+) -> dict[str, list[float]]:
     """Seconds of each call; libraries alternate (order flipped every round), each timed call
     preceded by a collection and ``gap`` seconds of idleness."""
     for _ in range(warmup):
@@ -96,7 +100,9 @@ def timed_rounds(steps: dict[str, Any], rounds: int, gap: float, warmup: int) ->
     return times
 
 
-def child_time(libs: list[str], names: list[str], threads: int, rounds: dict[str, int], gap: float) -> Any:
+def child_time(
+    libs: list[str], names: list[str], threads: int, rounds: dict[str, int], gap: float
+) -> Any:
     import workloads as W
 
     mods = {lib: load_lib(lib, threads) for lib in libs}
@@ -187,7 +193,9 @@ def child_mnist(lib: str, kind: str, threads: int, root: str, max_steps: int) ->
     return W.mnist_epoch(kind, load_lib(lib, threads), Path(root), max_steps)
 
 
-def run_child(args: list[str], threads: int, eager_malloc: bool = False, timeout: float = 900) -> Any:
+def run_child(
+    args: list[str], threads: int, eager_malloc: bool = False, timeout: float = 900
+) -> Any:
     """Run this script as a child with ``args``; its last stdout line is JSON."""
     env = dict(os.environ)
     for var in THREAD_VARS:
@@ -195,7 +203,9 @@ def run_child(args: list[str], threads: int, eager_malloc: bool = False, timeout
     if eager_malloc:
         env.update(EAGER_MALLOC)
     cmd = [sys.executable, str(Path(__file__).resolve()), "--_child", json.dumps([threads, *args])]
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout, check=False)
+    proc = subprocess.run(
+        cmd, capture_output=True, text=True, env=env, timeout=timeout, check=False
+    )
     if proc.returncode != 0:
         print(f"  child {args[:3]} failed:\n{proc.stderr[-3000:]}", flush=True)
         return None
@@ -219,16 +229,24 @@ def child_main(spec: str) -> None:
 
 def summary(times: list[float], div: float, unit: str) -> dict[str, float]:
     scale = (1e6 if unit.startswith("us") else 1e3) / div
-    return {"median": statistics.median(times) * scale, "best": min(times) * scale, "rounds": len(times)}
+    return {
+        "median": statistics.median(times) * scale,
+        "best": min(times) * scale,
+        "rounds": len(times),
+    }
 
 
 def run_timings(args: argparse.Namespace, names: list[str]) -> dict[str, Any]:
     rounds = {
-        n: args.rounds or (max(3, WORKLOADS[n][1] // 3) if args.quick else WORKLOADS[n][1]) for n in names
+        n: args.rounds or (max(3, WORKLOADS[n][1] // 3) if args.quick else WORKLOADS[n][1])
+        for n in names
     }
     out: dict[str, Any] = {}
     for threads in args.threads:
-        for mode, groups in (("alternating", [["torch", "ndgrad"]]), ("separate", [["torch"], ["ndgrad"]])):
+        for mode, groups in (
+            ("alternating", [["torch", "ndgrad"]]),
+            ("separate", [["torch"], ["ndgrad"]]),
+        ):
             for libs in groups:
                 print(f"  timing: {mode}, {threads} thread(s), {'+'.join(libs)} ...", flush=True)
                 res = run_child(["time", libs, names, rounds, args.gap], threads) or {}
@@ -245,7 +263,8 @@ def run_memory(names: list[str]) -> dict[str, Any]:
     for name in [n for n in names if n in MEMORY_KINDS]:
         print(f"  memory: {name} ...", flush=True)
         out[name] = {
-            lib: run_child(["memory", lib, name], 2, eager_malloc=True) for lib in ("torch", "ndgrad")
+            lib: run_child(["memory", lib, name], 2, eager_malloc=True)
+            for lib in ("torch", "ndgrad")
         }
     return out
 
@@ -272,10 +291,12 @@ def ratio(nd: float | None, th: float | None) -> str:
 
 def markdown(results: dict[str, Any]) -> str:
     lines = [
-        f"Run {results['started']} to {results['finished']} UTC, `{results['command']}`; load average "
+        f"Run {results['started']} to {results['finished']} UTC, `{results['command']}`; load "
+        "average "
         f"before {results['load_before']}, after {results['load_after']}; {results['machine']}.",
         "",
-        "| workload | threads | torch (median) | ndgrad (median) | ratio alternating: median / best "
+        "| workload | threads | torch (median) | ndgrad (median) | ratio alternating: median / "
+        "best "
         "| ratio separate processes: median / best | rounds | goal |",
         "|---|---|---|---|---|---|---|---|",
     ]
@@ -295,7 +316,9 @@ def markdown(results: dict[str, Any]) -> str:
         ]
         if "torch" in sep and "ndgrad" in sep:
             s_th, s_nd = sep["torch"], sep["ndgrad"]
-            cells.append(f"{ratio(s_nd['median'], s_th['median'])} / {ratio(s_nd['best'], s_th['best'])}")
+            cells.append(
+                f"{ratio(s_nd['median'], s_th['median'])} / {ratio(s_nd['best'], s_th['best'])}"
+            )
         else:
             cells.append("-")
         cells += [str(th["rounds"]), f"<= {goal}"]
@@ -303,10 +326,12 @@ def markdown(results: dict[str, Any]) -> str:
     if results.get("memory"):
         lines += [
             "",
-            "Memory of one step after a warm-up step and zero_grad (MiB; each library in its own process):",
+            "Memory of one step after a warm-up step and zero_grad (MiB; each library in its own "
+            "process):",
             "",
             "| workload | live peak torch | live peak ndgrad | ratio | ndgrad pool reserve "
-            "| RSS growth torch | RSS growth ndgrad (pool on: its reserve is mapped already) | ratio |",
+            "| RSS growth torch | RSS growth ndgrad (pool on: its reserve is mapped already) | "
+            "ratio |",
             "|---|---|---|---|---|---|---|---|",
         ]
         mib = 2.0**20
@@ -314,15 +339,19 @@ def markdown(results: dict[str, Any]) -> str:
             th, nd = m.get("torch") or {}, m.get("ndgrad") or {}
             if not th or not nd:
                 continue
-            live = f"{th['live'] / mib:.1f} | {nd['live'] / mib:.1f} | {ratio(nd['live'], th['live'])}"
+            live = (
+                f"{th['live'] / mib:.1f} | {nd['live'] / mib:.1f} | {ratio(nd['live'], th['live'])}"
+            )
             rss = f"{(th['rss'] or 0) / mib:.1f} | {(nd['rss'] or 0) / mib:.1f}"
             lines.append(
-                f"| {name} | {live} | {nd['pool'] / mib:.1f} | {rss} | {ratio(nd['rss'], th['rss'])} |"
+                f"| {name} | {live} | {nd['pool'] / mib:.1f} | {rss} | "
+                f"{ratio(nd['rss'], th['rss'])} |"
             )
     if results.get("mnist"):
         lines += [
             "",
-            "MNIST epoch, Adam, data loading included (2 threads, each library in its own process):",
+            "MNIST epoch, Adam, data loading included (2 threads, each library in its own "
+            "process):",
             "",
         ]
         lines += ["| model | torch | ndgrad | ratio | how |", "|---|---|---|---|---|"]
@@ -347,10 +376,15 @@ def machine() -> str:
     model = ""
     try:
         with open("/proc/cpuinfo") as f:
-            model = next((ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")), "")
+            model = next(
+                (ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")), ""
+            )
     except OSError:
         pass
-    return f"{model or platform.processor()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
+    return (
+        f"{model or platform.processor()}, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}"
+    )
 
 
 def versions() -> dict[str, str]:
@@ -361,7 +395,8 @@ def versions() -> dict[str, str]:
         from threadpoolctl import threadpool_info
 
         out["blas"] = "; ".join(
-            f"{i.get('internal_api')} {i.get('version')} {i.get('architecture')}" for i in threadpool_info()
+            f"{i.get('internal_api')} {i.get('version')} {i.get('architecture')}"
+            for i in threadpool_info()
         )
     except ImportError:
         out["blas"] = "(pip install threadpoolctl to name the BLAS kernel)"
@@ -370,13 +405,21 @@ def versions() -> dict[str, str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", nargs="+", choices=[*WORKLOADS, "mnist"], help="these workloads only")
+    parser.add_argument(
+        "--only", nargs="+", choices=[*WORKLOADS, "mnist"], help="these workloads only"
+    )
     parser.add_argument(
         "--quick", action="store_true", help="a third of the rounds, short gaps, 60 MNIST steps"
     )
-    parser.add_argument("--threads", nargs="+", type=int, default=[1, 2], help="thread counts (default 1 2)")
-    parser.add_argument("--rounds", type=int, help="timed rounds per workload (default per workload)")
-    parser.add_argument("--gap", type=float, help="idle seconds before each timed call (0.2; quick 0.1)")
+    parser.add_argument(
+        "--threads", nargs="+", type=int, default=[1, 2], help="thread counts (default 1 2)"
+    )
+    parser.add_argument(
+        "--rounds", type=int, help="timed rounds per workload (default per workload)"
+    )
+    parser.add_argument(
+        "--gap", type=float, help="idle seconds before each timed call (0.2; quick 0.1)"
+    )
     parser.add_argument("--no-memory", action="store_true")
     parser.add_argument("--no-mnist", action="store_true")
     parser.add_argument("--mnist-dir", default=str(DEFAULT_MNIST))
@@ -400,7 +443,10 @@ def main() -> None:
         args.gap = 0.1 if args.quick else 0.2
     for var in SLOW_BLAS_VARS:
         if os.environ.get(var):
-            print(f"WARNING: {var} is set and forces a slower OpenBLAS kernel; rerun with env -u {var}")
+            print(
+                f"WARNING: {var} is set and forces a slower OpenBLAS kernel; rerun with env -u "
+                f"{var}"
+            )
     names = [n for n in args.only or WORKLOADS if n != "mnist"]
     started = datetime.datetime.now(datetime.timezone.utc)
     results: dict[str, Any] = {

@@ -101,7 +101,11 @@ def mlp_step_ndgrad(params: list[Any], x: Any, target: Any, onehot: Any) -> Call
             h = linear(h, w, b) if linear is not None else h @ w.T + b
             if i + 2 < len(params):
                 h = h.relu()
-        loss = cross_entropy(h, target) if cross_entropy is not None else ndgrad_cross_entropy(h, onehot)
+        loss = (
+            cross_entropy(h, target)
+            if cross_entropy is not None
+            else ndgrad_cross_entropy(h, onehot)
+        )
         for p in params:
             p.grad = None
         loss.backward()
@@ -165,7 +169,8 @@ def main() -> None:
     for name, nd_t, th_t, n in rows:
         per = "/op" if n > 1 else ""
         print(
-            f"{name}\n    ndgrad {nd_t / n * 1e6:9.1f} us{per}   torch {th_t / n * 1e6:9.1f} us{per}   "
+            f"{name}\n    ndgrad {nd_t / n * 1e6:9.1f} us{per}   torch {th_t / n * 1e6:9.1f} "
+            f"us{per}   "
             f"ratio ndgrad/torch {nd_t / th_t:5.2f}x"
         )
 

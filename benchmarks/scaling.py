@@ -148,10 +148,21 @@ def mpiexec() -> str:
 
 
 def job(n: int, args: argparse.Namespace) -> dict[str, object]:
-    cmd = [mpiexec(), "-n", str(n), sys.executable, __file__, "--worker", "--steps", str(args.steps)]
+    cmd = [
+        mpiexec(),
+        "-n",
+        str(n),
+        sys.executable,
+        __file__,
+        "--worker",
+        "--steps",
+        str(args.steps),
+    ]
     cmd += ["--bucket-mb", str(args.bucket_mb)]
     load_before = os.getloadavg()[0]
-    res = subprocess.run(cmd, capture_output=True, text=True, timeout=1800, stdin=subprocess.DEVNULL)
+    res = subprocess.run(
+        cmd, capture_output=True, text=True, timeout=1800, stdin=subprocess.DEVNULL
+    )
     if res.returncode != 0:
         raise SystemExit(f"the {n}-rank job failed:\n{res.stdout}\n{res.stderr}")
     line = next(line for line in res.stdout.splitlines() if line.startswith("RESULT "))
@@ -161,7 +172,9 @@ def job(n: int, args: argparse.Namespace) -> dict[str, object]:
 
 
 def _commit() -> str:
-    res = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=HERE)
+    res = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=HERE
+    )
     return res.stdout.strip() or "unknown"
 
 
@@ -181,7 +194,8 @@ def report(runs: dict[int, list[dict[str, object]]], args: argparse.Namespace) -
             else "."
         ),
         "",
-        "Medians over rounds of the per-step medians. 1 rank: the plain model (no DDP); 2 ranks: DDP. "
+        "Medians over rounds of the per-step medians. 1 rank: the plain model (no DDP); 2 ranks: "
+        "DDP. "
         "Throughput ratio = 2 x t(1 rank) / t(2 ranks).",
         "",
         "| workload | per-rank batch | buckets | step, 1 rank | step, 2 ranks | throughput ratio "
@@ -202,7 +216,8 @@ def report(runs: dict[int, list[dict[str, object]]], args: argparse.Namespace) -
         )
     lines += [
         "",
-        "With one bucket nothing can overlap (the all-reduce starts when backward ends): its 'hidden' "
+        "With one bucket nothing can overlap (the all-reduce starts when backward ends): its "
+        "'hidden' "
         "figure only shows the noise of the measurement.",
     ]
     lines += ["", "All-reduce of one float32 buffer on 2 ranks (median of 10, then of rounds):", ""]
@@ -235,12 +250,16 @@ def cost_model(runs: list[dict[str, Any]]) -> list[str]:
         nbytes = 4 * int(runs[0][kind]["params"])
         measured = statistics.median(r[kind]["allreduce"] for r in runs)
         predicted = 2 * alpha * 2 + nbytes / beta  # two buckets: two latencies
-        lines.append(f"| {kind} | {nbytes:,} | {predicted * 1e3:.2f} ms | {measured * 1e3:.2f} ms |")
+        lines.append(
+            f"| {kind} | {nbytes:,} | {predicted * 1e3:.2f} ms | {measured * 1e3:.2f} ms |"
+        )
     return lines
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--steps", type=int, default=15)
     p.add_argument("--bucket-mb", type=float, default=25.0)

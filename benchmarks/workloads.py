@@ -4,10 +4,11 @@
 - ``scalar``: an MLP 2-16-16-1 (tanh) over 100 points where every weight is its own 0-d tensor.
 - ``mlp``: one SGD step of 784-512-256-10 (ReLU) on a batch of 128, cross-entropy.
 - ``cnn``: one SGD step of conv32-pool-conv64-pool-fc128-fc10 on a batch of 64 of 1x28x28.
-- ``gpt``: one AdamW step of a char-level GPT (vocab 65, 4 layers, 4 heads, d 128, seq 64, batch 32).
+- ``gpt``: one AdamW step of a char-level GPT (vocab 65, 4 layers, 4 heads, d 128, seq 64, batch
+32).
 - ``lstm``: one step of PyTorch's word-language-model example: embedding 200, 2-layer LSTM of 200,
-  decoder to a 10,000-word vocabulary, bptt 35, batch 20, SGD (lr 20) after ``clip_grad_norm_(0.25)``,
-  the hidden state carried (detached) from step to step.
+  decoder to a 10,000-word vocabulary, bptt 35, batch 20, SGD (lr 20) after
+  ``clip_grad_norm_(0.25)``, the hidden state carried (detached) from step to step.
 - MNIST epoch: the example models with Adam on the real training set, data loading included
   (read and decode the IDX files, normalise, ``DataLoader`` with shuffling, batch 128 / 64).
 """
@@ -77,7 +78,9 @@ def make_gpt(lib: ModuleType) -> Any:
         def forward(self, x: Any) -> Any:
             b, t, d = x.shape
             q, k, v = self.qkv(self.ln1(x)).split(d, dim=2)
-            q, k, v = (z.reshape(b, t, self.heads, d // self.heads).transpose(1, 2) for z in (q, k, v))
+            q, k, v = (
+                z.reshape(b, t, self.heads, d // self.heads).transpose(1, 2) for z in (q, k, v)
+            )
             att = F.scaled_dot_product_attention(q, k, v, is_causal=True)
             x = x + self.proj(att.transpose(1, 2).reshape(b, t, d))
             return x + self.mlp(self.ln2(x))
@@ -196,7 +199,8 @@ def batch_data(kind: str, rng: np.random.Generator) -> tuple[np.ndarray, np.ndar
 
 
 def model_step(kind: str, lib: ModuleType, torch_model: Any = None) -> Step:
-    """One training step of a model workload on its fixed batch; ``step.model``, ``step.opt`` too."""
+    """One training step of a model workload on its fixed batch; ``step.model``, ``step.opt``
+    too."""
     F = lib.nn.functional
     model = {"mlp": make_mlp, "cnn": make_cnn, "gpt": make_gpt, "lstm": make_lstm}[kind](lib)
     if torch_model is not None:

@@ -50,7 +50,13 @@ class Block(nn.Module):
 
 class GPT(nn.Module):
     def __init__(
-        self, vocab: int, context: int, d: int = 128, layers: int = 4, heads: int = 4, dropout: float = 0.0
+        self,
+        vocab: int,
+        context: int,
+        d: int = 128,
+        layers: int = 4,
+        heads: int = 4,
+        dropout: float = 0.0,
     ) -> None:
         super().__init__()
         self.context = context
@@ -75,10 +81,14 @@ class GPT(nn.Module):
 
 
 def main(argv: list[str] | None = None) -> float:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--text", required=True, help="a plain-text file (e.g. tiny shakespeare)")
     p.add_argument("--minutes", type=float, default=5.0)
-    p.add_argument("--max-steps", type=int, default=None, help="stop earlier, after this many steps")
+    p.add_argument(
+        "--max-steps", type=int, default=None, help="stop earlier, after this many steps"
+    )
     p.add_argument("--layers", type=int, default=4)
     p.add_argument("--heads", type=int, default=4)
     p.add_argument("--d-model", type=int, default=128)

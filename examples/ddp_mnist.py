@@ -2,8 +2,9 @@
 
 Run (one machine):   mpiexec -n 2 python examples/ddp_mnist.py --data-dir path/to/mnist
              or:     ndgrad-run --nproc-per-node 2 examples/ddp_mnist.py --data-dir path/to/mnist
-Several machines:    mpiexec -n 8 -f hosts python examples/ddp_mnist.py ...   (see docs/distributed.md)
-One process:         python examples/ddp_mnist.py ...   (MPI starts a world of one)
+Several machines:    mpiexec -n 8 -f hosts python examples/ddp_mnist.py ...   (see
+docs/distributed.md) One process:         python examples/ddp_mnist.py ...   (MPI starts a world of
+one)
 
 The global batch (``--batch-size``) is split evenly across the ranks, and DistributedSampler
 hands each rank every world_size-th index of the same seeded permutation: step k's global batch is
@@ -32,7 +33,9 @@ from ndgrad.utils.data.distributed import DistributedSampler
 
 def load(data_dir: str, download: bool, limit: int | None) -> tuple[TensorDataset, TensorDataset]:
     def prep(ds: MNIST, n: int | None) -> TensorDataset:
-        x = ((ds.data[:n].astype(np.float32) / 255.0 - 0.1307) / 0.3081).reshape(len(ds.data[:n]), -1)
+        x = ((ds.data[:n].astype(np.float32) / 255.0 - 0.1307) / 0.3081).reshape(
+            len(ds.data[:n]), -1
+        )
         return TensorDataset(ndgrad.from_numpy(x), ndgrad.from_numpy(ds.targets[:n]))
 
     train = MNIST(data_dir, train=True, download=download)
@@ -58,11 +61,15 @@ def accuracy(model: nn.Module, ds: TensorDataset) -> float:
 
 
 def main(argv: list[str] | None = None) -> float:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--data-dir", default="data/mnist")
     p.add_argument("--download", action="store_true")
     p.add_argument("--epochs", type=int, default=3)
-    p.add_argument("--batch-size", type=int, default=128, help="the global batch, split across ranks")
+    p.add_argument(
+        "--batch-size", type=int, default=128, help="the global batch, split across ranks"
+    )
     p.add_argument("--lr", type=float, default=0.05)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--limit", type=int, default=None, help="use the first N training images")
@@ -101,13 +108,18 @@ def main(argv: list[str] | None = None) -> float:
         acc = accuracy(model, test)
         if rank == 0:
             print(
-                f"epoch {epoch + 1}: mean train loss {total.item() / len(loader):.6f}, test accuracy "
+                f"epoch {epoch + 1}: mean train loss {total.item() / len(loader):.6f}, test "
+                "accuracy "
                 f"{acc:.4f}, {time.perf_counter() - t0:.1f} s "
                 f"({world} ranks, global batch {args.batch_size})",
                 flush=True,
             )
             if args.checkpoint:  # written on rank 0 only, atomically
-                state = {"model": model.module.state_dict(), "optimizer": opt.state_dict(), "epoch": epoch}
+                state = {
+                    "model": model.module.state_dict(),
+                    "optimizer": opt.state_dict(),
+                    "epoch": epoch,
+                }
                 ndgrad.save(state, args.checkpoint)
         dist.barrier()  # the checkpoint is complete before any rank might read it
     return acc

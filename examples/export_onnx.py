@@ -22,7 +22,9 @@ import ndgrad
 
 def _cnn() -> ndgrad.nn.Module:
     """The Net class of mnist_cnn.py, next to this file (examples are scripts, not a package)."""
-    spec = importlib.util.spec_from_file_location("_mnist_cnn", Path(__file__).with_name("mnist_cnn.py"))
+    spec = importlib.util.spec_from_file_location(
+        "_mnist_cnn", Path(__file__).with_name("mnist_cnn.py")
+    )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules.setdefault("_mnist_cnn", module)
@@ -31,7 +33,9 @@ def _cnn() -> ndgrad.nn.Module:
 
 
 def main(argv: list[str] | None = None) -> float:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--checkpoint", default=None, help="a state_dict saved with ndgrad.save")
     p.add_argument("--out", default="mnist_cnn.onnx")
     p.add_argument("--opset", type=int, default=18)
@@ -61,7 +65,10 @@ def main(argv: list[str] | None = None) -> float:
         with ndgrad.no_grad():
             want = model(x).numpy()
         worst = max(worst, float(np.abs(got - want).max()))
-        print(f"batch {batch:2d}: onnxruntime output {got.shape}, max |onnxruntime - ndgrad| = {worst:.2e}")
+        print(
+            f"batch {batch:2d}: onnxruntime output {got.shape}, max |onnxruntime - ndgrad| = "
+            f"{worst:.2e}"
+        )
     print(f"wrote {args.out}")
     return worst
 

@@ -23,7 +23,9 @@ from ndgrad.utils.data import DataLoader, TensorDataset
 def load(data_dir: str, download: bool) -> tuple[TensorDataset, TensorDataset]:
     def prep(ds: MNIST) -> TensorDataset:
         x = ((ds.data.astype(np.float32) / 255.0 - 0.1307) / 0.3081)[:, None]
-        return TensorDataset(ndgrad.from_numpy(np.ascontiguousarray(x)), ndgrad.from_numpy(ds.targets))
+        return TensorDataset(
+            ndgrad.from_numpy(np.ascontiguousarray(x)), ndgrad.from_numpy(ds.targets)
+        )
 
     return prep(MNIST(data_dir, train=True, download=download)), prep(
         MNIST(data_dir, train=False, download=download)
@@ -56,7 +58,9 @@ def accuracy(model: nn.Module, ds: TensorDataset) -> float:
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--data-dir", default="data/mnist")
     p.add_argument("--download", action="store_true")
     p.add_argument("--epochs", type=int, default=3)
@@ -68,7 +72,10 @@ def main(argv: list[str] | None = None) -> None:
     train, test = load(args.data_dir, args.download)
     model = Net()
     loader = DataLoader(
-        train, batch_size=args.batch_size, shuffle=True, generator=ndgrad.Generator().manual_seed(args.seed)
+        train,
+        batch_size=args.batch_size,
+        shuffle=True,
+        generator=ndgrad.Generator().manual_seed(args.seed),
     )
     opt = ndgrad.optim.Adam(model.parameters(), lr=args.lr)
     sched = ndgrad.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=args.epochs * len(loader))
@@ -82,7 +89,8 @@ def main(argv: list[str] | None = None) -> None:
             opt.step()
             sched.step()
         print(
-            f"epoch {epoch + 1}: last loss {loss.item():.4f}, test accuracy {accuracy(model, test):.4f}, "
+            f"epoch {epoch + 1}: last loss {loss.item():.4f}, test accuracy "
+            f"{accuracy(model, test):.4f}, "
             f"{time.perf_counter() - t0:.1f} s/epoch"
         )
     print(f"final test accuracy {accuracy(model, test):.4f} in {time.perf_counter() - start:.0f} s")

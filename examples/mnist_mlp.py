@@ -50,7 +50,9 @@ def build_model() -> nn.Module:
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--data-dir", default="data/mnist")
     p.add_argument("--download", action="store_true")
     p.add_argument("--epochs", type=int, default=8)
@@ -62,7 +64,10 @@ def main(argv: list[str] | None = None) -> None:
     train, test = load(args.data_dir, args.download)
     model = build_model()
     loader = DataLoader(
-        train, batch_size=args.batch_size, shuffle=True, generator=ndgrad.Generator().manual_seed(args.seed)
+        train,
+        batch_size=args.batch_size,
+        shuffle=True,
+        generator=ndgrad.Generator().manual_seed(args.seed),
     )
     opt = ndgrad.optim.Adam(model.parameters(), lr=args.lr)
     sched = ndgrad.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=args.epochs * len(loader))
@@ -76,7 +81,8 @@ def main(argv: list[str] | None = None) -> None:
             opt.step()
             sched.step()
         print(
-            f"epoch {epoch + 1}: last loss {loss.item():.4f}, test accuracy {accuracy(model, test):.4f}, "
+            f"epoch {epoch + 1}: last loss {loss.item():.4f}, test accuracy "
+            f"{accuracy(model, test):.4f}, "
             f"{time.perf_counter() - t0:.1f} s/epoch"
         )
     print(f"final test accuracy {accuracy(model, test):.4f} in {time.perf_counter() - start:.0f} s")

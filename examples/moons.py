@@ -39,7 +39,9 @@ def hinge_loss(
 
 def train_tensors(x: np.ndarray, y: np.ndarray, steps: int = 200, batch: int | None = 32) -> float:
     ndgrad.manual_seed(1337)
-    model = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 16), nn.ReLU(), nn.Linear(16, 1))
+    model = nn.Sequential(
+        nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 16), nn.ReLU(), nn.Linear(16, 1)
+    )
     X, Y = ndgrad.tensor(x, dtype=ndgrad.float32), ndgrad.tensor(y, dtype=ndgrad.float32)
     params = list(model.parameters())
     acc = 0.0
@@ -135,7 +137,13 @@ def draw_one_neuron(out: Path) -> None:
     x1w1x2w2 = x1w1 + x2w2
     n = x1w1x2w2 + b
     o = n.tanh()
-    for t, name in ((x1w1, "x1*w1"), (x2w2, "x2*w2"), (x1w1x2w2, "x1*w1 + x2*w2"), (n, "n"), (o, "o")):
+    for t, name in (
+        (x1w1, "x1*w1"),
+        (x2w2, "x2*w2"),
+        (x1w1x2w2, "x1*w1 + x2*w2"),
+        (n, "n"),
+        (o, "o"),
+    ):
         t.label = name
         t.retain_grad()
     o.backward()
@@ -158,7 +166,10 @@ def main(argv: list[str] | None = None) -> None:
     x, y01 = make_moons(100, noise=0.1, seed=0)
     y = y01 * 2 - 1  # labels in {-1, 1}
     t0 = time.perf_counter()
-    print(f"tensor MLP: training accuracy {train_tensors(x, y):.0%} ({time.perf_counter() - t0:.1f} s)")
+    print(
+        f"tensor MLP: training accuracy {train_tensors(x, y):.0%} ({time.perf_counter() - t0:.1f} "
+        "s)"
+    )
     n, sizes = (50, (2, 8, 8, 1)) if args.quick else (100, (2, 16, 16, 1))
     xs, ys01 = make_moons(n, noise=0.1, seed=0)
     t0 = time.perf_counter()

@@ -24,16 +24,18 @@ REASONS = {
     "sparse": "sparse layouts other than COO (CSR, CSC, BSR, BSC) and their kernels",
     "storage": "typed and untyped storages: a tensor's memory is a NumPy/CuPy array (t.array)",
     "layout": "strides and memory formats (channels_last, as_strided): ndgrad's layout is NumPy's",
-    "devices": "devices other than CPU and CUDA (XPU, MPS, MTIA, IPU, XLA, Vulkan), streams, events",
+    "devices": "devices other than CPU and CUDA (XPU, MPS, MTIA, IPU, XLA, Vulkan), streams, "
+    "events",
     "distributed": "torch.distributed (see the distributed extra and nn.parallel)",
     "datapipes": "the deprecated DataPipes of torch.utils.data",
     "lazy": "Lazy* modules with UninitializedParameter (shape inferred on first call)",
     "deprecated": "functions PyTorch deprecated or removed in favour of torch.linalg and others",
     "functional_alias": "top-level copies of nn.functional ops (aten entry points, some with other "
     "signatures, e.g. torch.dropout(input, p, train)): use nn.functional",
-    "inplace_toplevel": "in-place ops as top-level functions (torch.acos_(x)): use the Tensor method",
-    "amp": "autocast's global state (get/set_autocast_*): ndgrad has no mixed precision, its autocast "
-    "passes through",
+    "inplace_toplevel": "in-place ops as top-level functions (torch.acos_(x)): use the Tensor "
+    "method",
+    "amp": "autocast's global state (get/set_autocast_*): ndgrad has no mixed precision, its "
+    "autocast passes through",
     "sparse_methods": "methods of sparse tensors (indices, values, coalesce...): they are on "
     "ndgrad.sparse's SparseTensor, not on dense tensors",
     "not_yet_inplace": "in-place Tensor methods not written yet (the out-of-place op exists): gaps",

@@ -59,14 +59,18 @@ def test_reasons_are_known() -> None:
 def test_every_missing_name_is_listed_with_a_reason(namespace: str) -> None:
     theirs, ours = _public(_resolve(namespace)), _public(_resolve(NAMESPACES[namespace]))
     unlisted = sorted(theirs - ours - set(_listed(namespace)))
-    assert unlisted == [], f"ndgrad lacks these {namespace} names: add them or list them with a reason"
+    assert unlisted == [], (
+        f"ndgrad lacks these {namespace} names: add them or list them with a reason"
+    )
 
 
 @pytest.mark.parametrize("namespace", sorted(NAMESPACES))
 def test_listed_omissions_are_still_missing(namespace: str) -> None:
     ours = _public(_resolve(NAMESPACES[namespace]))
     now_there = sorted(set(_listed(namespace)) & ours)
-    assert now_there == [], f"these {namespace} names exist now: delete them from tests/api_omissions.py"
+    assert now_there == [], (
+        f"these {namespace} names exist now: delete them from tests/api_omissions.py"
+    )
 
 
 @pytest.mark.parametrize("namespace", sorted(NAMESPACES))

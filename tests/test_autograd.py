@@ -98,7 +98,9 @@ def test_backward_with_gradient_argument() -> None:
 
 def test_non_scalar_root_needs_gradient() -> None:
     x = ndgrad.ones(3, requires_grad=True)
-    with pytest.raises(RuntimeError, match="grad can be implicitly created only for scalar outputs"):
+    with pytest.raises(
+        RuntimeError, match="grad can be implicitly created only for scalar outputs"
+    ):
         (x * 2).backward()
     with pytest.raises(RuntimeError, match="Mismatch in shape"):
         (x * 2).backward(ndgrad.ones(2))
@@ -172,7 +174,9 @@ def test_saved_arrays_are_freed_after_backward() -> None:
     while stack:
         n = stack.pop()
         seen.append(n)
-        stack += [e[0] for e in n.next_functions if e is not None and not isinstance(e[0], ndgrad.Tensor)]
+        stack += [
+            e[0] for e in n.next_functions if e is not None and not isinstance(e[0], ndgrad.Tensor)
+        ]
     assert any(n._saved for n in seen)
     y.backward()
     assert all(not n._saved for n in seen)

@@ -101,7 +101,9 @@ def on_device(t: ndgrad.Tensor) -> bool:
 
 def test_stand_in_refuses_implicit_conversion(cuda: None) -> None:
     a = fake_cuda_module.zeros(3)
-    assert type(a) is FakeCudaArray and type(a + 1) is FakeCudaArray and type(a.sum()) is FakeCudaArray
+    assert (
+        type(a) is FakeCudaArray and type(a + 1) is FakeCudaArray and type(a.sum()) is FakeCudaArray
+    )
     with pytest.raises(TypeError, match="Implicit conversion"):
         a.__array__()
 
@@ -112,7 +114,10 @@ def test_to_cuda_and_back(cuda: None) -> None:
     assert on_device(y) and y.dtype == ndgrad.float32
     assert y.to("cpu").device == "cpu" and type(y.cpu().array) is np.ndarray
     assert y.tolist() == [[1.0, 2.0], [3.0, 4.0]] and y.sum().item() == 10.0
-    assert on_device(x.to("cuda", ndgrad.float64)) and x.to("cuda", ndgrad.float64).dtype == ndgrad.float64
+    assert (
+        on_device(x.to("cuda", ndgrad.float64))
+        and x.to("cuda", ndgrad.float64).dtype == ndgrad.float64
+    )
     assert y.to("cuda") is y
     assert "device='cuda:0'" in repr(y)
     with pytest.raises(TypeError, match="cpu"):
@@ -137,7 +142,12 @@ def test_factories_on_cuda(cuda: None) -> None:
         ndgrad.normal(0.0, 1.0, (2,), device="cuda"),
     ]
     x = ndgrad.ones(2, 2, device="cuda")
-    made += [ndgrad.zeros_like(x), ndgrad.ones_like(x), ndgrad.full_like(x, 2.0), ndgrad.rand_like(x)]
+    made += [
+        ndgrad.zeros_like(x),
+        ndgrad.ones_like(x),
+        ndgrad.full_like(x, 2.0),
+        ndgrad.rand_like(x),
+    ]
     made += [
         ndgrad.randn_like(x),
         ndgrad.empty_like(x),

@@ -34,7 +34,9 @@ def test_help_lists_the_options() -> None:
         assert opt in text
 
 
-def test_demo_run_writes_outputs_and_resumes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_demo_run_writes_outputs_and_resumes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "run"
     assert main(["--epochs", "1", "--out", str(out), "--no-progress", "--model", "mlp"]) == 0
     printed = capsys.readouterr().out
@@ -100,9 +102,16 @@ def test_moons_and_npz_datasets(tmp_path: Path) -> None:
         x_test=rng.random((10, 1, 8, 8), dtype=np.float32),
         y_test=rng.integers(0, 3, 10),
     )
-    assert main(["--dataset", str(npz), "--epochs", "1", "--out", str(tmp_path / "n"), "--no-progress"]) == 0
+    assert (
+        main(
+            ["--dataset", str(npz), "--epochs", "1", "--out", str(tmp_path / "n"), "--no-progress"]
+        )
+        == 0
+    )
     with pytest.raises(SystemExit):
-        main(["--dataset", "moons", "--model", "cnn", "--epochs", "1", "--out", str(tmp_path / "x")])
+        main(
+            ["--dataset", "moons", "--model", "cnn", "--epochs", "1", "--out", str(tmp_path / "x")]
+        )
 
 
 # -- every option validated; every user error one line, exit 2, no traceback ---------------------
@@ -152,10 +161,15 @@ def _user_error(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
         (["--device", "tpu"], "--device"),
         (["--bogus"], "unrecognized arguments: --bogus"),
         (["--dataset", "nosuchset"], "--dataset nosuchset: no such dataset"),
-        (["--dataset", "moons", "--model", "cnn"], "--model cnn needs image data, but --dataset moons"),
+        (
+            ["--dataset", "moons", "--model", "cnn"],
+            "--model cnn needs image data, but --dataset moons",
+        ),
     ],
 )
-def test_bad_options_exit_2_with_one_line(argv: list[str], says: str, tmp_path: Path, capsys) -> None:
+def test_bad_options_exit_2_with_one_line(
+    argv: list[str], says: str, tmp_path: Path, capsys
+) -> None:
     err = _user_error([*argv, "--out", str(tmp_path / "o")], capsys)
     assert says in err
     assert not (tmp_path / "o").exists()  # nothing written
@@ -165,12 +179,23 @@ def test_user_errors_name_the_option_and_the_fix(tmp_path: Path, capsys) -> None
     (tmp_path / "afile").write_text("x")
     assert "--out" in _user_error(["--out", str(tmp_path / "afile")], capsys)
     if not __import__("ndgrad").cuda.is_available():
-        assert "use --device cpu" in _user_error(["--device", "cuda", "--out", str(tmp_path / "o")], capsys)
+        assert "use --device cpu" in _user_error(
+            ["--device", "cuda", "--out", str(tmp_path / "o")], capsys
+        )
     out = ["--out", str(tmp_path / "o"), "--epochs", "1"]
     err = _user_error(["--dataset", "mnist", "--data-dir", str(tmp_path / "none"), *out], capsys)
     assert "--data-dir" in err and "--download" in err and "download=True" not in err
     assert "--out is empty" in _user_error(["--dataset", "moons", "--out", ""], capsys)
-    nan_run = ["--dataset", "moons", "--lr", "1e308", "--epochs", "2", "--out", str(tmp_path / "nan")]
+    nan_run = [
+        "--dataset",
+        "moons",
+        "--lr",
+        "1e308",
+        "--epochs",
+        "2",
+        "--out",
+        str(tmp_path / "nan"),
+    ]
     err = _user_error(nan_run, capsys)
     assert "training diverged in epoch 1 (loss nan): try a smaller --lr than 1e+308" in err
     assert not (tmp_path / "nan" / "checkpoint.ndgrad").exists()  # no diverged checkpoint
@@ -185,7 +210,10 @@ def test_user_errors_name_the_option_and_the_fix(tmp_path: Path, capsys) -> None
     idx.mkdir()
     rng = np.random.default_rng(0)
     for prefix in ("train", "t10k"):
-        _write_idx(idx / f"{prefix}-images-idx3-ubyte.gz", rng.integers(0, 256, (4, 28, 28)).astype(np.uint8))
+        _write_idx(
+            idx / f"{prefix}-images-idx3-ubyte.gz",
+            rng.integers(0, 256, (4, 28, 28)).astype(np.uint8),
+        )
         _write_idx(idx / f"{prefix}-labels-idx1-ubyte.gz", rng.integers(0, 10, 4).astype(np.uint8))
     good = (idx / "train-images-idx3-ubyte.gz").read_bytes()
     (idx / "train-images-idx3-ubyte.gz").write_bytes(good[: len(good) // 2])
@@ -196,13 +224,23 @@ def test_user_errors_name_the_option_and_the_fix(tmp_path: Path, capsys) -> None
     # .npz files: missing, not an npz, missing a key, wrong shapes
     assert "no such file" in _user_error(["--dataset", str(tmp_path / "missing.npz"), *out], capsys)
     (tmp_path / "text.npz").write_text("just some text\n")
-    assert "not a readable NumPy .npz" in _user_error(["--dataset", str(tmp_path / "text.npz"), *out], capsys)
-    np.savez(
-        tmp_path / "partial.npz", x_train=np.ones((4, 2)), y_train=np.zeros(4, int), x_test=np.ones((2, 2))
+    assert "not a readable NumPy .npz" in _user_error(
+        ["--dataset", str(tmp_path / "text.npz"), *out], capsys
     )
-    assert "has no y_test" in _user_error(["--dataset", str(tmp_path / "partial.npz"), *out], capsys)
+    np.savez(
+        tmp_path / "partial.npz",
+        x_train=np.ones((4, 2)),
+        y_train=np.zeros(4, int),
+        x_test=np.ones((2, 2)),
+    )
+    assert "has no y_test" in _user_error(
+        ["--dataset", str(tmp_path / "partial.npz"), *out], capsys
+    )
     shapes = dict(
-        x_train=np.ones((4, 2)), y_train=np.zeros(3, int), x_test=np.ones((2, 2)), y_test=np.zeros(2, int)
+        x_train=np.ones((4, 2)),
+        y_train=np.zeros(3, int),
+        x_test=np.ones((2, 2)),
+        y_test=np.zeros(2, int),
     )
     np.savez(tmp_path / "shapes.npz", **shapes)
     assert "x_train" in _user_error(["--dataset", str(tmp_path / "shapes.npz"), *out], capsys)
@@ -210,7 +248,10 @@ def test_user_errors_name_the_option_and_the_fix(tmp_path: Path, capsys) -> None
     assert "--resume" in _user_error(["--resume", str(tmp_path / "nope.ndgrad"), *out], capsys)
     (tmp_path / "bad.ndgrad").write_bytes(b"PK\x03\x04 not really")
     assert "bad.ndgrad" in _user_error(["--resume", str(tmp_path / "bad.ndgrad"), *out], capsys)
-    assert main(["--dataset", "moons", "--epochs", "1", "--out", str(tmp_path / "m"), "--no-progress"]) == 0
+    assert (
+        main(["--dataset", "moons", "--epochs", "1", "--out", str(tmp_path / "m"), "--no-progress"])
+        == 0
+    )
     capsys.readouterr()
     ckpt = str(tmp_path / "m" / "checkpoint.ndgrad")
     assert "does not fit" in _user_error(["--resume", ckpt, "--model", "mlp", *out], capsys)
@@ -225,9 +266,9 @@ def test_errors_print_no_traceback_from_the_command_line(tmp_path: Path) -> None
             timeout=120,
             env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
         )
-        assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr, (
-            proc.stderr
-        )
+        assert (
+            proc.returncode == 2 and proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+        ), proc.stderr
         assert "wrote" not in proc.stdout
 
 
@@ -281,7 +322,12 @@ def test_a_resumed_run_equals_an_uninterrupted_one(tmp_path: Path, monkeypatch, 
     assert main([*MOONS, "--epochs", "4", "--out", str(cut)]) == 130
     assert "--resume" in capsys.readouterr().err
     monkeypatch.setattr(cli, "evaluate", real_evaluate)
-    assert main([*MOONS, "--epochs", "4", "--out", str(cut), "--resume", str(cut / "checkpoint.ndgrad")]) == 0
+    assert (
+        main(
+            [*MOONS, "--epochs", "4", "--out", str(cut), "--resume", str(cut / "checkpoint.ndgrad")]
+        )
+        == 0
+    )
     assert "resumed from" in capsys.readouterr().out
     (ckpt_a, hist_a), (ckpt_b, hist_b) = _state(whole), _state(cut)
     _same(ckpt_a, ckpt_b)  # weights, optimizer, scheduler, generator, history: all equal
@@ -292,7 +338,12 @@ def test_resume_of_a_finished_run_writes_nothing(tmp_path: Path, capsys) -> None
     out = tmp_path / "run"
     assert main([*MOONS, "--epochs", "2", "--out", str(out)]) == 0
     before = {p.name: p.read_bytes() for p in out.iterdir()}
-    assert main([*MOONS, "--epochs", "2", "--out", str(out), "--resume", str(out / "checkpoint.ndgrad")]) == 0
+    assert (
+        main(
+            [*MOONS, "--epochs", "2", "--out", str(out), "--resume", str(out / "checkpoint.ndgrad")]
+        )
+        == 0
+    )
     assert "nothing to train" in capsys.readouterr().out
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
@@ -301,7 +352,12 @@ def test_resume_with_more_epochs_extends_history_and_schedule(tmp_path: Path, ca
     out = tmp_path / "run"
     assert main([*MOONS, "--epochs", "2", "--out", str(out)]) == 0
     steps_per_epoch = len(json.loads((out / "history.json").read_text())["steps"]) // 2
-    assert main([*MOONS, "--epochs", "4", "--out", str(out), "--resume", str(out / "checkpoint.ndgrad")]) == 0
+    assert (
+        main(
+            [*MOONS, "--epochs", "4", "--out", str(out), "--resume", str(out / "checkpoint.ndgrad")]
+        )
+        == 0
+    )
     hist = json.loads((out / "history.json").read_text())
     assert [e["epoch"] for e in hist["epochs"]] == [1, 2, 3, 4]
     assert [s["step"] for s in hist["steps"]] == list(range(4 * steps_per_epoch))
@@ -310,14 +366,20 @@ def test_resume_with_more_epochs_extends_history_and_schedule(tmp_path: Path, ca
     expected = base * (1 + math.cos(math.pi * t / total)) / 2
     assert hist["steps"][t - 1]["lr"] == pytest.approx(expected, rel=1e-9)
     printed = capsys.readouterr().out
-    assert "\r" not in printed and printed.count("epoch 3/4:") == 1  # a line per epoch when not a tty
+    assert (
+        "\r" not in printed and printed.count("epoch 3/4:") == 1
+    )  # a line per epoch when not a tty
 
 
 def test_tensorboard_option_logs_the_run(tmp_path: Path, capsys) -> None:
     """--tensorboard DIR: TensorBoard's own reader finds the step and epoch values of the run."""
-    event_accumulator = pytest.importorskip("tensorboard.backend.event_processing.event_accumulator")
+    event_accumulator = pytest.importorskip(
+        "tensorboard.backend.event_processing.event_accumulator"
+    )
     tb = tmp_path / "tb"
-    assert main([*MOONS, "--epochs", "2", "--out", str(tmp_path / "m"), "--tensorboard", str(tb)]) == 0
+    assert (
+        main([*MOONS, "--epochs", "2", "--out", str(tmp_path / "m"), "--tensorboard", str(tb)]) == 0
+    )
     acc = event_accumulator.EventAccumulator(str(tb))
     acc.Reload()
     tags = set(acc.Tags()["scalars"])
@@ -325,13 +387,18 @@ def test_tensorboard_option_logs_the_run(tmp_path: Path, capsys) -> None:
     history = json.loads((tmp_path / "m" / "history.json").read_text())
     logged = [e.value for e in acc.Scalars("epoch/test_accuracy")]
     n_steps = len(history["steps"])
-    assert [e.step for e in acc.Scalars("epoch/test_accuracy")] == [n_steps // 2, n_steps]  # global step
+    assert [e.step for e in acc.Scalars("epoch/test_accuracy")] == [
+        n_steps // 2,
+        n_steps,
+    ]  # global step
     assert logged == pytest.approx([row["test_accuracy"] for row in history["epochs"]], rel=1e-6)
     assert len(acc.Scalars("loss")) == len(history["steps"])
 
 
 @pytest.mark.parametrize("value", ["", "afile"])
-def test_tensorboard_option_refuses_a_bad_folder(value: str, tmp_path: Path, monkeypatch, capsys) -> None:
+def test_tensorboard_option_refuses_a_bad_folder(
+    value: str, tmp_path: Path, monkeypatch, capsys
+) -> None:
     (tmp_path / "afile").write_text("x")
     monkeypatch.chdir(tmp_path)
     err = _user_error([*MOONS, "--tensorboard", value, "--out", str(tmp_path / "o")], capsys)

@@ -157,7 +157,11 @@ INTEGER_INPUT = [
 @pytest.mark.parametrize(("expr", "exc", "pattern"), INTEGER_INPUT)
 def test_integer_input_errors_match_torch(expr: str, exc: type, pattern: str) -> None:
     for lib in (torch, ndgrad):
-        env = {"F": lib.nn.functional, "i": lib.tensor([1, 2, 3]), "m": lib.tensor([[1, 2], [3, 4]])}
+        env = {
+            "F": lib.nn.functional,
+            "i": lib.tensor([1, 2, 3]),
+            "m": lib.tensor([[1, 2], [3, 4]]),
+        }
         with pytest.raises(exc, match=pattern) as info:
             eval(expr, env)
         assert type(info.value) is exc, lib.__name__
@@ -290,11 +294,27 @@ LEGACY_ERRORS = [
     ("L.Tensor([1, 2], requires_grad=True)", TypeError, r"new\(\) received an invalid combination"),
     ("L.Tensor(2.5)", TypeError, r"data must be a sequence \(got float\)"),
     ("L.ones(2).type('torch.Foo')", ValueError, r"invalid type: 'torch.Foo'"),
-    ("L.tensor([1.0, 2.0, 3.0]).view(L.float64)", RuntimeError, r"self.size\(-1\) must be divisible by 2"),
-    ("L.ones(3, 3)[:, :2].view(L.float64)", RuntimeError, r"must be divisible by 2 to view Float as Double"),
+    (
+        "L.tensor([1.0, 2.0, 3.0]).view(L.float64)",
+        RuntimeError,
+        r"self.size\(-1\) must be divisible by 2",
+    ),
+    (
+        "L.ones(3, 3)[:, :2].view(L.float64)",
+        RuntimeError,
+        r"must be divisible by 2 to view Float as Double",
+    ),
     ("L.ones(()).view(L.int8)", RuntimeError, r"self.dim\(\) cannot be 0 to view Float as Char"),
-    ("L.ones(2, 3).t().view(L.int16)", RuntimeError, r"self.stride\(-1\) must be 1 to view Float as Short"),
-    ("L.ones(2, requires_grad=True).resize_(3)", RuntimeError, "cannot resize variables that require grad"),
+    (
+        "L.ones(2, 3).t().view(L.int16)",
+        RuntimeError,
+        r"self.stride\(-1\) must be 1 to view Float as Short",
+    ),
+    (
+        "L.ones(2, requires_grad=True).resize_(3)",
+        RuntimeError,
+        "cannot resize variables that require grad",
+    ),
     ("L.ones(2).resize(3)", RuntimeError, r"requested resize to 3 \(3 elements in total\)"),
     ("L.autograd.Variable([1, 2])", TypeError, "Variable data has to be a tensor, but got list"),
 ]
@@ -354,7 +374,9 @@ def test_device_namespaces_answer_as_torch_without_a_gpu() -> None:
         assert lib.accelerator.current_accelerator() is None
         assert lib.accelerator.device_count() == 0
         for call in (lib.accelerator.current_device_index, lib.accelerator.synchronize):
-            with pytest.raises(RuntimeError, match="Cannot access accelerator device when none is available"):
+            with pytest.raises(
+                RuntimeError, match="Cannot access accelerator device when none is available"
+            ):
                 call()
         assert lib.cuda.device_count() == 0 and lib.cuda.memory_allocated() == 0
         assert lib.cuda.memory_reserved() == 0 and lib.cuda.max_memory_allocated() == 0
@@ -388,7 +410,9 @@ def test_backend_flags_are_accepted() -> None:
     finally:
         ndgrad.backends.cudnn.benchmark, ndgrad.backends.cudnn.deterministic = saved
     ndgrad.set_float32_matmul_precision("high")
-    assert ndgrad.get_float32_matmul_precision() == "high" and ndgrad.backends.cuda.matmul.allow_tf32
+    assert (
+        ndgrad.get_float32_matmul_precision() == "high" and ndgrad.backends.cuda.matmul.allow_tf32
+    )
     ndgrad.set_float32_matmul_precision("highest")
     assert not ndgrad.backends.cuda.matmul.allow_tf32
     with pytest.raises(RuntimeError):
@@ -414,7 +438,11 @@ def test_cuda_namespace_on_a_gpu() -> None:
     ndgrad.cuda.set_device(0)
     assert ndgrad.cuda.current_device() == 0 == ndgrad.accelerator.current_device_index()
     x = ndgrad.cuda.FloatTensor([1.0, 2.0])
-    assert x.is_cuda and x.type() == "torch.cuda.FloatTensor" and isinstance(x, ndgrad.cuda.FloatTensor)
+    assert (
+        x.is_cuda
+        and x.type() == "torch.cuda.FloatTensor"
+        and isinstance(x, ndgrad.cuda.FloatTensor)
+    )
     assert not isinstance(x, ndgrad.FloatTensor)
     assert ndgrad.cuda.memory_allocated() > 0
     ndgrad.cuda.synchronize()
@@ -431,10 +459,12 @@ def test_cuda_namespace_on_a_gpu() -> None:
 
 ALIASES = [
     "x.clone().acos_()", "x.clone().erf_()", "x.clone().gt_(y)", "x.clone().eq_(y)",
-    "x.greater(y)", "x.less_equal(y)", "x.not_equal(y)", "i.bitwise_and(j)", "i.clone().bitwise_xor_(j)",
+    "x.greater(y)", "x.less_equal(y)", "x.not_equal(y)", "i.bitwise_and(j)",
+    "i.clone().bitwise_xor_(j)",
     "i.bitwise_not()", "x.clone().multiply_(y)", "x.clone().true_divide_(y)", "i.clone().gcd_(j)",
     "x.clone().cumsum_(0)", "m.clone().addmm_(m, m)", "x.fmax(y)", "x.fix()", "x.clone().fix_()",
-    "x.float_power(2)", "x.double().float_power_(2)", "x.clone().hypot_(y)", "x.clone().logical_and_(y)",
+    "x.float_power(2)", "x.double().float_power_(2)", "x.clone().hypot_(y)",
+    "x.clone().logical_and_(y)",
     "m.logdet()", "m.slogdet()[1]", "x.inner(y)", "x.vdot(y)", "x.isposinf()", "x.clone().rsqrt_()",
     "x.clone().exp2_()", "x.clone().floor_divide_(y)", "x.clone().negative_()",
     "x.clone().subtract_(y, alpha=2)", "x.clone().deg2rad_()", "x.clone().xlogy_(y.abs())",
@@ -455,7 +485,9 @@ def test_method_and_inplace_forms_match_torch(expr: str) -> None:
 
     ours, theirs = run(ndgrad), run(torch)
     assert ours[0] == theirs[0]
-    np.testing.assert_allclose(np.array(ours[1], dtype=float), np.array(theirs[1], dtype=float), rtol=1e-6)
+    np.testing.assert_allclose(
+        np.array(ours[1], dtype=float), np.array(theirs[1], dtype=float), rtol=1e-6
+    )
 
 
 def test_inplace_forms_keep_inplace_rules() -> None:

@@ -1,4 +1,5 @@
-"""Behaviour of the convolution and pooling family beyond the op table: indices, errors, larger shapes."""
+"""Behaviour of the convolution and pooling family beyond the op table: indices, errors, larger
+shapes."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ import ndgrad.nn.functional as F
 
 
 def _pair(a: np.ndarray, requires_grad: bool = False) -> tuple[ndgrad.Tensor, torch.Tensor]:
-    return ndgrad.tensor(a, requires_grad=requires_grad), torch.tensor(a, requires_grad=requires_grad)
+    return ndgrad.tensor(a, requires_grad=requires_grad), torch.tensor(
+        a, requires_grad=requires_grad
+    )
 
 
 def _same(n: Any, t: Any, rtol: float = 1e-9, atol: float = 1e-9) -> None:
@@ -114,8 +117,14 @@ def test_pool_empty_batch(name: str) -> None:
     nv.sum().backward()
     assert tuple(n.grad.shape) == a.shape
     for size in (1, 2, 3):
-        assert tuple(F.adaptive_avg_pool3d(ndgrad.zeros(0, 2, 4, 4, 4), size).shape) == (0, 2) + (size,) * 3
-        assert tuple(F.adaptive_max_pool3d(ndgrad.zeros(0, 2, 4, 4, 4), size).shape) == (0, 2) + (size,) * 3
+        assert (
+            tuple(F.adaptive_avg_pool3d(ndgrad.zeros(0, 2, 4, 4, 4), size).shape)
+            == (0, 2) + (size,) * 3
+        )
+        assert (
+            tuple(F.adaptive_max_pool3d(ndgrad.zeros(0, 2, 4, 4, 4), size).shape)
+            == (0, 2) + (size,) * 3
+        )
 
 
 def test_max_pool_gradient_goes_to_first_maximum() -> None:
@@ -126,7 +135,8 @@ def test_max_pool_gradient_goes_to_first_maximum() -> None:
     np.testing.assert_array_equal(n.grad.numpy(), t.grad.numpy())
 
 
-# -- larger shapes against torch in float32 -----------------------------------------------------------
+# -- larger shapes against torch in float32
+# -----------------------------------------------------------
 
 
 def _compare(fn: Any, shapes: list[tuple[int, ...]], seed: int = 0, rtol: float = 1e-4) -> None:
@@ -156,7 +166,10 @@ def test_conv2d_large_float32() -> None:
 
 
 def test_conv2d_first_layer_one_channel() -> None:
-    _compare(lambda m, v: _f(m).conv2d(v[0], v[1], v[2], padding=2), [(16, 1, 28, 28), (8, 1, 5, 5), (8,)])
+    _compare(
+        lambda m, v: _f(m).conv2d(v[0], v[1], v[2], padding=2),
+        [(16, 1, 28, 28), (8, 1, 5, 5), (8,)],
+    )
 
 
 def test_conv2d_groups_dilation_float32() -> None:
@@ -168,21 +181,31 @@ def test_conv2d_groups_dilation_float32() -> None:
 
 def test_conv_transpose2d_large_float32() -> None:
     _compare(
-        lambda m, v: _f(m).conv_transpose2d(v[0], v[1], v[2], stride=2, padding=1, output_padding=1),
+        lambda m, v: _f(m).conv_transpose2d(
+            v[0], v[1], v[2], stride=2, padding=1, output_padding=1
+        ),
         [(4, 16, 9, 8), (16, 8, 3, 3), (8,)],
     )
 
 
 def test_conv1d_conv3d_float32() -> None:
     _compare(lambda m, v: _f(m).conv1d(v[0], v[1], stride=2, padding=2), [(8, 6, 40), (10, 6, 5)])
-    _compare(lambda m, v: _f(m).conv3d(v[0], v[1], v[2], padding=1), [(2, 3, 6, 7, 5), (4, 3, 3, 3, 3), (4,)])
+    _compare(
+        lambda m, v: _f(m).conv3d(v[0], v[1], v[2], padding=1),
+        [(2, 3, 6, 7, 5), (4, 3, 3, 3, 3), (4,)],
+    )
 
 
 def test_pooling_and_resampling_float32() -> None:
     _compare(lambda m, v: _f(m).max_pool2d(v[0], 3, stride=2, padding=1), [(8, 16, 20, 20)])
-    _compare(lambda m, v: _f(m).avg_pool2d(v[0], 3, stride=2, padding=1, ceil_mode=True), [(8, 16, 20, 20)])
+    _compare(
+        lambda m, v: _f(m).avg_pool2d(v[0], 3, stride=2, padding=1, ceil_mode=True),
+        [(8, 16, 20, 20)],
+    )
     _compare(lambda m, v: _f(m).adaptive_avg_pool2d(v[0], (7, 5)), [(4, 8, 19, 23)])
-    _compare(lambda m, v: _f(m).interpolate(v[0], scale_factor=2, mode="bilinear"), [(4, 8, 10, 12)])
+    _compare(
+        lambda m, v: _f(m).interpolate(v[0], scale_factor=2, mode="bilinear"), [(4, 8, 10, 12)]
+    )
     _compare(lambda m, v: _f(m).unfold(v[0], 3, padding=1, stride=2), [(4, 8, 11, 10)])
 
 
@@ -220,7 +243,8 @@ def test_no_grad_and_empty() -> None:
     assert tuple(F.conv2d(ndgrad.zeros(0, 3, 6, 6), w).shape) == (0, 4, 4, 4)
 
 
-# -- errors ------------------------------------------------------------------------------------------
+# -- errors
+# ------------------------------------------------------------------------------------------
 
 
 def _raises(exc: type[BaseException], match: str, fn: Any) -> None:
@@ -232,16 +256,20 @@ def test_conv_errors() -> None:
     w = ndgrad.randn(6, 3, 3, 3)
     _raises(
         RuntimeError,
-        r"Expected 3D \(unbatched\) or 4D \(batched\) input to conv2d, but got input of size: \[5, 5\]",
+        r"Expected 3D \(unbatched\) or 4D \(batched\) input to conv2d, but got input of size: "
+        r"\[5, 5\]",
         lambda: F.conv2d(ndgrad.randn(5, 5), w),
     )
     _raises(
         RuntimeError,
-        r"Given groups=1, weight of size \[6, 3, 3, 3\], expected input\[2, 4, 5, 5\] to have 3 channels, "
+        r"Given groups=1, weight of size \[6, 3, 3, 3\], expected input\[2, 4, 5, 5\] to have 3 "
+        r"channels, "
         r"but got 4 channels instead",
         lambda: F.conv2d(ndgrad.randn(2, 4, 5, 5), w),
     )
-    _raises(RuntimeError, r"expected input\[1, 4, 5, 5\]", lambda: F.conv2d(ndgrad.randn(4, 5, 5), w))
+    _raises(
+        RuntimeError, r"expected input\[1, 4, 5, 5\]", lambda: F.conv2d(ndgrad.randn(4, 5, 5), w)
+    )
     _raises(
         RuntimeError,
         "Kernel size can't be greater than actual input size",
@@ -267,8 +295,12 @@ def test_conv_errors() -> None:
         "expected weight to be divisible by 4",
         lambda: F.conv2d(ndgrad.randn(1, 12, 5, 5), w, groups=4),
     )
-    _raises(RuntimeError, "non-positive stride", lambda: F.conv2d(ndgrad.randn(1, 3, 5, 5), w, stride=0))
-    _raises(RuntimeError, "negative padding", lambda: F.conv2d(ndgrad.randn(1, 3, 5, 5), w, padding=-1))
+    _raises(
+        RuntimeError, "non-positive stride", lambda: F.conv2d(ndgrad.randn(1, 3, 5, 5), w, stride=0)
+    )
+    _raises(
+        RuntimeError, "negative padding", lambda: F.conv2d(ndgrad.randn(1, 3, 5, 5), w, padding=-1)
+    )
     _raises(
         RuntimeError,
         "expected stride to be a single integer value or a list of 2 values",
@@ -280,14 +312,17 @@ def test_conv_errors() -> None:
         lambda: F.conv2d(ndgrad.randn(1, 3, 5, 5, dtype=ndgrad.float64), w),
     )
     _raises(
-        RuntimeError, "input to conv1d", lambda: F.conv1d(ndgrad.randn(2, 3, 5, 5), ndgrad.randn(4, 3, 3))
+        RuntimeError,
+        "input to conv1d",
+        lambda: F.conv1d(ndgrad.randn(2, 3, 5, 5), ndgrad.randn(4, 3, 3)),
     )
 
 
 def test_conv_transpose_errors() -> None:
     _raises(
         RuntimeError,
-        r"Given transposed=1, weight of size \[4, 2, 3, 3\], expected input\[2, 3, 5, 5\] to have 4 channels",
+        r"Given transposed=1, weight of size \[4, 2, 3, 3\], expected input\[2, 3, 5, 5\] to have "
+        r"4 channels",
         lambda: F.conv_transpose2d(ndgrad.randn(2, 3, 5, 5), ndgrad.randn(4, 2, 3, 3)),
     )
     _raises(
@@ -300,7 +335,9 @@ def test_conv_transpose_errors() -> None:
     _raises(
         TypeError,
         "must be tuple of ints, not str",
-        lambda: F.conv_transpose2d(ndgrad.randn(2, 3, 5, 5), ndgrad.randn(3, 2, 3, 3), padding="same"),
+        lambda: F.conv_transpose2d(
+            ndgrad.randn(2, 3, 5, 5), ndgrad.randn(3, 2, 3, 3), padding="same"
+        ),
     )
 
 
@@ -326,7 +363,9 @@ def test_pool_errors() -> None:
         lambda: F.max_pool2d(ndgrad.randn(3, 5, 5, 5, 5), 3),
     )
     _raises(
-        RuntimeError, "output_size must be 2", lambda: F.adaptive_avg_pool2d(ndgrad.randn(2, 3, 5, 5), (3,))
+        RuntimeError,
+        "output_size must be 2",
+        lambda: F.adaptive_avg_pool2d(ndgrad.randn(2, 3, 5, 5), (3,)),
     )
     _raises(
         RuntimeError,
@@ -338,10 +377,13 @@ def test_pool_errors() -> None:
 def test_pool3d_errors() -> None:
     x = ndgrad.randn(2, 3, 4, 5, 5)
     _raises(RuntimeError, "pad should be at most half", lambda: F.max_pool3d(x, 3, padding=2))
-    _raises(RuntimeError, "pad should be at most half", lambda: F.avg_pool3d(x, 3, padding=(0, 2, 0)))
+    _raises(
+        RuntimeError, "pad should be at most half", lambda: F.avg_pool3d(x, 3, padding=(0, 2, 0))
+    )
     _raises(
         RuntimeError,
-        r"Given input size: \(3x4x5x5\). Calculated output size: \(3x0x0x0\). Output size is too small",
+        r"Given input size: \(3x4x5x5\). Calculated output size: \(3x0x0x0\). Output size is too "
+        r"small",
         lambda: F.max_pool3d(x, 6),
     )
     _raises(
@@ -360,9 +402,13 @@ def test_pool3d_errors() -> None:
         lambda: F.avg_pool3d(ndgrad.randn(2, 0, 4, 4, 4), 2),
     )
     _raises(RuntimeError, "stride should not be zero", lambda: F.max_pool3d(x, 2, stride=0))
-    _raises(RuntimeError, "divisor must be not zero", lambda: F.avg_pool3d(x, 2, divisor_override=0))
     _raises(
-        RuntimeError, "adaptive_avg_pool3d: output_size must be 3", lambda: F.adaptive_avg_pool3d(x, (3, 2))
+        RuntimeError, "divisor must be not zero", lambda: F.avg_pool3d(x, 2, divisor_override=0)
+    )
+    _raises(
+        RuntimeError,
+        "adaptive_avg_pool3d: output_size must be 3",
+        lambda: F.adaptive_avg_pool3d(x, (3, 2)),
     )
     _raises(RuntimeError, "output_size must be 3", lambda: F.adaptive_max_pool3d(x, (3, 2)))
     _raises(
@@ -380,7 +426,9 @@ def test_pool3d_errors() -> None:
 def test_interpolate_unfold_fold_errors() -> None:
     x = ndgrad.randn(2, 3, 5, 5)
     _raises(
-        ValueError, "either size or scale_factor should be defined", lambda: F.interpolate(x, mode="bilinear")
+        ValueError,
+        "either size or scale_factor should be defined",
+        lambda: F.interpolate(x, mode="bilinear"),
     )
     _raises(
         ValueError,
@@ -434,11 +482,15 @@ def test_both_matrix_layouts(threshold: int, monkeypatch: pytest.MonkeyPatch) ->
 
     monkeypatch.setattr(conv_module, "PER_SAMPLE_MIN_POSITIONS", threshold)
     _compare(
-        lambda m, v: _f(m).conv2d(v[0], v[1], v[2], stride=(2, 1), padding=1, dilation=(1, 2), groups=2),
+        lambda m, v: _f(m).conv2d(
+            v[0], v[1], v[2], stride=(2, 1), padding=1, dilation=(1, 2), groups=2
+        ),
         [(3, 4, 9, 8), (6, 2, 3, 3), (6,)],
     )
     _compare(
-        lambda m, v: _f(m).conv_transpose2d(v[0], v[1], stride=2, padding=1, output_padding=1, groups=2),
+        lambda m, v: _f(m).conv_transpose2d(
+            v[0], v[1], stride=2, padding=1, output_padding=1, groups=2
+        ),
         [(3, 4, 5, 4), (4, 3, 3, 2)],
     )
     _compare(lambda m, v: _f(m).conv1d(v[0], v[1], padding="same"), [(2, 3, 9), (4, 3, 4)])

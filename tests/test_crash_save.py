@@ -26,7 +26,8 @@ def state(version):
 def check(low, high):
     sd = ndgrad.load(path)
     values = {float(t.array.flat[0]) for t in sd.values()}
-    assert len(sd) == 24 and len(values) == 1, f"a mixed or partial file: {len(sd)} tensors, {values}"
+    mixed = f"a mixed or partial file: {len(sd)} tensors, {values}"
+    assert len(sd) == 24 and len(values) == 1, mixed
     version = values.pop()
     # the newest complete save: no older than the last one seen, no newer than the last started
     assert low <= version <= high, f"version {version} outside [{low}, {high}]"

@@ -88,7 +88,12 @@ def test_tensor_dataset_subset_concat():
     sub = Subset(ds, [5, 1, 7])
     assert len(sub) == 3 and sub[0][1].item() == 5 and sub[-1][1].item() == 7
     cat = ConcatDataset([sub, ds])
-    assert len(cat) == 13 and cat[2][1].item() == 7 and cat[3][1].item() == 0 and cat[-1][1].item() == 9
+    assert (
+        len(cat) == 13
+        and cat[2][1].item() == 7
+        and cat[3][1].item() == 0
+        and cat[-1][1].item() == 9
+    )
     assert (ds + sub)[10][1].item() == 5
     with pytest.raises(ValueError, match="should not exceed dataset length"):
         cat[-14]
@@ -129,7 +134,11 @@ def test_samplers():
     assert sorted(perm) == list(range(10)) and perm != list(range(10))
     assert list(RandomSampler(data, generator=ndgrad.Generator().manual_seed(0))) == perm
     many = list(RandomSampler(data, num_samples=25, generator=g))
-    assert len(many) == 25 and sorted(many[:10]) == list(range(10)) and sorted(many[10:20]) == list(range(10))
+    assert (
+        len(many) == 25
+        and sorted(many[:10]) == list(range(10))
+        and sorted(many[10:20]) == list(range(10))
+    )
     rep = list(RandomSampler(data, replacement=True, num_samples=100, generator=g))
     assert len(rep) == 100 and len(set(rep)) < 100 and all(0 <= i < 10 for i in rep)
     with pytest.raises(TypeError, match="replacement should be a boolean"):
@@ -316,7 +325,9 @@ def test_workers_give_the_same_batches_in_order(workers, shuffle):
 
     def run(n):
         g = ndgrad.Generator().manual_seed(5)
-        loader = DataLoader(ds, batch_size=4, shuffle=shuffle, num_workers=n, generator=g, drop_last=True)
+        loader = DataLoader(
+            ds, batch_size=4, shuffle=shuffle, num_workers=n, generator=g, drop_last=True
+        )
         return [(x.tolist(), y.tolist()) for x, y in loader]
 
     assert run(workers) == run(0)
@@ -340,7 +351,9 @@ def test_worker_init_fn_info_persistent_and_errors():
         with lock:
             seen.append(wid)
 
-    loader = DataLoader(Info(), batch_size=2, num_workers=2, worker_init_fn=init, persistent_workers=True)
+    loader = DataLoader(
+        Info(), batch_size=2, num_workers=2, worker_init_fn=init, persistent_workers=True
+    )
     ids = [i for b in loader for i in b.tolist()]
     assert set(ids) <= {0, 1} and sorted(seen) in ([0], [0, 1])
     list(loader)
@@ -459,7 +472,9 @@ def test_timeout_raises_on_time_naming_the_worker_and_indices():
             return i
 
     t0 = time.monotonic()
-    with pytest.raises(RuntimeError, match=r"timed out after 0.3 seconds.*worker \d.*indices \[4, 5\]"):
+    with pytest.raises(
+        RuntimeError, match=r"timed out after 0.3 seconds.*worker \d.*indices \[4, 5\]"
+    ):
         list(DataLoader(Hangs(), batch_size=2, num_workers=2, timeout=0.3))
     assert time.monotonic() - t0 < 2.0  # on time, not after the slow item finishes
     release.set()
@@ -476,7 +491,8 @@ def test_worker_error_names_the_worker_and_indices_with_the_original_type():
             return i
 
     with pytest.raises(
-        ValueError, match=r"Caught ValueError in DataLoader worker thread \d \(loading indices \[2, 3\]\)"
+        ValueError,
+        match=r"Caught ValueError in DataLoader worker thread \d \(loading indices \[2, 3\]\)",
     ) as info:
         list(DataLoader(Broken(), batch_size=2, num_workers=2))
     assert "bad item 3" in str(info.value) and "Original Traceback" in str(info.value)
@@ -524,8 +540,13 @@ def test_drop_last_against_torch(workers):
         x = np.arange(n, dtype=np.float32)
         for drop_last in (False, True):
             ours = DataLoader(
-                TensorDataset(ndgrad.tensor(x)), batch_size=bs, drop_last=drop_last, num_workers=workers
+                TensorDataset(ndgrad.tensor(x)),
+                batch_size=bs,
+                drop_last=drop_last,
+                num_workers=workers,
             )
-            ref = tud.DataLoader(tud.TensorDataset(torch.tensor(x)), batch_size=bs, drop_last=drop_last)
+            ref = tud.DataLoader(
+                tud.TensorDataset(torch.tensor(x)), batch_size=bs, drop_last=drop_last
+            )
             assert len(ours) == len(ref), (n, bs, drop_last)
             assert [b[0].tolist() for b in ours] == [b[0].tolist() for b in ref], (n, bs, drop_last)

@@ -29,9 +29,12 @@ def mnist_dir(tmp_path: Path) -> Path:
     rng = np.random.default_rng(0)
     for prefix, n in (("train", 12), ("t10k", 5)):
         _write_idx(
-            tmp_path / f"{prefix}-images-idx3-ubyte.gz", rng.integers(0, 256, (n, 28, 28)).astype(np.uint8)
+            tmp_path / f"{prefix}-images-idx3-ubyte.gz",
+            rng.integers(0, 256, (n, 28, 28)).astype(np.uint8),
         )
-        _write_idx(tmp_path / f"{prefix}-labels-idx1-ubyte.gz", rng.integers(0, 10, n).astype(np.uint8))
+        _write_idx(
+            tmp_path / f"{prefix}-labels-idx1-ubyte.gz", rng.integers(0, 10, n).astype(np.uint8)
+        )
     return tmp_path
 
 
@@ -48,7 +51,9 @@ def test_mnist_reads_idx(mnist_dir: Path) -> None:
 
 
 def test_missing_files_say_where(tmp_path: Path) -> None:
-    with pytest.raises(RuntimeError, match=r"t10k-images-idx3-ubyte.gz.*" + str(tmp_path).replace("/", ".")):
+    with pytest.raises(
+        RuntimeError, match=r"t10k-images-idx3-ubyte.gz.*" + str(tmp_path).replace("/", ".")
+    ):
         datasets.MNIST(tmp_path, train=False)
 
 
@@ -68,14 +73,20 @@ def test_gz_damaged_mid_stream_gets_the_same_error_as_truncated(mnist_dir: Path)
     p = mnist_dir / "train-images-idx3-ubyte.gz"
     good = p.read_bytes()
     damaged = bytearray(good)
-    start = good.index(b"\x00", 10) + 1 if good[3] & 8 else 10  # after gzip's header (and file name)
+    start = (
+        good.index(b"\x00", 10) + 1 if good[3] & 8 else 10
+    )  # after gzip's header (and file name)
     damaged[start] = 0xFF  # the first deflate block's header: an invalid block type
     p.write_bytes(bytes(damaged))
     with pytest.raises(RuntimeError, match="truncated or corrupt.*download it again") as info:
         datasets.MNIST(mnist_dir, train=True)
-    assert "train-images-idx3-ubyte.gz" in str(info.value) and "Error -3" in str(info.value)  # zlib.error
+    assert "train-images-idx3-ubyte.gz" in str(info.value) and "Error -3" in str(
+        info.value
+    )  # zlib.error
     damaged = bytearray(good)
-    damaged[len(good) // 2 : len(good) // 2 + 64] = bytes(64)  # damaged data in the middle: CRC error
+    damaged[len(good) // 2 : len(good) // 2 + 64] = bytes(
+        64
+    )  # damaged data in the middle: CRC error
     p.write_bytes(bytes(damaged))
     with pytest.raises(RuntimeError, match="truncated or corrupt.*download it again"):
         datasets.MNIST(mnist_dir, train=True)
@@ -93,7 +104,9 @@ def test_corrupt_cifar_archive_is_a_clear_error(tmp_path: Path) -> None:
         datasets.CIFAR10(tmp_path, train=False)
 
 
-def test_download_without_network_names_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_download_without_network_names_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(datasets.MNIST, "mirrors", ["http://127.0.0.1:9/"])  # nothing listens there
     with pytest.raises(RuntimeError, match=r"t10k-images-idx3-ubyte.gz"):
         datasets.MNIST(tmp_path, train=False, download=True)
@@ -159,7 +172,9 @@ def test_transforms() -> None:
         T.Normalize([0.0], [0.0])
 
 
-def test_download_over_http_verifies_checksums(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_download_over_http_verifies_checksums(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A real download from a server on the loopback: a good file is fetched and kept; a file whose
     checksum does not match is refused, and the error names the file."""
     import functools
@@ -170,7 +185,9 @@ def test_download_over_http_verifies_checksums(tmp_path: Path, monkeypatch: pyte
     served = tmp_path / "served"
     served.mkdir()
     rng = np.random.default_rng(2)
-    _write_idx(served / "t10k-images-idx3-ubyte.gz", rng.integers(0, 256, (4, 28, 28)).astype(np.uint8))
+    _write_idx(
+        served / "t10k-images-idx3-ubyte.gz", rng.integers(0, 256, (4, 28, 28)).astype(np.uint8)
+    )
     _write_idx(served / "t10k-labels-idx1-ubyte.gz", rng.integers(0, 10, 4).astype(np.uint8))
     sums = {p.name: hashlib.md5(p.read_bytes()).hexdigest() for p in served.iterdir()}
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(served))
@@ -181,8 +198,12 @@ def test_download_over_http_verifies_checksums(tmp_path: Path, monkeypatch: pyte
     try:
         url = f"http://127.0.0.1:{server.server_address[1]}/"
         monkeypatch.setenv("NDGRAD_NO_PROGRESS", "1")
-        monkeypatch.setattr(datasets.MNIST, "mirrors", ["http://127.0.0.1:9/", url])  # first mirror is down
-        monkeypatch.setattr(datasets.MNIST, "resources", [(name, sums[name]) for name in sorted(sums)])
+        monkeypatch.setattr(
+            datasets.MNIST, "mirrors", ["http://127.0.0.1:9/", url]
+        )  # first mirror is down
+        monkeypatch.setattr(
+            datasets.MNIST, "resources", [(name, sums[name]) for name in sorted(sums)]
+        )
         root = tmp_path / "root"
         ds = datasets.MNIST(root, train=False, download=True)
         assert len(ds) == 4 and (root / "t10k-images-idx3-ubyte.gz").exists()

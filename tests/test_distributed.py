@@ -16,7 +16,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-pytest.importorskip("mpi4py", reason="needs the distributed extra: pip install 'ndgrad[distributed]'")
+pytest.importorskip(
+    "mpi4py", reason="needs the distributed extra: pip install 'ndgrad[distributed]'"
+)
 
 HERE = Path(__file__).resolve().parent
 PROGRAMS = HERE / "distributed_programs"
@@ -58,7 +60,11 @@ def test_every_collective_matches_numpy(n: int) -> None:
 
 
 def test_collectives_on_the_stand_in_gpu_backend() -> None:
-    ok(run_ranks(2, str(PROGRAMS / "collectives.py"), "--device", "cuda"), 2, "collectives ok on cuda")
+    ok(
+        run_ranks(2, str(PROGRAMS / "collectives.py"), "--device", "cuda"),
+        2,
+        "collectives ok on cuda",
+    )
 
 
 @pytest.mark.parametrize("n", [2, 3])
@@ -96,7 +102,12 @@ def test_launcher_sets_torchrun_env_and_passes_the_exit_code() -> None:
         str(PROGRAMS / "faults.py"),
     ]
     res = subprocess.run(
-        [*cmd, "env", "3"], env=env(), capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL
+        [*cmd, "env", "3"],
+        env=env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
     )
     assert res.returncode == 3, res.stdout + res.stderr
     lines = sorted(line for line in res.stdout.splitlines() if line.startswith("env"))
@@ -129,7 +140,9 @@ def test_data_parallel_runs_the_module_with_pytorchs_names() -> None:
     assert list(model.state_dict()) == ["module.weight", "module.bias"]
     x = ndgrad.randn(4, 3)
     np.testing.assert_array_equal(model(x).detach().numpy(), inner(x).detach().numpy())
-    np.testing.assert_array_equal(data_parallel(inner, x).detach().numpy(), inner(x).detach().numpy())
+    np.testing.assert_array_equal(
+        data_parallel(inner, x).detach().numpy(), inner(x).detach().numpy()
+    )
     model(x).sum().backward()
     assert inner.weight.grad is not None
 
@@ -147,7 +160,11 @@ def test_a_pytorch_ddp_program_with_torch_aliased_to_ndgrad_matches_pytorch(tmp_
     program = str(PROGRAMS / "torch_ddp_program.py")
     torch_env = env()
     torch_env.update(
-        RANK="0", WORLD_SIZE="1", LOCAL_RANK="0", MASTER_ADDR="127.0.0.1", MASTER_PORT=str(_free_port())
+        RANK="0",
+        WORLD_SIZE="1",
+        LOCAL_RANK="0",
+        MASTER_ADDR="127.0.0.1",
+        MASTER_PORT=str(_free_port()),
     )
     torch_out, ndgrad_out = tmp_path / "torch.json", tmp_path / "ndgrad.json"
     res = subprocess.run(
@@ -175,7 +192,9 @@ def _epochs(stdout: str) -> dict[int, tuple[float, float]]:
     return {int(e): (float(loss), float(acc)) for e, loss, acc in found}
 
 
-def test_ddp_mnist_example_matches_one_process_and_resumes_on_other_rank_counts(tmp_path: Path) -> None:
+def test_ddp_mnist_example_matches_one_process_and_resumes_on_other_rank_counts(
+    tmp_path: Path,
+) -> None:
     """Same global batch: 1 process, then 2 ranks for epoch 1 and 3 ranks resuming its checkpoint
     for epoch 2, give the same losses and accuracies."""
     from tests.test_datasets import _write_idx
@@ -275,11 +294,26 @@ def test_the_mp_spawn_tutorial_shape_runs_under_mpiexec(tmp_path: Path) -> None:
         np.testing.assert_allclose(ours, theirs.detach().numpy(), rtol=1e-5, atol=1e-6)
 
 
-def test_run_spawned_runs_this_rank_only_under_an_mpi_launcher(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_run_spawned_runs_this_rank_only_under_an_mpi_launcher(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from ndgrad.distributed.spawn import run_spawned
 
-    launcher = ("PMI_RANK", "PMI_SIZE", "MPI_LOCALRANKID", "OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE")
-    torchrun = ("RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT")
+    launcher = (
+        "PMI_RANK",
+        "PMI_SIZE",
+        "MPI_LOCALRANKID",
+        "OMPI_COMM_WORLD_RANK",
+        "OMPI_COMM_WORLD_SIZE",
+    )
+    torchrun = (
+        "RANK",
+        "WORLD_SIZE",
+        "LOCAL_RANK",
+        "LOCAL_WORLD_SIZE",
+        "MASTER_ADDR",
+        "MASTER_PORT",
+    )
     for var in launcher + torchrun:  # set, then removed: monkeypatch restores them all afterwards
         monkeypatch.setenv(var, "0")
         monkeypatch.delenv(var)

@@ -1,4 +1,5 @@
-"""DistributedSampler against PyTorch's: the same indices, shuffled or not, and the partition's properties."""
+"""DistributedSampler against PyTorch's: the same indices, shuffled or not, and the partition's
+properties."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ import torch.utils.data.distributed as tdist
 from ndgrad.utils.data import DataLoader, TensorDataset
 from ndgrad.utils.data.distributed import DistributedSampler, pytorch_randperm
 
-CASES = [(n, r, drop) for n in (1, 5, 10, 11, 17) for r in (1, 2, 3, 4, 7) for drop in (False, True)]
+CASES = [
+    (n, r, drop) for n in (1, 5, 10, 11, 17) for r in (1, 2, 3, 4, 7) for drop in (False, True)
+]
 
 
 @pytest.mark.parametrize("n, replicas, drop_last", CASES)
@@ -34,7 +37,9 @@ def test_shuffled_matches_pytorch(n: int, replicas: int, drop_last: bool) -> Non
             assert list(ours) == list(theirs)
 
 
-@pytest.mark.parametrize("n, seed", [(0, 0), (1, 3), (2, 5), (1000, 42), (60000, 7), (7, 2**33 + 3), (9, -4)])
+@pytest.mark.parametrize(
+    "n, seed", [(0, 0), (1, 3), (2, 5), (1000, 42), (60000, 7), (7, 2**33 + 3), (9, -4)]
+)
 def test_randperm_is_pytorchs(n: int, seed: int) -> None:
     expected = torch.randperm(n, generator=torch.Generator().manual_seed(seed)).tolist()
     assert pytorch_randperm(n, seed) == expected
@@ -75,7 +80,9 @@ def test_epochs_and_seeds_shuffle_differently() -> None:
 
 
 def test_invalid_rank_and_the_loader() -> None:
-    with pytest.raises(ValueError, match=r"Invalid rank 2, rank should be in the interval \[0, 1\]"):
+    with pytest.raises(
+        ValueError, match=r"Invalid rank 2, rank should be in the interval \[0, 1\]"
+    ):
         DistributedSampler(list(range(4)), num_replicas=2, rank=2)
     import ndgrad
 

@@ -18,9 +18,10 @@ RNG = np.random.default_rng(0)
 def _params(name):
     """Parameter arrays (float64) and a value array for each distribution, batch shape (2, 3)."""
     if name == "Normal":
-        return {"loc": RNG.standard_normal((2, 3)), "scale": RNG.random((2, 3)) + 0.5}, RNG.standard_normal(
-            (2, 3)
-        )
+        return {
+            "loc": RNG.standard_normal((2, 3)),
+            "scale": RNG.random((2, 3)) + 0.5,
+        }, RNG.standard_normal((2, 3))
     if name == "Uniform":
         low = RNG.standard_normal((2, 3))
         return {"low": low, "high": low + RNG.random((2, 3)) + 0.5}, low + 0.25
@@ -53,7 +54,9 @@ def test_values_and_gradients_match_torch(name):
     params, value = _params(name)
     ours, ours_p = _build(ndgrad, nd, name, params)
     theirs, theirs_p = _build(torch, td, name, params)
-    assert ours.batch_shape == tuple(theirs.batch_shape) and ours.event_shape == tuple(theirs.event_shape)
+    assert ours.batch_shape == tuple(theirs.batch_shape) and ours.event_shape == tuple(
+        theirs.event_shape
+    )
     v_ours, v_theirs = ndgrad.tensor(value), torch.tensor(value)
     if name.startswith("Categorical"):
         v_ours, v_theirs = v_ours.long(), v_theirs.long()
@@ -63,7 +66,11 @@ def test_values_and_gradients_match_torch(name):
         (ours.perplexity(), theirs.perplexity()),
     ]
     if not name.startswith("Categorical"):
-        pairs += [(ours.mean, theirs.mean), (ours.variance, theirs.variance), (ours.stddev, theirs.stddev)]
+        pairs += [
+            (ours.mean, theirs.mean),
+            (ours.variance, theirs.variance),
+            (ours.stddev, theirs.stddev),
+        ]
         pairs += [(ours.mode, theirs.mode)]
     if name in ("Normal", "Uniform"):
         pairs.append((ours.cdf(v_ours), theirs.cdf(v_theirs)))
@@ -114,7 +121,9 @@ def test_draws_have_the_right_moments():
     np.testing.assert_allclose(x.mean(0), [1.0, -2.0], atol=0.05)
     np.testing.assert_allclose(x.std(0), [0.5, 2.0], rtol=0.03)
     u = nd.Uniform(ndgrad.tensor([0.0]), ndgrad.tensor([3.0])).sample((n,)).numpy()
-    assert u.min() >= 0 and u.max() < 3 and abs(u.mean() - 1.5) < 0.05 and abs(u.var() - 0.75) < 0.05
+    assert (
+        u.min() >= 0 and u.max() < 3 and abs(u.mean() - 1.5) < 0.05 and abs(u.var() - 0.75) < 0.05
+    )
     b = nd.Bernoulli(probs=ndgrad.tensor([0.2, 0.7])).sample((n,)).numpy()
     assert set(np.unique(b)) <= {0.0, 1.0}
     np.testing.assert_allclose(b.mean(0), [0.2, 0.7], atol=0.02)
@@ -153,7 +162,10 @@ KL_PAIRS = [
 def test_kl_divergence_matches_torch(pair):
     (p_params, _), (q_params, _) = _params(pair[0]), _params(pair[1])
     if pair == ("Uniform", "Uniform"):  # q's interval holds p's for some entries, not for others
-        q_params = {"low": p_params["low"] - RNG.random((2, 3)) * 0.2 + 0.05, "high": p_params["high"] + 0.3}
+        q_params = {
+            "low": p_params["low"] - RNG.random((2, 3)) * 0.2 + 0.05,
+            "high": p_params["high"] + 0.3,
+        }
     p, p_t = _build(ndgrad, nd, pair[0], p_params)
     q, q_t = _build(ndgrad, nd, pair[1], q_params)
     tp, tp_t = _build(torch, td, pair[0], p_params)
@@ -183,7 +195,10 @@ def test_validation_errors_as_pytorch():
             lambda lib, m: m.Bernoulli(probs=lib.tensor([0.5, 1.5])),
             "Interval(lower_bound=0.0, upper_bound=1.0)",
         ),
-        (lambda lib, m: m.Bernoulli(probs=0.3, logits=0.1), "Either `probs` or `logits` must be specified"),
+        (
+            lambda lib, m: m.Bernoulli(probs=0.3, logits=0.1),
+            "Either `probs` or `logits` must be specified",
+        ),
         (lambda lib, m: m.Uniform(1.0, 0.0), "LessThan(upper_bound=0.0)"),
         (lambda lib, m: m.Categorical(lib.tensor([0.5, -0.1])), "Simplex()"),
         (lambda lib, m: m.Normal(0.0, 1.0).log_prob(lib.tensor(float("nan"))), "support (Real())"),

@@ -34,7 +34,8 @@ def load_example(name: str) -> ModuleType:
 def overfits(
     model: ndgrad.nn.Module, x: ndgrad.Tensor, y: ndgrad.Tensor, steps: int = 8
 ) -> tuple[float, float]:
-    """A few Adam steps on one batch; returns (first loss, last loss). Checks every parameter gets a grad."""
+    """A few Adam steps on one batch; returns (first loss, last loss). Checks every parameter
+    gets a grad."""
     opt = ndgrad.optim.Adam(model.parameters(), lr=1e-3)
     losses = []
     for _ in range(steps):
@@ -67,7 +68,9 @@ def test_moons_scalar_mlp_steps_and_neuron_graph(tmp_path: Path) -> None:
 
 def test_custom_op_matches_log_cosh_and_passes_gradcheck() -> None:
     custom_op = load_example("custom_op")
-    x = ndgrad.tensor([[-30.0, -1.0, 0.0], [0.5, 2.0, 30.0]], dtype=ndgrad.float64, requires_grad=True)
+    x = ndgrad.tensor(
+        [[-30.0, -1.0, 0.0], [0.5, 2.0, 30.0]], dtype=ndgrad.float64, requires_grad=True
+    )
     ref = np.logaddexp(x.detach().numpy(), -x.detach().numpy()) - math.log(2.0)  # stable log cosh
     np.testing.assert_allclose(custom_op.log_cosh(x).detach().numpy(), ref, rtol=1e-12, atol=1e-12)
     small = ndgrad.randn(3, 2, dtype=ndgrad.float64, requires_grad=True)
@@ -102,8 +105,9 @@ def test_char_gpt_is_causal_and_trains(tmp_path: Path) -> None:
     assert model.generate(idx[:1], 5).shape == (1, 11)
     text = tmp_path / "tiny.txt"
     text.write_text("abcab\n" * 200)
-    argv = ["--text", str(text), "--minutes", "1", "--max-steps", "40", "--layers", "1", "--heads", "2",
-            "--d-model", "16", "--context", "8", "--batch-size", "8", "--lr", "1e-2"]  # fmt: skip
+    argv = ["--text", str(text), "--minutes", "1", "--max-steps", "40", "--layers", "1",
+            "--heads", "2", "--d-model", "16", "--context", "8", "--batch-size", "8",
+            "--lr", "1e-2"]  # fmt: skip
     assert char_gpt.main(argv) < math.log(4)  # better than uniform over the 4 characters
 
 

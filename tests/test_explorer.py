@@ -154,12 +154,16 @@ def test_click_and_step_in_chromium(browser: Any, tmp_path: Path) -> None:
         page.locator("#graph .node", has_text="z: Add").click()
         assert page.text_content('[data-field="op"]') == "AddBackward0"
         assert page.text_content('[data-field="grad-full"]') == _full(seen["z"])
-        assert page.text_content('[data-field="value-full"]') == _full(t["z"].detach().detach().numpy())
+        assert page.text_content('[data-field="value-full"]') == _full(
+            t["z"].detach().detach().numpy()
+        )
 
         # stepping walks the nodes in the engine's order
         visited: list[str] = []
         total = int(
-            page.evaluate("JSON.parse(document.getElementById('graph-data').textContent).order.length")
+            page.evaluate(
+                "JSON.parse(document.getElementById('graph-data').textContent).order.length"
+            )
         )
         for _ in range(total):
             page.click("#step")
@@ -187,7 +191,9 @@ def test_module_scopes_collapse_and_expand(browser: Any, tmp_path: Path) -> None
     try:
         n_expanded = page.locator("#graph .node").count()
         page.click('#scopes button[data-scope="0: Linear"]')
-        assert page.get_attribute('#scopes button[data-scope="0: Linear"]', "aria-pressed") == "true"
+        assert (
+            page.get_attribute('#scopes button[data-scope="0: Linear"]', "aria-pressed") == "true"
+        )
         scope = page.locator('#graph .node.scope[data-id="scope:0: Linear"]')
         assert scope.count() == 1
         # Linear(4, 8) is weight, bias and its op(s): all of them become the one scope node

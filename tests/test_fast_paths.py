@@ -43,7 +43,9 @@ def _compare(nd_fn, torch_fn, arrays, dtype, tol=None):
     (ref * torch.tensor(g)).sum().backward()
     for a, b in zip(ours, theirs):
         scale = max(1.0, float(np.abs(b.grad.numpy()).max()))
-        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=tol["rtol"], atol=tol["atol"] * scale)
+        np.testing.assert_allclose(
+            a.grad.numpy(), b.grad.numpy(), rtol=tol["rtol"], atol=tol["atol"] * scale
+        )
 
 
 # -- activation: the float32 block path and the float32 erf -------------------------------------
@@ -56,7 +58,9 @@ BLOCK = _activation._BLOCK
 def test_gelu_both_sides_of_the_block_threshold(dtype, size, approximate):
     x = np.random.default_rng(size).standard_normal(size) * 3
     x[:5] = [0.0, -8.0, 8.0, 1e-8, -4.0]  # the erf fit's clip points and tails
-    tol = dict(rtol=1.3e-6, atol=1e-5) if dtype == np.float32 else TOL[dtype]  # torch.testing float32
+    tol = (
+        dict(rtol=1.3e-6, atol=1e-5) if dtype == np.float32 else TOL[dtype]
+    )  # torch.testing float32
     _compare(
         lambda t: F.gelu(t, approximate=approximate),
         lambda t: torch.nn.functional.gelu(t, approximate=approximate),
@@ -69,7 +73,9 @@ def test_gelu_both_sides_of_the_block_threshold(dtype, size, approximate):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_gelu_block_path_on_non_contiguous_and_nd_inputs(dtype):
     x = np.random.default_rng(0).standard_normal((300, 250)) * 2  # 75,000 elements: blocks + a tail
-    tol = dict(rtol=1.3e-6, atol=1e-5) if dtype == np.float32 else TOL[dtype]  # torch.testing float32
+    tol = (
+        dict(rtol=1.3e-6, atol=1e-5) if dtype == np.float32 else TOL[dtype]
+    )  # torch.testing float32
     _compare(lambda t: F.gelu(t.T), lambda t: torch.nn.functional.gelu(t.T), [x], dtype, tol)
     _compare(
         lambda t: F.gelu(t.reshape(3, 100, 250)),
@@ -128,7 +134,12 @@ def test_conv1d_both_layouts(length):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("kernel", [11, 12])  # 121 and 144 offsets
 def test_max_pool_label_types(dtype, kernel):
-    x = np.random.default_rng(kernel).permutation(2 * 3 * 30 * 30).reshape(2, 3, 30, 30).astype(float)
+    x = (
+        np.random.default_rng(kernel)
+        .permutation(2 * 3 * 30 * 30)
+        .reshape(2, 3, 30, 30)
+        .astype(float)
+    )
     _compare(
         lambda t: F.max_pool2d(t, kernel, stride=3),
         lambda t: torch.nn.functional.max_pool2d(t, kernel, stride=3),
@@ -142,7 +153,8 @@ def test_max_pool_label_types(dtype, kernel):
     np.testing.assert_array_equal(ours.numpy(), ref.numpy())
 
 
-# -- indexing: plain += versus add.at, and the index dtypes ------------------------------------------
+# -- indexing: plain += versus add.at, and the index dtypes
+# ------------------------------------------
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_index_gradients_with_and_without_integer_arrays(dtype):
     x = np.random.default_rng(0).standard_normal((6, 5))
@@ -170,7 +182,9 @@ def test_index_dtypes_accepted_as_pytorch(index_dtype):
     try:
         ref = torch.tensor(x)[torch.tensor(key)]
     except (IndexError, RuntimeError) as e:
-        with pytest.raises(IndexError, match="tensors used as indices must be long, int, byte or bool"):
+        with pytest.raises(
+            IndexError, match="tensors used as indices must be long, int, byte or bool"
+        ):
             ndgrad.tensor(x)[ndgrad.tensor(key)]
         assert "long, int, byte or bool" in str(e)
         return
@@ -210,11 +224,19 @@ def test_einsum_one_operand_and_optimized_paths(dtype):
 )
 def test_matmul_one_d_and_broadcast_cases(dtype, shape_a, shape_b):
     rng = np.random.default_rng(len(shape_a) * 10 + len(shape_b))
-    _compare(ndgrad.matmul, torch.matmul, [rng.standard_normal(shape_a), rng.standard_normal(shape_b)], dtype)
+    _compare(
+        ndgrad.matmul,
+        torch.matmul,
+        [rng.standard_normal(shape_a), rng.standard_normal(shape_b)],
+        dtype,
+    )
 
 
-# -- reductions of ints accumulate in int64 ---------------------------------------------------------
-@pytest.mark.parametrize("dtype", ["bool", "uint8", "int8", "int16", "int32", "int64", "float32", "float64"])
+# -- reductions of ints accumulate in int64
+# ---------------------------------------------------------
+@pytest.mark.parametrize(
+    "dtype", ["bool", "uint8", "int8", "int16", "int32", "int64", "float32", "float64"]
+)
 def test_sum_and_cumsum_dtypes_match_pytorch(dtype):
     x = (np.arange(24).reshape(4, 6) % 7 * 40).astype(dtype)  # int8 sums overflow unless widened
     for nd_fn, t_fn in (
@@ -226,7 +248,8 @@ def test_sum_and_cumsum_dtypes_match_pytorch(dtype):
         np.testing.assert_array_equal(ours.numpy(), ref.numpy())
 
 
-# -- layout: views versus copies --------------------------------------------------------------------
+# -- layout: views versus copies
+# --------------------------------------------------------------------
 @pytest.mark.parametrize("transposed", [False, True])
 def test_reshape_is_a_view_exactly_when_pytorch_is(transposed):
     base = np.arange(12.0).reshape(3, 4)

@@ -222,7 +222,9 @@ def test_relu_grad_and_second_order(shape, pooled, dtype):
 
 def test_relu_integer_input():
     x = np.array([[-2, 0, 3]], dtype=np.int64)
-    np.testing.assert_array_equal(F.relu(ndgrad.tensor(x)).numpy(), TF.relu(torch.tensor(x)).numpy())
+    np.testing.assert_array_equal(
+        F.relu(ndgrad.tensor(x)).numpy(), TF.relu(torch.tensor(x)).numpy()
+    )
 
 
 # -- attention scores and GELU in workspace arrays -----------------------------------------------
@@ -304,7 +306,10 @@ def test_conv_input_grad_wide_and_strided(xs, ws_, kw, dtype):
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_conv_transpose_stride_1_wide(dtype):
     rng = np.random.default_rng(9)
-    x, w = rng.standard_normal((2, 4, 16, 16)).astype(dtype), rng.standard_normal((4, 3, 3, 3)).astype(dtype)
+    x, w = (
+        rng.standard_normal((2, 4, 16, 16)).astype(dtype),
+        rng.standard_normal((4, 3, 3, 3)).astype(dtype),
+    )
     (xn, xt), (wn, wt) = _pair(x), _pair(w)
     kw = {"padding": 1, "dilation": 2, "output_padding": 1}
     yn, yt = F.conv_transpose2d(xn, wn, **kw), TF.conv_transpose2d(xt, wt, **kw)

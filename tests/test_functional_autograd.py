@@ -134,7 +134,12 @@ def test_hvp_and_vhp() -> None:
 
 def test_functional_accepts_torch_keyword_arguments() -> None:
     NF.jacobian(
-        f_vec(ndgrad), nd(X), create_graph=False, strict=False, vectorize=True, strategy="reverse-mode"
+        f_vec(ndgrad),
+        nd(X),
+        create_graph=False,
+        strict=False,
+        vectorize=True,
+        strategy="reverse-mode",
     )
     NF.hessian(f_scalar(ndgrad), nd(X), vectorize=True, outer_jacobian_strategy="reverse-mode")
     out, res = NF.vjp(f_vec(ndgrad), nd(X), nd(V3), create_graph=True, strict=True)

@@ -65,19 +65,37 @@ CRAFTED = {
         _zip({"0.npy": _npy_header_only((1 << 29,)) + bytes(16), "manifest.json": _T}),
         "declares",
     ),
-    "huge_2d_shape": (_zip({"0.npy": _npy_header_only((1 << 31, 1 << 31)), "manifest.json": _T}), "declares"),
+    "huge_2d_shape": (
+        _zip({"0.npy": _npy_header_only((1 << 31, 1 << 31)), "manifest.json": _T}),
+        "declares",
+    ),
     "deflate": (
-        _zip({"0.npy": _npy(np.zeros(1 << 16, np.float32)), "manifest.json": _T}, zipfile.ZIP_DEFLATED),
+        _zip(
+            {"0.npy": _npy(np.zeros(1 << 16, np.float32)), "manifest.json": _T},
+            zipfile.ZIP_DEFLATED,
+        ),
         "compressed",
     ),
-    "bz2": (_zip({"0.npy": _npy(np.zeros(8)), "manifest.json": _T}, zipfile.ZIP_BZIP2), "compressed"),
-    "lzma": (_zip({"0.npy": _npy(np.zeros(8)), "manifest.json": _T}, zipfile.ZIP_LZMA), "compressed"),
-    "deflated_manifest": (_zip({"manifest.json": _manifest([0] * 1000)}, zipfile.ZIP_DEFLATED), "compressed"),
+    "bz2": (
+        _zip({"0.npy": _npy(np.zeros(8)), "manifest.json": _T}, zipfile.ZIP_BZIP2),
+        "compressed",
+    ),
+    "lzma": (
+        _zip({"0.npy": _npy(np.zeros(8)), "manifest.json": _T}, zipfile.ZIP_LZMA),
+        "compressed",
+    ),
+    "deflated_manifest": (
+        _zip({"manifest.json": _manifest([0] * 1000)}, zipfile.ZIP_DEFLATED),
+        "compressed",
+    ),
     "unknown_method": (
         _method_patched(_zip({"0.npy": _npy(np.ones(4)), "manifest.json": _T}), 99),
         "method 99",
     ),
-    "many_members": (_zip({str(i): b"" for i in range(5000)} | {"manifest.json": _manifest(1)}), "members"),
+    "many_members": (
+        _zip({str(i): b"" for i in range(5000)} | {"manifest.json": _manifest(1)}),
+        "members",
+    ),
     "big_manifest": (_zip({"manifest.json": _manifest([0] * 600_000)}), "more than the"),
     # structure: nesting, versions, tags, references
     "nested_600": (_zip({"manifest.json": _nested(600)}), "nested deeper"),
@@ -93,7 +111,10 @@ CRAFTED = {
     ),
     "dict_not_pairs": (_zip({"manifest.json": _manifest({"dict": [1, 2]})}), "pair"),
     "list_holds_int": (_zip({"manifest.json": _manifest({"list": 5})}), "not a list"),
-    "unhashable_key": (_zip({"manifest.json": _manifest({"dict": [[{"dict": []}, 1]]})}), "corrupt"),
+    "unhashable_key": (
+        _zip({"manifest.json": _manifest({"dict": [[{"dict": []}, 1]]})}),
+        "corrupt",
+    ),
     "bad_base64": (_zip({"manifest.json": _manifest({"bytes": "!!"})}), "corrupt"),
     "bad_device": (_zip({"manifest.json": _manifest({"device": "tpu"})}), "corrupt"),
     "bad_dtype_tag": (_zip({"manifest.json": _manifest({"dtype": "complex64"})}), "corrupt"),
@@ -115,8 +136,14 @@ CRAFTED = {
         ),
         "require grad",
     ),
-    "uint16_tensor": (_zip({"0.npy": _npy(np.ones(3, np.uint16)), "manifest.json": _T}), "can't hold"),
-    "npy_version_9": (_zip({"0.npy": b"\x93NUMPY\x09\x00" + bytes(8), "manifest.json": _T}), "array 0"),
+    "uint16_tensor": (
+        _zip({"0.npy": _npy(np.ones(3, np.uint16)), "manifest.json": _T}),
+        "can't hold",
+    ),
+    "npy_version_9": (
+        _zip({"0.npy": b"\x93NUMPY\x09\x00" + bytes(8), "manifest.json": _T}),
+        "array 0",
+    ),
     "npy_short_data": (_zip({"0.npy": _npy(np.ones(4))[:-8], "manifest.json": _T}), "declares"),
 }
 for _dt in ("c8", "U3", "S2", "M8[s]", "m8[s]", "f16", "O", [("a", "<f4"), ("b", "<i4")]):
@@ -148,7 +175,9 @@ def test_error_names_where_in_the_object(tmp_path):
 
 def test_repeated_references_share_one_array():
     root = {"list": [{"ndarray": 0}] * 40 + [{"tensor": 0}] * 40}
-    out = ndgrad.load(io.BytesIO(_zip({"0.npy": _npy(np.arange(1000.0)), "manifest.json": _manifest(root)})))
+    out = ndgrad.load(
+        io.BytesIO(_zip({"0.npy": _npy(np.arange(1000.0)), "manifest.json": _manifest(root)}))
+    )
     assert all(a is out[0] for a in out[:40]) and all(t is out[40] for t in out[40:])
     assert np.shares_memory(out[0], out[40].numpy())
 
@@ -234,8 +263,9 @@ def mutate_bytes(rng, data):
 
 def junk(rng, depth=0):
     choices = [None, True, -1, 1 << 70, 1.5, "x", {"tensor": rng.randrange(-1, 6)},
-               {"ndarray": rng.randrange(-1, 6)}, {"npscalar": 0}, {"float": "nan"}, {"dtype": "int3"},
-               {"bytes": "QUJD"}, {"device": "cpu"}, {"list": 3}, {"dict": [[1]]}, {"zzz": 1}, {}, []]
+               {"ndarray": rng.randrange(-1, 6)}, {"npscalar": 0}, {"float": "nan"},
+               {"dtype": "int3"}, {"bytes": "QUJD"}, {"device": "cpu"}, {"list": 3},
+               {"dict": [[1]]}, {"zzz": 1}, {}, []]
     if depth < 3:
         pair = [junk(rng, depth + 1), junk(rng, depth + 1)]
         choices += [{"list": [junk(rng, depth + 1)]}, {"dict": [pair]},
@@ -254,7 +284,8 @@ def replace_random_node(rng, node):
     return junk(rng)
 
 def npy_header(rng):
-    shape = tuple(rng.choice([0, 1, 3, 1 << 20, 1 << 31, 1 << 62]) for _ in range(rng.randint(0, 3)))
+    sizes = [0, 1, 3, 1 << 20, 1 << 31, 1 << 62]
+    shape = tuple(rng.choice(sizes) for _ in range(rng.randint(0, 3)))
     descr = rng.choice(["<f4", ">f8", "|b1", "<c8", "<U4", "|O", "<M8[s]", "<f16", "|V8", "<i8"])
     buf = io.BytesIO()
     header = {"descr": descr, "fortran_order": rng.random() < 0.3, "shape": shape}

@@ -24,10 +24,19 @@ def _t(*shape: int) -> ndgrad.Tensor:
 NORMS = {
     "layer_norm": (lambda x, w, b: F.layer_norm(x, (5,), w, b), ((4, 5), (5,), (5,))),
     "layer_norm_2d": (lambda x, w, b: F.layer_norm(x, (3, 2), w, b), ((2, 3, 2), (3, 2), (3, 2))),
-    "batch_norm": (lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True), ((4, 3, 2), (3,), (3,))),
-    "batch_norm_1d": (lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True), ((6, 3), (3,), (3,))),
+    "batch_norm": (
+        lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True),
+        ((4, 3, 2), (3,), (3,)),
+    ),
+    "batch_norm_1d": (
+        lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True),
+        ((6, 3), (3,), (3,)),
+    ),
     "group_norm": (lambda x, w, b: F.group_norm(x, 2, w, b), ((3, 4, 3), (4,), (4,))),
-    "instance_norm": (lambda x, w, b: F.instance_norm(x, weight=w, bias=b), ((2, 3, 4), (3,), (3,))),
+    "instance_norm": (
+        lambda x, w, b: F.instance_norm(x, weight=w, bias=b),
+        ((2, 3, 4), (3,), (3,)),
+    ),
 }
 
 

@@ -60,7 +60,10 @@ BINARY: dict[str, Callable[..., Any]] = {
 )
 def test_binary_broadcasting(op: str, shapes: Any, seed: int) -> None:
     rng = np.random.default_rng(seed)
-    a, b = (np.asarray(rng.uniform(0.5, 2.0, s) * rng.choice([-1.0, 1.0], s)) for s in shapes.input_shapes)
+    a, b = (
+        np.asarray(rng.uniform(0.5, 2.0, s) * rng.choice([-1.0, 1.0], s))
+        for s in shapes.input_shapes
+    )
     _compare(BINARY[op], [a, b], seed + 1)
 
 
@@ -105,7 +108,10 @@ def test_reductions(op: str, shape_dims: Any, keepdim: bool, seed: int) -> None:
 
 
 @SETTINGS
-@given(shape=hnp.array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=4), seed=st.integers(0, 2**16))
+@given(
+    shape=hnp.array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=4),
+    seed=st.integers(0, 2**16),
+)
 def test_full_reductions(shape: tuple[int, ...], seed: int) -> None:
     x = np.asarray(np.random.default_rng(seed).uniform(-3.0, 3.0, shape))
     _compare(lambda m, t: t.sum() + t.mean() * t.amax() + t.norm(), [x], seed + 1)

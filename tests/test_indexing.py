@@ -1,4 +1,5 @@
-"""Indexing and views: t[...] and t[...] = v against PyTorch, memory sharing, in-place forms, errors."""
+"""Indexing and views: t[...] and t[...] = v against PyTorch, memory sharing, in-place forms,
+errors."""
 
 from __future__ import annotations
 
@@ -82,7 +83,9 @@ def test_setitem_grads_match_torch(
         val = m.tensor(v, requires_grad=True) if v is not None else 7.5
         y[index(m)] = val
         (y * m.tensor(w)).sum().backward()
-        results.append((y.detach().numpy(), x.grad.numpy(), val.grad.numpy() if v is not None else None))
+        results.append(
+            (y.detach().numpy(), x.grad.numpy(), val.grad.numpy() if v is not None else None)
+        )
     (y1, gx1, gv1), (y2, gx2, gv2) = results
     np.testing.assert_allclose(y1, y2)
     np.testing.assert_allclose(gx1, gx2)
@@ -168,12 +171,18 @@ def test_inplace_errors_and_saved_versions() -> None:
 
 
 INPLACE: list[tuple[str, Callable[[Any, Any], Any]]] = [
-    ("scatter_", lambda m, x: x.scatter_(1, m.tensor([[0, 2], [1, 1]]), m.tensor([[9.0, 8.0], [7.0, 6.0]]))),
+    (
+        "scatter_",
+        lambda m, x: x.scatter_(1, m.tensor([[0, 2], [1, 1]]), m.tensor([[9.0, 8.0], [7.0, 6.0]])),
+    ),
     ("scatter_value", lambda m, x: x.scatter_(0, m.tensor([[1, 0, 1]]), -1.0)),
     ("scatter_add_", lambda m, x: x.scatter_add_(1, m.tensor([[0, 0], [2, 2]]), m.ones(2, 2))),
     ("index_add_", lambda m, x: x.index_add_(1, m.tensor([0, 0, 2]), m.ones(2, 3), alpha=3)),
     ("masked_fill_", lambda m, x: x.masked_fill_(m.tensor([True, False, True]), 4.0)),
-    ("masked_fill_tensor", lambda m, x: x.masked_fill_(m.tensor([[True], [False]]), m.tensor(-2.0))),
+    (
+        "masked_fill_tensor",
+        lambda m, x: x.masked_fill_(m.tensor([[True], [False]]), m.tensor(-2.0)),
+    ),
     (
         "index_put_",
         lambda m, x: x.index_put_((m.tensor([0, 0]), m.tensor([1, 1])), m.tensor([1.0, 2.0]), True),
@@ -217,9 +226,13 @@ def test_nonzero_argwhere() -> None:
     x, tx = ndgrad.tensor(a), torch.tensor(a)
     assert ndgrad.nonzero(x).tolist() == torch.nonzero(tx).tolist()
     assert x.nonzero().dtype == ndgrad.int64
-    assert [t.tolist() for t in x.nonzero(as_tuple=True)] == [t.tolist() for t in tx.nonzero(as_tuple=True)]
+    assert [t.tolist() for t in x.nonzero(as_tuple=True)] == [
+        t.tolist() for t in tx.nonzero(as_tuple=True)
+    ]
     assert ndgrad.argwhere(x).tolist() == torch.argwhere(tx).tolist()
-    assert tuple(ndgrad.nonzero(ndgrad.tensor(3.0)).shape) == tuple(torch.nonzero(torch.tensor(3.0)).shape)
+    assert tuple(ndgrad.nonzero(ndgrad.tensor(3.0)).shape) == tuple(
+        torch.nonzero(torch.tensor(3.0)).shape
+    )
     assert tuple(ndgrad.nonzero(ndgrad.zeros(0, 2)).shape) == (0, 2)
     assert [t.tolist() for t in ndgrad.where(x > 0)] == [t.tolist() for t in torch.where(tx > 0)]
 
@@ -254,7 +267,10 @@ ERRORS: list[tuple[str, Callable[[Any, Any], Any]]] = [
     ("gather_ndim", lambda m, x: x.gather(0, m.tensor([0]))),
     ("index_select_range", lambda m, x: x.index_select(0, m.tensor([5]))),
     ("index_select_negative", lambda m, x: x.index_select(0, m.tensor([-1]))),
-    ("index_add_range", lambda m, x: x.index_add(0, m.tensor([5]), m.ones(1, 5, 3, dtype=m.float64))),
+    (
+        "index_add_range",
+        lambda m, x: x.index_add(0, m.tensor([5]), m.ones(1, 5, 3, dtype=m.float64)),
+    ),
     ("index_fill_range", lambda m, x: m.index_fill(x, 0, m.tensor([5]), 1.0)),
     ("index_select_2d", lambda m, x: x.index_select(1, m.tensor([[0]]))),
     ("take_range", lambda m, x: x.take(m.tensor([60]))),
@@ -291,7 +307,9 @@ def test_errors_match_torch(name: str, fn: Callable[[Any, Any], Any]) -> None:
         fn(torch, torch.tensor(X))
     with pytest.raises(Exception) as ours:
         fn(ndgrad, ndgrad.tensor(X))
-    assert type(ours.value) is type(theirs.value), f"ndgrad: {ours.value!r}; torch: {theirs.value!r}"
+    assert type(ours.value) is type(theirs.value), (
+        f"ndgrad: {ours.value!r}; torch: {theirs.value!r}"
+    )
 
 
 def test_classic_expression_matches_torch() -> None:
@@ -301,14 +319,20 @@ def test_classic_expression_matches_torch() -> None:
     outs = []
     for m in (ndgrad, torch):
         x, y = m.tensor(xn, requires_grad=True), m.tensor(yn, requires_grad=True)
-        # as written, (x @ y) is 2-d and takes three indices: PyTorch raises IndexError, and so do we
+        # as written, (x @ y) is 2-d and takes three indices: PyTorch raises IndexError, and so do
+        # we
         with pytest.raises(IndexError, match="too many indices for tensor of dimension 2"):
-            ((x @ y).cos().mean((0, -1), keepdim=True)[:, [1, 1, 2, -1, 0, 0], None, :] * y).swapaxes(
-                0, 1
-            ).var()
-        # with a leading dim the expression is valid: repeated and negative indices, None, broadcasting
+            (
+                (x @ y).cos().mean((0, -1), keepdim=True)[:, [1, 1, 2, -1, 0, 0], None, :] * y
+            ).swapaxes(0, 1).var()
+        # with a leading dim the expression is valid: repeated and negative indices, None,
+        # broadcasting
         z = (x @ y).cos().unsqueeze(0)
-        out = (z.mean((0, -1), keepdim=True)[:, [1, 1, 2, -1, 0, 0], None, :] * y).swapaxes(0, 1).var()
+        out = (
+            (z.mean((0, -1), keepdim=True)[:, [1, 1, 2, -1, 0, 0], None, :] * y)
+            .swapaxes(0, 1)
+            .var()
+        )
         out.backward()
         outs.append((out.item(), x.grad.numpy(), y.grad.numpy()))
     np.testing.assert_allclose(outs[0][0], outs[1][0], rtol=1e-12)

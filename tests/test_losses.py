@@ -1,4 +1,5 @@
-"""Loss functions: errors and edge cases, checked against PyTorch (the values are in the op table)."""
+"""Loss functions: errors and edge cases, checked against PyTorch (the values are in the op
+table)."""
 
 from __future__ import annotations
 
@@ -24,7 +25,9 @@ def th(a: Any, **kw: Any) -> torch.Tensor:
 
 
 def close(a: ndgrad.Tensor, b: torch.Tensor, **kw: Any) -> None:
-    np.testing.assert_allclose(np.asarray(a.detach().array), b.detach().numpy(), rtol=1e-6, atol=1e-9, **kw)
+    np.testing.assert_allclose(
+        np.asarray(a.detach().array), b.detach().numpy(), rtol=1e-6, atol=1e-9, **kw
+    )
 
 
 X = np.random.default_rng(0).standard_normal((3, 5))
@@ -42,13 +45,20 @@ def test_target_out_of_bounds(fn: str, bad: int) -> None:
 
 def test_ignored_target_out_of_range_is_fine() -> None:
     t = [0, 7, 1]
-    close(F.cross_entropy(nd(X), nd(t), ignore_index=7), TF.cross_entropy(th(X), th(t), ignore_index=7))
+    close(
+        F.cross_entropy(nd(X), nd(t), ignore_index=7),
+        TF.cross_entropy(th(X), th(t), ignore_index=7),
+    )
 
 
-@pytest.mark.parametrize("dtype, name", [(np.float32, "Float"), (np.float64, "Double"), (np.int32, "Int")])
+@pytest.mark.parametrize(
+    "dtype, name", [(np.float32, "Float"), (np.float64, "Double"), (np.int32, "Int")]
+)
 def test_target_dtype(dtype: Any, name: str) -> None:
     t = np.array([0, 1, 1], dtype=dtype)
-    with pytest.raises(RuntimeError, match=f"expected target dtype to be Long or Byte, but got {name}"):
+    with pytest.raises(
+        RuntimeError, match=f"expected target dtype to be Long or Byte, but got {name}"
+    ):
         F.cross_entropy(nd(X), nd(t))
     with pytest.raises(RuntimeError, match="expected target dtype to be Long or Byte"):
         F.nll_loss(nd(X), nd(t))
@@ -60,7 +70,9 @@ def test_uint8_targets() -> None:
 
 
 def test_shape_errors() -> None:
-    with pytest.raises(ValueError, match=r"Expected input batch_size \(3\) to match target batch_size \(2\)"):
+    with pytest.raises(
+        ValueError, match=r"Expected input batch_size \(3\) to match target batch_size \(2\)"
+    ):
         F.cross_entropy(nd(X), nd([0, 1]))
     with pytest.raises(RuntimeError, match="multi-target not supported"):
         F.cross_entropy(nd(X), nd(np.zeros((3, 5, 2), dtype=np.float32)))
@@ -82,10 +94,13 @@ def test_option_errors() -> None:
     with pytest.raises(RuntimeError, match="label_smoothing must be between 0.0 and 1.0. Got: 1.5"):
         F.cross_entropy(nd(X), nd([0, 1, 1]), label_smoothing=1.5)
     with pytest.raises(
-        RuntimeError, match="Expected floating point type for target with class probabilities, got Long"
+        RuntimeError,
+        match="Expected floating point type for target with class probabilities, got Long",
     ):
         F.cross_entropy(nd(X), nd(np.zeros((3, 5), dtype=np.int64)))
-    with pytest.raises(RuntimeError, match="ignore_index is not supported for floating point target"):
+    with pytest.raises(
+        RuntimeError, match="ignore_index is not supported for floating point target"
+    ):
         F.cross_entropy(nd(X), nd(np.full((3, 5), 0.2)), ignore_index=1)
 
 
@@ -146,7 +161,9 @@ def test_huge_logits_stay_finite() -> None:
 
 def test_float32_stays_float32() -> None:
     x = nd(X.astype(np.float32), requires_grad=True)
-    loss = F.cross_entropy(x, nd([0, 1, 2]), weight=nd(np.ones(5, dtype=np.float32)), label_smoothing=0.1)
+    loss = F.cross_entropy(
+        x, nd([0, 1, 2]), weight=nd(np.ones(5, dtype=np.float32)), label_smoothing=0.1
+    )
     assert loss.dtype == ndgrad.float32
     loss.backward()
     assert x.grad is not None and x.grad.dtype == ndgrad.float32
@@ -186,7 +203,8 @@ def test_legacy_size_average_and_reduce() -> None:
         close(got, want)
 
 
-# -- other losses -------------------------------------------------------------------------------------
+# -- other losses
+# -------------------------------------------------------------------------------------
 
 
 def test_invalid_reduction_everywhere() -> None:
@@ -278,7 +296,10 @@ def test_kl_div_mean_warns_and_batchmean() -> None:
     x, y = np.log(np.full((2, 3), 0.2)), np.full((2, 3), 0.3)
     with pytest.warns(UserWarning, match="batchmean"):
         F.kl_div(nd(x), nd(y))
-    close(F.kl_div(nd(x), nd(y), reduction="batchmean"), TF.kl_div(th(x), th(y), reduction="batchmean"))
+    close(
+        F.kl_div(nd(x), nd(y), reduction="batchmean"),
+        TF.kl_div(th(x), th(y), reduction="batchmean"),
+    )
 
 
 def test_kl_div_zero_target_has_finite_grad() -> None:
@@ -311,7 +332,9 @@ def test_cross_entropy_first_order_fast_path(smoothing: float) -> None:
     for reduction in ("mean", "sum", "none"):
         a, b = nd(x, requires_grad=True), th(x, requires_grad=True)
         la = F.cross_entropy(a, nd(t), weight=nd(w), reduction=reduction, label_smoothing=smoothing)
-        lb = TF.cross_entropy(b, th(t), weight=th(w), reduction=reduction, label_smoothing=smoothing)
+        lb = TF.cross_entropy(
+            b, th(t), weight=th(w), reduction=reduction, label_smoothing=smoothing
+        )
         close(la, lb)
         up = rng.standard_normal(tuple(lb.shape))
         la.backward(nd(up))
@@ -332,7 +355,8 @@ def test_cross_entropy_non_contiguous_input() -> None:
     close(a.grad, b.grad)
 
 
-# -- ctc_loss -----------------------------------------------------------------------------------------
+# -- ctc_loss
+# -----------------------------------------------------------------------------------------
 
 
 def _ctc_inputs() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -362,12 +386,16 @@ def test_ctc_concatenated_targets() -> None:
     il = np.array([5, 5, 4])
     flat = np.concatenate([t[i, : tl[i]] for i in range(3)])
     close(F.ctc_loss(nd(lp), nd(flat), il, tl), TF.ctc_loss(th(lp), th(flat), th(il), th(tl)))
-    close(F.ctc_loss(nd(lp), nd(flat), nd(il), nd(tl)), TF.ctc_loss(th(lp), th(flat), th(il), th(tl)))
+    close(
+        F.ctc_loss(nd(lp), nd(flat), nd(il), nd(tl)), TF.ctc_loss(th(lp), th(flat), th(il), th(tl))
+    )
 
 
 def test_ctc_errors() -> None:
     lp, t, _, tl = _ctc_inputs()
-    with pytest.raises(RuntimeError, match="Expected input_lengths to have value at most 5, but got value 6"):
+    with pytest.raises(
+        RuntimeError, match="Expected input_lengths to have value at most 5, but got value 6"
+    ):
         F.ctc_loss(nd(lp), nd(t), [6, 5, 5], tl)
     with pytest.raises(ValueError, match="bad is not a valid value for reduction"):
         F.ctc_loss(nd(lp), nd(t), [5, 5, 5], tl, reduction="bad")
@@ -404,7 +432,12 @@ def _device_cases() -> list[tuple[str, Any, list[np.ndarray], list[np.ndarray]]]
     x2322, t222 = rng.standard_normal((2, 3, 2, 2)), rng.integers(0, 3, (2, 2, 2))
     ctc = np.array([[1, 2], [3, 3]])
     return [
-        ("ce", lambda x, t, w: F.cross_entropy(x, t, weight=w, label_smoothing=0.1), [x45], [t4, w5]),
+        (
+            "ce",
+            lambda x, t, w: F.cross_entropy(x, t, weight=w, label_smoothing=0.1),
+            [x45],
+            [t4, w5],
+        ),
         ("ce_nchw", lambda x, t: F.cross_entropy(x, t, reduction="none"), [x2322], [t222]),
         ("ce_probs", lambda x, y: F.cross_entropy(x, y, label_smoothing=0.2), [x45, y45], []),
         ("nll", lambda x, t, w: F.nll_loss(x, t, weight=w), [x45], [t4, w5]),
@@ -420,20 +453,40 @@ def _device_cases() -> list[tuple[str, Any, list[np.ndarray], list[np.ndarray]]]
             [w5],
         ),
         ("kl_div", lambda x, y: F.kl_div(x, y, reduction="batchmean"), [x45, y45], []),
-        ("kl_div_log", lambda x, y: F.kl_div(x, y, reduction="sum", log_target=True), [x45, x45 * 0.5], []),
+        (
+            "kl_div_log",
+            lambda x, y: F.kl_div(x, y, reduction="sum", log_target=True),
+            [x45, x45 * 0.5],
+            [],
+        ),
         ("poisson", lambda x, y: F.poisson_nll_loss(x, y, full=True), [x45], [y45 * 3]),
         ("gaussian", lambda x, y, v: F.gaussian_nll_loss(x, y, v), [x45, y45, y45 + 0.1], []),
-        ("margin_ranking", lambda a, b, s: F.margin_ranking_loss(a, b, s), [x45[0, :4], x45[1, :4]], [signs]),
+        (
+            "margin_ranking",
+            lambda a, b, s: F.margin_ranking_loss(a, b, s),
+            [x45[0, :4], x45[1, :4]],
+            [signs],
+        ),
         ("hinge", lambda x, s: F.hinge_embedding_loss(x, s), [x45[0, :4]], [signs]),
         ("soft_margin", lambda x, s: F.soft_margin_loss(x, s), [x45[0, :4]], [signs]),
-        ("multilabel_soft", lambda x, y: F.multilabel_soft_margin_loss(x, y), [x45], [np.round(y45)]),
+        (
+            "multilabel_soft",
+            lambda x, y: F.multilabel_soft_margin_loss(x, y),
+            [x45],
+            [np.round(y45)],
+        ),
         (
             "cosine",
             lambda a, b, s: F.cosine_embedding_loss(a, b, s),
             [x45[:, :4].T.copy(), y45[:, :4].T.copy()],
             [signs],
         ),
-        ("triplet", lambda a, p, n: F.triplet_margin_loss(a, p, n, swap=True), [x45, y45, x45 * 0.3], []),
+        (
+            "triplet",
+            lambda a, p, n: F.triplet_margin_loss(a, p, n, swap=True),
+            [x45, y45, x45 * 0.3],
+            [],
+        ),
         (
             "multi_margin",
             lambda x, t, w: F.multi_margin_loss(x, t, p=2, weight=w),
@@ -446,7 +499,12 @@ def _device_cases() -> list[tuple[str, Any, list[np.ndarray], list[np.ndarray]]]
             [x45],
             [np.array([[1, 3, -1, 0, 0]] * 4)],
         ),
-        ("ctc", lambda x, t: F.ctc_loss(x, t, [4, 3], [2, 2]), [rng.standard_normal((4, 2, 5))], [ctc]),
+        (
+            "ctc",
+            lambda x, t: F.ctc_loss(x, t, [4, 3], [2, 2]),
+            [rng.standard_normal((4, 2, 5))],
+            [ctc],
+        ),
     ]
 
 

@@ -97,7 +97,13 @@ def _make(lib, name):
     if name == "CyclicLR-exp_range":
         o = _opt(lib)
         return o, L.CyclicLR(
-            o, base_lr=0.01, max_lr=0.1, step_size_up=3, mode="exp_range", gamma=0.97, cycle_momentum=False
+            o,
+            base_lr=0.01,
+            max_lr=0.1,
+            step_size_up=3,
+            mode="exp_range",
+            gamma=0.97,
+            cycle_momentum=False,
         )
     if name == "SequentialLR":
         o = _opt(lib)
@@ -117,7 +123,8 @@ def _make(lib, name):
 NAMES = [
     "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "CosineAnnealingWarmRestarts",
     "CosineAnnealingWarmRestarts1", "LinearLR", "ConstantLR", "LambdaLR", "MultiplicativeLR",
-    "PolynomialLR", "OneCycleLR", "OneCycleLR-linear-3phase-adam", "OneCycleLR-nomomentum", "CyclicLR",
+    "PolynomialLR", "OneCycleLR", "OneCycleLR-linear-3phase-adam", "OneCycleLR-nomomentum",
+    "CyclicLR",
     "CyclicLR-triangular2-adam", "CyclicLR-exp_range", "SequentialLR", "ChainedScheduler",
 ]  # fmt: skip
 
@@ -191,9 +198,14 @@ def test_reduce_lr_on_plateau_matches_torch(kwargs):
         for m in metrics:
             opt.step()
             sched.step(m)
-            seq.append(list(sched.get_last_lr()) + [sched.num_bad_epochs, sched.cooldown_counter, sched.best])
+            seq.append(
+                list(sched.get_last_lr())
+                + [sched.num_bad_epochs, sched.cooldown_counter, sched.best]
+            )
         seqs.append(seq)
-    np.testing.assert_allclose(np.array(seqs[0], dtype=float), np.array(seqs[1], dtype=float), rtol=1e-12)
+    np.testing.assert_allclose(
+        np.array(seqs[0], dtype=float), np.array(seqs[1], dtype=float), rtol=1e-12
+    )
 
 
 def test_reduce_lr_on_plateau_state_dict_and_errors():

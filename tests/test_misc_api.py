@@ -34,7 +34,10 @@ def same(a: ndgrad.Tensor, b: torch.Tensor) -> None:
 
 @pytest.mark.parametrize("a,b", list(itertools.product(DTYPES, DTYPES)))
 def test_promote_types_and_can_cast(a: str, b: str) -> None:
-    na, nb = getattr(ndgrad, a if a != "bool" else "bool_"), getattr(ndgrad, b if b != "bool" else "bool_")
+    na, nb = (
+        getattr(ndgrad, a if a != "bool" else "bool_"),
+        getattr(ndgrad, b if b != "bool" else "bool_"),
+    )
     ta, tb = getattr(torch, a), getattr(torch, b)
     assert ndgrad.promote_types(na, nb).name == str(torch.promote_types(ta, tb)).split(".")[-1]
     assert ndgrad.can_cast(na, nb) == torch.can_cast(ta, tb)
@@ -49,7 +52,12 @@ def test_result_type() -> None:
             th([1.0]),
             th(1.0, dtype=torch.float64),
         ),
-        (nd([1], dtype=ndgrad.int32), nd([1], dtype=ndgrad.int64), th([1], dtype=torch.int32), th([1])),
+        (
+            nd([1], dtype=ndgrad.int32),
+            nd([1], dtype=ndgrad.int64),
+            th([1], dtype=torch.int32),
+            th([1]),
+        ),
         (nd([True]), 3, th([True]), 3),
     ]
     for n1, n2, t1, t2 in cases:
@@ -102,7 +110,9 @@ def test_settings() -> None:
     assert settings.print_options["precision"] == 2 and settings.print_options["sci_mode"] is False
     ndgrad.set_printoptions(profile="default")
     assert settings.print_options["precision"] == 4
-    assert ndgrad.cuda.device_count() == (torch.cuda.device_count() if ndgrad.cuda.is_available() else 0)
+    assert ndgrad.cuda.device_count() == (
+        torch.cuda.device_count() if ndgrad.cuda.is_available() else 0
+    )
 
 
 def test_compile_returns_its_argument() -> None:
@@ -134,7 +144,10 @@ def test_unique() -> None:
         th(rows).unique(dim=0, return_inverse=True, return_counts=True),
     ):
         same(a, b)
-    same(ndgrad.unique(nd([2.0, float("nan"), 1.0, 2.0])), torch.unique(th([2.0, float("nan"), 1.0, 2.0])))
+    same(
+        ndgrad.unique(nd([2.0, float("nan"), 1.0, 2.0])),
+        torch.unique(th([2.0, float("nan"), 1.0, 2.0])),
+    )
 
 
 def test_bincount() -> None:
@@ -154,7 +167,10 @@ def test_bincount() -> None:
 def test_searchsorted_and_bucketize() -> None:
     seq, vals = [1.0, 3.0, 3.0, 5.0, 7.0], [[0.0, 3.0], [6.0, 9.0]]
     for kw in ({}, {"right": True}, {"side": "right"}, {"out_int32": True}):
-        same(ndgrad.searchsorted(nd(seq), nd(vals), **kw), torch.searchsorted(th(seq), th(vals), **kw))
+        same(
+            ndgrad.searchsorted(nd(seq), nd(vals), **kw),
+            torch.searchsorted(th(seq), th(vals), **kw),
+        )
     batched = [[1.0, 2.0, 4.0], [0.0, 5.0, 6.0]]
     for kw in ({}, {"right": True}):
         same(
@@ -178,7 +194,10 @@ def test_histc() -> None:
     same(ndgrad.histc(nd(x), bins=4), torch.histc(th(x), bins=4))
     same(nd(x).histc(bins=3, min=0, max=3), th(x).histc(bins=3, min=0, max=3))
     same(ndgrad.histc(nd([2.0, 2.0, 2.0]), bins=4), torch.histc(th([2.0, 2.0, 2.0]), bins=4))
-    same(ndgrad.histc(nd(x, dtype=ndgrad.float64), bins=5), torch.histc(th(x, dtype=torch.float64), bins=5))
+    same(
+        ndgrad.histc(nd(x, dtype=ndgrad.float64), bins=5),
+        torch.histc(th(x, dtype=torch.float64), bins=5),
+    )
 
 
 def test_heaviside() -> None:
@@ -236,7 +255,10 @@ def test_quantile_nan_and_errors() -> None:
     q = [0.1, 0.5]
     same(ndgrad.quantile(nd(x), nd(q), dim=1), torch.quantile(th(x), th(q), dim=1))
     same(ndgrad.nanquantile(nd(x), nd(q), dim=1), torch.nanquantile(th(x), th(q), dim=1))
-    same(ndgrad.nanquantile(nd([float("nan")] * 2), 0.5), torch.nanquantile(th([float("nan")] * 2), 0.5))
+    same(
+        ndgrad.nanquantile(nd([float("nan")] * 2), 0.5),
+        torch.nanquantile(th([float("nan")] * 2), 0.5),
+    )
     same(ndgrad.quantile(nd(x), 0.3), torch.quantile(th(x), 0.3))
     with pytest.raises(RuntimeError, match="range"):
         ndgrad.quantile(nd([1.0, 2.0]), 1.5)
@@ -268,7 +290,8 @@ def test_logaddexp_and_xlogy_infinities() -> None:
     ndgrad.xlogy(x, y).sum().backward()
     tx, ty = th([0.0, 1.0], requires_grad=True), th([0.0, 2.0], requires_grad=True)
     torch.xlogy(tx, ty).sum().backward()
-    # where input == 0 the output is held at 0, so ndgrad's gradients there are 0 (PyTorch: 0/0 = nan)
+    # where input == 0 the output is held at 0, so ndgrad's gradients there are 0 (PyTorch: 0/0 =
+    # nan)
     np.testing.assert_allclose(y.grad.numpy()[1:], ty.grad.numpy()[1:])
     np.testing.assert_allclose(x.grad.numpy()[1:], tx.grad.numpy()[1:])
     assert y.grad.numpy()[0] == 0 and x.grad.numpy()[0] == 0
@@ -415,13 +438,18 @@ def test_index_helpers_and_set_ops() -> None:
     same(ndgrad.lcm(nd([4, 6]), nd([6, 10])), torch.lcm(th([4, 6]), th([6, 10])))
     s = [-0.0, 0.0, -2.0, 3.0]
     same(ndgrad.signbit(nd(s)), torch.signbit(th(s)))
-    same(ndgrad.copysign(nd([1.0, 2.0, 3.0, 4.0]), nd(s)), torch.copysign(th([1.0, 2.0, 3.0, 4.0]), th(s)))
+    same(
+        ndgrad.copysign(nd([1.0, 2.0, 3.0, 4.0]), nd(s)),
+        torch.copysign(th([1.0, 2.0, 3.0, 4.0]), th(s)),
+    )
     same(ndgrad.copysign(nd([1, -2]), -1), torch.copysign(th([1, -2]), -1))
 
 
 def test_small_predicates_and_errors() -> None:
     assert not ndgrad.is_complex(nd([1.0])) and not nd([1.0]).is_complex()
-    assert ndgrad.is_same_size(nd([1.0, 2.0]), nd([3.0, 4.0])) and not nd([1.0]).is_same_size(nd([1.0, 2.0]))
+    assert ndgrad.is_same_size(nd([1.0, 2.0]), nd([3.0, 4.0])) and not nd([1.0]).is_same_size(
+        nd([1.0, 2.0])
+    )
     with pytest.raises(TypeError):
         ndgrad.positive(nd([True]))
     with pytest.raises(RuntimeError, match="divisible"):
@@ -438,7 +466,8 @@ def test_small_predicates_and_errors() -> None:
     )
     same(ndgrad.block_diag(), torch.block_diag())
     for n, t in zip(
-        ndgrad.tensor_split(ndgrad.arange(7), nd([2, 5])), torch.tensor_split(torch.arange(7), th([2, 5]))
+        ndgrad.tensor_split(ndgrad.arange(7), nd([2, 5])),
+        torch.tensor_split(torch.arange(7), th([2, 5])),
     ):
         same(n, t)
     for n, t in zip(
@@ -454,7 +483,17 @@ def test_small_predicates_and_errors() -> None:
 
 def test_in_place_forms() -> None:
     base = [[-1.5, 0.3, 2.7], [4.2, -0.6, 1.0]]
-    for name in ("floor_", "ceil_", "trunc_", "round_", "sign_", "sin_", "cos_", "square_", "reciprocal_"):
+    for name in (
+        "floor_",
+        "ceil_",
+        "trunc_",
+        "round_",
+        "sign_",
+        "sin_",
+        "cos_",
+        "square_",
+        "reciprocal_",
+    ):
         a, b = nd(base), th(base)
         assert getattr(a, name)() is a
         getattr(b, name)()
@@ -489,5 +528,7 @@ def test_in_place_forms() -> None:
     with pytest.raises(RuntimeError, match="leaf"):
         nd([1.0], requires_grad=True).floor_()
     x = nd([[1.0, 2.0], [3.0, 4.0]])
-    assert x.aminmax().min.item() == 1.0 and x.nansum().item() == 10.0 and x.argwhere().shape == (4, 2)
+    assert (
+        x.aminmax().min.item() == 1.0 and x.nansum().item() == 10.0 and x.argwhere().shape == (4, 2)
+    )
     assert x.pin_memory() is x and not x.is_pinned() and x.share_memory_() is x

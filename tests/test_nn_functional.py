@@ -14,7 +14,9 @@ import ndgrad
 import ndgrad.nn.functional as F
 
 
-def _pair(a: np.ndarray, dtype: str = "float64", grad: bool = False) -> tuple[ndgrad.Tensor, torch.Tensor]:
+def _pair(
+    a: np.ndarray, dtype: str = "float64", grad: bool = False
+) -> tuple[ndgrad.Tensor, torch.Tensor]:
     return (
         ndgrad.tensor(a, dtype=getattr(ndgrad, dtype), requires_grad=grad),
         torch.tensor(a, dtype=getattr(torch, dtype), requires_grad=grad),
@@ -51,7 +53,9 @@ def test_batch_norm_training_updates_running_stats(dtype: str, shape: tuple[int,
 def test_batch_norm_training_without_running_stats() -> None:
     x = np.random.default_rng(1).standard_normal((5, 2, 3))
     nx, tx = _pair(x)
-    _close(F.batch_norm(nx, None, None, training=True), TF.batch_norm(tx, None, None, training=True))
+    _close(
+        F.batch_norm(nx, None, None, training=True), TF.batch_norm(tx, None, None, training=True)
+    )
 
 
 def test_batch_norm_second_order_against_torch() -> None:
@@ -161,7 +165,14 @@ def test_dropout_inplace() -> None:
 
 def test_dropout_bad_p() -> None:
     x = ndgrad.randn(2)
-    for fn in (F.dropout, F.dropout1d, F.dropout2d, F.dropout3d, F.alpha_dropout, F.feature_alpha_dropout):
+    for fn in (
+        F.dropout,
+        F.dropout1d,
+        F.dropout2d,
+        F.dropout3d,
+        F.alpha_dropout,
+        F.feature_alpha_dropout,
+    ):
         with pytest.raises(ValueError, match="between 0 and 1"):
             fn(x, 1.5)
         with pytest.raises(ValueError, match="between 0 and 1"):
@@ -179,7 +190,9 @@ def test_channel_dropout_zeros_whole_channels() -> None:
     for fn, shape in cases:
         y = np.asarray(fn(ndgrad.ones(*shape), 0.5).array)
         batched = not (fn is F.dropout1d and len(shape) == 2)
-        per_channel = y.reshape(y.shape[0], y.shape[1], -1) if batched else y.reshape(1, y.shape[0], -1)
+        per_channel = (
+            y.reshape(y.shape[0], y.shape[1], -1) if batched else y.reshape(1, y.shape[0], -1)
+        )
         assert ((per_channel == 0).all(-1) | (per_channel == 2).all(-1)).all(), fn.__name__
     with pytest.raises(RuntimeError, match="dropout1d: Expected 2D or 3D input"):
         F.dropout1d(ndgrad.ones(2, 3, 4, 5))
@@ -465,7 +478,8 @@ _NORM_CALLS = {
     "needs", [(True, True, True), (True, False, False), (False, True, True), (False, False, True)]
 )
 def test_norm_first_order_float32_against_torch(name: str, needs: tuple[bool, bool, bool]) -> None:
-    """The array fast path of the fused norms: values, gradients and float32 dtypes, any subset of grads."""
+    """The array fast path of the fused norms: values, gradients and float32 dtypes, any subset
+    of grads."""
     call, shape, c = _NORM_CALLS[name]
     rng = np.random.default_rng(5)
     arrays = [rng.standard_normal(shape) * 2 + 1, rng.standard_normal(c), rng.standard_normal(c)]

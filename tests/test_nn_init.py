@@ -99,7 +99,8 @@ def test_xavier_and_kaiming_statistics(shape):
     init.kaiming_uniform_(w, a=math.sqrt(5))
     bound = 1 / math.sqrt(fan_in)
     assert (
-        np.abs(w.numpy()).max() <= bound + 1e-7 and abs(w.numpy().std() - bound / math.sqrt(3)) < 0.05 * bound
+        np.abs(w.numpy()).max() <= bound + 1e-7
+        and abs(w.numpy().std() - bound / math.sqrt(3)) < 0.05 * bound
     )
     init.kaiming_normal_(w, mode="fan_out", nonlinearity="relu")
     expected = math.sqrt(2) / math.sqrt(fan_out)

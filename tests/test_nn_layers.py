@@ -1,5 +1,6 @@
-"""Every layer against PyTorch: same weights (moved through state dicts), same outputs, same input and
-parameter gradients, in float64, in train and eval modes, for the option combinations that matter."""
+"""Every layer against PyTorch: same weights (moved through state dicts), same outputs, same
+input and parameter gradients, in float64, in train and eval modes, for the option combinations
+that matter."""
 
 from __future__ import annotations
 
@@ -79,7 +80,8 @@ def compare(
     kwargs = kwargs or {}
     # grad_inputs: all inputs (True), none (False), or the first n (an int; targets come after)
     grads = [
-        grad_inputs is True or (grad_inputs is not False and i < grad_inputs) for i in range(len(inputs))
+        grad_inputs is True or (grad_inputs is not False and i < grad_inputs)
+        for i in range(len(inputs))
     ]
     t_in = [_tree(x, _to_torch, g) for x, g in zip(inputs, grads, strict=True)]
     n_in = [_tree(x, _to_nd, g) for x, g in zip(inputs, grads, strict=True)]
@@ -119,7 +121,9 @@ def compare(
             assert p.grad is None or not np.any(p.grad.numpy()), name
             continue
         assert p.grad is not None, name
-        np.testing.assert_allclose(p.grad.numpy(), tp.grad.numpy(), rtol=rtol, atol=atol, err_msg=name)
+        np.testing.assert_allclose(
+            p.grad.numpy(), tp.grad.numpy(), rtol=rtol, atol=atol, err_msg=name
+        )
 
 
 def randn(*shape: int) -> np.ndarray:
@@ -195,12 +199,20 @@ def test_conv3d():
 
 @pytest.mark.parametrize(
     "kw",
-    [dict(), dict(stride=2, padding=1, output_padding=1), dict(stride=2, groups=2, dilation=2, bias=False)],
+    [
+        dict(),
+        dict(stride=2, padding=1, output_padding=1),
+        dict(stride=2, groups=2, dilation=2, bias=False),
+    ],
     ids=str,
 )
 def test_conv_transpose2d(kw):
     need("conv_transpose2d")
-    compare(nn.ConvTranspose2d(4, 6, 3, **kw), torch.nn.ConvTranspose2d(4, 6, 3, **kw), randn(2, 4, 4, 5))
+    compare(
+        nn.ConvTranspose2d(4, 6, 3, **kw),
+        torch.nn.ConvTranspose2d(4, 6, 3, **kw),
+        randn(2, 4, 4, 5),
+    )
 
 
 def test_conv_transpose_output_size():
@@ -230,10 +242,28 @@ def test_conv_init_and_errors():
     with pytest.raises(ValueError):
         nn.Conv2d(4, 4, 3, padding="same", stride=2)
     assert repr(
-        nn.Conv2d(2, 4, (3, 2), stride=2, padding=1, dilation=2, groups=2, bias=False, padding_mode="reflect")
+        nn.Conv2d(
+            2,
+            4,
+            (3, 2),
+            stride=2,
+            padding=1,
+            dilation=2,
+            groups=2,
+            bias=False,
+            padding_mode="reflect",
+        )
     ) == repr(
         torch.nn.Conv2d(
-            2, 4, (3, 2), stride=2, padding=1, dilation=2, groups=2, bias=False, padding_mode="reflect"
+            2,
+            4,
+            (3, 2),
+            stride=2,
+            padding=1,
+            dilation=2,
+            groups=2,
+            bias=False,
+            padding_mode="reflect",
         )
     )
     assert repr(nn.ConvTranspose2d(2, 4, 3, output_padding=1, stride=2)) == repr(
@@ -333,7 +363,11 @@ def test_pooling_3d_unbatched_and_indices():
 @pytest.mark.parametrize("train", [True, False])
 def test_batchnorm(kw, train):
     need("batch_norm")
-    for shape, cls in [((5, 3), "BatchNorm1d"), ((4, 3, 6), "BatchNorm1d"), ((2, 3, 4, 5), "BatchNorm2d")]:
+    for shape, cls in [
+        ((5, 3), "BatchNorm1d"),
+        ((4, 3, 6), "BatchNorm1d"),
+        ((2, 3, 4, 5), "BatchNorm2d"),
+    ]:
         mod, tmod = getattr(nn, cls)(3, **kw), getattr(torch.nn, cls)(3, **kw)
         tmod = tmod.double()
         if tmod.running_mean is not None:  # non-trivial running stats, so eval mode uses them
@@ -365,7 +399,9 @@ def test_batchnorm_num_batches_tracked_and_old_checkpoints():
         bn(ndgrad.randn(2, 3, 4, 5))
 
 
-@pytest.mark.parametrize("kw", [dict(), dict(elementwise_affine=False), dict(bias=False, eps=1e-3)], ids=str)
+@pytest.mark.parametrize(
+    "kw", [dict(), dict(elementwise_affine=False), dict(bias=False, eps=1e-3)], ids=str
+)
 def test_layernorm(kw):
     need("layer_norm")
     tmod = torch.nn.LayerNorm([4, 5], **kw).double()
@@ -394,8 +430,12 @@ def test_groupnorm(kw):
 @pytest.mark.parametrize("train", [True, False])
 def test_instancenorm2d(kw, train):
     need("instance_norm")
-    compare(nn.InstanceNorm2d(3, **kw), torch.nn.InstanceNorm2d(3, **kw), randn(2, 3, 4, 5), train=train)
-    compare(nn.InstanceNorm2d(3, **kw), torch.nn.InstanceNorm2d(3, **kw), randn(3, 4, 5), train=train)
+    compare(
+        nn.InstanceNorm2d(3, **kw), torch.nn.InstanceNorm2d(3, **kw), randn(2, 3, 4, 5), train=train
+    )
+    compare(
+        nn.InstanceNorm2d(3, **kw), torch.nn.InstanceNorm2d(3, **kw), randn(3, 4, 5), train=train
+    )
     assert repr(nn.InstanceNorm2d(3, **kw)) == repr(torch.nn.InstanceNorm2d(3, **kw))
 
 
@@ -435,7 +475,10 @@ def test_embedding():
     assert np.all(emb.weight.detach().numpy()[0] == 0)
     assert nn.Embedding(5, 3, padding_idx=-1).padding_idx == 4
     compare(
-        nn.Embedding(5, 3, padding_idx=4), torch.nn.Embedding(5, 3, padding_idx=4), idx, grad_inputs=False
+        nn.Embedding(5, 3, padding_idx=4),
+        torch.nn.Embedding(5, 3, padding_idx=4),
+        idx,
+        grad_inputs=False,
     )
     assert repr(emb) == repr(torch.nn.Embedding(5, 3, padding_idx=0))
     pre = nn.Embedding.from_pretrained(ndgrad.ones(4, 2))
@@ -487,7 +530,17 @@ def test_activation(name, args, kernel):
 
 
 def test_activation_inplace_repr():
-    for name in ["ReLU", "ReLU6", "SiLU", "Hardswish", "Hardsigmoid", "Mish", "SELU", "ELU", "Hardtanh"]:
+    for name in [
+        "ReLU",
+        "ReLU6",
+        "SiLU",
+        "Hardswish",
+        "Hardsigmoid",
+        "Mish",
+        "SELU",
+        "ELU",
+        "Hardtanh",
+    ]:
         assert repr(getattr(nn, name)(inplace=True)) == repr(getattr(torch.nn, name)(inplace=True))
     assert repr(nn.LeakyReLU(0.1, True)) == repr(torch.nn.LeakyReLU(0.1, True))
     assert repr(nn.Threshold(0.1, 2.0, True)) == repr(torch.nn.Threshold(0.1, 2.0, True))
@@ -524,7 +577,12 @@ LOSSES = [
     ("NLLLoss", dict(weight=W3), lambda: (randn(5, 3), _cls_target(5, 3)), "nll_loss"),
     ("SmoothL1Loss", dict(beta=0.5), lambda: (randn(6), randn(6)), "smooth_l1_loss"),
     ("HuberLoss", dict(delta=0.7, reduction="none"), lambda: (randn(6), randn(6)), "huber_loss"),
-    ("BCELoss", {}, lambda: (RNG.uniform(0.05, 0.95, (4, 2)), RNG.random((4, 2))), "binary_cross_entropy"),
+    (
+        "BCELoss",
+        {},
+        lambda: (RNG.uniform(0.05, 0.95, (4, 2)), RNG.random((4, 2))),
+        "binary_cross_entropy",
+    ),
     (
         "BCEWithLogitsLoss",
         dict(pos_weight=np.array([0.5, 2.0])),
@@ -537,9 +595,19 @@ LOSSES = [
         lambda: (np.log(RNG.dirichlet(np.ones(3), 4)), RNG.dirichlet(np.ones(3), 4)),
         "kl_div",
     ),
-    ("MarginRankingLoss", dict(margin=0.2), lambda: (randn(5), randn(5), _pm1(5)), "margin_ranking_loss"),
+    (
+        "MarginRankingLoss",
+        dict(margin=0.2),
+        lambda: (randn(5), randn(5), _pm1(5)),
+        "margin_ranking_loss",
+    ),
     ("HingeEmbeddingLoss", dict(margin=0.5), lambda: (randn(5), _pm1(5)), "hinge_embedding_loss"),
-    ("MultiMarginLoss", dict(p=2, margin=0.5), lambda: (randn(4, 3), _cls_target(4, 3)), "multi_margin_loss"),
+    (
+        "MultiMarginLoss",
+        dict(p=2, margin=0.5),
+        lambda: (randn(4, 3), _cls_target(4, 3)),
+        "multi_margin_loss",
+    ),
     (
         "CosineEmbeddingLoss",
         dict(margin=0.1),
@@ -573,10 +641,17 @@ LOSSES = [
     ),
 ]
 
-N_DIFF = {"MarginRankingLoss": 2, "CosineEmbeddingLoss": 2, "TripletMarginLoss": 3, "GaussianNLLLoss": 3}
+N_DIFF = {
+    "MarginRankingLoss": 2,
+    "CosineEmbeddingLoss": 2,
+    "TripletMarginLoss": 3,
+    "GaussianNLLLoss": 3,
+}
 
 
-@pytest.mark.parametrize("name,kw,make,kernel", LOSSES, ids=lambda v: str(v) if isinstance(v, str) else "")
+@pytest.mark.parametrize(
+    "name,kw,make,kernel", LOSSES, ids=lambda v: str(v) if isinstance(v, str) else ""
+)
 def test_loss(name, kw, make, kernel):
     need(kernel)
     tkw = {k: torch.from_numpy(v) if isinstance(v, np.ndarray) else v for k, v in kw.items()}
@@ -588,7 +663,9 @@ def test_loss(name, kw, make, kernel):
 
 def test_loss_weight_is_buffer_and_legacy_flags():
     ce = nn.CrossEntropyLoss(weight=ndgrad.ones(3))
-    assert list(ce.state_dict()) == list(torch.nn.CrossEntropyLoss(weight=torch.ones(3)).state_dict())
+    assert list(ce.state_dict()) == list(
+        torch.nn.CrossEntropyLoss(weight=torch.ones(3)).state_dict()
+    )
     assert nn.MSELoss(size_average=False).reduction == "sum"
     assert nn.L1Loss(reduce=False).reduction == "none"
 
@@ -598,7 +675,9 @@ def test_ctc_loss():
     T, N, C, S = 6, 2, 4, 3
     log_probs = np.log(RNG.dirichlet(np.ones(C), (T, N)))
     targets = RNG.integers(1, C, (N, S))
-    compare(nn.CTCLoss(), torch.nn.CTCLoss(), log_probs, targets, np.array([6, 5]), np.array([3, 2]))
+    compare(
+        nn.CTCLoss(), torch.nn.CTCLoss(), log_probs, targets, np.array([6, 5]), np.array([3, 2])
+    )
 
 
 # -- attention and transformers ------------------------------------------------------------------
@@ -676,7 +755,10 @@ def test_transformer_encoder_layer(kw, train):
     x = randn(2, 5, 8) if kw.get("batch_first") else randn(5, 2, 8)
     pad = np.zeros((2, 5), dtype=bool)
     pad[1, 3:] = True
-    mod, tmod = nn.TransformerEncoderLayer(8, 2, 16, **kw), torch.nn.TransformerEncoderLayer(8, 2, 16, **kw)
+    mod, tmod = (
+        nn.TransformerEncoderLayer(8, 2, 16, **kw),
+        torch.nn.TransformerEncoderLayer(8, 2, 16, **kw),
+    )
     compare(mod, tmod, x, train=train, kwargs={"src_mask": np.triu(np.ones((5, 5), dtype=bool), 1)})
     compare(
         nn.TransformerEncoderLayer(8, 2, 16, **kw),
@@ -692,13 +774,17 @@ def test_transformer_encoder_stack():
     layer = nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0)
     tlayer = torch.nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0)
     mod = nn.TransformerEncoder(layer, 2, norm=nn.LayerNorm(8))
-    tmod = torch.nn.TransformerEncoder(tlayer, 2, norm=torch.nn.LayerNorm(8), enable_nested_tensor=False)
+    tmod = torch.nn.TransformerEncoder(
+        tlayer, 2, norm=torch.nn.LayerNorm(8), enable_nested_tensor=False
+    )
     assert repr(mod) == repr(tmod)
     assert mod.layers[0].linear1.weight is not mod.layers[1].linear1.weight
     compare(mod, tmod, randn(5, 2, 8), kwargs={"mask": np.triu(np.ones((5, 5), dtype=bool), 1)})
 
 
-@pytest.mark.parametrize("kw", [dict(), dict(norm_first=True, batch_first=True, activation="gelu")], ids=str)
+@pytest.mark.parametrize(
+    "kw", [dict(), dict(norm_first=True, batch_first=True, activation="gelu")], ids=str
+)
 def test_transformer_decoder(kw):
     need("softmax", "layer_norm")
     kw = dict(dropout=0.0, **kw)
@@ -795,7 +881,9 @@ def test_train_eval_switches_batchnorm_in_a_model():
     model.eval()
     tmodel.eval()
     np.testing.assert_allclose(
-        model(ndgrad.tensor(x)).detach().numpy(), tmodel(torch.from_numpy(x)).detach().numpy(), rtol=1e-10
+        model(ndgrad.tensor(x)).detach().numpy(),
+        tmodel(torch.from_numpy(x)).detach().numpy(),
+        rtol=1e-10,
     )
 
 
@@ -827,7 +915,14 @@ def test_rrelu():
 
 def test_full_transformer():
     need("softmax", "layer_norm")
-    kw = dict(d_model=8, nhead=2, num_encoder_layers=2, num_decoder_layers=1, dim_feedforward=12, dropout=0.0)
+    kw = dict(
+        d_model=8,
+        nhead=2,
+        num_encoder_layers=2,
+        num_decoder_layers=1,
+        dim_feedforward=12,
+        dropout=0.0,
+    )
     mod, tmod = nn.Transformer(**kw), torch.nn.Transformer(**kw)
     mask = torch.nn.Transformer.generate_square_subsequent_mask(4, dtype=torch.float64).numpy()
     np.testing.assert_array_equal(

@@ -1,4 +1,5 @@
-"""nn.Module API: registration, iteration order, modes, hooks, state dicts, repr, copies; nn.utils."""
+"""nn.Module API: registration, iteration order, modes, hooks, state dicts, repr, copies;
+nn.utils."""
 
 from __future__ import annotations
 
@@ -187,7 +188,9 @@ def test_state_dict_moves_from_torch_and_back():
     net.load_state_dict({k: v.detach().numpy() for k, v in tnet.state_dict().items()})
     for k, v in net.state_dict().items():
         np.testing.assert_array_equal(v.numpy(), tnet.state_dict()[k].numpy())
-    tnet.load_state_dict({k: torch.from_numpy(v.numpy().copy()) for k, v in net.state_dict().items()})
+    tnet.load_state_dict(
+        {k: torch.from_numpy(v.numpy().copy()) for k, v in net.state_dict().items()}
+    )
 
 
 def test_hooks():
@@ -239,13 +242,17 @@ def test_repr_matches_torch():
         nn.LeakyReLU(0.2),
     )
     assert repr(model) == repr(torch_model)
-    assert repr(nn.TransformerEncoderLayer(4, 2, 8)) == repr(torch.nn.TransformerEncoderLayer(4, 2, 8))
+    assert repr(nn.TransformerEncoderLayer(4, 2, 8)) == repr(
+        torch.nn.TransformerEncoderLayer(4, 2, 8)
+    )
     p = nn.Parameter(ndgrad.tensor([1.0, 2.0]))
     assert repr(p) == "Parameter containing:\ntensor([1., 2.], requires_grad=True)"
 
 
 def test_containers():
-    seq = nn.Sequential(OrderedDict([("a", nn.Linear(2, 3)), ("b", nn.ReLU()), ("c", nn.Linear(3, 1))]))
+    seq = nn.Sequential(
+        OrderedDict([("a", nn.Linear(2, 3)), ("b", nn.ReLU()), ("c", nn.Linear(3, 1))])
+    )
     assert list(seq.state_dict()) == ["a.weight", "a.bias", "c.weight", "c.bias"]
     assert isinstance(seq[1], nn.ReLU) and isinstance(seq[-1], nn.Linear)
     sub = seq[1:]
@@ -372,7 +379,10 @@ def _hook_pair(hook_kind):
     def make(store, double_it):
         def hook(m, *grads):
             store.append(
-                [tuple(None if g is None else np.array(g.detach().numpy()) for g in gs) for gs in grads]
+                [
+                    tuple(None if g is None else np.array(g.detach().numpy()) for g in gs)
+                    for gs in grads
+                ]
             )
             if double_it:
                 return tuple(None if g is None else g * 2 for g in grads[0])
@@ -385,7 +395,9 @@ def _hook_pair(hook_kind):
     return lin, tlin, seen, tseen
 
 
-@pytest.mark.parametrize("hook_kind", ["register_full_backward_hook", "register_full_backward_pre_hook"])
+@pytest.mark.parametrize(
+    "hook_kind", ["register_full_backward_hook", "register_full_backward_pre_hook"]
+)
 @pytest.mark.parametrize("input_grad", [True, False])
 def test_backward_hooks_match_torch(hook_kind, input_grad):
     lin, tlin, seen, tseen = _hook_pair(hook_kind)

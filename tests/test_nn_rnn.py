@@ -1,4 +1,5 @@
-"""RNN, LSTM, GRU and their cells against PyTorch: same weights, outputs, final states and gradients."""
+"""RNN, LSTM, GRU and their cells against PyTorch: same weights, outputs, final states and
+gradients."""
 
 from __future__ import annotations
 
@@ -68,14 +69,27 @@ def test_cells(cls, bias):
     assert repr(mod) == repr(tmod)
     compare(mod, tmod, randn(2, 3))
     state = (randn(2, 4), randn(2, 4)) if cls == "LSTMCell" else randn(2, 4)
-    compare(getattr(nn, cls)(3, 4, bias=bias), getattr(torch.nn, cls)(3, 4, bias=bias), randn(2, 3), state)
+    compare(
+        getattr(nn, cls)(3, 4, bias=bias),
+        getattr(torch.nn, cls)(3, 4, bias=bias),
+        randn(2, 3),
+        state,
+    )
     state = (randn(4), randn(4)) if cls == "LSTMCell" else randn(4)
-    compare(getattr(nn, cls)(3, 4, bias=bias), getattr(torch.nn, cls)(3, 4, bias=bias), randn(3), state)
+    compare(
+        getattr(nn, cls)(3, 4, bias=bias), getattr(torch.nn, cls)(3, 4, bias=bias), randn(3), state
+    )
 
 
 def test_rnn_cell_relu():
-    compare(nn.RNNCell(3, 4, nonlinearity="relu"), torch.nn.RNNCell(3, 4, nonlinearity="relu"), randn(2, 3))
-    assert repr(nn.RNNCell(3, 4, nonlinearity="relu")) == repr(torch.nn.RNNCell(3, 4, nonlinearity="relu"))
+    compare(
+        nn.RNNCell(3, 4, nonlinearity="relu"),
+        torch.nn.RNNCell(3, 4, nonlinearity="relu"),
+        randn(2, 3),
+    )
+    assert repr(nn.RNNCell(3, 4, nonlinearity="relu")) == repr(
+        torch.nn.RNNCell(3, 4, nonlinearity="relu")
+    )
 
 
 def test_state_dict_names_and_init():

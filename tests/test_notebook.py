@@ -69,7 +69,9 @@ def executed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Path]:
 
 def test_kernel_is_this_interpreter(executed: tuple[Any, Path]) -> None:
     nb, workdir = executed
-    spec = (workdir / "jupyter" / "share" / "jupyter" / "kernels" / "python3" / "kernel.json").read_text()
+    spec = (
+        workdir / "jupyter" / "share" / "jupyter" / "kernels" / "python3" / "kernel.json"
+    ).read_text()
     assert sys.executable in spec
 
 
@@ -88,7 +90,9 @@ def test_graph_draws_inline(executed: tuple[Any, Path]) -> None:
         assert "<svg" in svg and "Relu" in svg
     html = (workdir / "tutorial_graph.html").read_text()
     assert '"title":"loss"' in html and "<svg" in html
-    assert "explorer written: tutorial_graph.html True" in _outputs(_cell(nb, '.html("tutorial'), "stream")
+    assert "explorer written: tutorial_graph.html True" in _outputs(
+        _cell(nb, '.html("tutorial'), "stream"
+    )
 
 
 def test_array_gradient_matches_formula(executed: tuple[Any, Path]) -> None:

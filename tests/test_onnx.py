@@ -1,4 +1,5 @@
-"""ndgrad.onnx.export: the exported file passes onnx.checker and runs in onnxruntime to 1e-5 of ndgrad."""
+"""ndgrad.onnx.export: the exported file passes onnx.checker and runs in onnxruntime to 1e-5 of
+ndgrad."""
 
 from __future__ import annotations
 
@@ -65,7 +66,9 @@ class _Lambda(nn.Module):
 
 
 def _mlp():
-    return nn.Sequential(nn.Linear(6, 16), nn.ReLU(), nn.Linear(16, 16), nn.Tanh(), nn.Linear(16, 3))
+    return nn.Sequential(
+        nn.Linear(6, 16), nn.ReLU(), nn.Linear(16, 16), nn.Tanh(), nn.Linear(16, 3)
+    )
 
 
 def test_mlp_cnn_gpt_lstm_match_onnxruntime_at_two_batch_sizes():
@@ -177,7 +180,9 @@ def test_indexing_shapes_and_scalar_constants():
         w = ndgrad.cat([x, x * x], 1).view(x.shape[0], 2, -1).amax(1)
         v = ndgrad.stack(list(x.chunk(2, -1)), 1).flatten(2)[:, :, None].expand(-1, -1, 3, -1)
         u = self.mods[0](F.pad(v, (2, 2), value=0.5)).sum((1, 2, 3))[:, None]
-        return u + y.sum(1) + z.reshape(x.shape[0], -1)[:, :1] + (1 - w).exp().mean(-1, keepdim=True)
+        return (
+            u + y.sum(1) + z.reshape(x.shape[0], -1)[:, :1] + (1 - w).exp().mean(-1, keepdim=True)
+        )
 
     _check(_Lambda(fn, nn.Linear(16, 2)), [_floats(2, 4, 6), _floats(3, 4, 6)])
 
@@ -213,9 +218,9 @@ def test_opset_version_is_honoured_and_names_are_used(opset):
         dynamic_axes={"features": [0]},
     )
     assert [(o.domain, o.version) for o in proto.opset_import] == [("", opset)]
-    assert [i.name for i in proto.graph.input] == ["features"] and [o.name for o in proto.graph.output] == [
-        "logits"
-    ]
+    assert [i.name for i in proto.graph.input] == ["features"] and [
+        o.name for o in proto.graph.output
+    ] == ["logits"]
     assert proto.graph.input[0].type.tensor_type.shape.dim[0].dim_param == "features_dynamic_axes_1"
     (got,) = sess.run(["logits"], {"features": x.numpy()})
     np.testing.assert_allclose(got, _reference(model, (x,))[0], rtol=1e-5, atol=1e-6)
@@ -239,7 +244,9 @@ def test_export_leaves_the_model_flags_parameters_and_grads_alone(tmp_path):
     x = ndgrad.randn(4, 6)
     F.mse_loss(model(x), ndgrad.zeros(4, 2)).backward()
     before = {k: v.numpy().copy() for k, v in model.state_dict().items()}
-    grads = {n: None if p.grad is None else p.grad.numpy().copy() for n, p in model.named_parameters()}
+    grads = {
+        n: None if p.grad is None else p.grad.numpy().copy() for n, p in model.named_parameters()
+    }
     assert ndgrad.is_grad_enabled()
     path = tmp_path / "model.onnx"
     with ndgrad.no_grad():  # the trace records the graph whatever the grad mode
@@ -247,7 +254,9 @@ def test_export_leaves_the_model_flags_parameters_and_grads_alone(tmp_path):
     ndgrad.onnx.export(model, x, str(path), dynamic_axes={"input_0": {0: "n"}})
     onnx.checker.check_model(str(path))
     assert [m.training for m in model.modules()] == [True, True, True, False, True]
-    assert not model[3].weight.requires_grad and model[0].weight.requires_grad and not x.requires_grad
+    assert (
+        not model[3].weight.requires_grad and model[0].weight.requires_grad and not x.requires_grad
+    )
     for k, v in model.state_dict().items():
         np.testing.assert_array_equal(v.numpy(), before[k])
     for n, p in model.named_parameters():
@@ -261,14 +270,18 @@ def test_export_leaves_the_model_flags_parameters_and_grads_alone(tmp_path):
 
 def test_an_op_without_mapping_is_named_with_its_module():
     model = nn.Sequential(nn.Linear(3, 3), _Lambda(lambda self, x: x.cumsum(1)))
-    with pytest.raises(UnsupportedOperatorError, match=r"'Cumsum'.*opset version 18.*\b1's forward"):
+    with pytest.raises(
+        UnsupportedOperatorError, match=r"'Cumsum'.*opset version 18.*\b1's forward"
+    ):
         ndgrad.onnx.export(model, ndgrad.randn(2, 3), io.BytesIO())
 
 
 def test_a_constant_the_graph_lost_is_a_clear_error():
     # 1 - x feeds only a reduction: neither the constant nor the difference is kept anywhere
     model = nn.Sequential(nn.Linear(3, 3), _Lambda(lambda self, x: (1 - x).mean(1)))
-    with pytest.raises(UnsupportedOperatorError, match=r"'Sub' \(in 1's forward\): its input 0 .* no value"):
+    with pytest.raises(
+        UnsupportedOperatorError, match=r"'Sub' \(in 1's forward\): its input 0 .* no value"
+    ):
         ndgrad.onnx.export(model, ndgrad.randn(2, 3), io.BytesIO())
 
 
@@ -304,7 +317,13 @@ def test_more_elementwise_reductions_and_casts():
         y = self.mods[0](x)
         t = y[:, :, None].expand(-1, -1, 4).tril(-1).triu().sum(-1)
         r = (2 / (y.abs() + 1)) ** 2 - y.pow(3) / 3 + ndgrad.maximum(y, x).clamp(min=0.1)
-        return t + r + y.logsumexp(-1, keepdim=True) + y.prod(-1, keepdim=True) + y.double().sin().float()
+        return (
+            t
+            + r
+            + y.logsumexp(-1, keepdim=True)
+            + y.prod(-1, keepdim=True)
+            + y.double().sin().float()
+        )
 
     _check(_Lambda(fn, nn.Linear(4, 4)), [_floats(2, 4), _floats(5, 4)])
 
@@ -324,4 +343,6 @@ def test_a_plain_function_exports_too():
     x = ndgrad.randn(2, 3)
     proto = ndgrad.onnx.export(lambda t: (t * 2).exp(), x)
     sess = ort.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"])
-    np.testing.assert_allclose(sess.run(None, {"input_0": x.numpy()})[0], (x * 2).exp().numpy(), rtol=1e-6)
+    np.testing.assert_allclose(
+        sess.run(None, {"input_0": x.numpy()})[0], (x * 2).exp().numpy(), rtol=1e-6
+    )

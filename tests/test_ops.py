@@ -31,7 +31,9 @@ def test_values(case: OpCase) -> None:
     check_values(case)
 
 
-@pytest.mark.parametrize("case", [c for c in CASES if c.grad], ids=[c.name for c in CASES if c.grad])
+@pytest.mark.parametrize(
+    "case", [c for c in CASES if c.grad], ids=[c.name for c in CASES if c.grad]
+)
 def test_grads(case: OpCase) -> None:
     check_grads(case)
 

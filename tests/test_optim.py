@@ -85,7 +85,9 @@ def test_trajectory_matches_torch(name, kw0, kw1):
             np.testing.assert_allclose(pa, pb, rtol=1e-6, atol=1e-9, err_msg=f"{name} step {step}")
 
 
-@pytest.mark.parametrize("name,kw0,kw1", CASES[::2], ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES[::2])])
+@pytest.mark.parametrize(
+    "name,kw0,kw1", CASES[::2], ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES[::2])]
+)
 def test_state_dict_resume_is_identical(name, kw0, kw1):
     full, _, _ = _run(ndgrad, name, kw0, kw1, 12)
     _, opt, (params, _) = _run(ndgrad, name, kw0, kw1, 6)
@@ -117,7 +119,9 @@ def test_state_dict_format_matches_torch():
     assert [g["params"] for g in sd["param_groups"]] == [g["params"] for g in tsd["param_groups"]]
     assert set(sd["state"][0]) == set(tsd["state"][0])
     assert sd["state"][0]["step"] == int(tsd["state"][0]["step"])
-    np.testing.assert_allclose(sd["state"][3]["exp_avg"].numpy(), tsd["state"][3]["exp_avg"].numpy())
+    np.testing.assert_allclose(
+        sd["state"][3]["exp_avg"].numpy(), tsd["state"][3]["exp_avg"].numpy()
+    )
     for g, tg in zip(sd["param_groups"], tsd["param_groups"]):
         for k in ("lr", "betas", "eps", "weight_decay", "amsgrad", "maximize"):
             assert g[k] == tg[k]
@@ -225,7 +229,11 @@ def test_float32_params_stay_float32():
         (optim.SGD, dict(lr=0.1, momentum=-0.5), "Invalid momentum value: -0.5"),
         (optim.SGD, dict(lr=0.1, weight_decay=-1), "Invalid weight_decay value: -1"),
         (optim.SGD, dict(lr=0.1, nesterov=True), "Nesterov momentum requires"),
-        (optim.SGD, dict(lr=0.1, momentum=0.9, dampening=0.1, nesterov=True), "Nesterov momentum requires"),
+        (
+            optim.SGD,
+            dict(lr=0.1, momentum=0.9, dampening=0.1, nesterov=True),
+            "Nesterov momentum requires",
+        ),
         (optim.Adam, dict(lr=-0.1), "Invalid learning rate: -0.1"),
         (optim.Adam, dict(eps=-1e-8), "Invalid epsilon value: -1e-08"),
         (optim.Adam, dict(betas=(1.0, 0.999)), "Invalid beta parameter at index 0: 1.0"),
@@ -237,7 +245,11 @@ def test_float32_params_stay_float32():
         (optim.RMSprop, dict(alpha=-0.1), "Invalid alpha value: -0.1"),
         (optim.RMSprop, dict(momentum=-0.1), "Invalid momentum value"),
         (optim.Adagrad, dict(lr_decay=-1), "Invalid lr_decay value: -1"),
-        (optim.Adagrad, dict(initial_accumulator_value=-1), "Invalid initial_accumulator_value value"),
+        (
+            optim.Adagrad,
+            dict(initial_accumulator_value=-1),
+            "Invalid initial_accumulator_value value",
+        ),
         (optim.Adadelta, dict(rho=1.5), "Invalid rho value: 1.5"),
     ],
 )

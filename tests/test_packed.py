@@ -74,7 +74,9 @@ def test_pack_sequence_unpack_and_errors():
 def _modules(kind, **kwargs):
     theirs = getattr(torch.nn, kind)(3, 4, **kwargs).double()
     ours = getattr(ndgrad.nn, kind)(3, 4, **kwargs).double()
-    ours.load_state_dict({k: ndgrad.tensor(v.detach().numpy()) for k, v in theirs.state_dict().items()})
+    ours.load_state_dict(
+        {k: ndgrad.tensor(v.detach().numpy()) for k, v in theirs.state_dict().items()}
+    )
     return ours, theirs
 
 
@@ -84,7 +86,13 @@ def _modules(kind, **kwargs):
     [
         {"batch_first": False, "enforce_sorted": True},
         {"batch_first": True, "enforce_sorted": False, "bidirectional": True},
-        {"batch_first": False, "enforce_sorted": False, "num_layers": 2, "bidirectional": True, "hx": True},
+        {
+            "batch_first": False,
+            "enforce_sorted": False,
+            "num_layers": 2,
+            "bidirectional": True,
+            "hx": True,
+        },
         {"batch_first": True, "enforce_sorted": True, "num_layers": 2},
     ],
 )
@@ -108,7 +116,10 @@ def test_recurrent_layers_on_packed_batches_match_torch(kind, options):
         h0 = RNG.standard_normal((dirs_layers, 5, 4))
         c0 = RNG.standard_normal((dirs_layers, 5, 4))
         if kind == "LSTM":
-            hx_args = (((ndgrad.tensor(h0), ndgrad.tensor(c0)),), ((torch.tensor(h0), torch.tensor(c0)),))
+            hx_args = (
+                ((ndgrad.tensor(h0), ndgrad.tensor(c0)),),
+                ((torch.tensor(h0), torch.tensor(c0)),),
+            )
         else:
             hx_args = ((ndgrad.tensor(h0),), (torch.tensor(h0),))
     ours_out, ours_h = ours_m(ours_p, *hx_args[0])
@@ -128,7 +139,9 @@ def test_recurrent_layers_on_packed_batches_match_torch(kind, options):
     ((tpadded * torch.tensor(w_out)).sum() + (tfirst_h * torch.tensor(w_h)).sum()).backward()
     np.testing.assert_allclose(ours_x.grad.numpy(), theirs_x.grad.numpy(), rtol=1e-9, atol=1e-12)
     for (name, p), (_, tp) in zip(ours_m.named_parameters(), theirs_m.named_parameters()):
-        np.testing.assert_allclose(p.grad.numpy(), tp.grad.numpy(), rtol=1e-9, atol=1e-12, err_msg=name)
+        np.testing.assert_allclose(
+            p.grad.numpy(), tp.grad.numpy(), rtol=1e-9, atol=1e-12, err_msg=name
+        )
 
 
 def test_padded_path_is_unchanged_by_packing_support():

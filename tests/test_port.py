@@ -80,7 +80,9 @@ def assert_close(ours: Any, theirs: Any, rtol: float, where: str) -> None:
         for i, (a, b) in enumerate(zip(ours, theirs)):
             assert_close(a, b, rtol, f"{where}[{i}]")
     elif isinstance(theirs, float):
-        assert math.isclose(ours, theirs, rel_tol=rtol, abs_tol=rtol), f"{where}: {ours} vs torch {theirs}"
+        assert math.isclose(ours, theirs, rel_tol=rtol, abs_tol=rtol), (
+            f"{where}: {ours} vs torch {theirs}"
+        )
     else:
         assert ours == theirs, f"{where}: {ours!r} vs torch {theirs!r}"
 
@@ -134,13 +136,16 @@ def test_port(name: str, capsys: pytest.CaptureFixture[str]) -> None:
     finally:
         ndgrad.set_default_dtype(nd_default)
     if COMPARE[name] == "exact":
-        float32 = "float64" not in source and "torch.double" not in source and ".double()" not in source
+        float32 = (
+            "float64" not in source and "torch.double" not in source and ".double()" not in source
+        )
         assert_close(ours, theirs, 2e-4 if float32 else 1e-8, name)
     else:
         assert_trend(ours, theirs)
 
 
-# -- API gaps found by the programs and fixed in ndgrad, checked against torch directly ---------------
+# -- API gaps found by the programs and fixed in ndgrad, checked against torch directly
+# ---------------
 
 
 def test_pad_sequence_matches_torch() -> None:
@@ -264,7 +269,11 @@ def test_checkpoint_matches_plain_backward_and_torch() -> None:
 
     def build(lib: Any) -> Any:
         net = lib.nn.Sequential(
-            lib.nn.Linear(4, 4), lib.nn.Tanh(), lib.nn.Linear(4, 4), lib.nn.Tanh(), lib.nn.Linear(4, 4)
+            lib.nn.Linear(4, 4),
+            lib.nn.Tanh(),
+            lib.nn.Linear(4, 4),
+            lib.nn.Tanh(),
+            lib.nn.Linear(4, 4),
         )
         net.double().load_state_dict({k: lib.tensor(v) for k, v in state.items()})
         return net
@@ -313,7 +322,10 @@ def test_swa_utils_match_torch() -> None:
     # AveragedModel with a per-tensor avg_fn, averaging the buffers too
     rng = np.random.default_rng(2)
     snapshots = [
-        {k: rng.standard_normal(s) for k, s in (("0.weight", (3, 2)), ("0.bias", (3,)), ("1.weight", (3,)))}
+        {
+            k: rng.standard_normal(s)
+            for k, s in (("0.weight", (3, 2)), ("0.bias", (3,)), ("1.weight", (3,)))
+        }
         for _ in range(3)
     ]
     inputs = [rng.standard_normal((4, 2)) for _ in snapshots]
@@ -360,7 +372,12 @@ def test_weight_norm_matches_torch(dim: int | None) -> None:
             opt.step()
         grad_g = m.weight_g.grad.numpy().copy()
         lib.nn.utils.remove_weight_norm(m)
-        results[lib.__name__] = (keys, grad_g, sorted(m.state_dict()), m(lib.tensor(x)).detach().numpy())
+        results[lib.__name__] = (
+            keys,
+            grad_g,
+            sorted(m.state_dict()),
+            m(lib.tensor(x)).detach().numpy(),
+        )
     ours, theirs = results["ndgrad"], results["torch"]
     assert ours[0] == theirs[0] == ["bias", "weight_g", "weight_v"]
     np.testing.assert_allclose(ours[1], theirs[1], rtol=1e-10)

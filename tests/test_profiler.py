@@ -156,7 +156,9 @@ def test_scheduled_profile_records_only_active_steps(tmp_path: Path) -> None:
         saved.append([e.key for e in p.key_averages()])
 
     x = ndgrad.ones(3, requires_grad=True)
-    with profile(schedule=schedule(wait=1, warmup=1, active=2, repeat=2), on_trace_ready=on_ready) as prof:
+    with profile(
+        schedule=schedule(wait=1, warmup=1, active=2, repeat=2), on_trace_ready=on_ready
+    ) as prof:
         for step in range(10):
             with record_function(f"step{step}"):
                 (x * 2).sum().backward()

@@ -15,7 +15,9 @@ import ndgrad
 from ndgrad.ops.reduce import sum_to
 
 
-def _pair(data: Any, dtype: Any = None, requires_grad: bool = False) -> tuple[torch.Tensor, ndgrad.Tensor]:
+def _pair(
+    data: Any, dtype: Any = None, requires_grad: bool = False
+) -> tuple[torch.Tensor, ndgrad.Tensor]:
     a = np.asarray(data)
     t = torch.tensor(a, dtype=dtype[0] if dtype else None, requires_grad=requires_grad)
     n = ndgrad.tensor(a, dtype=dtype[1] if dtype else None, requires_grad=requires_grad)
@@ -323,7 +325,9 @@ def test_det_gradient_of_singular_matrix() -> None:
             e[i, j] = eps
             num[i, j] = (np.linalg.det(a + e) - np.linalg.det(a - e)) / (2 * eps)
     np.testing.assert_allclose(_np(n.grad), num, atol=1e-6)
-    np.testing.assert_allclose(_np(n.grad), [[4.0, 4.0, -4.0], [-2.0, -2.0, 2.0], [0.0, 0.0, 0.0]], atol=1e-9)
+    np.testing.assert_allclose(
+        _np(n.grad), [[4.0, 4.0, -4.0], [-2.0, -2.0, 2.0], [0.0, 0.0, 0.0]], atol=1e-9
+    )
 
 
 def test_max_dim_gradient_goes_to_the_returned_index() -> None:
@@ -338,7 +342,12 @@ def test_max_dim_gradient_goes_to_the_returned_index() -> None:
 
 @pytest.mark.parametrize(
     "eq, shapes",
-    [("ii->i", [(3, 3)]), ("ii", [(3, 3)]), ("iij->ij", [(2, 2, 3)]), ("ij,jk->", [(2, 3), (3, 2)])],
+    [
+        ("ii->i", [(3, 3)]),
+        ("ii", [(3, 3)]),
+        ("iij->ij", [(2, 2, 3)]),
+        ("ij,jk->", [(2, 3), (3, 2)]),
+    ],
 )
 def test_einsum_second_order_on_repeated_labels(eq: str, shapes: list[tuple[int, ...]]) -> None:
     rng = np.random.default_rng(2)
@@ -362,7 +371,18 @@ def test_einsum_result_is_not_a_view_of_its_input() -> None:
 
 
 def test_namespace_exports() -> None:
-    for name in ("sum", "max", "min", "all", "any", "softmax", "matmul", "einsum", "det", "inverse"):
+    for name in (
+        "sum",
+        "max",
+        "min",
+        "all",
+        "any",
+        "softmax",
+        "matmul",
+        "einsum",
+        "det",
+        "inverse",
+    ):
         assert callable(getattr(ndgrad, name))
     for name in ("norm", "vector_norm", "matrix_norm", "inv", "det", "slogdet", "solve", "cross"):
         assert callable(getattr(ndgrad.linalg, name))

@@ -10,7 +10,13 @@ import numpy as np
 import pytest
 
 import ndgrad
-from ndgrad.utils.data import BatchSampler, DataLoader, RandomSampler, TensorDataset, WeightedRandomSampler
+from ndgrad.utils.data import (
+    BatchSampler,
+    DataLoader,
+    RandomSampler,
+    TensorDataset,
+    WeightedRandomSampler,
+)
 
 HUGE = 10**10
 
@@ -47,7 +53,9 @@ def test_huge_num_samples_first_index_at_once_in_constant_memory(make):
 
 def test_dataloader_over_a_huge_sampler_starts_at_once():
     ds = TensorDataset(ndgrad.arange(7.0))
-    loader = DataLoader(ds, batch_size=3, sampler=RandomSampler(ds, replacement=True, num_samples=HUGE))
+    loader = DataLoader(
+        ds, batch_size=3, sampler=RandomSampler(ds, replacement=True, num_samples=HUGE)
+    )
     assert len(loader) == -(-HUGE // 3)
     start = time.perf_counter()
     (batch,) = next(iter(loader))
@@ -57,12 +65,18 @@ def test_dataloader_over_a_huge_sampler_starts_at_once():
 def test_chunked_draws_are_uniform_and_seeded():
     draws = list(
         RandomSampler(
-            range(5), replacement=True, num_samples=20_001, generator=ndgrad.Generator().manual_seed(3)
+            range(5),
+            replacement=True,
+            num_samples=20_001,
+            generator=ndgrad.Generator().manual_seed(3),
         )
     )
     again = list(
         RandomSampler(
-            range(5), replacement=True, num_samples=20_001, generator=ndgrad.Generator().manual_seed(3)
+            range(5),
+            replacement=True,
+            num_samples=20_001,
+            generator=ndgrad.Generator().manual_seed(3),
         )
     )
     assert draws == again and len(draws) == 20_001
@@ -74,7 +88,10 @@ def test_weighted_with_replacement_is_the_multinomial_stream():
     weights = [0.5, 0.0, 2.0, 1.5]
     ours = list(WeightedRandomSampler(weights, 9000, generator=ndgrad.Generator().manual_seed(1)))
     one_call = ndgrad.multinomial(
-        ndgrad.tensor(weights, dtype=ndgrad.float64), 9000, True, generator=ndgrad.Generator().manual_seed(1)
+        ndgrad.tensor(weights, dtype=ndgrad.float64),
+        9000,
+        True,
+        generator=ndgrad.Generator().manual_seed(1),
     ).tolist()
     assert ours == one_call
     counts = np.bincount(ours, minlength=4) / len(ours)
@@ -84,6 +101,8 @@ def test_weighted_with_replacement_is_the_multinomial_stream():
 
 
 def test_without_replacement_repeats_permutations_as_pytorch():
-    drawn = list(RandomSampler(range(4), num_samples=10, generator=ndgrad.Generator().manual_seed(0)))
+    drawn = list(
+        RandomSampler(range(4), num_samples=10, generator=ndgrad.Generator().manual_seed(0))
+    )
     assert len(drawn) == 10 and sorted(drawn[:4]) == sorted(drawn[4:8]) == [0, 1, 2, 3]
     assert len(set(drawn[8:])) == 2

@@ -42,8 +42,8 @@ def _eq(a, b):
 
 
 def _everything():
-    dtypes = [ndgrad.float16, ndgrad.float32, ndgrad.float64, ndgrad.int8, ndgrad.int16, ndgrad.int32,
-              ndgrad.int64, ndgrad.uint8, ndgrad.bool]  # fmt: skip
+    dtypes = [ndgrad.float16, ndgrad.float32, ndgrad.float64, ndgrad.int8, ndgrad.int16,
+              ndgrad.int32, ndgrad.int64, ndgrad.uint8, ndgrad.bool]  # fmt: skip
     tensors = {str(d): ndgrad.tensor(np.arange(6).reshape(2, 3) % 2, dtype=d) for d in dtypes}
     return {
         "tensors": tensors,
@@ -126,7 +126,9 @@ def test_optimizer_state_round_trip_resumes(tmp_path):
     sched = ndgrad.optim.lr_scheduler.StepLR(opt, step_size=2)
     run(opt, w, 3)
     sched.step()
-    ndgrad.save({"w": w, "opt": opt.state_dict(), "sched": sched.state_dict(), "epoch": 3}, tmp_path / "ck")
+    ndgrad.save(
+        {"w": w, "opt": opt.state_dict(), "sched": sched.state_dict(), "epoch": 3}, tmp_path / "ck"
+    )
     run(opt, w, 3)
     ck = ndgrad.load(tmp_path / "ck")
     w2 = ndgrad.tensor(ck["w"].detach().numpy(), requires_grad=True)
@@ -220,7 +222,9 @@ def test_truncated_corrupt_and_foreign_files(tmp_path):
     with pytest.raises(RuntimeError, match="not an ndgrad file"):
         ndgrad.load(tmp_path / "other.zip")
     with zipfile.ZipFile(tmp_path / "dangling.zip", "w") as zf:
-        zf.writestr("manifest.json", json.dumps({"format": "ndgrad", "version": 1, "root": {"tensor": 3}}))
+        zf.writestr(
+            "manifest.json", json.dumps({"format": "ndgrad", "version": 1, "root": {"tensor": 3}})
+        )
     with pytest.raises(RuntimeError, match="array 3 is missing"):
         ndgrad.load(tmp_path / "dangling.zip")
     with pytest.raises(RuntimeError, match="the file object"):
@@ -265,8 +269,8 @@ def test_torch_interop_numpy_state_dict(tmp_path):
 def test_safetensors_round_trip(tmp_path):
     sd = OrderedDict(
         (str(d), ndgrad.tensor(np.arange(6).reshape(3, 2) % 3, dtype=d))
-        for d in (ndgrad.float64, ndgrad.float32, ndgrad.float16, ndgrad.int64, ndgrad.int32, ndgrad.uint8,
-                  ndgrad.bool)
+        for d in (ndgrad.float64, ndgrad.float32, ndgrad.float16, ndgrad.int64, ndgrad.int32,
+                  ndgrad.uint8, ndgrad.bool)
     )  # fmt: skip
     S.safetensors_save(sd, tmp_path / "m.safetensors", metadata={"format": "pt"})
     _eq(sd, S.safetensors_load(tmp_path / "m.safetensors"))
@@ -277,7 +281,10 @@ def test_safetensors_round_trip(tmp_path):
 
 def test_safetensors_interop_with_reference_package(tmp_path):
     st = pytest.importorskip("safetensors.numpy")
-    arrays = {"w": np.random.default_rng(0).standard_normal((3, 4)).astype(np.float32), "i": np.arange(5)}
+    arrays = {
+        "w": np.random.default_rng(0).standard_normal((3, 4)).astype(np.float32),
+        "i": np.arange(5),
+    }
     st.save_file(arrays, str(tmp_path / "ref.safetensors"))
     ours = S.safetensors_load(tmp_path / "ref.safetensors")
     for k, v in arrays.items():
@@ -402,7 +409,9 @@ def test_safetensors_accepts_what_the_reference_writes(tmp_path):
 
 def test_safetensors_mutations_never_accepted_unless_the_reference_accepts(tmp_path):
     st = pytest.importorskip("safetensors.numpy")
-    S.safetensors_save({"a": ndgrad.arange(6.0), "b": ndgrad.ones(2, 2, dtype=ndgrad.int64)}, tmp_path / "v")
+    S.safetensors_save(
+        {"a": ndgrad.arange(6.0), "b": ndgrad.ones(2, 2, dtype=ndgrad.int64)}, tmp_path / "v"
+    )
     good = (tmp_path / "v").read_bytes()
     n = int.from_bytes(good[:8], "little")
     rng = np.random.default_rng(1)

@@ -1,5 +1,5 @@
-"""Sparse COO tensors against PyTorch: construction, coalesce, to_dense / to_sparse, and the sparse @
-dense product with its gradients (to the dense operand and to the values)."""
+"""Sparse COO tensors against PyTorch: construction, coalesce, to_dense / to_sparse, and the
+sparse @ dense product with its gradients (to the dense operand and to the values)."""
 
 from __future__ import annotations
 
@@ -35,7 +35,9 @@ def test_construction_and_reports():
     assert not A.is_coalesced() and A.coalesce().is_coalesced()
     np.testing.assert_allclose(A.to_dense().numpy(), T.to_dense().numpy())
     inferred = ndgrad.sparse_coo_tensor(INDICES, VALUES)
-    assert inferred.shape == tuple(torch.sparse_coo_tensor(torch.tensor(INDICES), torch.tensor(VALUES)).shape)
+    assert inferred.shape == tuple(
+        torch.sparse_coo_tensor(torch.tensor(INDICES), torch.tensor(VALUES)).shape
+    )
     legacy = ndgrad.sparse.FloatTensor(
         ndgrad.tensor(INDICES), ndgrad.tensor(VALUES, dtype=ndgrad.float32), SHAPE
     )
@@ -73,7 +75,9 @@ def test_sparse_dense_product_and_gradients_match_torch(how, use_scipy, monkeypa
     if not use_scipy:
         monkeypatch.setattr(sparse_ops, "_csr_module", lambda xp: None)
     A, T = _pair(requires_grad=True)
-    dense = RNG.standard_normal((5,) if how == "vector" else (2, 4) if how == "dense_left" else (5, 3))
+    dense = RNG.standard_normal(
+        (5,) if how == "vector" else (2, 4) if how == "dense_left" else (5, 3)
+    )
     x, tx = ndgrad.tensor(dense, requires_grad=True), torch.tensor(dense, requires_grad=True)
     if how == "sparse.mm":
         out, tout = ndgrad.sparse.mm(A, x), torch.sparse.mm(T, tx)
@@ -95,7 +99,9 @@ def test_sparse_dense_product_and_gradients_match_torch(how, use_scipy, monkeypa
     theirs = T.grad.to_dense() if T.grad.is_sparse else T.grad
     mask = np.zeros(SHAPE, dtype=bool)
     mask[tuple(INDICES)] = True
-    np.testing.assert_allclose(ours.to_dense().numpy(), theirs.numpy() * mask, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(
+        ours.to_dense().numpy(), theirs.numpy() * mask, rtol=1e-12, atol=1e-14
+    )
 
 
 def test_gradient_reaches_values_from_a_graph_and_second_order():
@@ -103,7 +109,9 @@ def test_gradient_reaches_values_from_a_graph_and_second_order():
     logits = ndgrad.tensor(VALUES, requires_grad=True)
     tlogits = torch.tensor(VALUES, requires_grad=True)
     x = RNG.standard_normal((5, 2))
-    out = ndgrad.sparse.mm(ndgrad.sparse_coo_tensor(INDICES, logits.sigmoid(), SHAPE), ndgrad.tensor(x))
+    out = ndgrad.sparse.mm(
+        ndgrad.sparse_coo_tensor(INDICES, logits.sigmoid(), SHAPE), ndgrad.tensor(x)
+    )
     tout = torch.sparse.mm(
         torch.sparse_coo_tensor(torch.tensor(INDICES), tlogits.sigmoid(), SHAPE), torch.tensor(x)
     )
@@ -116,7 +124,9 @@ def test_gradient_reaches_values_from_a_graph_and_second_order():
     (g,) = ndgrad.autograd.grad(ndgrad.sparse.mm(A, xs).pow(2).sum(), xs, create_graph=True)
     g.sum().backward()
     dense_a = A.to_dense().numpy()
-    np.testing.assert_allclose(xs.grad.numpy(), 2 * dense_a.T @ dense_a @ np.ones((5, 2)), rtol=1e-10)
+    np.testing.assert_allclose(
+        xs.grad.numpy(), 2 * dense_a.T @ dense_a @ np.ones((5, 2)), rtol=1e-10
+    )
 
 
 def test_scaling_transpose_device_and_dtype():

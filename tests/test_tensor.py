@@ -23,7 +23,18 @@ def nd_dtype(name: str) -> ndgrad.dtype:
 
 @pytest.mark.parametrize(
     "data",
-    [1, 2.5, True, [1, 2, 3], [1.0, 2.0], [[1, 2], [3, 4]], [True, False], [], [[1.5], [2]], [1, 2.0]],
+    [
+        1,
+        2.5,
+        True,
+        [1, 2, 3],
+        [1.0, 2.0],
+        [[1, 2], [3, 4]],
+        [True, False],
+        [],
+        [[1.5], [2]],
+        [1, 2.0],
+    ],
 )
 def test_tensor_from_python_like_torch(data: object) -> None:
     a, b = ndgrad.tensor(data), torch.tensor(data)
@@ -32,7 +43,9 @@ def test_tensor_from_python_like_torch(data: object) -> None:
     np.testing.assert_array_equal(a.numpy(), b.numpy())
 
 
-@pytest.mark.parametrize("np_dtype", [np.float64, np.float32, np.int32, np.int64, np.uint8, np.bool_])
+@pytest.mark.parametrize(
+    "np_dtype", [np.float64, np.float32, np.int32, np.int64, np.uint8, np.bool_]
+)
 def test_tensor_from_numpy_keeps_dtype_and_copies(np_dtype: type) -> None:
     arr = np.arange(6).reshape(2, 3).astype(np_dtype)
     t = ndgrad.tensor(arr)
@@ -112,7 +125,9 @@ def test_only_floating_tensors_require_grad() -> None:
 
 
 def _pair(name: str, values: list[float]) -> tuple[ndgrad.Tensor, torch.Tensor]:
-    return ndgrad.tensor(values, dtype=nd_dtype(name)), torch.tensor(values, dtype=getattr(torch, name))
+    return ndgrad.tensor(values, dtype=nd_dtype(name)), torch.tensor(
+        values, dtype=getattr(torch, name)
+    )
 
 
 @pytest.mark.parametrize("a", DTYPES)
@@ -219,7 +234,9 @@ def test_printoptions_like_torch(options: dict, reset_printoptions: None) -> Non
     torch.set_printoptions(**options)
     for a in arrays:
         mine = repr(ndgrad.tensor(a, requires_grad=a.dtype == np.float32))
-        theirs = repr(torch.tensor(a, requires_grad=a.dtype == np.float32)).replace("torch", "ndgrad")
+        theirs = repr(torch.tensor(a, requires_grad=a.dtype == np.float32)).replace(
+            "torch", "ndgrad"
+        )
         assert mine == theirs, (options, a.shape)
 
 
@@ -257,7 +274,13 @@ def test_factories_like_torch() -> None:
         assert a.dtype.name == str(b.dtype).split(".")[1], name
         np.testing.assert_allclose(a.numpy(), b.numpy(), err_msg=name)
     x = ndgrad.ones(2, 3, dtype=ndgrad.float64)
-    for fn in (ndgrad.zeros_like, ndgrad.ones_like, ndgrad.empty_like, ndgrad.rand_like, ndgrad.randn_like):
+    for fn in (
+        ndgrad.zeros_like,
+        ndgrad.ones_like,
+        ndgrad.empty_like,
+        ndgrad.rand_like,
+        ndgrad.randn_like,
+    ):
         y = fn(x)
         assert y.shape == (2, 3) and y.dtype == ndgrad.float64
     assert ndgrad.full_like(x, 4).tolist() == [[4.0] * 3] * 2

@@ -34,7 +34,9 @@ def _scalars(acc, tag):
 
 
 def test_flush_puts_every_event_on_disk_without_close(tmp_path):
-    w = SummaryWriter(tmp_path, max_queue=1000, flush_secs=3600)  # nothing would be written on its own
+    w = SummaryWriter(
+        tmp_path, max_queue=1000, flush_secs=3600
+    )  # nothing would be written on its own
     values = [1.5, np.float32(2.5), np.array(3.5), ndgrad.tensor(4.5), ndgrad.tensor([5.5])]
     for step, v in enumerate(values):
         w.add_scalar("loss", v, step)
@@ -65,8 +67,16 @@ def test_add_scalars_writes_one_run_per_key_holding_the_main_tag(tmp_path):
     for step in range(3):
         w.add_scalars("run/loss", {"train": step * 1.0, "val": ndgrad.tensor(step * 2.0)}, step)
     w.flush()  # flushes the per-key runs too
-    assert _scalars(_reader(tmp_path / "run_loss_train"), "run/loss") == [(0, 0.0), (1, 1.0), (2, 2.0)]
-    assert _scalars(_reader(tmp_path / "run_loss_val"), "run/loss") == [(0, 0.0), (1, 2.0), (2, 4.0)]
+    assert _scalars(_reader(tmp_path / "run_loss_train"), "run/loss") == [
+        (0, 0.0),
+        (1, 1.0),
+        (2, 2.0),
+    ]
+    assert _scalars(_reader(tmp_path / "run_loss_val"), "run/loss") == [
+        (0, 0.0),
+        (1, 2.0),
+        (2, 4.0),
+    ]
     assert _reader(tmp_path).Tags()["scalars"] == []  # nothing in the main run
     w.close()
 
@@ -85,7 +95,9 @@ def test_histogram_statistics_and_buckets(tmp_path):
     assert sum(h.bucket) == 1000
     f = acc.Histograms("fixed")[0].histogram_value
     counts, edges = np.histogram(v64, bins=10)
-    assert list(f.bucket) == counts.tolist() and list(f.bucket_limit) == pytest.approx(edges[1:].tolist())
+    assert list(f.bucket) == counts.tolist() and list(f.bucket_limit) == pytest.approx(
+        edges[1:].tolist()
+    )
 
 
 def _decode(image_event):
@@ -135,7 +147,9 @@ def test_text_and_hparams(tmp_path):
     with SummaryWriter(tmp_path) as w:
         w.add_text("notes", "**lr** 0.1", 2)
         w.add_hparams(
-            {"lr": 0.1, "opt": "adam", "bn": True}, {"hparam/acc": ndgrad.tensor(0.9)}, run_name="t1"
+            {"lr": 0.1, "opt": "adam", "bn": True},
+            {"hparam/acc": ndgrad.tensor(0.9)},
+            run_name="t1",
         )
     acc = _reader(tmp_path)
     (text,) = acc.Tensors("notes/text_summary")
@@ -187,7 +201,9 @@ def test_add_graph_uses_module_scopes_and_shapes_and_leaves_the_model_alone(tmp_
 def test_default_log_dir_and_reopen_after_close(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     w = SummaryWriter(comment="_exp")
-    assert re.fullmatch(r"runs/[A-Z][a-z]{2}\d{2}_\d{2}-\d{2}-\d{2}_.+_exp", w.log_dir.replace(os.sep, "/"))
+    assert re.fullmatch(
+        r"runs/[A-Z][a-z]{2}\d{2}_\d{2}-\d{2}-\d{2}_.+_exp", w.log_dir.replace(os.sep, "/")
+    )
     w.close()
     w.add_scalar("after_close", 1.0, 1)  # PyTorch opens a new event file
     w.close()
@@ -204,7 +220,15 @@ def test_real_tensorboard_server_serves_the_scalars(tmp_path):
         for step in range(4):
             w.add_scalar("train/loss", 1.0 / (step + 1), step)
         w.add_graph(_Net(), ndgrad.randn(2, 4))
-    cmd = [sys.executable, "-m", "tensorboard.main", "--logdir", str(tmp_path), "--host", "127.0.0.1"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "tensorboard.main",
+        "--logdir",
+        str(tmp_path),
+        "--host",
+        "127.0.0.1",
+    ]
     cmd += ["--port", "0", "--load_fast", "false", "--reload_interval", "1"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:

@@ -1,5 +1,6 @@
 """PyTorch names around the ops (issue 8): ``range``, ``histogram``, ``bfloat16``, the deprecated
-``clip_grad_norm``, ``multiprocessing`` and the ``nn.modules.<file>`` import paths, against torch."""
+``clip_grad_norm``, ``multiprocessing`` and the ``nn.modules.<file>`` import paths, against
+torch."""
 
 from __future__ import annotations
 
@@ -173,7 +174,9 @@ def test_spawn_runs_each_rank_and_reraises_a_child_error():
     # the error path, with the quick fork start method
     with pytest.raises(mp.ProcessRaisedException, match="rank one fails"):
         mp.start_processes(_mp_targets.fail_on_rank_one, nprocs=2, start_method="fork")
-    context = mp.start_processes(_mp_targets.fail_on_rank_one, nprocs=1, join=False, start_method="fork")
+    context = mp.start_processes(
+        _mp_targets.fail_on_rank_one, nprocs=1, join=False, start_method="fork"
+    )
     assert context is not None and len(context.pids()) == 1
     while not context.join(timeout=30):
         pass

@@ -14,7 +14,9 @@ import ndgrad
 
 def _mlp(lib: Any) -> Any:
     nn = lib.nn
-    return nn.Sequential(nn.Linear(6, 16), nn.ReLU(), nn.Linear(16, 16), nn.Tanh(), nn.Linear(16, 3))
+    return nn.Sequential(
+        nn.Linear(6, 16), nn.ReLU(), nn.Linear(16, 16), nn.Tanh(), nn.Linear(16, 3)
+    )
 
 
 def _cnn(lib: Any) -> Any:

@@ -12,7 +12,9 @@ import pytest
 import ndgrad
 from ndgrad.viz import TrainingMonitor, draw_graph
 
-needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
+needs_dot = pytest.mark.skipif(
+    shutil.which("dot") is None, reason="Graphviz's dot is not installed"
+)
 
 
 def _scalar_graph() -> ndgrad.Tensor:
@@ -174,7 +176,9 @@ def test_graph_displays_itself_in_jupyter() -> None:
     g = draw_graph(_scalar_graph())
     assert g._repr_markdown_() == "```mermaid\n" + g.mermaid + "```"
     if shutil.which("dot") is None:
-        assert g._repr_svg_() is None and g._repr_html_() is None  # the front end shows the Markdown
+        assert (
+            g._repr_svg_() is None and g._repr_html_() is None
+        )  # the front end shows the Markdown
     else:
         svg = g._repr_svg_()
         assert svg is not None and "<svg" in svg and "Relu" in svg

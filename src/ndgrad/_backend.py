@@ -15,7 +15,17 @@ _MODULES: dict[str, ModuleType] = {"cpu": np}
 # Extra array types (a stand-in backend in the tests, CuPy once imported) -> (device, module).
 _ARRAY_TYPES: dict[type, tuple[str, ModuleType]] = {np.ndarray: ("cpu", np)}
 # 0-d results of NumPy ops are NumPy scalars (np.float32...): CPU data too, found without a search
-for _t in (np.bool_, np.uint8, np.int8, np.int16, np.int32, np.int64, np.float16, np.float32, np.float64):
+for _t in (
+    np.bool_,
+    np.uint8,
+    np.int8,
+    np.int16,
+    np.int32,
+    np.int64,
+    np.float16,
+    np.float32,
+    np.float64,
+):
     _ARRAY_TYPES[_t] = ("cpu", np)
 
 
@@ -36,7 +46,9 @@ def _load_cupy() -> ModuleType:
     try:
         import cupy
     except ImportError as e:  # pragma: no cover - depends on the machine
-        raise RuntimeError("device 'cuda' needs CuPy: install it with pip install 'ndgrad[cuda]'") from e
+        raise RuntimeError(
+            "device 'cuda' needs CuPy: install it with pip install 'ndgrad[cuda]'"
+        ) from e
     register_backend("cuda", cupy, cupy.ndarray)
     return cupy
 

@@ -8,7 +8,8 @@ import numpy as np
 
 
 class dtype:
-    """A tensor element type: ``ndgrad.float32`` is the NumPy dtype ``float32`` with a torch-like face."""
+    """A tensor element type: ``ndgrad.float32`` is the NumPy dtype ``float32`` with a torch-like
+    face."""
 
     __slots__ = ("name", "np", "is_floating_point", "is_signed", "itemsize", "_rank")
 
@@ -127,7 +128,8 @@ def _names() -> str:
 
 
 def promote_types(a: dtype, b: dtype) -> dtype:
-    """PyTorch's promote_types: the smallest dtype both can be cast to (uint8 with int8 -> int16)."""
+    """PyTorch's promote_types: the smallest dtype both can be cast to (uint8 with int8 ->
+    int16)."""
     if a is b:
         return a
     if a._rank != b._rank:  # unlike NumPy, float32 with int64 stays float32

@@ -79,7 +79,9 @@ def _summarized(arr: np.ndarray, edge: int) -> np.ndarray:
     return arr
 
 
-def _vector_str(arr: np.ndarray, indent: int, summarize: bool, fmt: _Formatter, opts: dict[str, Any]) -> str:
+def _vector_str(
+    arr: np.ndarray, indent: int, summarize: bool, fmt: _Formatter, opts: dict[str, Any]
+) -> str:
     edge = int(opts["edgeitems"])
     per_line = max(1, math.floor((opts["linewidth"] - indent) / (fmt.width + 2)))
     if summarize and not edge:
@@ -93,7 +95,9 @@ def _vector_str(arr: np.ndarray, indent: int, summarize: bool, fmt: _Formatter, 
     return "[" + (",\n" + " " * (indent + 1)).join(lines) + "]"
 
 
-def _tensor_str(arr: np.ndarray, indent: int, summarize: bool, fmt: _Formatter, opts: dict[str, Any]) -> str:
+def _tensor_str(
+    arr: np.ndarray, indent: int, summarize: bool, fmt: _Formatter, opts: dict[str, Any]
+) -> str:
     if arr.ndim == 0:
         return fmt.format(arr.item())
     if arr.ndim == 1:

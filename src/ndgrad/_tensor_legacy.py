@@ -119,7 +119,9 @@ class _LegacyTensorType(type):
         return construct(args, kwargs, cls.dtype)
 
     def __instancecheck__(cls, obj: Any) -> bool:
-        return isinstance(obj, _tensor_cls()) and obj.dtype == cls.dtype and obj.is_cuda == cls.is_cuda
+        return (
+            isinstance(obj, _tensor_cls()) and obj.dtype == cls.dtype and obj.is_cuda == cls.is_cuda
+        )
 
     def __repr__(cls) -> str:
         return f"<class '{type_name(cls.dtype, cls.is_cuda)}'>"
@@ -208,7 +210,8 @@ class LegacyTensorMixin:
         return out
 
     def new(self: Any, *args: Any, **kwargs: Any) -> Any:
-        """A new tensor of this one's dtype and device: ``x.new(2, 3)`` (uninitialised), ``x.new(data)``."""
+        """A new tensor of this one's dtype and device: ``x.new(2, 3)`` (uninitialised),
+        ``x.new(data)``."""
         kwargs.setdefault("device", self.device)
         return construct(args, kwargs, self.dtype)
 
@@ -240,13 +243,15 @@ class LegacyTensorMixin:
             raise RuntimeError(
                 f"requested resize to {'x'.join(map(str, shape))} ({math.prod(shape)} elements in "
                 f"total), but the given tensor has a size of {'x'.join(map(str, self.shape))} "
-                f"({self.numel()} elements). autograd's resize can only change the shape of a given "
+                f"({self.numel()} elements). autograd's resize can only change the shape of a "
+                "given "
                 "tensor, while preserving the number of elements. "
             )
         return self.reshape(shape)
 
     def _view_dtype(self: Any, dtype: Any) -> Any:
-        """``x.view(dtype)``: the same bytes read as ``dtype`` (PyTorch's rules for the last dim)."""
+        """``x.view(dtype)``: the same bytes read as ``dtype`` (PyTorch's rules for the last
+        dim)."""
         old, new = self.array.itemsize, np.dtype(dtype.np).itemsize
         array = self.array
         if old != new:
@@ -442,7 +447,10 @@ def _sizes(sizes: tuple[Any, ...]) -> tuple[int, ...]:
 
 def _check_view_dtype(t: Any, dtype: Any, old: int, new: int) -> None:
     """PyTorch's errors for viewing as a dtype of another element size."""
-    names = f"{SCALAR_NAMES.get(t.dtype.name, t.dtype.name)} as {SCALAR_NAMES.get(dtype.name, dtype.name)}"
+    names = (
+        f"{SCALAR_NAMES.get(t.dtype.name, t.dtype.name)} as "
+        f"{SCALAR_NAMES.get(dtype.name, dtype.name)}"
+    )
     tail = f"to view {names} (different element sizes)"
     if t.dim() == 0:
         raise RuntimeError(f"self.dim() cannot be 0 {tail}")
@@ -452,7 +460,11 @@ def _check_view_dtype(t: Any, dtype: Any, old: int, new: int) -> None:
     if new > old:
         ratio = new // old
         if t.shape[-1] % ratio:
-            raise RuntimeError(f"self.size(-1) must be divisible by {ratio} {tail}, but got {t.shape[-1]}")
+            raise RuntimeError(
+                f"self.size(-1) must be divisible by {ratio} {tail}, but got {t.shape[-1]}"
+            )
         for i, s in enumerate(strides[:-1]):
             if s % ratio:
-                raise RuntimeError(f"self.stride({i}) must be divisible by {ratio} {tail}, but got {s}")
+                raise RuntimeError(
+                    f"self.stride({i}) must be divisible by {ratio} {tail}, but got {s}"
+                )

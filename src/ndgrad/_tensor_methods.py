@@ -90,7 +90,9 @@ class TensorMethods:
         """A cast to ``other``'s dtype."""
         return ops.elementwise.to(self, dtype=other.dtype)
 
-    def new_tensor(self: Tensor, data: Any, dtype: Any = None, requires_grad: _bool = False) -> Tensor:
+    def new_tensor(
+        self: Tensor, data: Any, dtype: Any = None, requires_grad: _bool = False
+    ) -> Tensor:
         """A new tensor from ``data``, with this tensor's dtype and device by default."""
         return ops.factory.tensor(
             data, dtype=dtype or self.dtype, device=self.device, requires_grad=requires_grad
@@ -105,7 +107,8 @@ class TensorMethods:
         return ops.factory.ones(*size, dtype=dtype or self.dtype, device=self.device)
 
     def new_full(self: Tensor, size: Any, fill_value: Any, dtype: Any = None) -> Tensor:
-        """A tensor of ``fill_value`` of the given size, this tensor's dtype and device by default."""
+        """A tensor of ``fill_value`` of the given size, this tensor's dtype and device by
+        default."""
         return ops.factory.full(size, fill_value, dtype=dtype or self.dtype, device=self.device)
 
     def new_empty(self: Tensor, *size: Any, dtype: Any = None) -> Tensor:
@@ -285,7 +288,8 @@ class TensorMethods:
         return ops.rounding.ceil(self)
 
     def round(self: Tensor, decimals: _int = 0) -> Tensor:
-        """out = input rounded half to even, to ``decimals`` places: the method form of ``ndgrad.round``."""
+        """out = input rounded half to even, to ``decimals`` places: the method form of
+        ``ndgrad.round``."""
         return ops.rounding.round(self, decimals=decimals)
 
     def trunc(self: Tensor) -> Tensor:
@@ -347,13 +351,21 @@ class TensorMethods:
         return ops.compare.equal(self, other)
 
     def allclose(
-        self: Tensor, other: Tensor, rtol: _float = 1e-5, atol: _float = 1e-8, equal_nan: _bool = False
+        self: Tensor,
+        other: Tensor,
+        rtol: _float = 1e-5,
+        atol: _float = 1e-8,
+        equal_nan: _bool = False,
     ) -> _bool:
         """The method form of ``ndgrad.allclose``."""
         return ops.compare.allclose(self, other, rtol=rtol, atol=atol, equal_nan=equal_nan)
 
     def isclose(
-        self: Tensor, other: Tensor, rtol: _float = 1e-5, atol: _float = 1e-8, equal_nan: _bool = False
+        self: Tensor,
+        other: Tensor,
+        rtol: _float = 1e-5,
+        atol: _float = 1e-8,
+        equal_nan: _bool = False,
     ) -> Tensor:
         """The method form of ``ndgrad.isclose``."""
         return ops.compare.isclose(self, other, rtol=rtol, atol=atol, equal_nan=equal_nan)
@@ -483,7 +495,9 @@ class TensorMethods:
         """The method form of ``ndgrad.ops.random.uniform_``."""
         return ops.random.uniform_(self, a, b, generator=generator)
 
-    def normal_(self: Tensor, mean: _float = 0.0, std: _float = 1.0, generator: Any = None) -> Tensor:
+    def normal_(
+        self: Tensor, mean: _float = 0.0, std: _float = 1.0, generator: Any = None
+    ) -> Tensor:
         """The method form of ``ndgrad.ops.random.normal_``."""
         return ops.random.normal_(self, mean, std, generator=generator)
 

@@ -1,5 +1,6 @@
 # mypy: disable-error-code="misc"
-"""Tensor's named methods, part 3: linear algebra and the rest (written as ``_tensor_methods.py`` says)."""
+"""Tensor's named methods, part 3: linear algebra and the rest (written as ``_tensor_methods.py``
+says)."""
 
 from __future__ import annotations
 
@@ -82,7 +83,9 @@ class TensorLinalgMethods:
         """out = input flattened to 1-d: the method form of ``ndgrad.ravel``."""
         return ops.grid.ravel(self)
 
-    def diff(self: Tensor, n: _int = 1, dim: _int = -1, prepend: Any = None, append: Any = None) -> Tensor:
+    def diff(
+        self: Tensor, n: _int = 1, dim: _int = -1, prepend: Any = None, append: Any = None
+    ) -> Tensor:
         """The method form of ``ndgrad.diff``."""
         return ops.grid.diff(self, n, dim, prepend, append)
 
@@ -131,19 +134,32 @@ class TensorLinalgMethods:
         return ops.order_stats.kthvalue(self, k, dim, keepdim)
 
     def quantile(
-        self: Tensor, q: Any, dim: Any = None, keepdim: _bool = False, *, interpolation: str = "linear"
+        self: Tensor,
+        q: Any,
+        dim: Any = None,
+        keepdim: _bool = False,
+        *,
+        interpolation: str = "linear",
     ) -> Tensor:
         """The method form of ``ndgrad.quantile``."""
         return ops.order_stats.quantile(self, q, dim, keepdim, interpolation=interpolation)
 
     def nanquantile(
-        self: Tensor, q: Any, dim: Any = None, keepdim: _bool = False, *, interpolation: str = "linear"
+        self: Tensor,
+        q: Any,
+        dim: Any = None,
+        keepdim: _bool = False,
+        *,
+        interpolation: str = "linear",
     ) -> Tensor:
         """The method form of ``ndgrad.nanquantile``."""
         return ops.order_stats.nanquantile(self, q, dim, keepdim, interpolation=interpolation)
 
-    def nanmean(self: Tensor, dim: Any = None, keepdim: _bool = False, *, dtype: Any = None) -> Tensor:
-        """out = mean of the non-NaN elements of input over ``dim``: the method form of ``ndgrad.nanmean``."""
+    def nanmean(
+        self: Tensor, dim: Any = None, keepdim: _bool = False, *, dtype: Any = None
+    ) -> Tensor:
+        """out = mean of the non-NaN elements of input over ``dim``: the method form of
+        ``ndgrad.nanmean``."""
         return ops.order_stats.nanmean(self, dim, keepdim, dtype=dtype)
 
     def mode(self: Tensor, dim: _int = -1, keepdim: _bool = False) -> Any:
@@ -231,10 +247,13 @@ class TensorLinalgMethods:
         return ops.misc.erfc(self)
 
     def logcumsumexp(self: Tensor, dim: _int) -> Tensor:
-        """out[i] = log(sum_{j <= i} e^input[j]) along ``dim``: the method form of ``ndgrad.logcumsumexp``."""
+        """out[i] = log(sum_{j <= i} e^input[j]) along ``dim``: the method form of
+        ``ndgrad.logcumsumexp``."""
         return ops.misc.logcumsumexp(self, dim)
 
-    def cov(self: Tensor, *, correction: _int = 1, fweights: Any = None, aweights: Any = None) -> Tensor:
+    def cov(
+        self: Tensor, *, correction: _int = 1, fweights: Any = None, aweights: Any = None
+    ) -> Tensor:
         """The method form of ``ndgrad.cov``."""
         return ops.misc.cov(self, correction=correction, fweights=fweights, aweights=aweights)
 
@@ -243,7 +262,10 @@ class TensorLinalgMethods:
         return ops.misc.corrcoef(self)
 
     def unique_consecutive(
-        self: Tensor, return_inverse: _bool = False, return_counts: _bool = False, dim: _int | None = None
+        self: Tensor,
+        return_inverse: _bool = False,
+        return_counts: _bool = False,
+        dim: _int | None = None,
     ) -> Any:
         """The method form of ``ndgrad.unique_consecutive``."""
         return ops.order_stats.unique_consecutive(self, return_inverse, return_counts, dim)
@@ -252,7 +274,9 @@ class TensorLinalgMethods:
         """The method form of ``ndgrad.addmm``."""
         return ops.linalg.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
 
-    def baddbmm(self: Tensor, batch1: Tensor, batch2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+    def baddbmm(
+        self: Tensor, batch1: Tensor, batch2: Tensor, *, beta: Any = 1, alpha: Any = 1
+    ) -> Tensor:
         """The method form of ``ndgrad.baddbmm``."""
         return ops.linalg.baddbmm(self, batch1, batch2, beta=beta, alpha=alpha)
 
@@ -305,11 +329,13 @@ class TensorLinalgMethods:
         return ops.misc.positive(self)
 
     def gcd(self: Tensor, other: Tensor) -> Tensor:
-        """out = the greatest common divisor, elementwise (integers): the method form of ``ndgrad.gcd``."""
+        """out = the greatest common divisor, elementwise (integers): the method form of
+        ``ndgrad.gcd``."""
         return ops.misc.gcd(self, other)
 
     def lcm(self: Tensor, other: Tensor) -> Tensor:
-        """out = the least common multiple, elementwise (integers): the method form of ``ndgrad.lcm``."""
+        """out = the least common multiple, elementwise (integers): the method form of
+        ``ndgrad.lcm``."""
         return ops.misc.lcm(self, other)
 
     def logaddexp2(self: Tensor, other: Tensor) -> Tensor:
@@ -317,7 +343,8 @@ class TensorLinalgMethods:
         return ops.misc.logaddexp2(self, other)
 
     def narrow_copy(self: Tensor, dim: _int, start: _int, length: _int) -> Tensor:
-        """out = a copy of input.narrow(dim, start, length): the method form of ``ndgrad.narrow_copy``."""
+        """out = a copy of input.narrow(dim, start, length): the method form of
+        ``ndgrad.narrow_copy``."""
         return ops.misc.narrow_copy(self, dim, start, length)
 
     def index_copy(self: Tensor, dim: _int, index: Tensor, source: Tensor) -> Tensor:
@@ -341,11 +368,15 @@ class TensorLinalgMethods:
         return ops.misc.sum_to_size(self, *size)
 
     def aminmax(self: Tensor, *, dim: _int | None = None, keepdim: _bool = False) -> Any:
-        """(min, max) of input over ``dim`` (all dims when None): the method form of ``ndgrad.aminmax``."""
+        """(min, max) of input over ``dim`` (all dims when None): the method form of
+        ``ndgrad.aminmax``."""
         return ops.reduce.aminmax(self, dim=dim, keepdim=keepdim)
 
-    def nansum(self: Tensor, dim: Any = None, keepdim: _bool = False, *, dtype: Any = None) -> Tensor:
-        """out = sum of input over ``dim``, NaNs counted as zero: the method form of ``ndgrad.nansum``."""
+    def nansum(
+        self: Tensor, dim: Any = None, keepdim: _bool = False, *, dtype: Any = None
+    ) -> Tensor:
+        """out = sum of input over ``dim``, NaNs counted as zero: the method form of
+        ``ndgrad.nansum``."""
         return ops.reduce.nansum(self, dim, keepdim, dtype=dtype)
 
     def argwhere(self: Tensor) -> Tensor:

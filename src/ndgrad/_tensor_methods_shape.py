@@ -1,5 +1,6 @@
 # mypy: disable-error-code="misc"
-"""Tensor's named methods, part 2: reductions, shape and indexing (as ``_tensor_methods.py`` says)."""
+"""Tensor's named methods, part 2: reductions, shape and indexing (as ``_tensor_methods.py``
+says)."""
 
 from __future__ import annotations
 
@@ -43,11 +44,13 @@ class TensorShapeMethods:
         return ops.reduce.min(self, dim, keepdim)
 
     def amax(self: Tensor, dim: Any = (), keepdim: _bool = False) -> Tensor:
-        """out = max of input over ``dim`` (all dims for ``()``): the method form of ``ndgrad.amax``."""
+        """out = max of input over ``dim`` (all dims for ``()``): the method form of
+        ``ndgrad.amax``."""
         return ops.reduce.amax(self, dim, keepdim)
 
     def amin(self: Tensor, dim: Any = (), keepdim: _bool = False) -> Tensor:
-        """out = min of input over ``dim`` (all dims for ``()``): the method form of ``ndgrad.amin``."""
+        """out = min of input over ``dim`` (all dims for ``()``): the method form of
+        ``ndgrad.amin``."""
         return ops.reduce.amin(self, dim, keepdim)
 
     def argmax(self: Tensor, dim: _int | None = None, keepdim: _bool = False) -> Tensor:
@@ -59,13 +62,23 @@ class TensorShapeMethods:
         return ops.reduce.argmin(self, dim, keepdim)
 
     def var(
-        self: Tensor, dim: Any = None, unbiased: Any = None, keepdim: _bool = False, *, correction: Any = None
+        self: Tensor,
+        dim: Any = None,
+        unbiased: Any = None,
+        keepdim: _bool = False,
+        *,
+        correction: Any = None,
     ) -> Tensor:
         """The method form of ``ndgrad.var``."""
         return ops.reduce.var(self, dim, unbiased, keepdim, correction=correction)
 
     def std(
-        self: Tensor, dim: Any = None, unbiased: Any = None, keepdim: _bool = False, *, correction: Any = None
+        self: Tensor,
+        dim: Any = None,
+        unbiased: Any = None,
+        keepdim: _bool = False,
+        *,
+        correction: Any = None,
     ) -> Tensor:
         """out = sqrt(var(input, dim)): the method form of ``ndgrad.std``."""
         return ops.reduce.std(self, dim, unbiased, keepdim, correction=correction)
@@ -108,11 +121,15 @@ class TensorShapeMethods:
         """The method form of ``ndgrad.sort``."""
         return ops.sort.sort(self, dim, descending, stable=stable)
 
-    def argsort(self: Tensor, dim: _int = -1, descending: _bool = False, stable: _bool = False) -> Tensor:
+    def argsort(
+        self: Tensor, dim: _int = -1, descending: _bool = False, stable: _bool = False
+    ) -> Tensor:
         """Indices that sort input along ``dim``: the method form of ``ndgrad.argsort``."""
         return ops.sort.argsort(self, dim, descending, stable=stable)
 
-    def topk(self: Tensor, k: _int, dim: _int = -1, largest: _bool = True, sorted: _bool = True) -> Any:
+    def topk(
+        self: Tensor, k: _int, dim: _int = -1, largest: _bool = True, sorted: _bool = True
+    ) -> Any:
         """The method form of ``ndgrad.topk``."""
         return ops.sort.topk(self, k, dim, largest, sorted)
 
@@ -160,7 +177,8 @@ class TensorShapeMethods:
         return ops.shape.unsqueeze(self, dim)
 
     def transpose(self: Tensor, dim0: _int, dim1: _int) -> Tensor:
-        """out = input with dims ``dim0`` and ``dim1`` swapped: the method form of ``ndgrad.transpose``."""
+        """out = input with dims ``dim0`` and ``dim1`` swapped: the method form of
+        ``ndgrad.transpose``."""
         return ops.shape.transpose(self, dim0, dim1)
 
     swapaxes = transpose
@@ -181,11 +199,13 @@ class TensorShapeMethods:
     moveaxis = movedim
 
     def expand(self: Tensor, *sizes: Any) -> Tensor:
-        """out = input broadcast to ``sizes`` (-1 keeps a dim): the method form of ``ndgrad.expand``."""
+        """out = input broadcast to ``sizes`` (-1 keeps a dim): the method form of
+        ``ndgrad.expand``."""
         return ops.shape.expand(self, *sizes)
 
     def expand_as(self: Tensor, other: Tensor) -> Tensor:
-        """out = input broadcast to ``sizes`` (-1 keeps a dim): the method form of ``ndgrad.expand``."""
+        """out = input broadcast to ``sizes`` (-1 keeps a dim): the method form of
+        ``ndgrad.expand``."""
         return ops.shape.expand(self, other.shape)
 
     def broadcast_to(self: Tensor, shape: Any) -> Tensor:
@@ -253,7 +273,9 @@ class TensorShapeMethods:
         """The method form of ``ndgrad.gather``."""
         return ops.index.gather(self, dim, index)
 
-    def scatter(self: Tensor, dim: _int, index: Tensor, src: Any, reduce: str | None = None) -> Tensor:
+    def scatter(
+        self: Tensor, dim: _int, index: Tensor, src: Any, reduce: str | None = None
+    ) -> Tensor:
         """The method form of ``ndgrad.scatter``."""
         return ops.index.scatter(self, dim, index, src, reduce=reduce)
 
@@ -261,7 +283,9 @@ class TensorShapeMethods:
         """The method form of ``ndgrad.scatter_add``."""
         return ops.index.scatter_add(self, dim, index, src)
 
-    def scatter_(self: Tensor, dim: _int, index: Tensor, src: Any, reduce: str | None = None) -> Tensor:
+    def scatter_(
+        self: Tensor, dim: _int, index: Tensor, src: Any, reduce: str | None = None
+    ) -> Tensor:
         """In-place scatter: the method form of ``ndgrad.ops.index.scatter_``."""
         return ops.index.scatter_(self, dim, index, src, reduce=reduce)
 
@@ -273,11 +297,15 @@ class TensorShapeMethods:
         """The method form of ``ndgrad.index_select``."""
         return ops.index.index_select(self, dim, index)
 
-    def index_add(self: Tensor, dim: _int, index: Tensor, source: Tensor, alpha: Scalar = 1) -> Tensor:
+    def index_add(
+        self: Tensor, dim: _int, index: Tensor, source: Tensor, alpha: Scalar = 1
+    ) -> Tensor:
         """The method form of ``ndgrad.index_add``."""
         return ops.index.index_add(self, dim, index, source, alpha=alpha)
 
-    def index_add_(self: Tensor, dim: _int, index: Tensor, source: Tensor, alpha: Scalar = 1) -> Tensor:
+    def index_add_(
+        self: Tensor, dim: _int, index: Tensor, source: Tensor, alpha: Scalar = 1
+    ) -> Tensor:
         """The method form of ``ndgrad.ops.index.index_add_``."""
         return ops.index.index_add_(self, dim, index, source, alpha=alpha)
 

@@ -128,7 +128,8 @@ def _evict(need: int) -> None:
 
 
 def set_limit(nbytes: int) -> None:
-    """Cache at most ``nbytes`` of blocks (0 turns the pool off); free blocks over it are dropped."""
+    """Cache at most ``nbytes`` of blocks (0 turns the pool off); free blocks over it are
+    dropped."""
     global _limit
     if nbytes < 0:
         raise ValueError(f"workspace limit must be non-negative, but got {nbytes}")

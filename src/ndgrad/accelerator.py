@@ -1,10 +1,11 @@
 """``ndgrad.accelerator``: PyTorch 2.x's device-neutral questions about the accelerator.
 
 ndgrad's one accelerator is a CUDA GPU through CuPy. Without one, the answers are PyTorch's on a
-CPU-only build: ``is_available()`` is False, ``current_accelerator()`` None, ``device_count()`` 0, and
-the calls that need a device raise RuntimeError.
+CPU-only build: ``is_available()`` is False, ``current_accelerator()`` None, ``device_count()`` 0,
+and the calls that need a device raise RuntimeError.
 
->>> device = ndgrad.accelerator.current_accelerator() if ndgrad.accelerator.is_available() else "cpu"
+>>> acc = ndgrad.accelerator
+>>> device = acc.current_accelerator() if acc.is_available() else "cpu"
 """
 
 from __future__ import annotations

@@ -84,35 +84,53 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--dataset",
         default="digits",
-        help=f"{' | '.join(NAMED)} | a folder of MNIST-style IDX files | an .npz with {', '.join(NPZ_KEYS)}",
+        help=(
+            f"{' | '.join(NAMED)} | a folder of MNIST-style IDX files | "
+            f"an .npz with {', '.join(NPZ_KEYS)}"
+        ),
     )
-    p.add_argument("--data-dir", default="data", help="where dataset files are (or are downloaded to)")
+    p.add_argument(
+        "--data-dir", default="data", help="where dataset files are (or are downloaded to)"
+    )
     p.add_argument("--download", action="store_true", help="download missing dataset files")
     p.add_argument(
-        "--model", default="auto", choices=["auto", "mlp", "cnn"], help="auto: cnn for images, mlp for points"
+        "--model",
+        default="auto",
+        choices=["auto", "mlp", "cnn"],
+        help="auto: cnn for images, mlp for points",
     )
     p.add_argument(
         "--epochs", type=_int_at_least(1), default=8, help="epochs to train (in all, when resuming)"
     )
-    p.add_argument("--batch-size", type=_int_at_least(1), default=32, help="training examples per step")
+    p.add_argument(
+        "--batch-size", type=_int_at_least(1), default=32, help="training examples per step"
+    )
     p.add_argument(
         "--lr",
         type=_positive_float,
         default=None,
         help="learning rate (default: 0.05 for sgd, 0.003 for adam/adamw)",
     )
-    p.add_argument("--optimizer", default="adam", choices=["sgd", "adam", "adamw"], help="the optimizer")
-    p.add_argument("--device", default="cpu", choices=["cpu", "cuda"], help="cuda needs CuPy and a GPU")
+    p.add_argument(
+        "--optimizer", default="adam", choices=["sgd", "adam", "adamw"], help="the optimizer"
+    )
+    p.add_argument(
+        "--device", default="cpu", choices=["cpu", "cuda"], help="cuda needs CuPy and a GPU"
+    )
     p.add_argument(
         "--seed", type=_int_at_least(0, 2**64 - 1), default=0, help="seed for weights and shuffling"
     )
-    p.add_argument("--out", default="runs/demo", help="output folder for plots, graph and checkpoint")
+    p.add_argument(
+        "--out", default="runs/demo", help="output folder for plots, graph and checkpoint"
+    )
     p.add_argument(
         "--resume",
         default=None,
         help="continue from a checkpoint written by an earlier run (default: start anew)",
     )
-    p.add_argument("--no-progress", action="store_true", help="a line per epoch instead of progress bars")
+    p.add_argument(
+        "--no-progress", action="store_true", help="a line per epoch instead of progress bars"
+    )
     p.add_argument(
         "--tensorboard",
         default=None,
@@ -144,7 +162,11 @@ def load_arrays(name: str, data_dir: str, download: bool) -> Arrays:
     if name == "moons":
         x, y = datasets.make_moons(600, noise=0.1, seed=0)
         return x[:480].astype(np.float32), y[:480], x[480:].astype(np.float32), y[480:]
-    classes = {"mnist": datasets.MNIST, "fashion-mnist": datasets.FashionMNIST, "kmnist": datasets.KMNIST}
+    classes = {
+        "mnist": datasets.MNIST,
+        "fashion-mnist": datasets.FashionMNIST,
+        "kmnist": datasets.KMNIST,
+    }
     if name in classes:
         return _idx_arrays(classes[name], Path(data_dir), download, f"--dataset {name}")
     path = Path(name)
@@ -153,7 +175,8 @@ def load_arrays(name: str, data_dir: str, download: bool) -> Arrays:
     if name and path.is_dir():
         return _idx_arrays(datasets.MNIST, path, False, f"--dataset {path}")
     raise CLIError(
-        f"--dataset {name}: no such dataset, file or folder; use {', '.join(NAMED)}, a folder or an .npz"
+        f"--dataset {name}: no such dataset, file or folder; use {', '.join(NAMED)}, a folder or "
+        "an .npz"
     )
 
 
@@ -176,7 +199,9 @@ def _idx_arrays(cls: Any, root: Path, download: bool, option: str) -> Arrays:
             raise CLIError(
                 f"{option}: {first.rstrip(':')} (no network? place them in --data-dir {root})"
             ) from None
-        raise CLIError(f"{option}: {first.replace('download it again', 'rerun with --download')}") from None
+        raise CLIError(
+            f"{option}: {first.replace('download it again', 'rerun with --download')}"
+        ) from None
     return _images(tr.data), tr.targets, _images(te.data), te.targets
 
 
@@ -188,7 +213,8 @@ def _npz_arrays(path: Path) -> Arrays:
             missing = [k for k in NPZ_KEYS if k not in z.files]
             if missing:
                 raise CLIError(
-                    f"--dataset {path}: the .npz has no {', '.join(missing)} (it needs {', '.join(NPZ_KEYS)})"
+                    f"--dataset {path}: the .npz has no {', '.join(missing)} (it needs "
+                    f"{', '.join(NPZ_KEYS)})"
                 )
             x_tr, y_tr, x_te, y_te = (np.asarray(z[k]) for k in NPZ_KEYS)
     except (ValueError, OSError, EOFError, zipfile.BadZipFile) as e:
@@ -198,8 +224,10 @@ def _npz_arrays(path: Path) -> Arrays:
     for x, y, split in ((x_tr, y_tr, "train"), (x_te, y_te, "test")):
         if x.ndim not in (2, 4) or x.dtype.kind not in "biuf" or len(x) != len(y) or len(x) == 0:
             raise CLIError(
-                f"--dataset {path}: x_{split} must be a non-empty (N, features) or (N, C, H, W) array of "
-                f"numbers with one label per row in y_{split}; got {x.dtype} {x.shape} and {y.shape}"
+                f"--dataset {path}: x_{split} must be a non-empty (N, features) or (N, C, H, W) "
+                "array of "
+                f"numbers with one label per row in y_{split}; got {x.dtype} {x.shape} and "
+                f"{y.shape}"
             )
         if y.ndim != 1 or y.dtype.kind not in "iu" or (y < 0).any():
             raise CLIError(
@@ -219,9 +247,15 @@ def _images(u8: np.ndarray) -> np.ndarray:
 def build_model(kind: str, in_shape: tuple[int, ...], n_classes: int) -> nn.Module:
     if len(in_shape) == 1:
         if kind == "cnn":
-            raise CLIError("--model cnn needs image data, and this --dataset gives points: use --model mlp")
+            raise CLIError(
+                "--model cnn needs image data, and this --dataset gives points: use --model mlp"
+            )
         return nn.Sequential(
-            nn.Linear(in_shape[0], 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, n_classes)
+            nn.Linear(in_shape[0], 64),
+            nn.ReLU(),
+            nn.Linear(64, 64),
+            nn.ReLU(),
+            nn.Linear(64, n_classes),
         )
     c, h, w = in_shape
     if kind == "mlp":
@@ -237,7 +271,8 @@ def build_model(kind: str, in_shape: tuple[int, ...], n_classes: int) -> nn.Modu
         return nn.Sequential(
             nn.Conv2d(c, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
             nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Flatten(), nn.Linear(64 * (h // 4) * (w // 4), 128), nn.ReLU(), nn.Linear(128, n_classes),
+            nn.Flatten(), nn.Linear(64 * (h // 4) * (w // 4), 128), nn.ReLU(),
+            nn.Linear(128, n_classes),
         )  # fmt: skip
     return nn.Sequential(
         nn.Conv2d(c, 16, 3, padding=1), nn.ReLU(),
@@ -274,7 +309,9 @@ def evaluate(model: nn.Module, loader: DataLoader, device: str) -> tuple[float, 
 def _check_options(args: argparse.Namespace) -> Path:
     """Errors that need no data: the device, the output folder, the checkpoint to resume."""
     if args.device == "cuda" and not ndgrad.cuda.is_available():
-        raise CLIError("--device cuda: no GPU found (it needs CuPy and a CUDA GPU); use --device cpu")
+        raise CLIError(
+            "--device cuda: no GPU found (it needs CuPy and a CUDA GPU); use --device cpu"
+        )
     if not args.out:
         raise CLIError("--out is empty; pass a folder (it is created if missing)")
     out = Path(args.out)
@@ -283,10 +320,13 @@ def _check_options(args: argparse.Namespace) -> Path:
     if args.tensorboard is not None and not args.tensorboard:
         raise CLIError("--tensorboard is empty; pass a folder for the event files")
     if args.tensorboard and Path(args.tensorboard).exists() and not Path(args.tensorboard).is_dir():
-        raise CLIError(f"--tensorboard {args.tensorboard} is a file; pass a folder for the event files")
+        raise CLIError(
+            f"--tensorboard {args.tensorboard} is a file; pass a folder for the event files"
+        )
     if args.resume is not None and not Path(args.resume).is_file():
         raise CLIError(
-            f"--resume {args.resume}: no such file (it is the checkpoint.ndgrad of an earlier --out)"
+            f"--resume {args.resume}: no such file (it is the checkpoint.ndgrad of an earlier "
+            "--out)"
         )
     return out
 
@@ -308,7 +348,9 @@ def _loaders(args: argparse.Namespace, arrays: tuple[np.ndarray, ...]) -> tuple[
     return train_loader, test_loader, gen
 
 
-def _resume(args: argparse.Namespace, parts: dict[str, Any], scheduler: Any, monitor: Any, total: int) -> int:
+def _resume(
+    args: argparse.Namespace, parts: dict[str, Any], scheduler: Any, monitor: Any, total: int
+) -> int:
     """Restore everything a checkpoint holds; the number of epochs it had finished."""
     try:
         ckpt = ndgrad.load(args.resume)
@@ -322,7 +364,8 @@ def _resume(args: argparse.Namespace, parts: dict[str, Any], scheduler: Any, mon
                 part.load_state_dict(ckpt[key]) if key != "generator" else part.set_state(ckpt[key])
     except (RuntimeError, KeyError, ValueError, TypeError) as e:
         raise CLIError(
-            f"--resume {args.resume} does not fit this run (written with another --dataset or --model?): "
+            f"--resume {args.resume} does not fit this run (written with another --dataset or "
+            "--model?): "
             f"{str(e).splitlines()[0]}"
         ) from None
     if scheduler.T_max != total:  # a different --epochs: continue on the cosine of the new length
@@ -338,15 +381,25 @@ def _resume(args: argparse.Namespace, parts: dict[str, Any], scheduler: Any, mon
     return int(ckpt["epoch"])
 
 
-def _train_epoch(args: argparse.Namespace, model: nn.Module, loader: DataLoader, parts: dict[str, Any],
-                 monitor: Any, epoch: int) -> tuple[float, float]:  # fmt: skip
+def _train_epoch(
+    args: argparse.Namespace,
+    model: nn.Module,
+    loader: DataLoader,
+    parts: dict[str, Any],
+    monitor: Any,
+    epoch: int,
+) -> tuple[float, float]:
     """One pass over the training data; (mean loss, accuracy)."""
     from ndgrad.viz import progress  # tqdm's bar; its notebook form in Jupyter
 
     optimizer, scheduler = parts["optimizer"], parts["scheduler"]
     bars = not args.no_progress and sys.stdout.isatty()  # no \r updates into a log file
     bar = progress(
-        loader, desc=f"epoch {epoch + 1}/{args.epochs}", disable=not bars, leave=True, file=sys.stdout
+        loader,
+        desc=f"epoch {epoch + 1}/{args.epochs}",
+        disable=not bars,
+        leave=True,
+        file=sys.stdout,
     )
     seen, correct, loss_sum, t0 = 0, 0, 0.0, time.perf_counter()
     for x, y in bar:
@@ -380,7 +433,9 @@ def _checkpoint(parts: dict[str, Any], monitor: Any, epoch: int) -> dict[str, An
     return ckpt
 
 
-def _write_outputs(out: Path, model: nn.Module, test_loader: DataLoader, monitor: Any, device: str) -> None:
+def _write_outputs(
+    out: Path, model: nn.Module, test_loader: DataLoader, monitor: Any, device: str
+) -> None:
     """The pictures (curves, gradient flow, the graph of one small batch) and the history."""
     from ndgrad.viz import draw_graph, record_modules
 
@@ -402,7 +457,8 @@ def _write_outputs(out: Path, model: nn.Module, test_loader: DataLoader, monitor
     except RuntimeError as e:
         print(f"(graph image skipped: {e})")
     print(
-        f"wrote {out}/: curves.png, grad_flow.png, graph.svg/.mmd/.dot, history.json/.csv, checkpoint.ndgrad"
+        f"wrote {out}/: curves.png, grad_flow.png, graph.svg/.mmd/.dot, history.json/.csv, "
+        "checkpoint.ndgrad"
     )
 
 
@@ -433,7 +489,8 @@ def run(args: argparse.Namespace) -> int:
     kind = args.model if args.model != "auto" else ("cnn" if len(in_shape) == 3 else "mlp")
     if args.model == "cnn" and len(in_shape) == 1:
         raise CLIError(
-            f"--model cnn needs image data, but --dataset {args.dataset} gives points: use --model mlp"
+            f"--model cnn needs image data, but --dataset {args.dataset} gives points: use "
+            "--model mlp"
         )
     model = build_model(kind, in_shape, n_classes).to(args.device)
     optimizer = make_optimizer(args.optimizer, model.parameters(), args.lr)
@@ -443,7 +500,9 @@ def run(args: argparse.Namespace) -> int:
     monitor = TrainingMonitor(grad_every=max(1, len(train_loader) // 2))
     start = _resume(args, parts, scheduler, monitor, total) if args.resume else 0
     if start >= args.epochs:
-        print(f"{args.resume} has finished {start} epochs already: nothing to train, nothing written "
+        print(
+            f"{args.resume} has finished {start} epochs already: nothing "
+            "to train, nothing written "
               f"(pass --epochs {start + 1} or more to train further)")  # fmt: skip
         return 0
     if args.resume:
@@ -454,7 +513,9 @@ def run(args: argparse.Namespace) -> int:
         raise CLIError(f"--out {out}: can't create the folder ({e.strerror})") from None
     writer = monitor.writer = _tensorboard_writer(args.tensorboard)  # created once training starts
     n_params = sum(p.numel() for p in model.parameters())
-    print(f"{kind} on {args.dataset}: {len(train_loader.dataset)} train / {len(test_loader.dataset)} test "
+    print(
+        f"{kind} on {args.dataset}: {len(train_loader.dataset)} train "
+        f"/ {len(test_loader.dataset)} test "
           f"examples, {n_params:,} parameters")  # fmt: skip
     monitor.watch(model)
     t_start = time.perf_counter()
@@ -464,11 +525,16 @@ def run(args: argparse.Namespace) -> int:
         if not math.isfinite(train_loss):  # stop before the checkpoint: the last good one stays
             lr = scheduler.base_lrs[0]
             raise CLIError(
-                f"training diverged in epoch {epoch + 1} (loss {train_loss}): try a smaller --lr than {lr:g}"
+                f"training diverged in epoch {epoch + 1} (loss {train_loss}): try a smaller --lr "
+                f"than {lr:g}"
             )
-        monitor.log_epoch(loss=train_loss, accuracy=train_acc, test_loss=test_loss, test_accuracy=test_acc)
+        monitor.log_epoch(
+            loss=train_loss, accuracy=train_acc, test_loss=test_loss, test_accuracy=test_acc
+        )
         if args.no_progress or not sys.stdout.isatty():
-            print(f"epoch {epoch + 1}/{args.epochs}: loss {train_loss:.4f}, accuracy {train_acc:.4f}, "
+            print(
+                f"epoch {epoch + 1}/{args.epochs}: loss {train_loss:.4f}, "
+                f"accuracy {train_acc:.4f}, "
                   f"test accuracy {test_acc:.4f}")  # fmt: skip
         ndgrad.save(_checkpoint(parts, monitor, epoch + 1), out / "checkpoint.ndgrad")
     elapsed = time.perf_counter() - t_start

@@ -1,4 +1,5 @@
-"""``ndgrad.linalg``: PyTorch's ``torch.linalg`` names for the linear-algebra ops in ``ndgrad/ops/linalg.py``.
+"""``ndgrad.linalg``: PyTorch's ``torch.linalg`` names for the linear-algebra ops in
+``ndgrad/ops/linalg.py``.
 
 >>> A = ndgrad.tensor([[2.0, 0.0], [0.0, 4.0]])
 >>> ndgrad.linalg.det(A)

@@ -79,7 +79,8 @@ def _wrap(fn: Callable[..., Any], i: int, args: tuple[Any, ...], error_queue: An
 
 
 class ProcessContext:
-    """The processes of one ``start_processes`` call; ``join`` waits and re-raises a child's error."""
+    """The processes of one ``start_processes`` call; ``join`` waits and re-raises a child's
+    error."""
 
     def __init__(self, processes: list[Any], error_queues: list[Any]) -> None:
         self.processes = processes

@@ -170,7 +170,15 @@ def _fmt_us(us: float) -> str:
 
 def _format_table(rows: list[Any], self_total: float) -> str:
     """PyTorch's column layout: name, self CPU (% and time), CPU total (% and time), avg, calls."""
-    heads = ["Name", "Self CPU %", "Self CPU", "CPU total %", "CPU total", "CPU time avg", "# of Calls"]
+    heads = [
+        "Name",
+        "Self CPU %",
+        "Self CPU",
+        "CPU total %",
+        "CPU total",
+        "CPU time avg",
+        "# of Calls",
+    ]
     pct = 100.0 / self_total if self_total > 0 else 0.0
     body = []
     for e in rows:
@@ -190,7 +198,9 @@ def _format_table(rows: list[Any], self_total: float) -> str:
     line = "  ".join("-" * w for w in widths)
 
     def fmt(r: list[str]) -> str:
-        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
+        return "  ".join(
+            c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))
+        )
 
     out = [line, fmt(heads), line, *(fmt(r) for r in body), line]
     out.append(f"Self CPU time total: {_fmt_us(self_total)}")
@@ -227,8 +237,8 @@ def schedule(
     *, wait: int, warmup: int, active: int, repeat: int = 0, skip_first: int = 0
 ) -> Callable[[int], ProfilerAction]:
     """PyTorch's profiling schedule: after ``skip_first`` steps, cycles of ``wait`` idle steps,
-    ``warmup`` steps, and ``active`` recorded steps (the last one saves), ``repeat`` times (0: for ever).
-    """
+    ``warmup`` steps, and ``active`` recorded steps (the last one saves), ``repeat`` times (0: for
+    ever)."""
     if wait < 0 or warmup < 0 or active <= 0 or repeat < 0 or skip_first < 0:
         raise ValueError("Invalid profiler schedule arguments")
     cycle = wait + warmup + active
@@ -374,7 +384,9 @@ class profile:  # noqa: N801  (PyTorch's name)
         if stack:
             stack[-1].child_us += total
         self._events.append(
-            FunctionEvent(frame.name, frame.start / 1e3, total, total - frame.child_us, threading.get_ident())
+            FunctionEvent(
+                frame.name, frame.start / 1e3, total, total - frame.child_us, threading.get_ident()
+            )
         )
 
     def run_op(self, cls: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
@@ -399,8 +411,11 @@ class profile:  # noqa: N801  (PyTorch's name)
         """Every recorded event, in the order they finished."""
         return EventList(self._events)
 
-    def key_averages(self, group_by_input_shape: bool = False, group_by_stack_n: int = 0) -> EventList:
-        """One entry per event name: ``key``, ``count``, ``cpu_time_total``, ``self_cpu_time_total``."""
+    def key_averages(
+        self, group_by_input_shape: bool = False, group_by_stack_n: int = 0
+    ) -> EventList:
+        """One entry per event name: ``key``, ``count``, ``cpu_time_total``,
+        ``self_cpu_time_total``."""
         return self.events().key_averages()
 
     @property

@@ -147,8 +147,10 @@ def _unsaveable(obj: Any) -> str:
     if callable(getattr(obj, "state_dict", None)):
         # torch.save pickles whole objects; ndgrad stores data only, so the object's state is saved
         return (
-            f"ndgrad.save can't save a whole {kind} (that would need pickle, and loading it could run "
-            f"code): save its state_dict() instead, e.g. ndgrad.save(model.state_dict(), path), and "
+            f"ndgrad.save can't save a whole {kind} (that would need pickle, and loading it could "
+            "run "
+            "code): save its state_dict() instead, e.g. ndgrad.save(model.state_dict(), path), "
+            "and "
             f"restore it with model.load_state_dict(ndgrad.load(path))"
         )
     return (
@@ -202,7 +204,9 @@ def _atomic_write(filename: str | os.PathLike, write: Callable[[IO[bytes]], obje
         return
     directory, name = os.path.split(path)
     if not os.path.isdir(directory):
-        raise FileNotFoundError(2, f"No such directory: '{directory}' (saving to '{path}')", directory)
+        raise FileNotFoundError(
+            2, f"No such directory: '{directory}' (saving to '{path}')", directory
+        )
     _remove_stale_temps(directory, name)
     tmp = os.path.join(directory, f".{name}.{os.getpid()}.{secrets.token_hex(4)}{_TMP_SUFFIX}")
     try:
@@ -331,7 +335,9 @@ class _Reader:
             return self.tensors[key]
         arr = self.array(key, at)
         if arr.dtype not in _dtype._FROM_NP:
-            raise self.fail(f"corrupt (a tensor of dtype {arr.dtype}, which ndgrad tensors can't hold)", at)
+            raise self.fail(
+                f"corrupt (a tensor of dtype {arr.dtype}, which ndgrad tensors can't hold)", at
+            )
         if node.get("requires_grad") and arr.dtype.kind != "f":
             raise self.fail(f"corrupt (a tensor of dtype {arr.dtype} can't require grad)", at)
         target = _map_device(str(node.get("device", "cpu")), self.map_location)
@@ -348,7 +354,8 @@ class _Reader:
         return t
 
     def decode(self, node: Any, at: str = "root", depth: int = 0) -> Any:
-        """The object ``node`` describes; ``at`` is where it sits (``root['model']['fc.weight']``)."""
+        """The object ``node`` describes; ``at`` is where it sits
+        (``root['model']['fc.weight']``)."""
         if node is None or isinstance(node, bool | int | float | str):
             return node
         if depth > MAX_DEPTH:
@@ -386,7 +393,9 @@ class _Reader:
         out: dict[Any, Any] = OrderedDict() if ordered else {}
         for pair in pairs:
             if not (isinstance(pair, list) and len(pair) == 2):
-                raise self.fail(f"corrupt (a dict entry {str(pair)[:60]!r} is not a [key, value] pair)", at)
+                raise self.fail(
+                    f"corrupt (a dict entry {str(pair)[:60]!r} is not a [key, value] pair)", at
+                )
             key = _hashable(self.decode(pair[0], at, depth + 1))
             out[key] = self.decode(pair[1], f"{at}[{key!r}]"[:200], depth + 1)
         return out
@@ -408,7 +417,9 @@ def _read_npy(fh: IO[bytes], size: int) -> np.ndarray:
     count = math.prod(shape)
     header = fh.tell()  # the data starts here
     if count * dtype.itemsize != size - header:
-        raise ValueError(f"its header declares {count} items of {dtype} but it holds {size - header} bytes")
+        raise ValueError(
+            f"its header declares {count} items of {dtype} but it holds {size - header} bytes"
+        )
     flat = np.empty(count, dtype)
     view = flat.data.cast("B")
     pos = 0
@@ -484,7 +495,9 @@ def _read(fh: IO[bytes], where: str, map_location: Any) -> Any:
             manifest = _read_manifest(zf, size, reader)
             return reader.decode(manifest.get("root"))
         except RecursionError:
-            raise reader.fail(f"corrupt (its manifest is nested deeper than {MAX_DEPTH} levels)") from None
+            raise reader.fail(
+                f"corrupt (its manifest is nested deeper than {MAX_DEPTH} levels)"
+            ) from None
         except (_LoadError, ImportError):  # ImportError: map_location asked for CUDA without CuPy
             raise
         except Exception as e:  # noqa: BLE001 - any other failure on file content is a corrupt file
@@ -513,7 +526,9 @@ def _read_manifest(zf: zipfile.ZipFile, size: int, reader: _Reader) -> dict[str,
                 f"(method {info.compress_type}); ndgrad.save writes stored members only"
             )
         if info.file_size != info.compress_size or info.header_offset + info.compress_size > size:
-            raise reader.fail(f"corrupt (member {info.filename!r} declares more bytes than the file has)")
+            raise reader.fail(
+                f"corrupt (member {info.filename!r} declares more bytes than the file has)"
+            )
     declared = sum(info.compress_size for info in members)
     if declared > size:
         raise reader.fail(f"corrupt (its members declare {declared} bytes in a {size}-byte file)")
@@ -575,7 +590,9 @@ def from_numpy_state_dict(arrays: Mapping[str, Any] | FileLike) -> OrderedDict[s
             value = value.detach().cpu().numpy() if hasattr(value, "detach") else value.numpy()
         arr = np.array(value, copy=True)
         if arr.dtype.kind not in "biuf":
-            raise TypeError(f"from_numpy_state_dict: entry {name!r} has unsupported dtype {arr.dtype}")
+            raise TypeError(
+                f"from_numpy_state_dict: entry {name!r} has unsupported dtype {arr.dtype}"
+            )
         out[name] = Tensor._make(arr, False, None)
     return out
 

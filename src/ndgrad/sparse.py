@@ -43,7 +43,9 @@ class SparseTensor(Tensor):
     _size: Size
     _coalesced: bool
 
-    def __init__(self, indices: Tensor, values: Tensor, size: tuple[int, ...], coalesced: bool) -> None:
+    def __init__(
+        self, indices: Tensor, values: Tensor, size: tuple[int, ...], coalesced: bool
+    ) -> None:
         # no dense array: the Tensor slots are set so that the base class's bookkeeping reads well
         self.array = None
         self.grad_fn = None
@@ -118,7 +120,9 @@ class SparseTensor(Tensor):
         ones = self._values.detach().new_ones(self._values.shape[:1])
         count = SparseTensor(self._indices, ones, self._size, False).coalesce()._values
         shape = (-1,) + (1,) * (g.ndim - 1)
-        return SparseTensor(summed._indices, summed._values / count.reshape(shape), self._size, True)
+        return SparseTensor(
+            summed._indices, summed._values / count.reshape(shape), self._size, True
+        )
 
     @grad.setter
     def grad(self, value: Any) -> None:
@@ -158,12 +162,16 @@ class SparseTensor(Tensor):
     # -- the parts ---------------------------------------------------------------------------------
     def indices(self) -> Tensor:
         if not self._coalesced:
-            raise RuntimeError("Cannot get indices on an uncoalesced tensor, please call .coalesce() first")
+            raise RuntimeError(
+                "Cannot get indices on an uncoalesced tensor, please call .coalesce() first"
+            )
         return self._indices
 
     def values(self) -> Tensor:
         if not self._coalesced:
-            raise RuntimeError("Cannot get values on an uncoalesced tensor, please call .coalesce() first")
+            raise RuntimeError(
+                "Cannot get values on an uncoalesced tensor, please call .coalesce() first"
+            )
         return self._values
 
     def _indices_(self) -> Tensor:
@@ -205,7 +213,9 @@ class SparseTensor(Tensor):
         return SparseTensor(self._indices, self._values.detach(), self._size, self._coalesced)
 
     def clone(self, *args: Any, **kwargs: Any) -> SparseTensor:
-        return SparseTensor(self._indices.clone(), self._values.clone(), self._size, self._coalesced)
+        return SparseTensor(
+            self._indices.clone(), self._values.clone(), self._size, self._coalesced
+        )
 
     def t(self) -> SparseTensor:
         if self.ndim != 2:
@@ -223,7 +233,9 @@ class SparseTensor(Tensor):
     # -- arithmetic --------------------------------------------------------------------------------
     def __mul__(self, other: Any) -> SparseTensor:  # type: ignore[override]
         if isinstance(other, Tensor):
-            raise RuntimeError("sparse * tensor is not supported here: multiply by a number, or to_dense()")
+            raise RuntimeError(
+                "sparse * tensor is not supported here: multiply by a number, or to_dense()"
+            )
         return SparseTensor(self._indices, self._values * other, self._size, self._coalesced)
 
     __rmul__ = __mul__  # type: ignore[assignment]
@@ -293,7 +305,8 @@ def sparse_coo_tensor(
     if vals.ndim == 0 or vals.shape[0] != nnz:
         got = vals.shape[0] if vals.ndim else 0
         raise RuntimeError(
-            f"indices and values must have same nnz, but got nnz from indices: {nnz}, nnz from values: {got}"
+            f"indices and values must have same nnz, but got nnz from indices: {nnz}, nnz from "
+            f"values: {got}"
         )
     highest = idx.array.max(axis=1) if nnz else np.full(idx.shape[0], -1)
     if size is None:
@@ -302,13 +315,15 @@ def sparse_coo_tensor(
     sparse_dim = idx.shape[0]
     if len(size) != sparse_dim + vals.ndim - 1:
         raise RuntimeError(
-            f"number of dimensions must be sparse_dim ({sparse_dim}) + dense_dim ({vals.ndim - 1}), "
+            f"number of dimensions must be sparse_dim ({sparse_dim}) + dense_dim "
+            f"({vals.ndim - 1}), "
             f"but got {len(size)}"
         )
     for d in range(sparse_dim):
         if nnz and (int(highest[d]) >= size[d] or int(idx.array[d].min()) < 0):
             raise RuntimeError(
-                f"size is inconsistent with indices: for dim {d}, size is {size[d]} but found index "
+                f"size is inconsistent with indices: for dim {d}, size is {size[d]} but found "
+                "index "
                 f"{int(highest[d])}"
             )
     return SparseTensor(idx, vals, size, bool(is_coalesced))

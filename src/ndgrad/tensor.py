@@ -195,7 +195,9 @@ class Tensor(
 
     def data_ptr(self) -> int:
         """The address of the first element (0 for a GPU or scalar-held array)."""
-        return int(self.array.__array_interface__["data"][0]) if type(self.array) is np.ndarray else 0
+        return (
+            int(self.array.__array_interface__["data"][0]) if type(self.array) is np.ndarray else 0
+        )
 
     # -- conversion -----------------------------------------------------------------------
     def numpy(self, force: bool = False) -> np.ndarray:
@@ -203,7 +205,8 @@ class Tensor(
         that requires grad unless ``force=True``; call ``.detach()`` first."""
         if self.requires_grad and not force:
             raise RuntimeError(
-                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
+                "instead."
             )
         if type(self.array) is not np.ndarray:
             if isinstance(self.array, np.generic):  # a 0-d result held as a NumPy scalar
@@ -223,7 +226,9 @@ class Tensor(
     def item(self) -> Any:
         """The one element as a Python number."""
         if self.array.size != 1:
-            raise RuntimeError(f"a Tensor with {self.array.size} elements cannot be converted to Scalar")
+            raise RuntimeError(
+                f"a Tensor with {self.array.size} elements cannot be converted to Scalar"
+            )
         return _backend.to_numpy(self.array).reshape(()).item()
 
     def tolist(self) -> Any:
@@ -238,7 +243,9 @@ class Tensor(
 
     def __bool__(self) -> bool:
         if self.array.size != 1:
-            raise RuntimeError(f"Boolean value of Tensor with {self.array.size} elements is ambiguous")
+            raise RuntimeError(
+                f"Boolean value of Tensor with {self.array.size} elements is ambiguous"
+            )
         return bool(self.item())
 
     def __index__(self) -> int:
@@ -339,7 +346,8 @@ class Tensor(
         return node is not None and node._retained is not None and self._out_idx in node._retained
 
     def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> _RemovableHandle:
-        """Call ``hook(grad)`` when this tensor's gradient is computed; a returned tensor replaces it."""
+        """Call ``hook(grad)`` when this tensor's gradient is computed; a returned tensor
+        replaces it."""
         if not self.requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         if self.grad_fn is not None:
@@ -353,10 +361,14 @@ class Tensor(
             hooks = self._hooks
         return _RemovableHandle(hooks, hook)
 
-    def register_post_accumulate_grad_hook(self, hook: Callable[[Tensor], None]) -> _RemovableHandle:
+    def register_post_accumulate_grad_hook(
+        self, hook: Callable[[Tensor], None]
+    ) -> _RemovableHandle:
         """Call ``hook(tensor)`` on a leaf after its ``.grad`` was accumulated."""
         if self.grad_fn is not None:
-            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+            raise RuntimeError(
+                "post accumulate grad hooks cannot be registered on non-leaf tensors"
+            )
         if self._post_hooks is None:
             self._post_hooks = []
         return _RemovableHandle(self._post_hooks, hook)
@@ -524,7 +536,9 @@ class device:
             name, idx = name.split(":")
             index = int(idx)
         if name not in ("cpu", "cuda"):
-            raise RuntimeError(f"Expected one of cpu, cuda device type at start of device string: {type}")
+            raise RuntimeError(
+                f"Expected one of cpu, cuda device type at start of device string: {type}"
+            )
         self.type = name
         self.index = index
 

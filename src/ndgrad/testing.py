@@ -1,4 +1,5 @@
-"""``ndgrad.testing.assert_close``: PyTorch's closeness check for tests, with its default tolerances.
+"""``ndgrad.testing.assert_close``: PyTorch's closeness check for tests, with its default
+tolerances.
 
 >>> ndgrad.testing.assert_close(ndgrad.tensor([1.0, 2.0]), ndgrad.tensor([1.0, 2.0 + 1e-7]))
 """
@@ -55,9 +56,15 @@ def assert_close(
     """
     if (rtol is None) != (atol is None):
         missing = "atol" if atol is None else "rtol"
-        raise ValueError(f"Both 'rtol' and 'atol' must be either specified or omitted, but got no {missing}.")
+        raise ValueError(
+            f"Both 'rtol' and 'atol' must be either specified or omitted, but got no {missing}."
+        )
     options = dict(
-        rtol=rtol, atol=atol, equal_nan=equal_nan, check_device=check_device, check_dtype=check_dtype
+        rtol=rtol,
+        atol=atol,
+        equal_nan=equal_nan,
+        check_device=check_device,
+        check_dtype=check_dtype,
     )
     _compare(actual, expected, (), msg, options)
 
@@ -69,7 +76,8 @@ def _compare(
     if isinstance(actual, Tensor) or isinstance(expected, Tensor):
         if not (isinstance(actual, Tensor) and isinstance(expected, Tensor)):
             raise TypeError(
-                f"No comparison pair was able to handle inputs of type {type(actual)} and {type(expected)}."
+                f"No comparison pair was able to handle inputs of type {type(actual)} and "
+                f"{type(expected)}."
             )
         _compare_tensors(actual, expected, where, msg, options)
         return
@@ -113,7 +121,8 @@ def _compare_scalars(
 ) -> None:
     if options["check_dtype"] and type(actual) is not type(expected):
         raise AssertionError(
-            f"The values for attribute 'type' do not match{where}: {type(actual)} != {type(expected)}."
+            f"The values for attribute 'type' do not match{where}: {type(actual)} != "
+            f"{type(expected)}."
         )
     float_like = isinstance(actual, float) or isinstance(expected, float)
     rtol, atol = options["rtol"], options["atol"]
@@ -141,11 +150,13 @@ def _compare_tensors(
 ) -> None:
     if tuple(actual.shape) != tuple(expected.shape):
         raise AssertionError(
-            f"The values for attribute 'shape' do not match{where}: {actual.shape} != {expected.shape}."
+            f"The values for attribute 'shape' do not match{where}: {actual.shape} != "
+            f"{expected.shape}."
         )
     if options["check_device"] and actual.device != expected.device:
         raise AssertionError(
-            f"The values for attribute 'device' do not match{where}: {actual.device} != {expected.device}."
+            f"The values for attribute 'device' do not match{where}: {actual.device} != "
+            f"{expected.device}."
         )
     _compare_arrays(
         np.asarray(_backend.to_numpy(actual.array)),
@@ -161,7 +172,9 @@ def _compare_arrays(
     a: np.ndarray, e: np.ndarray, where: str, msg: str | None, options: dict[str, Any], kind: str
 ) -> None:
     if a.shape != e.shape:
-        raise AssertionError(f"The values for attribute 'shape' do not match{where}: {a.shape} != {e.shape}.")
+        raise AssertionError(
+            f"The values for attribute 'shape' do not match{where}: {a.shape} != {e.shape}."
+        )
     if options["check_dtype"] and a.dtype != e.dtype:
         raise AssertionError(
             f"The values for attribute 'dtype' do not match{where}: "
@@ -199,7 +212,8 @@ def _compare_arrays(
         f"{kind} are not {'equal' if exact else 'close'}{where}!",
         "",
         f"Mismatched elements: {bad} / {total} ({100.0 * bad / total:.1f}%)",
-        f"Greatest absolute difference: {abs_str}{at_abs}" + ("" if exact else f" (up to {atol} allowed)"),
+        f"Greatest absolute difference: {abs_str}{at_abs}"
+        + ("" if exact else f" (up to {atol} allowed)"),
         f"Greatest relative difference: {float(rel_v)}{at_rel}"
         + ("" if exact else f" (up to {rtol} allowed)"),
     ]

@@ -1,4 +1,5 @@
-"""Run a PyTorch program with ``torch`` aliased to ndgrad: ``python as_torch.py prog.py args...``."""
+"""Run a PyTorch program with ``torch`` aliased to ndgrad: ``python as_torch.py prog.py
+args...``."""
 
 import runpy
 import sys

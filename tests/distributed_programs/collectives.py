@@ -64,7 +64,9 @@ def main(device: str) -> None:
         dist.all_reduce(t[:, ::2])
         want = np.stack([data(r, (4, 6), dtype) for r in range(n)]).astype(np.float64).sum(0)
         got = host(t)
-        np.testing.assert_allclose(got[:, ::2], want[:, ::2].astype(dtype), rtol=1e-3, err_msg=dtype)
+        np.testing.assert_allclose(
+            got[:, ::2], want[:, ::2].astype(dtype), rtol=1e-3, err_msg=dtype
+        )
         np.testing.assert_array_equal(got[:, 1::2], data(me, (4, 6), dtype)[:, 1::2])
 
     t = T(data(me))

@@ -66,7 +66,9 @@ def main() -> None:
     # the first-registered parameter is in the last bucket: by the time its gradient is ready,
     # the other buckets' all-reduces have been started (they overlap the rest of backward)
     started: list[int] = []
-    local.conv.weight.register_post_accumulate_grad_hook(lambda p: started.append(len(ddp._launched)))
+    local.conv.weight.register_post_accumulate_grad_hook(
+        lambda p: started.append(len(ddp._launched))
+    )
 
     opt = ndgrad.optim.SGD(ddp.parameters(), lr=0.1, momentum=0.9)
     for step in range(4):

@@ -20,7 +20,8 @@ import ndgrad.distributed as dist
 def main(mode: str) -> None:
     if mode == "env":
         keys = ("RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE")
-        # one write per line: the ranks share the pipe, unbuffered, and print() writes piece by piece
+        # one write per line: the ranks share the pipe, unbuffered, and print() writes piece by
+        # piece
         line = " ".join(["env", *(os.environ[k] for k in keys), *sys.argv[1:]])
         sys.stdout.write(line + "\n")
         sys.stdout.flush()

@@ -37,7 +37,9 @@ def check(shape_tail: tuple[int, ...], bn: type[nn.Module], me: int, n: int) -> 
     (out_ref * ndgrad.tensor(w_all)).sum().backward()
 
     rows = slice(start, start + sizes[me])
-    np.testing.assert_allclose(out.detach().numpy(), out_ref.detach().numpy()[rows], rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(
+        out.detach().numpy(), out_ref.detach().numpy()[rows], rtol=1e-6, atol=1e-9
+    )
     # DDP averages the parameter gradients over n ranks; the single process sums over all rows
     for p, q in zip(model.parameters(), ref.parameters()):
         np.testing.assert_allclose(p.grad.numpy() * n, q.grad.numpy(), rtol=1e-6, atol=1e-9)
@@ -47,7 +49,9 @@ def check(shape_tail: tuple[int, ...], bn: type[nn.Module], me: int, n: int) -> 
     np.testing.assert_allclose(layer.running_var.numpy(), ref.running_var.numpy(), rtol=1e-6)
     model.eval()  # in eval mode it is plain BatchNorm on the running statistics
     ref.eval()
-    np.testing.assert_allclose(model(x).detach().numpy(), ref(x).detach().numpy(), rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(
+        model(x).detach().numpy(), ref(x).detach().numpy(), rtol=1e-6, atol=1e-9
+    )
 
 
 def main() -> None:

@@ -53,7 +53,9 @@ def main(out_path):
     rng = np.random.default_rng(1)
     with torch.no_grad():
         for p in model.parameters():
-            p.copy_(torch.from_numpy((rng.standard_normal(tuple(p.shape)) * 0.3).astype(np.float32)))
+            p.copy_(
+                torch.from_numpy((rng.standard_normal(tuple(p.shape)) * 0.3).astype(np.float32))
+            )
     ddp_model = DDP(model)
     loss_fn = nn.CrossEntropyLoss()
     optimizer = optim.SGD(ddp_model.parameters(), lr=0.1, momentum=0.9)
@@ -88,7 +90,12 @@ def main(out_path):
     dist.all_gather_object(gathered, [p.detach().numpy().tolist() for p in model.parameters()])
     assert all(g == gathered[0] for g in gathered), "replicas diverged"
     if rank == 0:
-        result = {"losses": losses, "accuracy": accuracy, "weights": gathered[0], "world_size": world_size}
+        result = {
+            "losses": losses,
+            "accuracy": accuracy,
+            "weights": gathered[0],
+            "world_size": world_size,
+        }
         with open(out_path, "w") as f:
             json.dump(result, f)
     dist.destroy_process_group()

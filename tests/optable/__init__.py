@@ -91,7 +91,9 @@ def _dtype_name(t: Any) -> str:
 
 def check_values(case: OpCase, seed: int = 0) -> None:
     arrays, consts = _inputs(case, seed)
-    dtypes = [(torch.float64, ndgrad.float64)] + ([(torch.float32, ndgrad.float32)] if case.f32 else [])
+    dtypes = [(torch.float64, ndgrad.float64)] + (
+        [(torch.float32, ndgrad.float32)] if case.f32 else []
+    )
     for tdt, ndt in dtypes:
         tx, tc = _wrap(torch, arrays, consts, tdt, False)
         nx, nc = _wrap(ndgrad, arrays, consts, ndt, False)
@@ -99,21 +101,34 @@ def check_values(case: OpCase, seed: int = 0) -> None:
         nout = case.fn(ndgrad, *nx, *nc)
         touts = list(tout) if isinstance(tout, tuple | list) else [tout]
         nouts = list(nout) if isinstance(nout, tuple | list) else [nout]
-        assert len(touts) == len(nouts), f"{case.name}: {len(nouts)} outputs, torch gives {len(touts)}"
+        assert len(touts) == len(nouts), (
+            f"{case.name}: {len(nouts)} outputs, torch gives {len(touts)}"
+        )
         for t, n in zip(touts, nouts):
             assert isinstance(n, ndgrad.Tensor), f"{case.name}: output is {type(n)}"
             assert tuple(n.shape) == tuple(t.shape), (
                 f"{case.name}: shape {tuple(n.shape)} vs torch {tuple(t.shape)}"
             )
-            assert _dtype_name(n) == _dtype_name(t), f"{case.name}: dtype {n.dtype} vs torch {t.dtype}"
+            assert _dtype_name(n) == _dtype_name(t), (
+                f"{case.name}: dtype {n.dtype} vs torch {t.dtype}"
+            )
             tol = 1e-4 if tdt == torch.float32 else 1e-9
             np.testing.assert_allclose(
-                _np(n), _np(t), rtol=max(case.rtol, tol), atol=max(case.atol, tol), err_msg=case.name
+                _np(n),
+                _np(t),
+                rtol=max(case.rtol, tol),
+                atol=max(case.atol, tol),
+                err_msg=case.name,
             )
 
 
 def _grads(
-    lib: Any, case: OpCase, arrays: list[np.ndarray], consts: list[np.ndarray], up_seed: int, order2: bool
+    lib: Any,
+    case: OpCase,
+    arrays: list[np.ndarray],
+    consts: list[np.ndarray],
+    up_seed: int,
+    order2: bool,
 ) -> tuple[list[np.ndarray], list[np.ndarray] | None]:
     xs, cs = _wrap(lib, arrays, consts, torch.float64 if lib is torch else ndgrad.float64, True)
     out = _first(case.fn(lib, *xs, *cs))

@@ -1,4 +1,5 @@
-"""Op-table rows for the activation family (ndgrad/ops/activation.py), called through nn.functional."""
+"""Op-table rows for the activation family (ndgrad/ops/activation.py), called through
+nn.functional."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ WIDE = dict(low=-4.0, high=4.0)
 
 
 def _away_from(points: list[float], low: float = -3.0, high: float = 3.0, gap: float = 0.05):  # type: ignore[no-untyped-def]
-    """Inputs uniform on [low, high] but never within ``gap`` of a kink (finite differences need it)."""
+    """Inputs uniform on [low, high] but never within ``gap`` of a kink (finite differences need
+    it)."""
 
     def make(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
         x = rng.uniform(low, high, size=shape)
@@ -29,18 +31,33 @@ CASES = [
     OpCase("F.relu_0d", lambda m, x: F(m).relu(x), [()], gradgrad=False, make=KINK0),
     OpCase("F.relu_empty", lambda m, x: F(m).relu(x), [(0, 3)], gradgrad=False),
     OpCase(
-        "F.relu_inplace", lambda m, x: F(m).relu(x * 1.0, inplace=True), [(3, 4)], gradgrad=False, make=KINK0
+        "F.relu_inplace",
+        lambda m, x: F(m).relu(x * 1.0, inplace=True),
+        [(3, 4)],
+        gradgrad=False,
+        make=KINK0,
     ),
-    OpCase("F.relu6", lambda m, x: F(m).relu6(x * 4), [(3, 4)], gradgrad=False, make=_away_from([0.0, 1.5])),
+    OpCase(
+        "F.relu6",
+        lambda m, x: F(m).relu6(x * 4),
+        [(3, 4)],
+        gradgrad=False,
+        make=_away_from([0.0, 1.5]),
+    ),
     OpCase("F.leaky_relu", lambda m, x: F(m).leaky_relu(x), [(3, 4)], make=KINK0),
     OpCase("F.leaky_relu_slope", lambda m, x: F(m).leaky_relu(x, 0.2), [(2, 3, 2)], make=KINK0),
     OpCase(
-        "F.leaky_relu_inplace", lambda m, x: F(m).leaky_relu(x * 1.0, 0.3, inplace=True), [(3, 2)], make=KINK0
+        "F.leaky_relu_inplace",
+        lambda m, x: F(m).leaky_relu(x * 1.0, 0.3, inplace=True),
+        [(3, 2)],
+        make=KINK0,
     ),
     OpCase("F.leaky_relu_", lambda m, x: F(m).leaky_relu_(x * 1.0, 0.3), [(3, 2)], make=KINK0),
     OpCase("F.elu", lambda m, x: F(m).elu(x), [(3, 4)], make=KINK0),
     OpCase("F.elu_alpha", lambda m, x: F(m).elu(x, alpha=0.5), [(3, 4)], make=KINK0),
-    OpCase("F.elu_large", lambda m, x: F(m).elu(x), [(6,)], low=-800, high=800, fd=False, f32=False),
+    OpCase(
+        "F.elu_large", lambda m, x: F(m).elu(x), [(6,)], low=-800, high=800, fd=False, f32=False
+    ),
     OpCase("F.elu_", lambda m, x: F(m).elu_(x * 1.0, 2.0), [(4,)], make=KINK0),
     OpCase("F.selu", lambda m, x: F(m).selu(x), [(3, 4)], make=KINK0),
     OpCase("F.selu_inplace", lambda m, x: F(m).selu(x * 1.0, inplace=True), [(3,)], make=KINK0),
@@ -60,10 +77,16 @@ CASES = [
         [(3, 4)],
         make=_away_from([1.5]),
     ),
-    OpCase("F.softplus_extreme", lambda m, x: F(m).softplus(x), [(8,)], low=-100, high=100, fd=False),
+    OpCase(
+        "F.softplus_extreme", lambda m, x: F(m).softplus(x), [(8,)], low=-100, high=100, fd=False
+    ),
     OpCase("F.softsign", lambda m, x: F(m).softsign(x), [(3, 4)], make=KINK0),
     OpCase(
-        "F.hardtanh", lambda m, x: F(m).hardtanh(x), [(3, 4)], gradgrad=False, make=_away_from([-1.0, 1.0])
+        "F.hardtanh",
+        lambda m, x: F(m).hardtanh(x),
+        [(3, 4)],
+        gradgrad=False,
+        make=_away_from([-1.0, 1.0]),
     ),
     OpCase(
         "F.hardtanh_range",
@@ -86,9 +109,18 @@ CASES = [
         gradgrad=False,
         make=_away_from([-1.5, 1.5]),
     ),
-    OpCase("F.hardswish", lambda m, x: F(m).hardswish(x * 2), [(3, 4)], make=_away_from([-1.5, 1.5])),
+    OpCase(
+        "F.hardswish", lambda m, x: F(m).hardswish(x * 2), [(3, 4)], make=_away_from([-1.5, 1.5])
+    ),
     OpCase("F.logsigmoid", lambda m, x: F(m).logsigmoid(x), [(3, 4)], **WIDE),
-    OpCase("F.logsigmoid_extreme", lambda m, x: F(m).logsigmoid(x), [(8,)], low=-100, high=100, fd=False),
+    OpCase(
+        "F.logsigmoid_extreme",
+        lambda m, x: F(m).logsigmoid(x),
+        [(8,)],
+        low=-100,
+        high=100,
+        fd=False,
+    ),
     OpCase("F.tanh", lambda m, x: F(m).tanh(x), [(3, 4)]),
     OpCase("F.sigmoid", lambda m, x: F(m).sigmoid(x), [(3, 4)]),
     OpCase("F.glu", lambda m, x: F(m).glu(x), [(3, 4)]),
@@ -136,6 +168,11 @@ CASES = [
         make=_away_from([-0.5, 0.5]),
     ),
     OpCase("F.rrelu_eval", lambda m, x: F(m).rrelu(x), [(3, 4)], make=KINK0),
-    OpCase("F.rrelu_eval_range", lambda m, x: F(m).rrelu(x, 0.1, 0.5, training=False), [(3, 4)], make=KINK0),
+    OpCase(
+        "F.rrelu_eval_range",
+        lambda m, x: F(m).rrelu(x, 0.1, 0.5, training=False),
+        [(3, 4)],
+        make=KINK0,
+    ),
     OpCase("F.rrelu_", lambda m, x: F(m).rrelu_(x * 1.0), [(3, 4)], make=KINK0),
 ]

@@ -30,7 +30,11 @@ CASES = [
         lambda m, x, w, b: F(m).conv2d(x, w, b, stride=(2, 1), padding=(1, 2), dilation=(2, 1)),
         [(1, 2, 7, 6), (3, 2, 3, 3), (3,)],
     ),
-    OpCase("F.conv2d_dilation", lambda m, x, w: F(m).conv2d(x, w, dilation=2), [(2, 2, 6, 6), (3, 2, 2, 2)]),
+    OpCase(
+        "F.conv2d_dilation",
+        lambda m, x, w: F(m).conv2d(x, w, dilation=2),
+        [(2, 2, 6, 6), (3, 2, 2, 2)],
+    ),
     OpCase(
         "F.conv2d_groups",
         lambda m, x, w, b: F(m).conv2d(x, w, b, padding=1, groups=2),
@@ -52,7 +56,9 @@ CASES = [
         [(1, 2, 5, 6), (3, 2, 2, 3)],
     ),
     OpCase(
-        "F.conv2d_valid", lambda m, x, w: F(m).conv2d(x, w, padding="valid"), [(2, 3, 4, 5), (2, 3, 3, 3)]
+        "F.conv2d_valid",
+        lambda m, x, w: F(m).conv2d(x, w, padding="valid"),
+        [(2, 3, 4, 5), (2, 3, 3, 3)],
     ),
     OpCase(
         "F.conv2d_unbatched",
@@ -60,21 +66,31 @@ CASES = [
         [(3, 4, 4), (2, 3, 3, 3), (2,)],
     ),
     OpCase(
-        "F.conv2d_one_channel", lambda m, x, w, b: F(m).conv2d(x, w, b), [(3, 1, 5, 5), (4, 1, 3, 3), (4,)]
+        "F.conv2d_one_channel",
+        lambda m, x, w, b: F(m).conv2d(x, w, b),
+        [(3, 1, 5, 5), (4, 1, 3, 3), (4,)],
     ),
     OpCase("F.conv2d_1x1", lambda m, x, w: F(m).conv2d(x, w), [(2, 3, 3, 4), (5, 3, 1, 1)]),
-    OpCase("F.conv2d_kernel_equals_input", lambda m, x, w: F(m).conv2d(x, w), [(2, 2, 3, 3), (3, 2, 3, 3)]),
+    OpCase(
+        "F.conv2d_kernel_equals_input",
+        lambda m, x, w: F(m).conv2d(x, w),
+        [(2, 2, 3, 3), (3, 2, 3, 3)],
+    ),
     OpCase("F.conv2d_empty_batch", lambda m, x, w: F(m).conv2d(x, w), [(0, 2, 4, 4), (3, 2, 3, 3)]),
     # -- conv1d / conv3d ------------------------------------------------------------------------
     OpCase(
-        "F.conv1d", lambda m, x, w, b: F(m).conv1d(x, w, b, stride=2, padding=1), [(2, 3, 7), (4, 3, 3), (4,)]
+        "F.conv1d",
+        lambda m, x, w, b: F(m).conv1d(x, w, b, stride=2, padding=1),
+        [(2, 3, 7), (4, 3, 3), (4,)],
     ),
     OpCase(
         "F.conv1d_groups_dilation",
         lambda m, x, w: F(m).conv1d(x, w, dilation=2, groups=2),
         [(2, 4, 8), (4, 2, 3)],
     ),
-    OpCase("F.conv1d_same", lambda m, x, w: F(m).conv1d(x, w, padding="same"), [(2, 3, 6), (2, 3, 4)]),
+    OpCase(
+        "F.conv1d_same", lambda m, x, w: F(m).conv1d(x, w, padding="same"), [(2, 3, 6), (2, 3, 4)]
+    ),
     OpCase("F.conv1d_unbatched", lambda m, x, w: F(m).conv1d(x, w), [(3, 6), (2, 3, 3)]),
     OpCase(
         "F.conv3d",
@@ -116,7 +132,9 @@ CASES = [
     ),
     # -- max pooling ----------------------------------------------------------------------------
     OpCase("F.max_pool2d", lambda m, x: F(m).max_pool2d(x, 2), [(2, 3, 4, 4)], **MAX),
-    OpCase("F.max_pool2d_overlap", lambda m, x: F(m).max_pool2d(x, 3, stride=1), [(2, 2, 5, 5)], **MAX),
+    OpCase(
+        "F.max_pool2d_overlap", lambda m, x: F(m).max_pool2d(x, 3, stride=1), [(2, 2, 5, 5)], **MAX
+    ),
     OpCase(
         "F.max_pool2d_pad_stride",
         lambda m, x: F(m).max_pool2d(x, 3, stride=2, padding=1),
@@ -129,7 +147,12 @@ CASES = [
         [(1, 2, 5, 5)],
         **MAX,
     ),
-    OpCase("F.max_pool2d_ceil", lambda m, x: F(m).max_pool2d(x, 2, ceil_mode=True), [(2, 2, 5, 5)], **MAX),
+    OpCase(
+        "F.max_pool2d_ceil",
+        lambda m, x: F(m).max_pool2d(x, 2, ceil_mode=True),
+        [(2, 2, 5, 5)],
+        **MAX,
+    ),
     OpCase(
         "F.max_pool2d_ceil_pad",
         lambda m, x: F(m).max_pool2d(x, (3, 2), stride=2, padding=1, ceil_mode=True),
@@ -150,7 +173,9 @@ CASES = [
         gradgrad=False,
         fd=False,
     ),
-    OpCase("F.max_pool1d", lambda m, x: F(m).max_pool1d(x, 3, stride=2, padding=1), [(2, 3, 7)], **MAX),
+    OpCase(
+        "F.max_pool1d", lambda m, x: F(m).max_pool1d(x, 3, stride=2, padding=1), [(2, 3, 7)], **MAX
+    ),
     OpCase(
         "F.max_pool1d_indices_ceil",
         lambda m, x: F(m).max_pool1d(x, 2, ceil_mode=True, return_indices=True),
@@ -199,7 +224,9 @@ CASES = [
     ),
     # -- average pooling ------------------------------------------------------------------------
     OpCase("F.avg_pool2d", lambda m, x: F(m).avg_pool2d(x, 2), [(2, 3, 4, 4)]),
-    OpCase("F.avg_pool2d_pad", lambda m, x: F(m).avg_pool2d(x, 3, stride=2, padding=1), [(2, 2, 5, 6)]),
+    OpCase(
+        "F.avg_pool2d_pad", lambda m, x: F(m).avg_pool2d(x, 3, stride=2, padding=1), [(2, 2, 5, 6)]
+    ),
     OpCase(
         "F.avg_pool2d_exclude_pad",
         lambda m, x: F(m).avg_pool2d(x, 3, stride=2, padding=1, count_include_pad=False),
@@ -213,7 +240,9 @@ CASES = [
     ),
     OpCase(
         "F.avg_pool2d_ceil_exclude",
-        lambda m, x: F(m).avg_pool2d(x, (2, 3), stride=2, padding=1, ceil_mode=True, count_include_pad=False),
+        lambda m, x: F(m).avg_pool2d(
+            x, (2, 3), stride=2, padding=1, ceil_mode=True, count_include_pad=False
+        ),
         [(1, 2, 6, 7)],
     ),
     OpCase(
@@ -235,7 +264,9 @@ CASES = [
     ),
     OpCase(
         "F.avg_pool3d_ceil_exclude",
-        lambda m, x: F(m).avg_pool3d(x, 2, stride=2, padding=1, ceil_mode=True, count_include_pad=False),
+        lambda m, x: F(m).avg_pool3d(
+            x, 2, stride=2, padding=1, ceil_mode=True, count_include_pad=False
+        ),
         [(1, 2, 4, 5, 3)],
     ),
     OpCase(
@@ -251,26 +282,56 @@ CASES = [
     ),
     OpCase("F.avg_pool1d_ceil", lambda m, x: F(m).avg_pool1d(x, 2, ceil_mode=True), [(2, 3, 7)]),
     # -- adaptive pooling -----------------------------------------------------------------------
-    OpCase("F.adaptive_avg_pool2d", lambda m, x: F(m).adaptive_avg_pool2d(x, (3, 2)), [(2, 3, 5, 7)]),
-    OpCase("F.adaptive_avg_pool2d_global", lambda m, x: F(m).adaptive_avg_pool2d(x, 1), [(2, 3, 4, 5)]),
-    OpCase("F.adaptive_avg_pool2d_none", lambda m, x: F(m).adaptive_avg_pool2d(x, (None, 2)), [(2, 3, 4, 5)]),
-    OpCase("F.adaptive_avg_pool2d_upscale", lambda m, x: F(m).adaptive_avg_pool2d(x, (4, 5)), [(3, 3, 3)]),
+    OpCase(
+        "F.adaptive_avg_pool2d", lambda m, x: F(m).adaptive_avg_pool2d(x, (3, 2)), [(2, 3, 5, 7)]
+    ),
+    OpCase(
+        "F.adaptive_avg_pool2d_global", lambda m, x: F(m).adaptive_avg_pool2d(x, 1), [(2, 3, 4, 5)]
+    ),
+    OpCase(
+        "F.adaptive_avg_pool2d_none",
+        lambda m, x: F(m).adaptive_avg_pool2d(x, (None, 2)),
+        [(2, 3, 4, 5)],
+    ),
+    OpCase(
+        "F.adaptive_avg_pool2d_upscale",
+        lambda m, x: F(m).adaptive_avg_pool2d(x, (4, 5)),
+        [(3, 3, 3)],
+    ),
     OpCase("F.adaptive_avg_pool1d", lambda m, x: F(m).adaptive_avg_pool1d(x, 3), [(2, 3, 7)]),
-    OpCase("F.adaptive_avg_pool3d", lambda m, x: F(m).adaptive_avg_pool3d(x, (2, 3, 2)), [(2, 2, 4, 5, 3)]),
-    OpCase("F.adaptive_avg_pool3d_global", lambda m, x: F(m).adaptive_avg_pool3d(x, 1), [(2, 2, 4, 5, 4)]),
+    OpCase(
+        "F.adaptive_avg_pool3d",
+        lambda m, x: F(m).adaptive_avg_pool3d(x, (2, 3, 2)),
+        [(2, 2, 4, 5, 3)],
+    ),
+    OpCase(
+        "F.adaptive_avg_pool3d_global",
+        lambda m, x: F(m).adaptive_avg_pool3d(x, 1),
+        [(2, 2, 4, 5, 4)],
+    ),
     OpCase(
         "F.adaptive_avg_pool3d_none_unbatched",
         lambda m, x: F(m).adaptive_avg_pool3d(x, (None, 2, 4)),
         [(2, 3, 5, 3)],
     ),
-    OpCase("F.adaptive_max_pool2d", lambda m, x: F(m).adaptive_max_pool2d(x, (3, 2)), [(2, 3, 5, 7)], **MAX),
+    OpCase(
+        "F.adaptive_max_pool2d",
+        lambda m, x: F(m).adaptive_max_pool2d(x, (3, 2)),
+        [(2, 3, 5, 7)],
+        **MAX,
+    ),
     OpCase(
         "F.adaptive_max_pool2d_indices",
         lambda m, x: F(m).adaptive_max_pool2d(x, 3, return_indices=True),
         [(2, 2, 5, 5)],
         **MAX,
     ),
-    OpCase("F.adaptive_max_pool2d_global", lambda m, x: F(m).adaptive_max_pool2d(x, 1), [(3, 4, 4)], **MAX),
+    OpCase(
+        "F.adaptive_max_pool2d_global",
+        lambda m, x: F(m).adaptive_max_pool2d(x, 1),
+        [(3, 4, 4)],
+        **MAX,
+    ),
     OpCase(
         "F.adaptive_max_pool3d_indices",
         lambda m, x: F(m).adaptive_max_pool3d(x, (2, 3, 2), return_indices=True),
@@ -284,7 +345,10 @@ CASES = [
         **MAX,
     ),
     OpCase(
-        "F.adaptive_max_pool3d_global", lambda m, x: F(m).adaptive_max_pool3d(x, 1), [(2, 2, 3, 4, 3)], **MAX
+        "F.adaptive_max_pool3d_global",
+        lambda m, x: F(m).adaptive_max_pool3d(x, 1),
+        [(2, 2, 3, 4, 3)],
+        **MAX,
     ),
     OpCase(
         "F.adaptive_max_pool1d",
@@ -293,9 +357,19 @@ CASES = [
         **MAX,
     ),
     # -- interpolate ----------------------------------------------------------------------------
-    OpCase("F.interpolate_nearest_scale", lambda m, x: F(m).interpolate(x, scale_factor=2), [(2, 3, 3, 3)]),
-    OpCase("F.interpolate_nearest_size", lambda m, x: F(m).interpolate(x, size=(5, 3)), [(2, 2, 3, 4)]),
-    OpCase("F.interpolate_nearest_frac", lambda m, x: F(m).interpolate(x, scale_factor=1.7), [(1, 2, 3, 4)]),
+    OpCase(
+        "F.interpolate_nearest_scale",
+        lambda m, x: F(m).interpolate(x, scale_factor=2),
+        [(2, 3, 3, 3)],
+    ),
+    OpCase(
+        "F.interpolate_nearest_size", lambda m, x: F(m).interpolate(x, size=(5, 3)), [(2, 2, 3, 4)]
+    ),
+    OpCase(
+        "F.interpolate_nearest_frac",
+        lambda m, x: F(m).interpolate(x, scale_factor=1.7),
+        [(1, 2, 3, 4)],
+    ),
     OpCase(
         "F.interpolate_nearest_exact",
         lambda m, x: F(m).interpolate(x, size=(5, 3), mode="nearest-exact"),
@@ -324,18 +398,26 @@ CASES = [
     ),
     OpCase(
         "F.interpolate_bilinear_recompute",
-        lambda m, x: F(m).interpolate(x, scale_factor=1.7, mode="bilinear", recompute_scale_factor=True),
+        lambda m, x: F(m).interpolate(
+            x, scale_factor=1.7, mode="bilinear", recompute_scale_factor=True
+        ),
         [(1, 2, 3, 4)],
     ),
     OpCase(
-        "F.interpolate_linear", lambda m, x: F(m).interpolate(x, scale_factor=2.5, mode="linear"), [(2, 3, 4)]
+        "F.interpolate_linear",
+        lambda m, x: F(m).interpolate(x, scale_factor=2.5, mode="linear"),
+        [(2, 3, 4)],
     ),
     OpCase(
         "F.interpolate_linear_corners",
         lambda m, x: F(m).interpolate(x, size=6, mode="linear", align_corners=True),
         [(2, 3, 4)],
     ),
-    OpCase("F.interpolate_area", lambda m, x: F(m).interpolate(x, size=(2, 3), mode="area"), [(1, 2, 5, 7)]),
+    OpCase(
+        "F.interpolate_area",
+        lambda m, x: F(m).interpolate(x, size=(2, 3), mode="area"),
+        [(1, 2, 5, 7)],
+    ),
     # -- unfold / fold --------------------------------------------------------------------------
     OpCase("F.unfold", lambda m, x: F(m).unfold(x, 2), [(2, 3, 4, 4)]),
     OpCase(

@@ -28,11 +28,27 @@ CASES = [
     OpCase("div", lambda m, x, y: x / y, [(3, 2), (1, 2)], make=None, low=0.5, high=2.0),
     OpCase("rdiv_scalar", lambda m, x: 2.0 / x, [(3, 2)], **POS),
     OpCase(
-        "div_floor", lambda m, x, y: m.div(x, y, rounding_mode="floor"), [(3, 2), (3, 2)], grad=False, **POS
+        "div_floor",
+        lambda m, x, y: m.div(x, y, rounding_mode="floor"),
+        [(3, 2), (3, 2)],
+        grad=False,
+        **POS,
     ),
-    OpCase("div_trunc", lambda m, x, y: m.div(x, y, rounding_mode="trunc"), [(3, 2), (3, 2)], grad=False),
+    OpCase(
+        "div_trunc",
+        lambda m, x, y: m.div(x, y, rounding_mode="trunc"),
+        [(3, 2), (3, 2)],
+        grad=False,
+    ),
     OpCase("floor_divide", lambda m, x, y: x // y, [(3, 2), (3, 2)], grad=False, **POS),
-    OpCase("remainder", lambda m, x, y: m.remainder(x, y), [(3, 2), (3, 2)], gradgrad=False, fd=False, **POS),
+    OpCase(
+        "remainder",
+        lambda m, x, y: m.remainder(x, y),
+        [(3, 2), (3, 2)],
+        gradgrad=False,
+        fd=False,
+        **POS,
+    ),
     OpCase("mod_scalar", lambda m, x: x % 0.7, [(3, 2)], fd=False, gradgrad=False),
     OpCase("fmod", lambda m, x, y: m.fmod(x, y), [(3, 2), (3, 2)], fd=False, gradgrad=False, **POS),
     OpCase("pow_scalar", lambda m, x: x**3, [(3, 2)]),
@@ -97,7 +113,9 @@ CASES = [
     OpCase("lerp", lambda m, x, y: m.lerp(x, y, 0.3), [(3, 2), (3, 2)]),
     OpCase("lerp_tensor_weight", lambda m, x, y, w: m.lerp(x, y, w), [(3, 2), (3, 2), (3, 2)]),
     OpCase("addcmul", lambda m, x, y, z: m.addcmul(x, y, z, value=0.5), [(3, 2), (3, 2), (1, 2)]),
-    OpCase("addcdiv", lambda m, x, y, z: m.addcdiv(x, y, z, value=0.5), [(3, 2), (3, 2), (1, 2)], **POS),
+    OpCase(
+        "addcdiv", lambda m, x, y, z: m.addcdiv(x, y, z, value=0.5), [(3, 2), (3, 2), (1, 2)], **POS
+    ),
     OpCase("clone", lambda m, x: x.clone() * 2, [(3, 2)]),
     OpCase(
         "to_float32",
@@ -114,15 +132,24 @@ CASES = [
     OpCase("le", lambda m, x, y: x <= y, [(3, 2), (3, 2)], grad=False),
     OpCase("gt", lambda m, x: x > 0, [(3, 2)], grad=False),
     OpCase("ge", lambda m, x, y: m.ge(x, y), [(3, 2), (3, 2)], grad=False),
-    OpCase("logical_and", lambda m, x, y: m.logical_and(x > 0, y > 0), [(3, 2), (3, 2)], grad=False),
+    OpCase(
+        "logical_and", lambda m, x, y: m.logical_and(x > 0, y > 0), [(3, 2), (3, 2)], grad=False
+    ),
     OpCase("logical_or", lambda m, x, y: m.logical_or(x > 0, y > 0), [(3, 2), (3, 2)], grad=False),
-    OpCase("logical_xor", lambda m, x, y: m.logical_xor(x > 0, y > 0), [(3, 2), (3, 2)], grad=False),
+    OpCase(
+        "logical_xor", lambda m, x, y: m.logical_xor(x > 0, y > 0), [(3, 2), (3, 2)], grad=False
+    ),
     OpCase("logical_not", lambda m, x: m.logical_not(x > 0), [(3, 2)], grad=False),
     OpCase("invert_mask", lambda m, x: ~(x > 0), [(3, 2)], grad=False),
     OpCase("isnan", lambda m, x: m.isnan(m.log(x)), [(3, 2)], grad=False),
     OpCase("isinf", lambda m, x: m.isinf(1 / (x * 0)), [(3, 2)], grad=False),
     OpCase("isfinite", lambda m, x: m.isfinite(m.log(x)), [(3, 2)], grad=False),
-    OpCase("nan_to_num", lambda m, x: m.nan_to_num(m.log(x), nan=0.5, neginf=-3.0), [(3, 2)], grad=False),
+    OpCase(
+        "nan_to_num",
+        lambda m, x: m.nan_to_num(m.log(x), nan=0.5, neginf=-3.0),
+        [(3, 2)],
+        grad=False,
+    ),
     OpCase("nan_to_num_grad", lambda m, x: m.nan_to_num(x * 2), [(3, 2)]),
 ]
 
@@ -136,8 +163,12 @@ def _int_cases() -> list[OpCase]:
         OpCase("int_add", lambda m, i, j: i + j, [], consts=ints, grad=False, f32=False),
         OpCase("int_div_true", lambda m, i, j: i / j, [], consts=ints, grad=False, f32=False),
         OpCase("int_floordiv", lambda m, i, j: i // j, [], consts=ints, grad=False, f32=False),
-        OpCase("int_mul_float_scalar", lambda m, i, j: i * 1.5, [], consts=ints, grad=False, f32=False),
-        OpCase("int_plus_float_tensor", lambda m, x, i, j: x + i, [(3, 2)], consts=ints, grad=False),
+        OpCase(
+            "int_mul_float_scalar", lambda m, i, j: i * 1.5, [], consts=ints, grad=False, f32=False
+        ),
+        OpCase(
+            "int_plus_float_tensor", lambda m, x, i, j: x + i, [(3, 2)], consts=ints, grad=False
+        ),
         OpCase(
             "float_plus_0d_double",
             lambda m, x, i, j: x + m.tensor(2.0, dtype=m.float64),
@@ -146,8 +177,17 @@ def _int_cases() -> list[OpCase]:
             grad=False,
         ),
         OpCase("int_exp", lambda m, i, j: m.exp(j), [], consts=ints, grad=False, f32=False),
-        OpCase("bool_sum_int", lambda m, i, j: (i > 0) + (j > 2), [], consts=ints, grad=False, f32=False),
-        OpCase("bool_plus_int", lambda m, i, j: (i > 0) + 1, [], consts=ints, grad=False, f32=False),
+        OpCase(
+            "bool_sum_int",
+            lambda m, i, j: (i > 0) + (j > 2),
+            [],
+            consts=ints,
+            grad=False,
+            f32=False,
+        ),
+        OpCase(
+            "bool_plus_int", lambda m, i, j: (i > 0) + 1, [], consts=ints, grad=False, f32=False
+        ),
     ]
 
 

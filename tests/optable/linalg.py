@@ -82,16 +82,33 @@ CASES = [
         [(4,), (2, 3), (3, 4)],
     ),
     OpCase("addmm_beta0", lambda m, b, x, y: m.addmm(b, x, y, beta=0), [(2, 4), (2, 3), (3, 4)]),
-    OpCase("baddbmm", lambda m, b, x, y: m.baddbmm(b, x, y, alpha=0.5), [(2, 2, 4), (2, 2, 3), (2, 3, 4)]),
+    OpCase(
+        "baddbmm",
+        lambda m, b, x, y: m.baddbmm(b, x, y, alpha=0.5),
+        [(2, 2, 4), (2, 2, 3), (2, 3, 4)],
+    ),
     # einsum, tensordot, cross
-    *[OpCase(f"einsum_{eq}", lambda m, *xs, eq=eq: m.einsum(eq, *xs), shapes) for eq, shapes in EINSUMS],
+    *[
+        OpCase(f"einsum_{eq}", lambda m, *xs, eq=eq: m.einsum(eq, *xs), shapes)
+        for eq, shapes in EINSUMS
+    ],
     OpCase("einsum_list_operands", lambda m, x, y: m.einsum("ij,jk", [x, y]), [(2, 3), (3, 2)]),
-    OpCase("einsum_spaces", lambda m, x, y: m.einsum("b i j , b j k -> b k i", x, y), [(2, 2, 3), (2, 3, 2)]),
+    OpCase(
+        "einsum_spaces",
+        lambda m, x, y: m.einsum("b i j , b j k -> b k i", x, y),
+        [(2, 2, 3), (2, 3, 2)],
+    ),
     OpCase("einsum_second_order", lambda m, x: m.einsum("ij,jk->ik", x, x.exp()), [(3, 3)]),
     OpCase("tensordot_int", lambda m, x, y: m.tensordot(x, y, 2), [(2, 3, 4), (3, 4, 2)]),
     OpCase("tensordot_0", lambda m, x, y: m.tensordot(x, y, 0), [(2,), (3,)]),
-    OpCase("tensordot_lists", lambda m, x, y: m.tensordot(x, y, ([0, 2], [1, 0])), [(2, 3, 4), (4, 2, 3)]),
-    OpCase("tensordot_ints_pair", lambda m, x, y: m.tensordot(x, y, dims=([1], [0])), [(2, 3), (3, 2)]),
+    OpCase(
+        "tensordot_lists",
+        lambda m, x, y: m.tensordot(x, y, ([0, 2], [1, 0])),
+        [(2, 3, 4), (4, 2, 3)],
+    ),
+    OpCase(
+        "tensordot_ints_pair", lambda m, x, y: m.tensordot(x, y, dims=([1], [0])), [(2, 3), (3, 2)]
+    ),
     OpCase("cross", lambda m, x, y: m.cross(x, y, dim=1), [(2, 3), (2, 3)]),
     OpCase("cross_broadcast_dim0", lambda m, x, y: m.cross(x, y, dim=0), [(3, 2), (3, 1)]),
     OpCase("linalg_cross", lambda m, x, y: m.linalg.cross(x, y), [(2, 3), (1, 3)]),
@@ -108,8 +125,12 @@ CASES = [
     OpCase("logdet", lambda m, x: m.logdet(x), [(3, 3)], **WC),
     OpCase("solve_matrix", lambda m, a, b: m.linalg.solve(a, b), [(3, 3), (3, 2)], **WC),
     OpCase("solve_vector", lambda m, a, b: m.linalg.solve(a, b), [(3, 3), (3,)], **WC),
-    OpCase("solve_batched_vectors", lambda m, a, b: m.linalg.solve(a, b), [(2, 3, 3), (2, 3)], **WC),
-    OpCase("solve_batch_broadcast", lambda m, a, b: m.linalg.solve(a, b), [(2, 3, 3), (3, 1)], **WC),
+    OpCase(
+        "solve_batched_vectors", lambda m, a, b: m.linalg.solve(a, b), [(2, 3, 3), (2, 3)], **WC
+    ),
+    OpCase(
+        "solve_batch_broadcast", lambda m, a, b: m.linalg.solve(a, b), [(2, 3, 3), (3, 1)], **WC
+    ),
     OpCase("solve_right", lambda m, a, b: m.linalg.solve(a, b, left=False), [(3, 3), (2, 3)], **WC),
     # norms
     OpCase("vector_norm", lambda m, x: m.linalg.vector_norm(x), [(3, 4)]),
@@ -126,9 +147,17 @@ CASES = [
         [(3, 4)],
         gradgrad=False,
     ),
-    OpCase("vector_norm_neg_ord", lambda m, x: m.linalg.vector_norm(x, -2, 0), [(3, 4)], low=0.5, high=2.0),
+    OpCase(
+        "vector_norm_neg_ord",
+        lambda m, x: m.linalg.vector_norm(x, -2, 0),
+        [(3, 4)],
+        low=0.5,
+        high=2.0,
+    ),
     OpCase("matrix_norm_fro", lambda m, x: m.linalg.matrix_norm(x), [(2, 3, 4)]),
-    OpCase("matrix_norm_nuc", lambda m, x: m.linalg.matrix_norm(x, "nuc"), [(3, 2)], gradgrad=False),
+    OpCase(
+        "matrix_norm_nuc", lambda m, x: m.linalg.matrix_norm(x, "nuc"), [(3, 2)], gradgrad=False
+    ),
     OpCase("matrix_norm_2", lambda m, x: m.linalg.matrix_norm(x, 2), [(2, 3, 3)], gradgrad=False),
     OpCase("matrix_norm_neg2", lambda m, x: m.linalg.matrix_norm(x, -2), [(3, 3)], gradgrad=False),
     OpCase("matrix_norm_1", lambda m, x: m.linalg.matrix_norm(x, 1), [(3, 4)], gradgrad=False),
@@ -139,7 +168,9 @@ CASES = [
         [(2, 3, 4)],
         gradgrad=False,
     ),
-    OpCase("matrix_norm_dims", lambda m, x: m.linalg.matrix_norm(x, "fro", dim=(0, 2)), [(3, 2, 4)]),
+    OpCase(
+        "matrix_norm_dims", lambda m, x: m.linalg.matrix_norm(x, "fro", dim=(0, 2)), [(3, 2, 4)]
+    ),
     OpCase(
         "matrix_norm_nuc_dims_keepdim",
         lambda m, x: m.linalg.matrix_norm(x, "nuc", (2, 0), True),
@@ -149,9 +180,16 @@ CASES = [
     OpCase("linalg_norm_default", lambda m, x: m.linalg.norm(x), [(2, 3, 2)]),
     OpCase("linalg_norm_vector_ord", lambda m, x: m.linalg.norm(x, 4), [(5,)]),
     OpCase("linalg_norm_matrix_ord", lambda m, x: m.linalg.norm(x, "fro"), [(2, 3)]),
-    OpCase("linalg_norm_matrix_inf", lambda m, x: m.linalg.norm(x, -math.inf), [(3, 3)], gradgrad=False),
+    OpCase(
+        "linalg_norm_matrix_inf", lambda m, x: m.linalg.norm(x, -math.inf), [(3, 3)], gradgrad=False
+    ),
     OpCase("linalg_norm_dim_int", lambda m, x: m.linalg.norm(x, dim=1, keepdim=True), [(2, 3)]),
-    OpCase("linalg_norm_dim_pair", lambda m, x: m.linalg.norm(x, 1, dim=(1, 0)), [(2, 3)], gradgrad=False),
+    OpCase(
+        "linalg_norm_dim_pair",
+        lambda m, x: m.linalg.norm(x, 1, dim=(1, 0)),
+        [(2, 3)],
+        gradgrad=False,
+    ),
     OpCase("norm_nuc", lambda m, x: m.norm(x, "nuc"), [(2, 3)], gradgrad=False),
     OpCase("svdvals", lambda m, x: m.linalg.svdvals(x), [(3, 2)], gradgrad=False),
 ]

@@ -62,17 +62,33 @@ CASES = [
     OpCase("ce_mean", ce(), [(4, 5)], consts=_targets((4,), 5)),
     OpCase("ce_sum", ce(reduction="sum"), [(4, 5)], consts=_targets((4,), 5)),
     OpCase("ce_none", ce(reduction="none"), [(4, 5)], consts=_targets((4,), 5)),
-    OpCase("ce_large_logits", ce(), [(3, 4)], low=-80, high=80, consts=_targets((3,), 4), gradgrad=False),
+    OpCase(
+        "ce_large_logits",
+        ce(),
+        [(3, 4)],
+        low=-80,
+        high=80,
+        consts=_targets((3,), 4),
+        gradgrad=False,
+    ),
     OpCase("ce_weight_mean", ce_w(), [(4, 5)], consts=_targets_weight((4,), 5)),
     OpCase("ce_weight_sum", ce_w(reduction="sum"), [(4, 5)], consts=_targets_weight((4,), 5)),
     OpCase("ce_weight_none", ce_w(reduction="none"), [(4, 5)], consts=_targets_weight((4,), 5)),
     OpCase("ce_ignore_mean", ce(), [(4, 5)], consts=_targets((4,), 5, ignore=-100)),
     OpCase("ce_ignore_none", ce(reduction="none"), [(4, 5)], consts=_targets((4,), 5, ignore=-100)),
     OpCase(
-        "ce_ignore_index_2_weight", ce_w(ignore_index=2), [(5, 4)], consts=_targets_weight((5,), 4, ignore=2)
+        "ce_ignore_index_2_weight",
+        ce_w(ignore_index=2),
+        [(5, 4)],
+        consts=_targets_weight((5,), 4, ignore=2),
     ),
     OpCase("ce_smooth_mean", ce(label_smoothing=0.1), [(4, 5)], consts=_targets((4,), 5)),
-    OpCase("ce_smooth_none", ce(label_smoothing=0.3, reduction="none"), [(4, 5)], consts=_targets((4,), 5)),
+    OpCase(
+        "ce_smooth_none",
+        ce(label_smoothing=0.3, reduction="none"),
+        [(4, 5)],
+        consts=_targets((4,), 5),
+    ),
     OpCase(
         "ce_smooth_sum_ignore",
         ce(label_smoothing=0.2, reduction="sum"),
@@ -111,7 +127,10 @@ CASES = [
     # cross_entropy, probability targets (the target gets a gradient too)
     OpCase("ce_probs_mean", lambda m, x, y: F(m).cross_entropy(x, y), [(4, 5), (4, 5)], **PROB),
     OpCase(
-        "ce_probs_none", lambda m, x, y: F(m).cross_entropy(x, y, reduction="none"), [(4, 5), (4, 5)], **PROB
+        "ce_probs_none",
+        lambda m, x, y: F(m).cross_entropy(x, y, reduction="none"),
+        [(4, 5), (4, 5)],
+        **PROB,
     ),
     OpCase(
         "ce_probs_sum_smooth",
@@ -144,7 +163,9 @@ CASES = [
     OpCase("nll_mean", nll(), [(4, 5)], consts=_targets((4,), 5)),
     OpCase("nll_sum", nll(reduction="sum"), [(4, 5)], consts=_targets((4,), 5)),
     OpCase("nll_none", nll(reduction="none"), [(4, 5)], consts=_targets((4,), 5)),
-    OpCase("nll_weight_ignore_mean", nll_w(), [(5, 4)], consts=_targets_weight((5,), 4, ignore=-100)),
+    OpCase(
+        "nll_weight_ignore_mean", nll_w(), [(5, 4)], consts=_targets_weight((5,), 4, ignore=-100)
+    ),
     OpCase(
         "nll_weight_ignore_none",
         nll_w(reduction="none"),
@@ -159,11 +180,23 @@ CASES = [
     OpCase("mse", lambda m, x, y: F(m).mse_loss(x, y), [(3, 4), (3, 4)]),
     OpCase("mse_sum", lambda m, x, y: F(m).mse_loss(x, y, reduction="sum"), [(3, 4), (3, 4)]),
     OpCase("mse_none", lambda m, x, y: F(m).mse_loss(x, y, reduction="none"), [(3, 4), (3, 4)]),
-    OpCase("mse_broadcast_none", lambda m, x, y: F(m).mse_loss(x, y, reduction="none"), [(3, 4), (4,)]),
+    OpCase(
+        "mse_broadcast_none", lambda m, x, y: F(m).mse_loss(x, y, reduction="none"), [(3, 4), (4,)]
+    ),
     OpCase("mse_0d", lambda m, x, y: F(m).mse_loss(x, y), [(), ()]),
-    OpCase("mse_weight", lambda m, x, y, w: F(m).mse_loss(x, y, weight=w), [(3, 4), (3, 4), (3, 4)], **POS),
+    OpCase(
+        "mse_weight",
+        lambda m, x, y, w: F(m).mse_loss(x, y, weight=w),
+        [(3, 4), (3, 4), (3, 4)],
+        **POS,
+    ),
     OpCase("l1", lambda m, x, y: F(m).l1_loss(x, y), [(3, 4), (3, 4)], gradgrad=False),
-    OpCase("l1_none", lambda m, x, y: F(m).l1_loss(x, y, reduction="none"), [(3, 4), (3, 4)], gradgrad=False),
+    OpCase(
+        "l1_none",
+        lambda m, x, y: F(m).l1_loss(x, y, reduction="none"),
+        [(3, 4), (3, 4)],
+        gradgrad=False,
+    ),
     OpCase(
         "l1_weight_sum",
         lambda m, x, y, w: F(m).l1_loss(x, y, reduction="sum", weight=w),
@@ -184,7 +217,9 @@ CASES = [
     ),
     OpCase("huber", lambda m, x, y: F(m).huber_loss(x, y), [(3, 4), (3, 4)]),
     OpCase(
-        "huber_delta_sum", lambda m, x, y: F(m).huber_loss(x, y, reduction="sum", delta=0.7), [(3, 4), (3, 4)]
+        "huber_delta_sum",
+        lambda m, x, y: F(m).huber_loss(x, y, reduction="sum", delta=0.7),
+        [(3, 4), (3, 4)],
     ),
     OpCase(
         "huber_weight",
@@ -208,7 +243,10 @@ CASES = [
         **PROB,
     ),
     OpCase(
-        "bce_logits", lambda m, x, y: F(m).binary_cross_entropy_with_logits(x, y), [(3, 4), (3, 4)], **PROB
+        "bce_logits",
+        lambda m, x, y: F(m).binary_cross_entropy_with_logits(x, y),
+        [(3, 4), (3, 4)],
+        **PROB,
     ),
     OpCase(
         "bce_logits_wide",
@@ -234,7 +272,10 @@ CASES = [
         consts=_uniform(0.0, 1.0, (3, 4), (3, 1), (4,)),
     ),
     OpCase(
-        "soft_margin", lambda m, x, y: F(m).soft_margin_loss(x, y.to(x.dtype)), [(3, 4)], consts=_signs(3, 4)
+        "soft_margin",
+        lambda m, x, y: F(m).soft_margin_loss(x, y.to(x.dtype)),
+        [(3, 4)],
+        consts=_signs(3, 4),
     ),
     OpCase(
         "soft_margin_none",
@@ -254,15 +295,27 @@ CASES = [
             x, y.to(x.dtype), weight=w.to(x.dtype), reduction="none"
         ),
         [(3, 4)],
-        consts=lambda rng: [(rng.uniform(size=(3, 4)) < 0.5).astype(np.float64), rng.uniform(0.2, 2, size=4)],
+        consts=lambda rng: [
+            (rng.uniform(size=(3, 4)) < 0.5).astype(np.float64),
+            rng.uniform(0.2, 2, size=4),
+        ],
     ),
     # distributions
     OpCase(
-        "kl_div_batchmean", lambda m, x, y: F(m).kl_div(x, y, reduction="batchmean"), [(3, 4), (3, 4)], **PROB
+        "kl_div_batchmean",
+        lambda m, x, y: F(m).kl_div(x, y, reduction="batchmean"),
+        [(3, 4), (3, 4)],
+        **PROB,
     ),
-    OpCase("kl_div_sum", lambda m, x, y: F(m).kl_div(x, y, reduction="sum"), [(3, 4), (3, 4)], **PROB),
-    OpCase("kl_div_none", lambda m, x, y: F(m).kl_div(x, y, reduction="none"), [(3, 4), (3, 4)], **PROB),
-    OpCase("kl_div_mean", lambda m, x, y: F(m).kl_div(x, y, reduction="mean"), [(3, 4), (3, 4)], **PROB),
+    OpCase(
+        "kl_div_sum", lambda m, x, y: F(m).kl_div(x, y, reduction="sum"), [(3, 4), (3, 4)], **PROB
+    ),
+    OpCase(
+        "kl_div_none", lambda m, x, y: F(m).kl_div(x, y, reduction="none"), [(3, 4), (3, 4)], **PROB
+    ),
+    OpCase(
+        "kl_div_mean", lambda m, x, y: F(m).kl_div(x, y, reduction="mean"), [(3, 4), (3, 4)], **PROB
+    ),
     OpCase(
         "kl_div_log_target",
         lambda m, x, y: F(m).kl_div(x, y, reduction="batchmean", log_target=True),
@@ -283,7 +336,10 @@ CASES = [
         consts=_uniform(0.0, 3.0, (3, 4)),
     ),
     OpCase(
-        "gaussian_nll", lambda m, x, y, v: F(m).gaussian_nll_loss(x, y, v), [(3, 4), (3, 4), (3, 4)], **POS
+        "gaussian_nll",
+        lambda m, x, y, v: F(m).gaussian_nll_loss(x, y, v),
+        [(3, 4), (3, 4), (3, 4)],
+        **POS,
     ),
     OpCase(
         "gaussian_nll_full_sum",
@@ -304,7 +360,10 @@ CASES = [
         **POS,
     ),
     OpCase(
-        "gaussian_nll_var_float", lambda m, x, y: F(m).gaussian_nll_loss(x, y, 0.7), [(3, 4), (3, 4)], **POS
+        "gaussian_nll_var_float",
+        lambda m, x, y: F(m).gaussian_nll_loss(x, y, 0.7),
+        [(3, 4), (3, 4)],
+        **POS,
     ),
     OpCase(
         "gaussian_nll_var_clamped",
@@ -371,7 +430,9 @@ CASES = [
     ),
     OpCase(
         "triplet_p1_swap_none",
-        lambda m, a, p, n: F(m).triplet_margin_loss(a, p, n, p=1, swap=True, reduction="none", margin=2.0),
+        lambda m, a, p, n: F(m).triplet_margin_loss(
+            a, p, n, p=1, swap=True, reduction="none", margin=2.0
+        ),
         [(4, 3), (4, 3), (4, 3)],
         gradgrad=False,
     ),
@@ -442,7 +503,9 @@ CASES += [
     ),
     OpCase(
         "ctc_none_blank_last",
-        lambda m, x, t, il, tl: F(m).ctc_loss(_log_softmax(x), t - 1, il, tl, blank=3, reduction="none"),
+        lambda m, x, t, il, tl: F(m).ctc_loss(
+            _log_softmax(x), t - 1, il, tl, blank=3, reduction="none"
+        ),
         [(6, 3, 4)],
         consts=_ctc_consts,
         gradgrad=False,

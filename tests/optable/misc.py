@@ -42,17 +42,23 @@ CASES = [
     OpCase("meshgrid_ij", lambda m, a, b: m.meshgrid(a, b, indexing="ij")[1] * 2, [(2,), (3,)]),
     OpCase("meshgrid_xy", lambda m, a, b: m.stack(m.meshgrid(a, b, indexing="xy")), [(2,), (3,)]),
     OpCase(
-        "meshgrid_list", lambda m, a, b, c: m.meshgrid([a, b, c], indexing="ij")[0] * 1, [(2,), (1,), (3,)]
+        "meshgrid_list",
+        lambda m, a, b, c: m.meshgrid([a, b, c], indexing="ij")[0] * 1,
+        [(2,), (1,), (3,)],
     ),
     OpCase("cartesian_prod", lambda m, a, b: m.cartesian_prod(a, b), [(2,), (3,)]),
     OpCase("cartesian_prod_one", lambda m, a: m.cartesian_prod(a) * 1, [(3,)]),
-    OpCase("broadcast_tensors", lambda m, a, b: m.stack(m.broadcast_tensors(a, b)), [(3, 1), (1, 2)]),
+    OpCase(
+        "broadcast_tensors", lambda m, a, b: m.stack(m.broadcast_tensors(a, b)), [(3, 1), (1, 2)]
+    ),
     OpCase("atleast_1d", lambda m, x: m.atleast_1d(x) * 1, [()]),
     OpCase("atleast_2d", lambda m, x: m.atleast_2d(x) * 1, [(3,)]),
     OpCase("atleast_3d_1d", lambda m, x: m.atleast_3d(x) * 1, [(3,)]),
     OpCase("atleast_3d_2d", lambda m, x: m.atleast_3d(x) * 1, [(2, 3)]),
     OpCase(
-        "atleast_3d_many", lambda m, a, b: m.cat([t.reshape(-1) for t in m.atleast_3d(a, b)]), [(), (2, 3)]
+        "atleast_3d_many",
+        lambda m, a, b: m.cat([t.reshape(-1) for t in m.atleast_3d(a, b)]),
+        [(), (2, 3)],
     ),
     OpCase("column_stack", lambda m, a, b, c: m.column_stack([a, b, c]), [(3,), (3, 2), (3,)]),
     OpCase("ravel", lambda m, x: m.ravel(x.t()), [(2, 3)]),
@@ -87,27 +93,54 @@ CASES = [
     ),
     # order statistics
     OpCase("kthvalue", lambda m, x: m.kthvalue(x, 2), [(3, 4)], gradgrad=False),
-    OpCase("kthvalue_dim_keepdim", lambda m, x: x.kthvalue(1, 0, True)[0], [(3, 4)], gradgrad=False),
+    OpCase(
+        "kthvalue_dim_keepdim", lambda m, x: x.kthvalue(1, 0, True)[0], [(3, 4)], gradgrad=False
+    ),
     OpCase("quantile_scalar", lambda m, x: m.quantile(x, 0.3), [(7,)]),
     OpCase("quantile_dim", lambda m, x: x.quantile(0.75, dim=1), [(3, 5)]),
     OpCase("quantile_dim_keepdim", lambda m, x: m.quantile(x, 0.5, dim=-2, keepdim=True), [(4, 3)]),
-    OpCase("quantile_vector_q", lambda m, x: m.quantile(x, _q(m, x, [0.0, 0.4, 1.0]), dim=0), [(5, 2)]),
+    OpCase(
+        "quantile_vector_q", lambda m, x: m.quantile(x, _q(m, x, [0.0, 0.4, 1.0]), dim=0), [(5, 2)]
+    ),
     OpCase(
         "quantile_vector_q_keepdim",
         lambda m, x: m.quantile(x, _q(m, x, [0.25, 0.6]), dim=1, keepdim=True),
         [(2, 4)],
     ),
-    OpCase("quantile_all_keepdim", lambda m, x: m.quantile(x, _q(m, x, [0.2, 0.9]), keepdim=True), [(2, 3)]),
-    OpCase("quantile_lower", lambda m, x: m.quantile(x, 0.4, dim=0, interpolation="lower"), [(6, 2)]),
-    OpCase("quantile_higher", lambda m, x: m.quantile(x, 0.4, dim=0, interpolation="higher"), [(6, 2)]),
-    OpCase("quantile_midpoint", lambda m, x: m.quantile(x, 0.4, dim=0, interpolation="midpoint"), [(6, 2)]),
-    OpCase("quantile_nearest", lambda m, x: m.quantile(x, 0.4, dim=0, interpolation="nearest"), [(6, 2)]),
+    OpCase(
+        "quantile_all_keepdim",
+        lambda m, x: m.quantile(x, _q(m, x, [0.2, 0.9]), keepdim=True),
+        [(2, 3)],
+    ),
+    OpCase(
+        "quantile_lower", lambda m, x: m.quantile(x, 0.4, dim=0, interpolation="lower"), [(6, 2)]
+    ),
+    OpCase(
+        "quantile_higher", lambda m, x: m.quantile(x, 0.4, dim=0, interpolation="higher"), [(6, 2)]
+    ),
+    OpCase(
+        "quantile_midpoint",
+        lambda m, x: m.quantile(x, 0.4, dim=0, interpolation="midpoint"),
+        [(6, 2)],
+    ),
+    OpCase(
+        "quantile_nearest",
+        lambda m, x: m.quantile(x, 0.4, dim=0, interpolation="nearest"),
+        [(6, 2)],
+    ),
     OpCase("nanquantile_no_nan", lambda m, x: m.nanquantile(x, 0.3, dim=1), [(2, 5)]),
     OpCase("nanmean", lambda m, x: m.nanmean(x), [(3, 4)]),
     OpCase("nanmean_dim", lambda m, x: x.nanmean(dim=1, keepdim=True), [(3, 4)]),
     OpCase("mode_distinct", lambda m, x: m.mode(x), [(3, 4)], gradgrad=False),
     OpCase("mode_ties", lambda m, x: m.mode(x, 0), [(7, 3)], make=_ints, fd=False, gradgrad=False),
-    OpCase("mode_keepdim", lambda m, x: x.mode(-1, True), [(2, 6)], make=_ints, fd=False, gradgrad=False),
+    OpCase(
+        "mode_keepdim",
+        lambda m, x: x.mode(-1, True),
+        [(2, 6)],
+        make=_ints,
+        fd=False,
+        gradgrad=False,
+    ),
     OpCase("cummax", lambda m, x: m.cummax(x, 1), [(3, 5)], gradgrad=False),
     OpCase("cummax_ties", lambda m, x: x.cummax(0), [(6, 2)], make=_ints, fd=False, gradgrad=False),
     OpCase("cummin", lambda m, x: m.cummin(x, -1), [(3, 5)], gradgrad=False),
@@ -174,8 +207,12 @@ CASES = [
     OpCase("addmv_beta0", lambda m, a, b, c: a.addmv(b, c, beta=0), [(3,), (3, 4), (4,)]),
     OpCase("addr", lambda m, a, b, c: m.addr(a, b, c, alpha=-1.5), [(3, 1), (3,), (2,)]),
     OpCase("addmm_method", lambda m, a, b, c: a.addmm(b, c, beta=2.0), [(2, 2), (2, 3), (3, 2)]),
-    OpCase("tensor_split_sections", lambda m, x: m.cat(m.tensor_split(x, 3, dim=1)[:2], 1), [(2, 7)]),
-    OpCase("tensor_split_indices", lambda m, x: m.cat(x.tensor_split([1, 4], dim=-1)[1:], -1), [(2, 6)]),
+    OpCase(
+        "tensor_split_sections", lambda m, x: m.cat(m.tensor_split(x, 3, dim=1)[:2], 1), [(2, 7)]
+    ),
+    OpCase(
+        "tensor_split_indices", lambda m, x: m.cat(x.tensor_split([1, 4], dim=-1)[1:], -1), [(2, 6)]
+    ),
     OpCase("hsplit", lambda m, x: m.hsplit(x, 2)[1], [(2, 4)]),
     OpCase("vsplit", lambda m, x: x.vsplit([1])[1], [(3, 2)]),
     OpCase("dsplit", lambda m, x: m.dsplit(x, 2)[0], [(2, 2, 4)]),

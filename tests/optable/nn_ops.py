@@ -44,36 +44,58 @@ CASES = [
     OpCase("F.linear_1d", lambda m, x, w, b: F(m).linear(x, w, b), [(4,), (3, 4), (3,)]),
     OpCase("F.linear_empty", lambda m, x, w, b: F(m).linear(x, w, b), [(0, 4), (3, 4), (3,)]),
     OpCase("F.linear_bias_bcast", lambda m, x, w, b: F(m).linear(x, w, b), [(2, 4), (3, 4), (1,)]),
-    OpCase("F.bilinear", lambda m, x, y, w, b: F(m).bilinear(x, y, w, b), [(3, 2), (3, 4), (5, 2, 4), (5,)]),
     OpCase(
-        "F.bilinear_batched", lambda m, x, y, w: F(m).bilinear(x, y, w), [(2, 3, 2), (2, 3, 3), (2, 2, 3)]
+        "F.bilinear",
+        lambda m, x, y, w, b: F(m).bilinear(x, y, w, b),
+        [(3, 2), (3, 4), (5, 2, 4), (5,)],
+    ),
+    OpCase(
+        "F.bilinear_batched",
+        lambda m, x, y, w: F(m).bilinear(x, y, w),
+        [(2, 3, 2), (2, 3, 3), (2, 2, 3)],
     ),
     OpCase(
         "F.batch_norm_train",
         lambda m, x, w, b: F(m).batch_norm(x, None, None, w, b, training=True),
         [(4, 3, 2), (3,), (3,)],
     ),
-    OpCase("F.batch_norm_train_2d", lambda m, x: F(m).batch_norm(x, None, None, training=True), [(5, 3)]),
+    OpCase(
+        "F.batch_norm_train_2d",
+        lambda m, x: F(m).batch_norm(x, None, None, training=True),
+        [(5, 3)],
+    ),
     OpCase(
         "F.batch_norm_train_4d",
         lambda m, x, w, b: F(m).batch_norm(x, None, None, w, b, True, 0.1, 1e-3),
         [(2, 2, 2, 3), (2,), (2,)],
     ),
     OpCase("F.batch_norm_eval", _bn_eval, [(4, 3, 2), (3,), (3,)], consts=_stats(3)),
-    OpCase("F.layer_norm", lambda m, x, w, b: F(m).layer_norm(x, (4,), w, b), [(2, 3, 4), (4,), (4,)]),
+    OpCase(
+        "F.layer_norm", lambda m, x, w, b: F(m).layer_norm(x, (4,), w, b), [(2, 3, 4), (4,), (4,)]
+    ),
     OpCase("F.layer_norm_2dims", lambda m, x: F(m).layer_norm(x, [3, 4]), [(2, 3, 4)]),
-    OpCase("F.layer_norm_int_shape", lambda m, x, w: F(m).layer_norm(x, (3,), w, eps=1e-2), [(3,), (3,)]),
+    OpCase(
+        "F.layer_norm_int_shape",
+        lambda m, x, w: F(m).layer_norm(x, (3,), w, eps=1e-2),
+        [(3,), (3,)],
+    ),
     OpCase("F.group_norm", lambda m, x, w, b: F(m).group_norm(x, 2, w, b), [(2, 4, 3), (4,), (4,)]),
     OpCase("F.group_norm_one", lambda m, x: F(m).group_norm(x, 1), [(2, 3, 2, 2)]),
     OpCase(
-        "F.instance_norm", lambda m, x, w, b: F(m).instance_norm(x, weight=w, bias=b), [(2, 3, 4), (3,), (3,)]
+        "F.instance_norm",
+        lambda m, x, w, b: F(m).instance_norm(x, weight=w, bias=b),
+        [(2, 3, 4), (3,), (3,)],
     ),
     OpCase("F.instance_norm_4d", lambda m, x: F(m).instance_norm(x), [(2, 2, 2, 3)]),
     OpCase("F.rms_norm", lambda m, x, w: F(m).rms_norm(x, (4,), w), [(2, 3, 4), (4,)]),
     OpCase("F.rms_norm_eps", lambda m, x: F(m).rms_norm(x, [3, 4], eps=1e-3), [(2, 3, 4)]),
-    OpCase("F.local_response_norm", lambda m, x: F(m).local_response_norm(x, 3, alpha=0.1), [(2, 5, 3)]),
     OpCase(
-        "F.local_response_norm_4d", lambda m, x: F(m).local_response_norm(x, 2, 0.5, 0.5, 2.0), [(1, 4, 2, 2)]
+        "F.local_response_norm", lambda m, x: F(m).local_response_norm(x, 3, alpha=0.1), [(2, 5, 3)]
+    ),
+    OpCase(
+        "F.local_response_norm_4d",
+        lambda m, x: F(m).local_response_norm(x, 2, 0.5, 0.5, 2.0),
+        [(1, 4, 2, 2)],
     ),
     OpCase("F.dropout_eval", lambda m, x: F(m).dropout(x, 0.5, training=False), [(3, 4)]),
     OpCase("F.dropout_p0", lambda m, x: F(m).dropout(x, 0.0), [(3, 4)]),
@@ -103,12 +125,20 @@ CASES = [
         fd=False,  # the scaled gradient is not the function's derivative, by design
     ),
     OpCase("F.normalize", lambda m, x: F(m).normalize(x), [(3, 4)]),
-    OpCase("F.normalize_p1", lambda m, x: F(m).normalize(x, p=1.0, dim=-1), [(2, 3, 4)], low=0.1, high=2.0),
+    OpCase(
+        "F.normalize_p1",
+        lambda m, x: F(m).normalize(x, p=1.0, dim=-1),
+        [(2, 3, 4)],
+        low=0.1,
+        high=2.0,
+    ),
     OpCase("F.normalize_0d", lambda m, x: F(m).normalize(x, dim=0), [()]),
     OpCase("F.normalize_p3", lambda m, x: F(m).normalize(x, p=3, dim=0), [(3, 2)]),
     OpCase("F.cosine_similarity", lambda m, x, y: F(m).cosine_similarity(x, y), [(3, 4), (3, 4)]),
     OpCase(
-        "F.cosine_similarity_bcast", lambda m, x, y: F(m).cosine_similarity(x, y, dim=-1), [(3, 4), (1, 4)]
+        "F.cosine_similarity_bcast",
+        lambda m, x, y: F(m).cosine_similarity(x, y, dim=-1),
+        [(3, 4), (1, 4)],
     ),
     OpCase("F.pairwise_distance", lambda m, x, y: F(m).pairwise_distance(x, y), [(3, 4), (3, 4)]),
     OpCase(
@@ -123,7 +153,12 @@ CASES = [
     OpCase("F.pdist_p1", lambda m, x: F(m).pdist(x, 1.0), [(3, 2)], gradgrad=False),
     OpCase("F.cdist", lambda m, x, y: _cdist(m)(x, y), [(2, 3, 4), (2, 5, 4)], gradgrad=False),
     OpCase("F.cdist_p1", lambda m, x, y: _cdist(m)(x, y, p=1.0), [(3, 2), (4, 2)], gradgrad=False),
-    OpCase("F.cdist_pinf", lambda m, x, y: _cdist(m)(x, y, p=float("inf")), [(3, 2), (4, 2)], gradgrad=False),
+    OpCase(
+        "F.cdist_pinf",
+        lambda m, x, y: _cdist(m)(x, y, p=float("inf")),
+        [(3, 2), (4, 2)],
+        gradgrad=False,
+    ),
     OpCase(
         "F.sdpa",
         lambda m, q, k, v: F(m).scaled_dot_product_attention(q, k, v),

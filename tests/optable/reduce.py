@@ -19,7 +19,8 @@ def _ties(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
 
 
 def _with_zeros(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
-    """Nonzero values with a zero at the first position of the last dim, and two in the first row."""
+    """Nonzero values with a zero at the first position of the last dim, and two in the first
+    row."""
     x = rng.uniform(0.5, 2.0, size=shape) * rng.choice([-1.0, 1.0], size=shape)
     x[..., 1] = 0.0
     x.reshape(-1, shape[-1])[0, 3] = 0.0
@@ -45,7 +46,9 @@ CASES = [
     OpCase("sum_empty", lambda m, x: x.sum(0), [(0, 3)]),
     OpCase("sum_empty_all", lambda m, x: x.sum(), [(2, 0)]),
     OpCase("sum_dtype", lambda m, x: m.sum(x, 1, dtype=m.float64), [(3, 4)]),
-    OpCase("nansum", lambda m, x: m.nansum(x * m.where(x > 1.5, math.nan, 1.0), 1), [(3, 4)], fd=False),
+    OpCase(
+        "nansum", lambda m, x: m.nansum(x * m.where(x > 1.5, math.nan, 1.0), 1), [(3, 4)], fd=False
+    ),
     # mean
     OpCase("mean_all", lambda m, x: x.mean(), [(3, 4)]),
     OpCase("mean_dim_keepdim", lambda m, x: m.mean(x, -1, keepdim=True), [(3, 4)]),
@@ -66,7 +69,9 @@ CASES = [
     OpCase("max_all_ties", lambda m, x: m.max(x), [(3, 4)], make=_ties, fd=False, **PICK),
     OpCase("min_all_ties", lambda m, x: x.min(), [(3, 4)], make=_ties, fd=False, **PICK),
     OpCase("max_dim", lambda m, x: m.max(x, 1), [(3, 4)], make=_distinct, **PICK),
-    OpCase("max_dim_keepdim", lambda m, x: x.max(-1, keepdim=True), [(2, 3, 4)], make=_distinct, **PICK),
+    OpCase(
+        "max_dim_keepdim", lambda m, x: x.max(-1, keepdim=True), [(2, 3, 4)], make=_distinct, **PICK
+    ),
     OpCase("max_dim_values", lambda m, x: x.max(0).values, [(3, 4)], make=_distinct, **PICK),
     OpCase("max_dim_0d", lambda m, x: x.max(0), [()], **PICK),
     OpCase("min_dim", lambda m, x: m.min(x, 0), [(3, 4)], make=_distinct, **PICK),
@@ -75,8 +80,22 @@ CASES = [
     OpCase("min_binary", lambda m, x, y: m.min(x, y), [(3, 4), (3, 1)], **PICK),
     OpCase("amax_tuple", lambda m, x: m.amax(x, (0, 2)), [(2, 3, 4)], **PICK),
     OpCase("amax_all", lambda m, x: x.amax(), [(2, 3)], **PICK),
-    OpCase("amax_ties_keepdim", lambda m, x: x.amax(1, keepdim=True), [(3, 5)], make=_ties, fd=False, **PICK),
-    OpCase("amin_ties_tuple", lambda m, x: m.amin(x, (-1, 0)), [(3, 4, 2)], make=_ties, fd=False, **PICK),
+    OpCase(
+        "amax_ties_keepdim",
+        lambda m, x: x.amax(1, keepdim=True),
+        [(3, 5)],
+        make=_ties,
+        fd=False,
+        **PICK,
+    ),
+    OpCase(
+        "amin_ties_tuple",
+        lambda m, x: m.amin(x, (-1, 0)),
+        [(3, 4, 2)],
+        make=_ties,
+        fd=False,
+        **PICK,
+    ),
     OpCase("amax_0d", lambda m, x: x.amax(), [()], **PICK),
     OpCase("amax_empty_kept", lambda m, x: x.amax(1), [(0, 3)], **PICK),
     OpCase("aminmax", lambda m, x: m.aminmax(x, dim=1), [(3, 4)], **PICK),
@@ -91,7 +110,11 @@ CASES = [
     OpCase("var_dim", lambda m, x: m.var(x, 1), [(3, 4)]),
     OpCase("var_dim_positional_unbiased", lambda m, x: m.var(x, 0, False), [(3, 4)]),
     OpCase("var_unbiased_only", lambda m, x: m.var(x, False), [(3, 4)]),
-    OpCase("var_correction_keepdim", lambda m, x: m.var(x, (0, 2), correction=2, keepdim=True), [(2, 3, 4)]),
+    OpCase(
+        "var_correction_keepdim",
+        lambda m, x: m.var(x, (0, 2), correction=2, keepdim=True),
+        [(2, 3, 4)],
+    ),
     OpCase("var_unbiased_false", lambda m, x: x.var(-1, unbiased=False), [(3, 4)]),
     OpCase("var_size1_correction0", lambda m, x: x.var(1, correction=0), [(3, 1)]),
     OpCase("std_all", lambda m, x: x.std(), [(3, 4)]),
@@ -104,7 +127,9 @@ CASES = [
     # logsumexp
     OpCase("logsumexp_dim", lambda m, x: m.logsumexp(x, 1), [(3, 4)]),
     OpCase("logsumexp_tuple_keepdim", lambda m, x: x.logsumexp((0, 2), keepdim=True), [(2, 3, 4)]),
-    OpCase("logsumexp_large", lambda m, x: m.logsumexp(x * 500, -1), [(3, 4)], atol=1e-6, rtol=1e-6),
+    OpCase(
+        "logsumexp_large", lambda m, x: m.logsumexp(x * 500, -1), [(3, 4)], atol=1e-6, rtol=1e-6
+    ),
     OpCase("logsumexp_0d", lambda m, x: m.logsumexp(x, 0), [()]),
     OpCase("logsumexp_empty", lambda m, x: m.logsumexp(x, 0), [(0, 3)]),
     # softmax, log_softmax
@@ -119,7 +144,9 @@ CASES = [
     OpCase("softmax_functional", lambda m, x: m.nn.functional.softmax(x, dim=-1), [(2, 5)]),
     OpCase("log_softmax_last", lambda m, x: m.log_softmax(x, -1), [(3, 4)]),
     OpCase("log_softmax_dim0", lambda m, x: x.log_softmax(0), [(3, 4)]),
-    OpCase("log_softmax_large", lambda m, x: m.log_softmax(x * 300, 1), [(3, 4)], atol=1e-6, rtol=1e-6),
+    OpCase(
+        "log_softmax_large", lambda m, x: m.log_softmax(x * 300, 1), [(3, 4)], atol=1e-6, rtol=1e-6
+    ),
     OpCase("log_softmax_0d", lambda m, x: m.log_softmax(x, -1), [()]),
     OpCase("log_softmax_functional", lambda m, x: m.nn.functional.log_softmax(x, 1), [(2, 3, 4)]),
     # norm (Tensor.norm / ndgrad.norm)
@@ -133,8 +160,12 @@ CASES = [
     OpCase("norm_neg_inf", lambda m, x: x.norm(-math.inf), [(3, 4)], make=_distinct, **PICK),
     OpCase("norm_0", lambda m, x: x.norm(0, 1), [(3, 4)], **PICK),
     # at a zero vector PyTorch's second-order gradient is NaN, ndgrad's 0: first order only
-    OpCase("norm_zero_vector", lambda m, x: (x * 0).norm(dim=1), [(2, 3)], fd=False, gradgrad=False),
-    OpCase("norm_zero_rows_p3", lambda m, x: (x * 0).norm(3, 1), [(2, 3)], fd=False, gradgrad=False),
+    OpCase(
+        "norm_zero_vector", lambda m, x: (x * 0).norm(dim=1), [(2, 3)], fd=False, gradgrad=False
+    ),
+    OpCase(
+        "norm_zero_rows_p3", lambda m, x: (x * 0).norm(3, 1), [(2, 3)], fd=False, gradgrad=False
+    ),
     OpCase("norm_0d", lambda m, x: x.norm(), [()]),
     OpCase("norm_dtype", lambda m, x: x.norm(dtype=m.float64), [(3,)]),
     # cumulative
@@ -152,18 +183,24 @@ CASES = [
     # logical (no gradient)
     OpCase("all_dim", lambda m, x: (x > -1).all(1), [(3, 4)], grad=False),
     OpCase("all_global", lambda m, x: m.all(x > -1.9), [(3, 4)], grad=False),
-    OpCase("all_tuple_keepdim", lambda m, x: m.all(x > 0, (0, 1), keepdim=True), [(3, 4)], grad=False),
+    OpCase(
+        "all_tuple_keepdim", lambda m, x: m.all(x > 0, (0, 1), keepdim=True), [(3, 4)], grad=False
+    ),
     OpCase("any_dim", lambda m, x: m.any(x > 1.5, -1), [(3, 4)], grad=False),
     OpCase("any_empty", lambda m, x: (x > 0).any(), [(0, 3)], grad=False),
     OpCase("all_float_input", lambda m, x: m.all(x), [(3, 4)], grad=False),
     OpCase("count_nonzero", lambda m, x: m.count_nonzero(x > 0), [(3, 4)], grad=False),
-    OpCase("count_nonzero_dims", lambda m, x: (x > 0).count_nonzero((0, 2)), [(2, 3, 4)], grad=False),
+    OpCase(
+        "count_nonzero_dims", lambda m, x: (x > 0).count_nonzero((0, 2)), [(2, 3, 4)], grad=False
+    ),
     OpCase("sum_bool_int64", lambda m, x: (x > 0).sum(1), [(3, 4)], grad=False),
     OpCase("prod_bool_int64", lambda m, x: (x > -1.5).prod(), [(3, 4)], grad=False),
     OpCase("cumsum_bool_int64", lambda m, x: (x > 0).cumsum(1), [(3, 4)], grad=False),
     # sorting and selection
     OpCase("sort_last", lambda m, x: m.sort(x), [(3, 4)], make=_distinct, **PICK),
-    OpCase("sort_dim0_desc", lambda m, x: x.sort(0, descending=True), [(3, 4)], make=_distinct, **PICK),
+    OpCase(
+        "sort_dim0_desc", lambda m, x: x.sort(0, descending=True), [(3, 4)], make=_distinct, **PICK
+    ),
     OpCase(
         "sort_stable_ties",
         lambda m, x: m.sort(x, stable=True, dim=-1),
@@ -183,15 +220,33 @@ CASES = [
     OpCase("sort_0d", lambda m, x: x.sort(), [()], **PICK),
     OpCase("sort_empty", lambda m, x: x.sort(0), [(0, 2)], **PICK),
     OpCase("argsort", lambda m, x: m.argsort(x, 1), [(3, 4)], make=_distinct, grad=False),
-    OpCase("argsort_desc", lambda m, x: x.argsort(0, descending=True), [(3, 4)], make=_distinct, grad=False),
+    OpCase(
+        "argsort_desc",
+        lambda m, x: x.argsort(0, descending=True),
+        [(3, 4)],
+        make=_distinct,
+        grad=False,
+    ),
     OpCase("topk", lambda m, x: m.topk(x, 2), [(3, 5)], make=_distinct, **PICK),
-    OpCase("topk_smallest_dim0", lambda m, x: x.topk(2, 0, largest=False), [(4, 3)], make=_distinct, **PICK),
+    OpCase(
+        "topk_smallest_dim0",
+        lambda m, x: x.topk(2, 0, largest=False),
+        [(4, 3)],
+        make=_distinct,
+        **PICK,
+    ),
     OpCase("topk_k0", lambda m, x: x.topk(0), [(3, 4)], **PICK),
     OpCase("topk_0d", lambda m, x: m.topk(x, 1), [()], **PICK),
     OpCase("median_all_odd", lambda m, x: x.median(), [(3, 5)], make=_distinct, **PICK),
     OpCase("median_all_even", lambda m, x: m.median(x), [(2, 4)], make=_distinct, **PICK),
     OpCase("median_all_ties", lambda m, x: x.median(), [(3, 5)], make=_ties, fd=False, **PICK),
     OpCase("median_dim", lambda m, x: m.median(x, 1), [(3, 4)], make=_distinct, **PICK),
-    OpCase("median_dim_keepdim", lambda m, x: x.median(0, keepdim=True), [(5, 3)], make=_distinct, **PICK),
+    OpCase(
+        "median_dim_keepdim",
+        lambda m, x: x.median(0, keepdim=True),
+        [(5, 3)],
+        make=_distinct,
+        **PICK,
+    ),
     OpCase("median_0d", lambda m, x: x.median(), [()], **PICK),
 ]

@@ -60,12 +60,20 @@ CASES = [
     OpCase("vstack", lambda m, x, y: m.vstack([x, y]), [(3,), (2, 3)]),
     OpCase("split", lambda m, x: x.split(2), [(5, 2)]),
     OpCase("split_last", lambda m, x: m.split(x, 2)[-1] * 3, [(5, 2)]),
-    OpCase("split_sizes", lambda m, x: [p * (i + 1) for i, p in enumerate(x.split([1, 3], -1))][1], [(2, 4)]),
-    OpCase("split_sum", lambda m, x: sum(p.sum() * i for i, p in enumerate(m.split(x, 1, 1))), [(2, 3)]),
+    OpCase(
+        "split_sizes",
+        lambda m, x: [p * (i + 1) for i, p in enumerate(x.split([1, 3], -1))][1],
+        [(2, 4)],
+    ),
+    OpCase(
+        "split_sum", lambda m, x: sum(p.sum() * i for i, p in enumerate(m.split(x, 1, 1))), [(2, 3)]
+    ),
     OpCase("chunk", lambda m, x: x.chunk(3)[1], [(5, 2)]),
     OpCase("chunk_dim", lambda m, x: m.chunk(x, 2, -1)[0] * m.chunk(x, 2, -1)[1], [(3, 4)]),
     OpCase("unbind", lambda m, x: x.unbind(1)[2], [(2, 3)]),
-    OpCase("unbind_all", lambda m, x: m.stack([p * i for i, p in enumerate(m.unbind(x))]), [(3, 2)]),
+    OpCase(
+        "unbind_all", lambda m, x: m.stack([p * i for i, p in enumerate(m.unbind(x))]), [(3, 2)]
+    ),
     OpCase("iter", lambda m, x: list(x)[1] * list(x)[0], [(3, 2)]),
     OpCase("flip", lambda m, x: m.flip(x, (0,)), [(3, 2)]),
     OpCase("flip_many", lambda m, x: x.flip(0, -1), [(2, 3, 2)]),
@@ -100,7 +108,11 @@ CASES = [
     OpCase("pad_reflect", lambda m, x: F(m).pad(x, (2, 1), mode="reflect"), [(2, 4)]),
     OpCase("pad_reflect_2d", lambda m, x: F(m).pad(x, (1, 2, 2, 1), mode="reflect"), [(1, 3, 4)]),
     OpCase("pad_replicate", lambda m, x: F(m).pad(x, (3, 1), mode="replicate"), [(1, 2, 3)]),
-    OpCase("pad_replicate_2d", lambda m, x: F(m).pad(x, (1, 0, 2, 2), mode="replicate"), [(1, 2, 3)]),
+    OpCase(
+        "pad_replicate_2d", lambda m, x: F(m).pad(x, (1, 0, 2, 2), mode="replicate"), [(1, 2, 3)]
+    ),
     OpCase("pad_circular", lambda m, x: F(m).pad(x, (2, 1), mode="circular"), [(1, 2, 3)]),
-    OpCase("pad_circular_2d", lambda m, x: F(m).pad(x, (1, 1, 1, 2), mode="circular"), [(1, 1, 2, 3)]),
+    OpCase(
+        "pad_circular_2d", lambda m, x: F(m).pad(x, (1, 1, 1, 2), mode="circular"), [(1, 1, 2, 3)]
+    ),
 ]

@@ -1,4 +1,5 @@
-"""A custom autograd.Function, torch.autograd.grad with create_graph (a gradient penalty), second order."""
+"""A custom autograd.Function, torch.autograd.grad with create_graph (a gradient penalty), second
+order."""
 
 import numpy as np
 import torch
@@ -39,7 +40,10 @@ custom_matches = torch.allclose(custom_grad, x.grad)
 # a critic trained with a gradient penalty: || d critic / d input || should be close to 1
 critic = nn.Sequential(nn.Linear(3, 16), nn.Tanh(), nn.Linear(16, 1))
 critic.load_state_dict(
-    {k: torch.tensor(rng.standard_normal(tuple(v.shape)) * 0.5) for k, v in critic.state_dict().items()}
+    {
+        k: torch.tensor(rng.standard_normal(tuple(v.shape)) * 0.5)
+        for k, v in critic.state_dict().items()
+    }
 )
 real = torch.tensor(rng.standard_normal((32, 3)) + 1.0)
 fake = torch.tensor(rng.standard_normal((32, 3)) - 1.0)

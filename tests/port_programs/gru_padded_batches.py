@@ -1,4 +1,5 @@
-"""Variable-length sequences: a Dataset subclass, a padding collate_fn, a GRU, the last valid step."""
+"""Variable-length sequences: a Dataset subclass, a padding collate_fn, a GRU, the last valid
+step."""
 
 import numpy as np
 import torch
@@ -45,7 +46,10 @@ class WalkClassifier(nn.Module):
 
 model = WalkClassifier()
 model.load_state_dict(
-    {k: torch.tensor(rng.uniform(-0.3, 0.3, size=tuple(v.shape))) for k, v in model.state_dict().items()}
+    {
+        k: torch.tensor(rng.uniform(-0.3, 0.3, size=tuple(v.shape)))
+        for k, v in model.state_dict().items()
+    }
 )
 loader = DataLoader(RandomWalks(48), batch_size=12, collate_fn=collate)
 optimizer = torch.optim.Adam(model.parameters(), lr=0.03)

@@ -46,5 +46,10 @@ for _epoch in range(15):
     val_losses.append(val)
     lrs.append(optimizer.param_groups[0]["lr"])
 
-RESULT = {"losses": losses, "val_losses": val_losses, "lrs": lrs, "state_keys": sorted(plateau.state_dict())}
+RESULT = {
+    "losses": losses,
+    "val_losses": val_losses,
+    "lrs": lrs,
+    "state_keys": sorted(plateau.state_dict()),
+}
 print(RESULT)

@@ -29,7 +29,10 @@ class SequenceRegressor(nn.Module):
 
 model = SequenceRegressor(VOCAB)
 model.load_state_dict(
-    {k: torch.tensor(rng.uniform(-0.4, 0.4, size=tuple(v.shape))) for k, v in model.state_dict().items()}
+    {
+        k: torch.tensor(rng.uniform(-0.4, 0.4, size=tuple(v.shape)))
+        for k, v in model.state_dict().items()
+    }
 )
 
 optimizer = torch.optim.Adam(model.parameters(), lr=0.02)

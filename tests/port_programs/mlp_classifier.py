@@ -29,7 +29,8 @@ class MLP(nn.Module):
 
 model = MLP(4, 16, 3)
 state = {
-    name: torch.tensor(rng.standard_normal(tuple(p.shape)) * 0.3) for name, p in model.state_dict().items()
+    name: torch.tensor(rng.standard_normal(tuple(p.shape)) * 0.3)
+    for name, p in model.state_dict().items()
 }
 model.load_state_dict(state)
 

@@ -38,12 +38,16 @@ class SentenceClassifier(nn.Module):
     def __init__(self, vocab_size, embed_dim=8, hidden_dim=12, num_classes=2):
         super().__init__()
         self.embedding = nn.Embedding(vocab_size, embed_dim, padding_idx=PAD)
-        self.lstm = nn.LSTM(embed_dim, hidden_dim, num_layers=2, bidirectional=True, batch_first=True)
+        self.lstm = nn.LSTM(
+            embed_dim, hidden_dim, num_layers=2, bidirectional=True, batch_first=True
+        )
         self.fc = nn.Linear(4 * hidden_dim, num_classes)
 
     def forward(self, tokens, lengths):
         embedded = self.embedding(tokens)
-        packed = pack_padded_sequence(embedded, lengths.cpu(), batch_first=True, enforce_sorted=False)
+        packed = pack_padded_sequence(
+            embedded, lengths.cpu(), batch_first=True, enforce_sorted=False
+        )
         packed_out, (h_n, c_n) = self.lstm(packed)
         final = torch.cat((h_n[-2], h_n[-1]), dim=1)  # last layer, forward and backward
         out, out_lengths = pad_packed_sequence(packed_out, batch_first=True)

@@ -20,7 +20,10 @@ class ResidualMLP(nn.Module):
         super().__init__()
         self.stem = nn.Linear(6, width)
         self.blocks = nn.ModuleList(
-            [nn.Sequential(nn.LayerNorm(width), nn.Linear(width, width), nn.GELU()) for _ in range(depth)]
+            [
+                nn.Sequential(nn.LayerNorm(width), nn.Linear(width, width), nn.GELU())
+                for _ in range(depth)
+            ]
         )
         self.head = nn.Linear(width, classes)
 
@@ -35,7 +38,9 @@ model = ResidualMLP().double().to(device)
 params = {name: p for name, p in model.named_parameters()}
 with torch.no_grad():
     for name in sorted(params):
-        values = rng.standard_normal(tuple(params[name].shape)) * (0.3 if "weight" in name else 0.05)
+        values = rng.standard_normal(tuple(params[name].shape)) * (
+            0.3 if "weight" in name else 0.05
+        )
         params[name].copy_(torch.from_numpy(values))
 
 # freeze the stem, give the head a larger learning rate
@@ -49,7 +54,9 @@ optimizer = torch.optim.Adam(
     lr=1e-2,
     betas=(0.9, 0.99),
 )
-scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode="min", factor=0.5, patience=1)
+scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
+    optimizer, mode="min", factor=0.5, patience=1
+)
 class_weights = torch.tensor([1.0, 1.0, 2.0], dtype=torch.float64, device=device)
 
 losses = []

@@ -1,4 +1,5 @@
-"""Training with an LR scheduler and a checkpoint: save mid-run, rebuild everything, load, resume."""
+"""Training with an LR scheduler and a checkpoint: save mid-run, rebuild everything, load,
+resume."""
 
 import os
 import tempfile
@@ -25,7 +26,9 @@ init = {
 
 def build():
     model = nn.Sequential(nn.Linear(5, 8), nn.ReLU(), nn.Linear(8, 1))
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, weight_decay=1e-4, nesterov=True)
+    optimizer = torch.optim.SGD(
+        model.parameters(), lr=0.05, momentum=0.9, weight_decay=1e-4, nesterov=True
+    )
     scheduler = StepLR(optimizer, step_size=3, gamma=0.5)
     return model, optimizer, scheduler
 

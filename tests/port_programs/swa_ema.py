@@ -1,4 +1,5 @@
-"""Weight averaging: an EMA copy of the model and SWA with SWALR, then BatchNorm statistics refreshed."""
+"""Weight averaging: an EMA copy of the model and SWA with SWALR, then BatchNorm statistics
+refreshed."""
 
 import numpy as np
 import torch

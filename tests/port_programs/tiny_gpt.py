@@ -61,7 +61,9 @@ class TinyGPT(nn.Module):
         x = self.ln_f(self.blocks(self.tok(idx) + self.pos[:, : idx.size(1)]))
         logits = self.head(x)
         loss = (
-            None if targets is None else F.cross_entropy(logits.view(-1, logits.size(-1)), targets.view(-1))
+            None
+            if targets is None
+            else F.cross_entropy(logits.view(-1, logits.size(-1)), targets.view(-1))
         )
         return logits, loss
 

@@ -36,7 +36,9 @@ class TransformerClassifier(nn.Module):
         super().__init__()
         self.embed = nn.Embedding(vocab, d_model, padding_idx=0)
         self.pos = PositionalEncoding(d_model)
-        layer = nn.TransformerEncoderLayer(d_model, nhead, dim_feedforward=16, dropout=0.0, batch_first=True)
+        layer = nn.TransformerEncoderLayer(
+            d_model, nhead, dim_feedforward=16, dropout=0.0, batch_first=True
+        )
         self.encoder = nn.TransformerEncoder(layer, num_layers=layers)
         self.norm = nn.LayerNorm(d_model)
         self.head = nn.Linear(d_model, classes)
@@ -44,7 +46,8 @@ class TransformerClassifier(nn.Module):
     def forward(self, tokens):
         pad = tokens == 0
         h = self.encoder(
-            self.pos(self.embed(tokens) * math.sqrt(self.embed.embedding_dim)), src_key_padding_mask=pad
+            self.pos(self.embed(tokens) * math.sqrt(self.embed.embedding_dim)),
+            src_key_padding_mask=pad,
         )
         keep = (~pad).unsqueeze(-1).to(h.dtype)
         pooled = (h * keep).sum(dim=1) / keep.sum(dim=1)

@@ -10,10 +10,12 @@ dtype = torch.FloatTensor
 N, D_in, H, D_out = 32, 10, 20, 3
 
 x = Variable(
-    torch.from_numpy(rng.standard_normal((N, D_in)).astype(np.float32)).type(dtype), requires_grad=False
+    torch.from_numpy(rng.standard_normal((N, D_in)).astype(np.float32)).type(dtype),
+    requires_grad=False,
 )
 y = Variable(
-    torch.from_numpy(rng.standard_normal((N, D_out)).astype(np.float32)).type(dtype), requires_grad=False
+    torch.from_numpy(rng.standard_normal((N, D_out)).astype(np.float32)).type(dtype),
+    requires_grad=False,
 )
 w1 = Variable(torch.Tensor(rng.standard_normal((D_in, H)) * 0.3).type(dtype), requires_grad=True)
 w2 = Variable(torch.Tensor(rng.standard_normal((H, D_out)) * 0.3).type(dtype), requires_grad=True)

@@ -69,7 +69,9 @@ def _seed_grads(outputs: list[Tensor], grad_outputs: list[Any], fn: str) -> list
     seeds = []
     for out, g in zip(outputs, grad_outputs, strict=True):
         if not out.requires_grad:
-            raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
+            raise RuntimeError(
+                "element 0 of tensors does not require grad and does not have a grad_fn"
+            )
         if g is None:
             if out.numel() != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")

@@ -1,9 +1,11 @@
-"""The names PyTorch gives the graph nodes of ndgrad's built-in ops, where they are not ``<Class>Backward0``.
+"""The names PyTorch gives the graph nodes of ndgrad's built-in ops, where they are not
+``<Class>Backward0``.
 
-``Function.__init_subclass__`` renames every op class defined inside ndgrad to its PyTorch node name,
-so ``type(y.grad_fn).__name__`` and ``repr(y.grad_fn)`` read as in PyTorch (``MulBackward0``) while
-the source keeps short, greppable class names (``class Mul``). Most ops are ``<Class>Backward0``;
-this table holds the rest, checked against what torch 2.13 prints (``tests/test_compat.py``).
+``Function.__init_subclass__`` renames every op class defined inside ndgrad to its PyTorch node
+name, so ``type(y.grad_fn).__name__`` and ``repr(y.grad_fn)`` read as in PyTorch (``MulBackward0``)
+while the source keeps short, greppable class names (``class Mul``). Most ops are
+``<Class>Backward0``; this table holds the rest, checked against what torch 2.13 prints
+(``tests/test_compat.py``).
 
 One ndgrad class can stand for several PyTorch nodes (``Reshape`` is PyTorch's view, unsqueeze,
 squeeze and flatten; ``Sum`` is ``SumBackward0`` over all elements and ``SumBackward1`` over dims):

@@ -63,7 +63,8 @@ class detect_anomaly:
 
 
 class set_detect_anomaly:
-    """Turn anomaly detection on or off: at once as a function, or for a block as a context manager."""
+    """Turn anomaly detection on or off: at once as a function, or for a block as a context
+    manager."""
 
     def __init__(self, mode: bool, check_nan: bool = True) -> None:
         self._prev = (state.enabled, state.check_nan)

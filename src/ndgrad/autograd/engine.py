@@ -66,7 +66,8 @@ def run_backward(
                 if check_nan:
                     anomaly.check_grads(node, in_grads)
             if node._saved and not retain_graph:
-                node._saved = node._outputs = None  # free the saved arrays; a second backward raises
+                # free the saved arrays; a second backward raises
+                node._saved = node._outputs = None
             for i, edge in enumerate(node.next_functions):
                 if edge is None:
                     continue

@@ -1,4 +1,5 @@
-"""Graph nodes. Every differentiable operation is a class with ``forward`` and ``backward`` side by side.
+"""Graph nodes. Every differentiable operation is a class with ``forward`` and ``backward`` side
+by side.
 
 An op's instance is both the ``ctx`` its forward and backward share and the ``grad_fn`` node of its
 result: it holds ``next_functions`` (where the gradient of each input goes) and what forward saved.
@@ -77,7 +78,9 @@ class Function:
         super().__init_subclass__(**kwargs)
         cls.op_name = cls.__name__
         if cls.__module__.startswith("ndgrad.") and cls.__module__ != __name__:
-            cls.__name__ = cls.__qualname__ = cls._node_name = node_name(cls.__module__, cls.__name__)
+            cls.__name__ = cls.__qualname__ = cls._node_name = node_name(
+                cls.__module__, cls.__name__
+            )
         else:
             cls._node_name = cls.__name__ + "Backward0"
 
@@ -196,7 +199,9 @@ class Function:
         if not self._materialize:
             return out_grads
         return [
-            Tensor._make(xp_of(arr).zeros_like(arr), False, None) if g is None and arr is not None else g
+            Tensor._make(xp_of(arr).zeros_like(arr), False, None)
+            if g is None and arr is not None
+            else g
             for g, arr in zip(out_grads, self._out_meta, strict=True)
         ]
 
@@ -236,7 +241,11 @@ class Function:
         # Plain loops below, not ``next(genexpr)``: with one or two outputs and inputs, setting up
         # a generator costs more than the search itself, and this runs for every recorded op.
         for s in self._saved or ():
-            if s is None or s.__class__ in _PLAIN_NUMBERS or not (isinstance(s, Tensor) or _is_array(s)):
+            if (
+                s is None
+                or s.__class__ in _PLAIN_NUMBERS
+                or not (isinstance(s, Tensor) or _is_array(s))
+            ):
                 # an option, not a tensor: nothing to resolve or version-check
                 resolved.append(s)
                 versions.append(0)
@@ -297,7 +306,8 @@ class Function:
 
 
 def once_differentiable(backward: Callable[..., Any]) -> Callable[..., Any]:
-    """Mark a ``backward`` as first order only (PyTorch's ``autograd.function.once_differentiable``).
+    """Mark a ``backward`` as first order only (PyTorch's
+    ``autograd.function.once_differentiable``).
 
     Such a backward computes on arrays, so a graph of it would be wrong: under
     ``create_graph=True`` (grad mode on while it runs) it raises instead of returning gradients
@@ -374,8 +384,11 @@ class Op(Function):
                 a = args[0]
                 out = cls.forward(ctx, a.array if isinstance(a, Tensor) else a, **kwargs)
             else:
-                out = cls.forward(ctx, *[a.array if isinstance(a, Tensor) else a for a in args], **kwargs)
-        except (ValueError, TypeError) as exc:  # NumPy's refusals as PyTorch's errors (free until raised)
+                out = cls.forward(
+                    ctx, *[a.array if isinstance(a, Tensor) else a for a in args], **kwargs
+                )
+        except (ValueError, TypeError) as exc:
+            # NumPy's refusals as PyTorch's errors (free until raised)
             err = _torch_error(cls.__name__, exc, args)
             if err is None:
                 raise

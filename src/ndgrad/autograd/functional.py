@@ -41,7 +41,8 @@ def _untuple(is_tuple: bool, items: tuple[Any, ...]) -> Any:
 
 
 def _prepare(inputs: tuple[Tensor, ...], create_graph: bool) -> tuple[Tensor, ...]:
-    """Fresh inputs to differentiate against: connected to the caller's graph only with create_graph."""
+    """Fresh inputs to differentiate against: connected to the caller's graph only with
+    create_graph."""
     out = []
     for x in inputs:
         if create_graph and x.requires_grad:
@@ -101,7 +102,8 @@ def _check_v(v: tuple[Tensor, ...], ref: tuple[Tensor, ...], fn: str, of: str) -
     for i, (a, b) in enumerate(zip(v, ref, strict=True)):
         if tuple(a.shape) != tuple(b.shape):
             raise RuntimeError(
-                f"{fn}: entry {i} in v has shape {list(a.shape)} but the {of} has shape {list(b.shape)}."
+                f"{fn}: entry {i} in v has shape {list(a.shape)} but the {of} has shape "
+                f"{list(b.shape)}."
             )
 
 
@@ -117,7 +119,11 @@ def _default_v(ref: tuple[Tensor, ...], fn: str, of: str) -> tuple[Tensor, ...]:
 
 
 def vjp(
-    func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool = False, strict: bool = False
+    func: Callable[..., Any],
+    inputs: Any,
+    v: Any = None,
+    create_graph: bool = False,
+    strict: bool = False,
 ) -> tuple[Any, Any]:
     """v^T J: the product of a vector with the Jacobian of ``func`` at ``inputs``.
 
@@ -133,11 +139,17 @@ def vjp(
         vs = _as_tuple(v, "v", "vjp")[1]
         _check_v(vs, outs, "vjp", "output")
     grads = _grad(outs, ins, vs, create_graph, strict)
-    return _untuple(out_tuple, _finish(outs, create_graph)), _untuple(in_tuple, _finish(grads, create_graph))
+    return _untuple(out_tuple, _finish(outs, create_graph)), _untuple(
+        in_tuple, _finish(grads, create_graph)
+    )
 
 
 def jvp(
-    func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool = False, strict: bool = False
+    func: Callable[..., Any],
+    inputs: Any,
+    v: Any = None,
+    create_graph: bool = False,
+    strict: bool = False,
 ) -> tuple[Any, Any]:
     """J v: the Jacobian of ``func`` at ``inputs`` times a vector, by the double-backward trick.
 
@@ -165,7 +177,9 @@ def jvp(
                     f"The output {i} of the user-provided function is independent of the inputs. "
                     "This is not allowed in strict mode."
                 )
-    return _untuple(out_tuple, _finish(outs, create_graph)), _untuple(out_tuple, _finish(res, create_graph))
+    return _untuple(out_tuple, _finish(outs, create_graph)), _untuple(
+        out_tuple, _finish(res, create_graph)
+    )
 
 
 def _stack_rows(
@@ -270,7 +284,11 @@ def hessian(
 
 
 def vhp(
-    func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool = False, strict: bool = False
+    func: Callable[..., Any],
+    inputs: Any,
+    v: Any = None,
+    create_graph: bool = False,
+    strict: bool = False,
 ) -> tuple[Any, Any]:
     """v^T H for a scalar ``func``: the gradient of (gradient . v).
 
@@ -281,7 +299,11 @@ def vhp(
 
 
 def hvp(
-    func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool = False, strict: bool = False
+    func: Callable[..., Any],
+    inputs: Any,
+    v: Any = None,
+    create_graph: bool = False,
+    strict: bool = False,
 ) -> tuple[Any, Any]:
     """H v for a scalar ``func`` (equal to v^T H, since the Hessian is symmetric), by the
     double-backward trick as PyTorch computes it.
@@ -306,7 +328,9 @@ def _hessian_product(
         _check_v(vs, ins, fn, "input")
     out_tuple, outs = _as_tuple(func(*ins), "outputs of the user-provided function", fn)
     if out_tuple or outs[0].numel() != 1:
-        raise RuntimeError(f"The function given to {fn} should return a single Tensor with a single element.")
+        raise RuntimeError(
+            f"The function given to {fn} should return a single Tensor with a single element."
+        )
 
     jac = _grad(outs, ins, (ones_like(outs[0]),), create_graph=True, strict=strict)
     if fn == "vhp":

@@ -107,7 +107,8 @@ class set_grad_enabled(_GradModeContext):
 
 
 class inference_mode(_GradModeContext):
-    """Like ``no_grad`` (ndgrad has no separate inference tensors); ``inference_mode(False)`` is a no-op."""
+    """Like ``no_grad`` (ndgrad has no separate inference tensors); ``inference_mode(False)`` is
+    a no-op."""
 
     def __init__(self, mode: bool = True) -> None:
         super().__init__()

@@ -38,7 +38,9 @@ def _outputs(func: Callable[..., Any], inputs: tuple[Any, ...]) -> list[Tensor]:
     return [o for o in _as_tuple(func(*inputs)) if isinstance(o, Tensor) and o.is_floating_point()]
 
 
-def _numerical(func: Callable[..., Any], inputs: tuple[Any, ...], x: Tensor, eps: float) -> list[np.ndarray]:
+def _numerical(
+    func: Callable[..., Any], inputs: tuple[Any, ...], x: Tensor, eps: float
+) -> list[np.ndarray]:
     """d outputs / d x by central differences: one (out.numel, x.numel) matrix per output."""
     from ndgrad._backend import to_numpy
 
@@ -55,7 +57,10 @@ def _numerical(func: Callable[..., Any], inputs: tuple[Any, ...], x: Tensor, eps
         data[idx] = orig
         columns.append([(p - m) / (2 * eps) for p, m in zip(plus, minus, strict=True)])
     n_out = len(_outputs(func, inputs)) if not columns else len(columns[0])
-    return [np.stack([c[i] for c in columns], axis=1) if columns else np.zeros((0, 0)) for i in range(n_out)]
+    return [
+        np.stack([c[i] for c in columns], axis=1) if columns else np.zeros((0, 0))
+        for i in range(n_out)
+    ]
 
 
 def _analytical(outputs: list[Tensor], diff_inputs: list[Tensor]) -> list[list[np.ndarray]]:
@@ -183,7 +188,12 @@ def gradgradcheck(
     if grad_outputs is None:
         rng = np.random.default_rng(0)
         vs = tuple(
-            tensor(rng.standard_normal(tuple(o.shape)), dtype=o.dtype, device=o.device, requires_grad=True)
+            tensor(
+                rng.standard_normal(tuple(o.shape)),
+                dtype=o.dtype,
+                device=o.device,
+                requires_grad=True,
+            )
             for o in outputs
             if o.requires_grad
         )
@@ -199,5 +209,10 @@ def gradgradcheck(
         return tuple(g for g in grads if g is not None)
 
     return gradcheck(
-        first_derivative, args + tuple(vs), eps=eps, atol=atol, rtol=rtol, raise_exception=raise_exception
+        first_derivative,
+        args + tuple(vs),
+        eps=eps,
+        atol=atol,
+        rtol=rtol,
+        raise_exception=raise_exception,
     )

@@ -1,4 +1,5 @@
-"""Where the backward pass delivers gradients, besides the next node (``engine.py`` walks the graph).
+"""Where the backward pass delivers gradients, besides the next node (``engine.py`` walks the
+graph).
 
 - Leaves: the gradients reaching one leaf are summed; after the walk its hooks run once on the sum,
   then it accumulates into ``.grad`` (``accumulate``), and its post-accumulate hooks run. A leaf
@@ -19,9 +20,12 @@ from ndgrad.tensor import Tensor
 
 
 class GradSink:
-    """The gradients that leave the walk: captured for ``autograd.grad`` or accumulated into leaves."""
+    """The gradients that leave the walk: captured for ``autograd.grad`` or accumulated into
+    leaves."""
 
-    def __init__(self, grads: Sequence[Tensor], inputs: Sequence[Tensor] | None, create_graph: bool) -> None:
+    def __init__(
+        self, grads: Sequence[Tensor], inputs: Sequence[Tensor] | None, create_graph: bool
+    ) -> None:
         self.create_graph = create_graph
         # what autograd.grad asks for: a leaf by id, a non-leaf by (node, output index) -> position
         self.wanted: dict[Any, int] = {}
@@ -37,7 +41,8 @@ class GradSink:
         self.pending: dict[Any, int] = {}
 
     def leaf(self, t: Tensor, g: Tensor) -> None:
-        """Sum the gradients reaching a leaf; autograd.grad skips the leaves it was not asked for."""
+        """Sum the gradients reaching a leaf; autograd.grad skips the leaves it was not asked
+        for."""
         if self.wanted and id(t) not in self.wanted:
             return
         entry = self.leaves.get(id(t))

@@ -73,7 +73,9 @@ def sdp_kernel(
 ) -> Iterator[None]:
     """Set the attention-kernel flags inside the block (ndgrad runs its one kernel regardless)."""
     saved = dict(_sdp)
-    _sdp.update(flash=enable_flash, math=enable_math, mem_efficient=enable_mem_efficient, cudnn=enable_cudnn)
+    _sdp.update(
+        flash=enable_flash, math=enable_math, mem_efficient=enable_mem_efficient, cudnn=enable_cudnn
+    )
     try:
         yield
     finally:

@@ -1,4 +1,5 @@
-"""``ndgrad.backends.openmp``: ndgrad has no OpenMP kernels of its own (NumPy's BLAS threads apart)."""
+"""``ndgrad.backends.openmp``: ndgrad has no OpenMP kernels of its own (NumPy's BLAS threads
+apart)."""
 
 from __future__ import annotations
 

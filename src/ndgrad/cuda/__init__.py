@@ -62,7 +62,8 @@ def _cupy() -> Any:
     """CuPy, or a RuntimeError saying why there is no GPU."""
     if not is_available():
         raise RuntimeError(
-            "ndgrad sees no CUDA GPU: it needs CuPy (pip install 'ndgrad[cuda]') and a visible device"
+            "ndgrad sees no CUDA GPU: it needs CuPy (pip install 'ndgrad[cuda]') and a visible "
+            "device"
         )
     import cupy
 
@@ -70,7 +71,8 @@ def _cupy() -> Any:
 
 
 def _index(device: Any) -> int:
-    """The GPU number of ``device``: an int, 'cuda:1', an ndgrad.device, or None (the current one)."""
+    """The GPU number of ``device``: an int, 'cuda:1', an ndgrad.device, or None (the current
+    one)."""
     if device is None:
         return current_device()
     if isinstance(device, int):
@@ -103,14 +105,16 @@ def current_device() -> int:
 
 
 def set_device(device: Any) -> None:
-    """Make ``device`` the GPU new CUDA tensors go to (a negative index is a no-op, as in PyTorch)."""
+    """Make ``device`` the GPU new CUDA tensors go to (a negative index is a no-op, as in
+    PyTorch)."""
     index = _index(device)
     if index >= 0:
         _cupy().cuda.Device(index).use()
 
 
 class device:  # noqa: N801  (PyTorch's name)
-    """Context manager that makes a GPU current inside the block: ``with ndgrad.cuda.device(1):``."""
+    """Context manager that makes a GPU current inside the block: ``with
+    ndgrad.cuda.device(1):``."""
 
     def __init__(self, device: Any) -> None:
         self.idx = -1 if device is None else _index(device)
@@ -204,7 +208,8 @@ def empty_cache() -> None:
 
 
 def manual_seed(seed: int) -> None:
-    """Seed ndgrad's default generator, which GPU samples are drawn from (see the module docstring)."""
+    """Seed ndgrad's default generator, which GPU samples are drawn from (see the module
+    docstring)."""
     _random.manual_seed(seed)
 
 

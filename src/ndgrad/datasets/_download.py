@@ -37,7 +37,8 @@ def fetch(root: Path, filename: str, mirrors: list[str], checksum: str, retries:
         import pooch
     except ImportError:
         raise RuntimeError(
-            f"downloading {filename} needs pooch: pip install 'ndgrad[datasets]', or place the file "
+            f"downloading {filename} needs pooch: pip install 'ndgrad[datasets]', or place the "
+            "file "
             f"at {target} yourself"
         ) from None
     root.mkdir(parents=True, exist_ok=True)

@@ -121,4 +121,6 @@ def _extract_checked(archive: Path, root: Path) -> None:
             target = (root / member.name).resolve()
             if not str(target).startswith(str(root.resolve())):
                 raise RuntimeError(f"{archive}: refusing to extract {member.name} outside {root}")
-        tar.extractall(root, filter="data") if hasattr(tarfile, "data_filter") else tar.extractall(root)
+        tar.extractall(root, filter="data") if hasattr(tarfile, "data_filter") else tar.extractall(
+            root
+        )

@@ -14,7 +14,14 @@ import numpy as np
 from ndgrad.datasets._download import fetch
 from ndgrad.utils.data import Dataset
 
-_IDX_TYPES: dict[int, str] = {0x08: "u1", 0x09: "i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+_IDX_TYPES: dict[int, str] = {
+    0x08: "u1",
+    0x09: "i1",
+    0x0B: ">i2",
+    0x0C: ">i4",
+    0x0D: ">f4",
+    0x0E: ">f8",
+}
 
 
 def read_idx(path: str | Path) -> np.ndarray:
@@ -27,7 +34,8 @@ def read_idx(path: str | Path) -> np.ndarray:
     except (OSError, EOFError, zlib.error) as e:
         # a truncated .gz ends early (EOFError); one damaged mid-stream fails in zlib: the same fix
         raise RuntimeError(
-            f"{path} is not a readable IDX file: truncated or corrupt ({e}); delete it and download it again"
+            f"{path} is not a readable IDX file: truncated or corrupt ({e}); delete it and "
+            "download it again"
         ) from None
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_TYPES:
         raise RuntimeError(f"{path} is not an IDX file (bad magic number)")
@@ -100,7 +108,9 @@ class MNIST(Dataset):
         self.data = read_idx(self.root / images_file)
         self.targets = read_idx(self.root / labels_file).astype(np.int64)
         if len(self.data) != len(self.targets):
-            raise RuntimeError(f"{self.root}: {len(self.data)} images but {len(self.targets)} labels")
+            raise RuntimeError(
+                f"{self.root}: {len(self.data)} images but {len(self.targets)} labels"
+            )
 
     def _files(self) -> tuple[str, str]:
         prefix = "train" if self.train else "t10k"

@@ -1,4 +1,5 @@
-"""Data that needs no download: the 8x8 digits, and seeded 2-d generators (moons, circles, spirals)."""
+"""Data that needs no download: the 8x8 digits, and seeded 2-d generators (moons, circles,
+spirals)."""
 
 from __future__ import annotations
 
@@ -73,7 +74,10 @@ def make_moons(
     t_out = np.linspace(0, np.pi, n_out)
     t_in = np.linspace(0, np.pi, n_in)
     x = np.concatenate(
-        [np.stack([np.cos(t_out), np.sin(t_out)], 1), np.stack([1 - np.cos(t_in), 1 - np.sin(t_in) - 0.5], 1)]
+        [
+            np.stack([np.cos(t_out), np.sin(t_out)], 1),
+            np.stack([1 - np.cos(t_in), 1 - np.sin(t_in) - 0.5], 1),
+        ]
     )
     y = np.concatenate([np.zeros(n_out, np.int64), np.ones(n_in, np.int64)])
     if noise:
@@ -94,7 +98,10 @@ def make_circles(
     t_out = np.linspace(0, 2 * np.pi, n_out, endpoint=False)
     t_in = np.linspace(0, 2 * np.pi, n_in, endpoint=False)
     x = np.concatenate(
-        [np.stack([np.cos(t_out), np.sin(t_out)], 1), factor * np.stack([np.cos(t_in), np.sin(t_in)], 1)]
+        [
+            np.stack([np.cos(t_out), np.sin(t_out)], 1),
+            factor * np.stack([np.cos(t_in), np.sin(t_in)], 1),
+        ]
     )
     y = np.concatenate([np.zeros(n_out, np.int64), np.ones(n_in, np.int64)])
     if noise:
@@ -106,7 +113,8 @@ def make_circles(
 def make_spirals(
     n_samples: int = 300, n_classes: int = 3, noise: float = 0.2, seed: int | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``n_classes`` interleaved spiral arms (the CS231n toy problem): points (n, 2), labels (n,)."""
+    """``n_classes`` interleaved spiral arms (the CS231n toy problem): points (n, 2), labels
+    (n,)."""
     rng = np.random.default_rng(seed)
     per = n_samples // n_classes
     xs, ys = [], []

@@ -38,7 +38,9 @@ class ToTensor:
         if arr.ndim == 2:
             arr = arr[:, :, None]
         if arr.ndim != 3:
-            raise TypeError(f"ToTensor expects an image of 2 or 3 dims (H, W[, C]), got shape {arr.shape}")
+            raise TypeError(
+                f"ToTensor expects an image of 2 or 3 dims (H, W[, C]), got shape {arr.shape}"
+            )
         scale = 255.0 if arr.dtype == np.uint8 else 1.0
         return ndgrad.from_numpy(
             np.ascontiguousarray(arr.transpose(2, 0, 1), dtype=np.float32) / np.float32(scale)
@@ -54,7 +56,8 @@ class Normalize:
     def __init__(self, mean: Sequence[float], std: Sequence[float]) -> None:
         if any(s == 0 for s in std):
             raise ValueError(
-                f"std evaluated to zero after conversion to float32, leading to division by zero: {std}"
+                "std evaluated to zero after conversion to float32, leading to division by zero: "
+                f"{std}"
             )
         self.mean = np.asarray(mean, dtype=np.float32).reshape(-1, 1, 1)
         self.std = np.asarray(std, dtype=np.float32).reshape(-1, 1, 1)
@@ -67,9 +70,12 @@ class Normalize:
 
 
 class RandomCrop:
-    """Pad by ``padding`` then cut a random ``size`` window out of a (C, H, W) tensor or (H, W[, C]) array."""
+    """Pad by ``padding`` then cut a random ``size`` window out of a (C, H, W) tensor or (H, W[,
+    C]) array."""
 
-    def __init__(self, size: int | tuple[int, int], padding: int = 0, generator: Any = None) -> None:
+    def __init__(
+        self, size: int | tuple[int, int], padding: int = 0, generator: Any = None
+    ) -> None:
         self.size = (size, size) if isinstance(size, int) else tuple(size)
         self.padding = padding
         self.generator = generator
@@ -86,7 +92,9 @@ class RandomCrop:
         h, w = arr.shape[hw_axes[0]], arr.shape[hw_axes[1]]
         th, tw = self.size
         if h < th or w < tw:
-            raise ValueError(f"Required crop size {self.size} is larger than input image size {(h, w)}")
+            raise ValueError(
+                f"Required crop size {self.size} is larger than input image size {(h, w)}"
+            )
         rng = (self.generator or ndgrad.default_generator).rng
         i = int(rng.integers(0, h - th + 1))
         j = int(rng.integers(0, w - tw + 1))

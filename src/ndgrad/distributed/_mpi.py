@@ -74,11 +74,15 @@ class Staged:
 
     def finish(self) -> None:
         if self.writeback:
-            src = self.buf if type(self.array) is np.ndarray else xp_of(self.array).asarray(self.buf)
+            src = (
+                self.buf if type(self.array) is np.ndarray else xp_of(self.array).asarray(self.buf)
+            )
             self.array[...] = src
 
 
-def wait_all(requests: list[Any], timeout: float, what: str, statuses: list[Any] | None = None) -> None:
+def wait_all(
+    requests: list[Any], timeout: float, what: str, statuses: list[Any] | None = None
+) -> None:
     """Wait for MPI requests; past ``timeout`` seconds abort the whole job (a peer died or hangs).
 
     MPI's own waits block forever, so this polls ``Testall`` (which also drives MPI's progress)

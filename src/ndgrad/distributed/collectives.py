@@ -126,7 +126,8 @@ def _run(work: Work, async_op: bool) -> Work | None:
 
 # -- checks ------------------------------------------------------------------------------------
 _DTYPES = [
-    np.dtype(n) for n in ("bool", "uint8", "int8", "int16", "int32", "int64", "float16", "float32", "float64")
+    np.dtype(n)
+    for n in ("bool", "uint8", "int8", "int16", "int32", "int64", "float16", "float32", "float64")
 ] + [np.dtype("complex64"), np.dtype("complex128")]
 _SIG = 11  # dtype, ndim, up to 8 dims, the number of elements
 
@@ -192,8 +193,11 @@ def _stack(arrays: Sequence[Any], device_ok: bool) -> Any:
 
 
 # -- the collectives ---------------------------------------------------------------------------
-def all_reduce(tensor: Tensor, op: ReduceOp = ReduceOp.SUM, group: Any = None, async_op: bool = False) -> Any:
-    """Combine ``tensor`` across ranks, in place on every rank: x = x_0 (op) x_1 (op) ... x_{n-1}."""
+def all_reduce(
+    tensor: Tensor, op: ReduceOp = ReduceOp.SUM, group: Any = None, async_op: bool = False
+) -> Any:
+    """Combine ``tensor`` across ranks, in place on every rank: x = x_0 (op) x_1 (op) ...
+    x_{n-1}."""
     _check_tensor(tensor, "tensor")
     pg = resolve(group)
     _check_same(pg, "all_reduce", tensor.shape, tensor.dtype)
@@ -276,7 +280,9 @@ def _check_list(what: str, tensors: Sequence[Any], n: int, like: Tensor, name: s
             )
 
 
-def all_gather(tensor_list: list[Tensor], tensor: Tensor, group: Any = None, async_op: bool = False) -> Any:
+def all_gather(
+    tensor_list: list[Tensor], tensor: Tensor, group: Any = None, async_op: bool = False
+) -> Any:
     """``tensor_list[i]`` = rank i's ``tensor``, on every rank."""
     _check_tensor(tensor, "tensor")
     pg = resolve(group)
@@ -289,7 +295,9 @@ def all_gather(tensor_list: list[Tensor], tensor: Tensor, group: Any = None, asy
         for i, t in enumerate(tensor_list):
             _assign(t.array, recv[i])
 
-    return _run(Work(pg, "all_gather", [pg.comm.Iallgather(send, recv)], finish, tensor_list), async_op)
+    return _run(
+        Work(pg, "all_gather", [pg.comm.Iallgather(send, recv)], finish, tensor_list), async_op
+    )
 
 
 def _check_sizes(what: str, big: Tensor, small: Tensor, n: int) -> None:
@@ -336,7 +344,11 @@ def reduce_scatter(
 
 
 def reduce_scatter_tensor(
-    output: Tensor, input: Tensor, op: ReduceOp = ReduceOp.SUM, group: Any = None, async_op: bool = False
+    output: Tensor,
+    input: Tensor,
+    op: ReduceOp = ReduceOp.SUM,
+    group: Any = None,
+    async_op: bool = False,
 ) -> Any:
     """``output`` on rank i = the i-th of world_size equal chunks (dim 0) of ``input``, combined."""
     _check_tensor(output, "output")
@@ -344,7 +356,9 @@ def reduce_scatter_tensor(
     pg = resolve(group)
     _check_sizes("reduce_scatter_tensor", input, output, pg.size())
     _check_same(pg, "reduce_scatter_tensor", input.shape, input.dtype)
-    return _run(_reduce_scatter(pg, Staged(input.array, False, pg.cuda_aware).buf, output, op), async_op)
+    return _run(
+        _reduce_scatter(pg, Staged(input.array, False, pg.cuda_aware).buf, output, op), async_op
+    )
 
 
 def _reduce_scatter(pg: ProcessGroup, send: Any, output: Tensor, op: ReduceOp) -> Work:
@@ -423,7 +437,11 @@ def barrier(group: Any = None, async_op: bool = False, device_ids: Any = None) -
 
 # -- point to point: a small header (shape, dtype) goes first, so a mismatch is named ----------
 def isend(
-    tensor: Tensor, dst: int | None = None, group: Any = None, tag: int = 0, group_dst: int | None = None
+    tensor: Tensor,
+    dst: int | None = None,
+    group: Any = None,
+    tag: int = 0,
+    group_dst: int | None = None,
 ) -> Work:
     """Start sending ``tensor`` to rank ``dst``."""
     _check_tensor(tensor, "tensor")
@@ -436,14 +454,22 @@ def isend(
 
 
 def send(
-    tensor: Tensor, dst: int | None = None, group: Any = None, tag: int = 0, group_dst: int | None = None
+    tensor: Tensor,
+    dst: int | None = None,
+    group: Any = None,
+    tag: int = 0,
+    group_dst: int | None = None,
 ) -> None:
     """Send ``tensor`` to rank ``dst`` (blocks until MPI has taken it)."""
     isend(tensor, dst, group, tag, group_dst).wait()
 
 
 def irecv(
-    tensor: Tensor, src: int | None = None, group: Any = None, tag: int = 0, group_src: int | None = None
+    tensor: Tensor,
+    src: int | None = None,
+    group: Any = None,
+    tag: int = 0,
+    group_src: int | None = None,
 ) -> Work:
     """Start receiving into ``tensor`` from rank ``src`` (any rank when None)."""
     _check_tensor(tensor, "tensor")
@@ -464,7 +490,9 @@ def irecv(
     return work
 
 
-def _recv_payload(pg: ProcessGroup, tensor: Tensor, header: np.ndarray, sender: int, tag: int) -> None:
+def _recv_payload(
+    pg: ProcessGroup, tensor: Tensor, header: np.ndarray, sender: int, tag: int
+) -> None:
     mine = _signature(tuple(tensor.shape), tensor.dtype)
     if np.array_equal(header, mine):
         out = Staged(tensor.array, True, pg.cuda_aware)
@@ -483,7 +511,11 @@ def _recv_payload(pg: ProcessGroup, tensor: Tensor, header: np.ndarray, sender: 
 
 
 def recv(
-    tensor: Tensor, src: int | None = None, group: Any = None, tag: int = 0, group_src: int | None = None
+    tensor: Tensor,
+    src: int | None = None,
+    group: Any = None,
+    tag: int = 0,
+    group_src: int | None = None,
 ) -> int:
     """Receive into ``tensor`` from rank ``src`` (any rank when None); returns the sender's rank."""
     work = irecv(tensor, src, group, tag, group_src)

@@ -38,7 +38,8 @@ def broadcast_object_list(
     got = pg.comm.bcast(list(object_list) if pg.rank() == root else None, root)
     if len(got) != len(object_list):
         raise ValueError(
-            f"broadcast_object_list: rank {pg.ranks[root]} sent {len(got)} objects, this rank's list "
+            f"broadcast_object_list: rank {pg.ranks[root]} sent {len(got)} objects, this rank's "
+            "list "
             f"has {len(object_list)}"
         )
     object_list[:] = got
@@ -57,7 +58,9 @@ def gather_object(
     got = pg.comm.gather(obj, root)
     if pg.rank() == root:
         if object_gather_list is None or len(object_gather_list) != pg.size():
-            raise ValueError(f"gather_object: object_gather_list must have {pg.size()} entries on rank dst")
+            raise ValueError(
+                f"gather_object: object_gather_list must have {pg.size()} entries on rank dst"
+            )
         object_gather_list[:] = got
 
 
@@ -68,13 +71,16 @@ def scatter_object_list(
     group: Any = None,
     group_src: int | None = None,
 ) -> None:
-    """``scatter_object_output_list[0]`` on rank i = ``scatter_object_input_list[i]`` of rank ``src``."""
+    """``scatter_object_output_list[0]`` on rank i = ``scatter_object_input_list[i]`` of rank
+    ``src``."""
     pg = resolve(group)
     root = _root(pg, src, group_src, "src")
     if pg.rank() == root and (
         scatter_object_input_list is None or len(scatter_object_input_list) != pg.size()
     ):
-        raise ValueError(f"scatter_object_list: the input list must have {pg.size()} entries on rank src")
+        raise ValueError(
+            f"scatter_object_list: the input list must have {pg.size()} entries on rank src"
+        )
     scatter_object_output_list[0] = pg.comm.scatter(
         scatter_object_input_list if pg.rank() == root else None, root
     )

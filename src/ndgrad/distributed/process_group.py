@@ -177,7 +177,9 @@ def init_process_group(
     sys.excepthook = _abort_on_uncaught
 
 
-def _abort_on_uncaught(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+def _abort_on_uncaught(
+    exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None
+) -> None:
     """Print the traceback as usual, then take the other ranks down with this one."""
     hook = _session.prev_excepthook or sys.__excepthook__
     hook(exc_type, exc, tb)
@@ -190,7 +192,8 @@ def default_group() -> ProcessGroup:
     pg = GroupMember.WORLD
     if pg is None:
         raise ValueError(
-            "Default process group has not been initialized, please make sure to call init_process_group."
+            "Default process group has not been initialized, please make sure to call "
+            "init_process_group."
         )
     return pg
 

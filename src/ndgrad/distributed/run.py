@@ -19,7 +19,8 @@ from pathlib import Path
 
 
 def find_mpiexec(given: str | None = None) -> str:
-    """The mpiexec to use: the one given, the one next to this Python (the mpich wheel's), or PATH's."""
+    """The mpiexec to use: the one given, the one next to this Python (the mpich wheel's), or
+    PATH's."""
     if given:
         return given
     local = Path(sys.executable).parent / "mpiexec"
@@ -28,17 +29,23 @@ def find_mpiexec(given: str | None = None) -> str:
     found = shutil.which("mpiexec") or shutil.which("mpirun")
     if found is None:
         raise SystemExit(
-            "ndgrad-run: no mpiexec found; pip install 'ndgrad[distributed]' (the mpich wheel ships "
+            "ndgrad-run: no mpiexec found; pip install 'ndgrad[distributed]' (the mpich wheel "
+            "ships "
             "one) or put your MPI's bin directory on PATH"
         )
     return found
 
 
 def _flavour(mpiexec: str) -> str:
-    """ "openmpi" or "hydra" (MPICH, Intel MPI, MVAPICH): they spell hostfiles and ppn differently."""
+    """ "openmpi" or "hydra" (MPICH, Intel MPI, MVAPICH): they spell hostfiles and ppn
+    differently."""
     try:
         out = subprocess.run(
-            [mpiexec, "--version"], capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL
+            [mpiexec, "--version"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            stdin=subprocess.DEVNULL,
         )
     except (OSError, subprocess.TimeoutExpired):
         return "hydra"
@@ -71,18 +78,27 @@ def build_command(args: argparse.Namespace, rest: list[str]) -> list[str]:
 
 def parse(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     p = argparse.ArgumentParser(
-        prog="ndgrad-run", description="Start a training script on several MPI ranks (torchrun's options)."
+        prog="ndgrad-run",
+        description="Start a training script on several MPI ranks (torchrun's options).",
     )
     p.add_argument("--nproc-per-node", "--nproc_per_node", default="1", help="ranks per machine")
     p.add_argument("--nnodes", default="1", help="machines (listed in --hostfile)")
     p.add_argument("--hostfile", help="the machines, one per line (MPI's hostfile format)")
     p.add_argument("--mpiexec", help="the mpiexec to use (default: next to this Python, else PATH)")
-    p.add_argument("--mpiexec-arg", action="append", help="an extra argument for mpiexec (repeatable)")
-    p.add_argument("-m", "--module", action="store_true", help="run the program as a module (python -m)")
     p.add_argument(
-        "--no-python", "--no_python", action="store_true", help="run the program itself, not in Python"
+        "--mpiexec-arg", action="append", help="an extra argument for mpiexec (repeatable)"
     )
-    # torchrun's rendezvous options: MPI starts and connects the ranks itself, so they have no effect
+    p.add_argument(
+        "-m", "--module", action="store_true", help="run the program as a module (python -m)"
+    )
+    p.add_argument(
+        "--no-python",
+        "--no_python",
+        action="store_true",
+        help="run the program itself, not in Python",
+    )
+    # torchrun's rendezvous options: MPI starts and connects the ranks itself, so they have no
+    # effect
     for flag in (
         "--node-rank",
         "--node_rank",

@@ -25,7 +25,9 @@ class Categorical(Distribution):
     arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
     has_enumerate_support = True
 
-    def __init__(self, probs: Any = None, logits: Any = None, validate_args: bool | None = None) -> None:
+    def __init__(
+        self, probs: Any = None, logits: Any = None, validate_args: bool | None = None
+    ) -> None:
         if (probs is None) == (logits is None):
             raise ValueError("Either `probs` or `logits` must be specified, but not both.")
         if probs is not None:
@@ -54,7 +56,9 @@ class Categorical(Distribution):
 
     @property
     def param_shape(self) -> Size:
-        return (self.__dict__["probs"] if "probs" in self.__dict__ else self.__dict__["logits"]).shape
+        return (
+            self.__dict__["probs"] if "probs" in self.__dict__ else self.__dict__["logits"]
+        ).shape
 
     def expand(self, batch_shape: Any, _instance: Any = None) -> Categorical:
         shape = Size(tuple(batch_shape) + (self._num_events,))

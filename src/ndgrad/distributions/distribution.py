@@ -55,7 +55,10 @@ class Distribution:
         Distribution._validate_args = value
 
     def __init__(
-        self, batch_shape: Any = Size(), event_shape: Any = Size(), validate_args: bool | None = None
+        self,
+        batch_shape: Any = Size(),
+        event_shape: Any = Size(),
+        validate_args: bool | None = None,
     ) -> None:
         self._batch_shape = Size(batch_shape)
         self._event_shape = Size(event_shape)
@@ -64,12 +67,16 @@ class Distribution:
         if not self._validate_args:
             return
         for param, constraint in self.arg_constraints.items():
-            if isinstance(getattr(type(self), param, None), lazy_property) and param not in self.__dict__:
+            if (
+                isinstance(getattr(type(self), param, None), lazy_property)
+                and param not in self.__dict__
+            ):
                 continue  # derived from another parameter, which is checked
             value = getattr(self, param)
             if not bool(constraint.check(value).all()):
                 raise ValueError(
-                    f"Expected parameter {param} ({type(value).__name__} of shape {tuple(value.shape)}) "
+                    f"Expected parameter {param} ({type(value).__name__} of shape "
+                    f"{tuple(value.shape)}) "
                     f"of distribution {self!r} to satisfy the constraint {constraint!r}, but found "
                     f"invalid values:\n{value}"
                 )
@@ -141,20 +148,24 @@ class Distribution:
         event_dim = len(self._event_shape)
         if tuple(value.shape[value.dim() - event_dim :]) != tuple(self._event_shape):
             raise ValueError(
-                f"The right-most size of value must match event_shape: {value.shape} vs {self._event_shape}."
+                f"The right-most size of value must match event_shape: {value.shape} vs "
+                f"{self._event_shape}."
             )
         actual = tuple(value.shape)
         expected = tuple(self._batch_shape) + tuple(self._event_shape)
         for i, j in zip(reversed(actual), reversed(expected)):
             if i != 1 and j != 1 and i != j:
                 raise ValueError(
-                    f"Value is not broadcastable with batch_shape+event_shape: {actual} vs {expected}."
+                    f"Value is not broadcastable with batch_shape+event_shape: {actual} vs "
+                    f"{expected}."
                 )
         support = self.support
         if support is not None and not bool(support.check(value).all()):
             raise ValueError(
-                f"Expected value argument ({type(value).__name__} of shape {actual}) to be within the "
-                f"support ({support!r}) of the distribution {self!r}, but found invalid values:\n{value}"
+                f"Expected value argument ({type(value).__name__} of shape {actual}) to be within "
+                "the "
+                f"support ({support!r}) of the distribution {self!r}, but found invalid "
+                f"values:\n{value}"
             )
 
     def __repr__(self) -> str:

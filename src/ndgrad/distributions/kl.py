@@ -63,7 +63,9 @@ def _kl_bernoulli_bernoulli(p: Bernoulli, q: Bernoulli) -> Tensor:
 def _kl_categorical_categorical(p: Categorical, q: Categorical) -> Tensor:
     """sum_k p_k (log p_k - log q_k)"""
     t = p.probs * (p.logits - q.logits)
-    t = t.masked_fill((q.probs == 0).expand_as(t), math.inf).masked_fill((p.probs == 0).expand_as(t), 0.0)
+    t = t.masked_fill((q.probs == 0).expand_as(t), math.inf).masked_fill(
+        (p.probs == 0).expand_as(t), 0.0
+    )
     return t.sum(-1)
 
 

@@ -15,7 +15,9 @@ def broadcast_all(*values: Any) -> tuple[Tensor, ...]:
         tensors = [ndgrad.tensor(float(v)) for v in values]
     else:
         tensors = [
-            v if isinstance(v, Tensor) else ndgrad.tensor(float(v), dtype=ref.dtype, device=ref.device)
+            v
+            if isinstance(v, Tensor)
+            else ndgrad.tensor(float(v), dtype=ref.dtype, device=ref.device)
             for v in values
         ]
     return tuple(ndgrad.broadcast_tensors(*tensors))

@@ -15,7 +15,8 @@ if TYPE_CHECKING:
 
 
 class RemovableHandle:
-    """Returned by ``register_forward_hook`` and friends; ``handle.remove()`` unregisters the hook."""
+    """Returned by ``register_forward_hook`` and friends; ``handle.remove()`` unregisters the
+    hook."""
 
     _next_id = 0
 
@@ -35,8 +36,9 @@ class RemovableHandle:
 
 
 class _Identity(Function):
-    """Passes tensors through unchanged; its backward hands the incoming gradients to ``ctx.on_grad``,
-    which may replace them. Module backward hooks sit on such nodes around ``forward``."""
+    """Passes tensors through unchanged; its backward hands the incoming gradients to
+    ``ctx.on_grad``, which may replace them. Module backward hooks sit on such nodes around
+    ``forward``."""
 
     @staticmethod
     def forward(ctx: Any, on_grad: Any, *tensors: Tensor) -> Any:
@@ -100,7 +102,8 @@ class _BackwardHookState:
 
 
 def _flatten(out: Any) -> tuple[list[Tensor], Callable[[list[Tensor]], Any]]:
-    """The tensors in a (nested tuple/list) output, and a function that rebuilds it from new ones."""
+    """The tensors in a (nested tuple/list) output, and a function that rebuilds it from new
+    ones."""
     if isinstance(out, Tensor):
         return [out], lambda ts: ts[0]
     if isinstance(out, tuple | list):

@@ -38,7 +38,8 @@ __all__ = [
 
 
 def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
-    """The gain that keeps activations' variance for ``nonlinearity`` (relu: sqrt 2, tanh: 5/3 ...)."""
+    """The gain that keeps activations' variance for ``nonlinearity`` (relu: sqrt 2, tanh: 5/3
+    ...)."""
     linear = [
         "linear",
         "conv1d",
@@ -71,7 +72,9 @@ def _calculate_fan_in_and_fan_out(tensor: Tensor) -> tuple[int, int]:
     """fan_in = in_channels * kernel size, fan_out = out_channels * kernel size (weight layouts
     ``(out, in, *kernel)``)."""
     if tensor.dim() < 2:
-        raise ValueError("Fan in and fan out can not be computed for tensor with fewer than 2 dimensions")
+        raise ValueError(
+            "Fan in and fan out can not be computed for tensor with fewer than 2 dimensions"
+        )
     receptive = 1
     for s in tensor.shape[2:]:
         receptive *= s
@@ -95,7 +98,9 @@ def _write(tensor: Tensor, host: np.ndarray) -> Tensor:
     return tensor
 
 
-def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator: Generator | None = None) -> Tensor:
+def uniform_(
+    tensor: Tensor, a: float = 0.0, b: float = 1.0, generator: Generator | None = None
+) -> Tensor:
     """tensor ~ U(a, b)"""
     with no_grad():
         return tensor.uniform_(a, b, generator=generator)
@@ -169,7 +174,9 @@ def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
     return _write(tensor, host)
 
 
-def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator: Generator | None = None) -> Tensor:
+def xavier_uniform_(
+    tensor: Tensor, gain: float = 1.0, generator: Generator | None = None
+) -> Tensor:
     """tensor ~ U(-a, a), a = gain * sqrt(6 / (fan_in + fan_out))"""
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
@@ -233,7 +240,9 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0, generator: Generator | None =
     return _write(tensor, gain * q.reshape(tuple(tensor.shape)))
 
 
-def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01, generator: Generator | None = None) -> Tensor:
+def sparse_(
+    tensor: Tensor, sparsity: float, std: float = 0.01, generator: Generator | None = None
+) -> Tensor:
     """A 2-d tensor ~ N(0, std^2) with a fraction ``sparsity`` of each column set to zero."""
     if tensor.ndim != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")

@@ -34,7 +34,10 @@ class _IncompatibleKeys(NamedTuple):
     def __repr__(self) -> str:
         if not self.missing_keys and not self.unexpected_keys:
             return "<All keys matched successfully>"
-        return f"_IncompatibleKeys(missing_keys={self.missing_keys}, unexpected_keys={self.unexpected_keys})"
+        return (
+            f"_IncompatibleKeys(missing_keys={self.missing_keys}, "
+            f"unexpected_keys={self.unexpected_keys})"
+        )
 
 
 def _addindent(s: str, n: int) -> str:
@@ -96,7 +99,10 @@ class Module:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         d = self.__dict__
         if not (
-            d["_forward_pre_hooks"] or d["_forward_hooks"] or d["_backward_hooks"] or d["_backward_pre_hooks"]
+            d["_forward_pre_hooks"]
+            or d["_forward_hooks"]
+            or d["_backward_hooks"]
+            or d["_backward_pre_hooks"]
         ):
             return self.forward(*args, **kwargs)  # the common case: no hooks
         with_kwargs = self._hooks_with_kwargs
@@ -137,7 +143,8 @@ class Module:
     def register_forward_hook(
         self, hook: Callable[..., Any], *, prepend: bool = False, with_kwargs: bool = False
     ) -> RemovableHandle:
-        """Call ``hook(module, args, output)`` after ``forward``; a returned value replaces the output.
+        """Call ``hook(module, args, output)`` after ``forward``; a returned value replaces the
+        output.
 
         With ``with_kwargs=True`` the hook is ``hook(module, args, kwargs, output)``.
         """
@@ -149,11 +156,13 @@ class Module:
     def register_full_backward_pre_hook(
         self, hook: Callable[..., Any], prepend: bool = False
     ) -> RemovableHandle:
-        """Call ``hook(module, grad_output)`` when the gradients of the outputs are known; a returned
-        tuple replaces them."""
+        """Call ``hook(module, grad_output)`` when the gradients of the outputs are known; a
+        returned tuple replaces them."""
         return _add_hook(self._backward_pre_hooks, hook, prepend)
 
-    def register_full_backward_hook(self, hook: Callable[..., Any], prepend: bool = False) -> RemovableHandle:
+    def register_full_backward_hook(
+        self, hook: Callable[..., Any], prepend: bool = False
+    ) -> RemovableHandle:
         """Call ``hook(module, grad_input, grad_output)`` when the gradients of the module's tensor
         inputs are known (None for inputs that need none); a returned tuple replaces grad_input."""
         return _add_hook(self._backward_hooks, hook, prepend)
@@ -193,7 +202,8 @@ class Module:
                 self._buffers[name] = value
             else:
                 raise TypeError(
-                    f"cannot assign '{_typename(value)}' as buffer '{name}' (torch.Tensor or None expected)"
+                    f"cannot assign '{_typename(value)}' as buffer '{name}' (torch.Tensor or None "
+                    "expected)"
                 )
         else:
             object.__setattr__(self, name, value)
@@ -224,7 +234,8 @@ class Module:
         return sorted(k for k in set(keys) if not k[0].isdigit())
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
-        """Add ``param`` under ``name`` (None keeps the name with no parameter, like a bias=False)."""
+        """Add ``param`` under ``name`` (None keeps the name with no parameter, like a
+        bias=False)."""
         _check_name(self, name, "parameter", self._parameters)
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(
@@ -240,7 +251,8 @@ class Module:
         self._parameters[name] = param
 
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
-        """Add a state tensor (saved in ``state_dict`` unless ``persistent=False``, never trained)."""
+        """Add a state tensor (saved in ``state_dict`` unless ``persistent=False``, never
+        trained)."""
         if "_buffers" not in self.__dict__:
             raise AttributeError("cannot assign buffer before Module.__init__() call")
         _check_name(self, name, "buffer", self._buffers)
@@ -375,7 +387,8 @@ class Module:
 
     # -- modes and gradients ----------------------------------------------------------------
     def train(self, mode: bool = True) -> Module:
-        """Set training mode here and in every descendant (Dropout, BatchNorm behave differently)."""
+        """Set training mode here and in every descendant (Dropout, BatchNorm behave
+        differently)."""
         if not isinstance(mode, bool):
             raise ValueError("training mode is expected to be boolean")
         self.training = mode
@@ -413,8 +426,8 @@ class Module:
     def _apply(self, fn: Callable[[Any], Any], floats_only: bool = False) -> Module:
         """Replace, in place, the array of every parameter, gradient and buffer by ``fn(array)``.
 
-        The Parameter objects stay the same, so an optimizer built before ``.to()`` still holds them.
-        """
+        The Parameter objects stay the same, so an optimizer built before ``.to()`` still holds
+        them."""
         for mod in self.modules():
             for table in (mod._parameters, mod._buffers):
                 for t in table.values():
@@ -426,7 +439,8 @@ class Module:
         return self
 
     def to(self, *args: Any, **kwargs: Any) -> Module:
-        """``to(device)``, ``to(dtype)`` or ``to(device, dtype)``, in place; dtype applies to floats."""
+        """``to(device)``, ``to(dtype)`` or ``to(device, dtype)``, in place; dtype applies to
+        floats."""
         device = kwargs.pop("device", None)
         dtype = kwargs.pop("dtype", None)
         kwargs.pop("non_blocking", None)
@@ -441,7 +455,8 @@ class Module:
             dt = _dtype.to_dtype(dtype)
             if dt.np.kind != "f":
                 raise TypeError(
-                    f"nn.Module.to only accepts floating point or complex dtypes, but got desired dtype={dt}"
+                    "nn.Module.to only accepts floating point or complex dtypes, but got desired "
+                    f"dtype={dt}"
                 )
             self._apply(lambda a: a.astype(dt.np) if a.dtype != dt.np else a, floats_only=True)
         if device is not None:
@@ -475,7 +490,8 @@ class Module:
         return self._apply(lambda a: a.astype(_dtype.to_dtype(dst_type).np))
 
     def share_memory(self) -> Module:
-        """A no-op kept for PyTorch scripts (Hogwild!): ndgrad's arrays are never moved to shared memory."""
+        """A no-op kept for PyTorch scripts (Hogwild!): ndgrad's arrays are never moved to shared
+        memory."""
         return self
 
     # -- state ------------------------------------------------------------------------------
@@ -495,10 +511,14 @@ class Module:
         self._save_to_state_dict(destination, prefix, keep_vars)
         for name, child in self._modules.items():
             if child is not None:
-                child.state_dict(destination=destination, prefix=prefix + name + ".", keep_vars=keep_vars)
+                child.state_dict(
+                    destination=destination, prefix=prefix + name + ".", keep_vars=keep_vars
+                )
         return destination  # type: ignore[no-any-return]
 
-    def _save_to_state_dict(self, destination: dict[str, Any], prefix: str, keep_vars: bool) -> None:
+    def _save_to_state_dict(
+        self, destination: dict[str, Any], prefix: str, keep_vars: bool
+    ) -> None:
         for name, p in self._parameters.items():
             if p is not None:
                 destination[prefix + name] = p if keep_vars else p.detach()
@@ -527,11 +547,17 @@ class Module:
         if strict:
             if unexpected:
                 errors.insert(
-                    0, "Unexpected key(s) in state_dict: {}. ".format(", ".join(f'"{k}"' for k in unexpected))
+                    0,
+                    "Unexpected key(s) in state_dict: {}. ".format(
+                        ", ".join(f'"{k}"' for k in unexpected)
+                    ),
                 )
             if missing:
                 errors.insert(
-                    0, "Missing key(s) in state_dict: {}. ".format(", ".join(f'"{k}"' for k in missing))
+                    0,
+                    "Missing key(s) in state_dict: {}. ".format(
+                        ", ".join(f'"{k}"' for k in missing)
+                    ),
                 )
         if errors:
             raise RuntimeError(
@@ -567,7 +593,8 @@ class Module:
                     f"checkpoint, the shape in current model is {_size(tuple(target.shape))}."
                 )
                 continue
-            if assign:  # take the checkpoint's array itself (and its dtype), as PyTorch's assign=True
+            if assign:
+                # take the checkpoint's array itself (and its dtype), as PyTorch's assign=True
                 target.array = array
             else:
                 target.array[...] = array

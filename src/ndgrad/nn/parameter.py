@@ -1,9 +1,9 @@
-"""``Parameter``: a Tensor that a Module registers as learnable; ``Buffer``: one it registers as state.
+"""``Parameter``: a Tensor that a Module registers as learnable; ``Buffer``: one it registers as
+state.
 
-Both are marker subclasses of Tensor: assigning one to a Module attribute (``self.w = Parameter(..)``)
-is what puts it in ``module._parameters`` (or ``_buffers``), and so in ``parameters()`` and
-``state_dict()``.
-"""
+Both are marker subclasses of Tensor: assigning one to a Module attribute (``self.w =
+Parameter(..)``) is what puts it in ``module._parameters`` (or ``_buffers``), and so in
+``parameters()`` and ``state_dict()``."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Export models to ONNX: ``ndgrad.onnx.export(model, args, "model.onnx")``, as ``torch.onnx.export``.
+"""Export models to ONNX: ``ndgrad.onnx.export(model, args, "model.onnx")``, as
+``torch.onnx.export``.
 
 Needs the ``onnx`` package (``pip install ndgrad[onnx]``), imported only when ``export`` runs.
 """

@@ -2,10 +2,9 @@
 
 The exporter traces the model twice: once on the given inputs (trace A) and once with every dynamic
 axis one longer (trace B). A dimension that differs between the two is a multiple of a dynamic axis
-(``2 * batch``); it becomes a ``Shape``/``Gather`` expression wherever the graph needs it as a number
-(a reshape's target, a constant's shape). Op adapters (``_ops.py``) read trace A's nodes through
-this class and emit ONNX nodes with it.
-"""
+(``2 * batch``); it becomes a ``Shape``/``Gather`` expression wherever the graph needs it as a
+number (a reshape's target, a constant's shape). Op adapters (``_ops.py``) read trace A's nodes
+through this class and emit ONNX nodes with it."""
 
 from __future__ import annotations
 
@@ -37,7 +36,8 @@ DimLike = int | Dim
 
 @dataclass(frozen=True)
 class Symbol:
-    """A dynamic axis: graph input ``input_name``'s axis ``axis``, size ``a`` in trace A, ``b`` in B."""
+    """A dynamic axis: graph input ``input_name``'s axis ``axis``, size ``a`` in trace A, ``b``
+    in B."""
 
     name: str
     input_name: str
@@ -98,7 +98,9 @@ class Emitter:
         hint = op_type if self.node is None else f"{self.node.name}/{op_type}"
         outs = [self.fresh(hint) for _ in range(n_out)]
         attrs = {k: v for k, v in attrs.items() if v is not None}
-        self.nodes.append(self.helper.make_node(op_type, list(inputs), outs, name=self.fresh(hint), **attrs))
+        self.nodes.append(
+            self.helper.make_node(op_type, list(inputs), outs, name=self.fresh(hint), **attrs)
+        )
         return outs[0] if n_out == 1 else outs
 
     def const(self, array: Any, hint: str = "const") -> str:
@@ -182,7 +184,8 @@ class Emitter:
         return (self.node.fn._saved or ())[k]
 
     def saved_name(self, k: int) -> str:
-        """Saved tensor ``k`` as an ONNX name: a graph value, or a constant checked against trace B."""
+        """Saved tensor ``k`` as an ONNX name: a graph value, or a constant checked against trace
+        B."""
         assert self.node is not None and self.node_b is not None
         sa, sb = self.saved(k), (self.node_b.fn._saved or ())[k]
         if isinstance(sa, Tensor):
@@ -192,8 +195,8 @@ class Emitter:
         return self.constant_pair(to_numpy(sa), to_numpy(sb))
 
     def constant_pair(self, a: np.ndarray, b: np.ndarray) -> str:
-        """A constant that is ``a`` in trace A and ``b`` in trace B: the same, or one value filling a
-        shape that follows the dynamic axes (``zeros(batch, hidden)``)."""
+        """A constant that is ``a`` in trace A and ``b`` in trace B: the same, or one value
+        filling a shape that follows the dynamic axes (``zeros(batch, hidden)``)."""
         if a.shape == b.shape and np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"):
             return self.const(a)
         if a.size and b.size and (a == a.flat[0]).all() and (b == a.flat[0]).all():
@@ -202,7 +205,8 @@ class Emitter:
             return self.op("ConstantOfShape", [self.shape_tensor(dims)], value=fill)
         raise self.fail(
             "a tensor made inside forward without gradient changes with the input (a mask from a "
-            "comparison, or a size along a dynamic axis): its computation is not in the recorded graph"
+            "comparison, or a size along a dynamic axis): its computation is not in the recorded "
+            "graph"
         )
 
     # -- symbolic shapes ---------------------------------------------------------------------------
@@ -257,7 +261,8 @@ class Emitter:
 
     # -- opset-dependent forms ---------------------------------------------------------------------
     def reduce(self, op_type: str, x: str, axes: Sequence[int], keepdims: bool) -> str:
-        """ReduceSum/Mean/Max: ``axes`` an attribute before opset 18 (13 for ReduceSum), an input after."""
+        """ReduceSum/Mean/Max: ``axes`` an attribute before opset 18 (13 for ReduceSum), an input
+        after."""
         as_input = self.opset >= (13 if op_type == "ReduceSum" else 18)
         if as_input:
             return self.op(op_type, [x, self.ints(axes)], keepdims=int(keepdims))

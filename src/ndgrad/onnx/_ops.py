@@ -1,10 +1,11 @@
 """One adapter per recorded op kind: read the node (its inputs, what it saved, its attributes) and
-emit the ONNX nodes that compute the same thing. ``ADAPTERS`` maps an op's class name to its adapter.
+emit the ONNX nodes that compute the same thing. ``ADAPTERS`` maps an op's class name to its
+adapter.
 
 An adapter gets the Emitter (``g``), whose ``g.fn`` is the node being converted, and returns the
 ONNX names of the node's outputs, by output index. Where an op's internals change, only its adapter
-here changes. Layer-level ops (convolution, pooling, normalization, attention) are in ``_ops_nn.py``.
-"""
+here changes. Layer-level ops (convolution, pooling, normalization, attention) are in
+``_ops_nn.py``."""
 
 from __future__ import annotations
 
@@ -33,7 +34,8 @@ def _out_dtype(g: Emitter) -> np.dtype:
 
 
 def operand(g: Emitter, i: int, saved_at: int | None) -> str:
-    """Input ``i``: its graph value, or (a number or constant tensor) what the op saved at ``saved_at``."""
+    """Input ``i``: its graph value, or (a number or constant tensor) what the op saved at
+    ``saved_at``."""
     if g.has_input(i):
         return g.input(i)
     if saved_at is None or saved_at >= len(g.fn._saved or ()):
@@ -131,7 +133,9 @@ def _clip(g: Emitter, x: str, lo: Any, hi: Any) -> str:
 @adapter("Clamp", "Hardtanh")
 def _clamp(g: Emitter) -> list[str]:
     fn = g.fn
-    if not isinstance(fn.lo, int | float | type(None)) or not isinstance(fn.hi, int | float | type(None)):
+    if not isinstance(fn.lo, int | float | type(None)) or not isinstance(
+        fn.hi, int | float | type(None)
+    ):
         raise g.fail("clamp with tensor bounds has no mapping")
     return [_clip(g, g.input(0), fn.lo, fn.hi)]
 
@@ -155,7 +159,8 @@ def _elu(g: Emitter) -> list[str]:
 
 @adapter("Gelu")
 def _gelu(g: Emitter) -> list[str]:
-    """x/2 (1 + erf(x/sqrt 2)), or with approximate="tanh": x/2 (1 + tanh(sqrt(2/pi)(x + 0.044715 x^3)))"""
+    """x/2 (1 + erf(x/sqrt 2)), or with approximate="tanh": x/2 (1 + tanh(sqrt(2/pi)(x + 0.044715
+    x^3)))"""
     x, like = g.input(0), g.out_value()
     if g.fn.approximate == "tanh":
         cube = g.op("Mul", [g.op("Mul", [x, x]), x])
@@ -267,11 +272,19 @@ def _trilu(g: Emitter) -> list[str]:
     """ONNX's Trilu from opset 14; before it, a constant mask over the (static) last two dims"""
     k, upper = int(g.fn.k), g.op_name == "Triu"
     if g.opset >= 14:
-        return [g.op("Trilu", [g.input(0), g.const(np.asarray(k, dtype=np.int64), "k")], upper=int(upper))]
+        return [
+            g.op(
+                "Trilu", [g.input(0), g.const(np.asarray(k, dtype=np.int64), "k")], upper=int(upper)
+            )
+        ]
     rows, cols = g.sym_shape(g.out_value())[-2:]
     if not isinstance(rows, int) or not isinstance(cols, int):
         raise g.fail("tril/triu over a dynamic axis needs opset_version >= 14")
-    keep = np.triu(np.ones((rows, cols), bool), k) if upper else np.tril(np.ones((rows, cols), bool), k)
+    keep = (
+        np.triu(np.ones((rows, cols), bool), k)
+        if upper
+        else np.tril(np.ones((rows, cols), bool), k)
+    )
     zero = g.scalar(0.0, g.out_value())
     return [g.op("Where", [g.const(keep, "mask"), g.input(0), zero])]
 
@@ -296,9 +309,13 @@ def _pad(g: Emitter) -> list[str]:
         if len(values) > 1 or (len(values) == 0 and max(lo + hi) > 0):
             border = None
     if border is None or out is None:
-        raise g.fail("its padding value is not kept in the graph (and no later op saved the padded result)")
+        raise g.fail(
+            "its padding value is not kept in the graph (and no later op saved the padded result)"
+        )
     value = float(out[border][0]) if border.any() else 0.0
-    return [g.op("Pad", [g.input(0), g.ints(lo + hi), g.scalar(value, g.out_value())], mode="constant")]
+    return [
+        g.op("Pad", [g.input(0), g.ints(lo + hi), g.scalar(value, g.out_value())], mode="constant")
+    ]
 
 
 def _same_key(a: Any, b: Any) -> bool:
@@ -308,7 +325,11 @@ def _same_key(a: Any, b: Any) -> bool:
         return False
     for x, y in zip(a, b):
         if hasattr(x, "shape") or hasattr(y, "shape"):
-            if not (hasattr(x, "shape") and hasattr(y, "shape") and np.array_equal(to_numpy(x), to_numpy(y))):
+            if not (
+                hasattr(x, "shape")
+                and hasattr(y, "shape")
+                and np.array_equal(to_numpy(x), to_numpy(y))
+            ):
                 return False
         elif x != y:
             return False
@@ -325,7 +346,9 @@ def _index(g: Emitter) -> list[str]:
     if len(arrays) > 1 or any(getattr(a, "dtype", None) is np.dtype(bool) for a in arrays):
         raise g.fail("indexing with several index arrays or a boolean mask has no mapping")
     if not _same_key(fn.key, g.node_b.fn.key if g.node_b is not None else fn.key):
-        raise g.fail("an index computed from the input (or from a dynamic size) is not in the recorded graph")
+        raise g.fail(
+            "an index computed from the input (or from a dynamic size) is not in the recorded graph"
+        )
     n_real = sum(1 for k in key if k is not None and k is not Ellipsis)
     ell = [i for i, k in enumerate(key) if k is Ellipsis]
     if ell:
@@ -363,7 +386,11 @@ def _index(g: Emitter) -> list[str]:
         x = g.op("Slice", [x, g.ints(starts), g.ints(ends), g.ints(axes), g.ints(steps)])
     if gather is not None:
         ax, idx = gather
-        x = g.op("Gather", [x, g.const(idx.astype(np.int64))], axis=ax - sum(1 for s in squeeze if s < ax))
+        x = g.op(
+            "Gather",
+            [x, g.const(idx.astype(np.int64))],
+            axis=ax - sum(1 for s in squeeze if s < ax),
+        )
         if squeeze:
             raise g.fail("an index array together with integer indices has no mapping")
     if squeeze:

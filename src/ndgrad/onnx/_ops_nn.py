@@ -106,7 +106,8 @@ def _max_pool_params(g: Emitter) -> tuple[list[int], list[int], list[int], list[
         start = (np.arange(out[axis]) * k).reshape(shape)
         if ((c < start) | (c >= start + k)).any():
             raise g.fail(
-                "a functional max pool with overlapping or padded windows (use an nn.MaxPoolNd module)"
+                "a functional max pool with overlapping or padded windows (use an nn.MaxPoolNd "
+                "module)"
             )
     return kernel, kernel, [0] * d, [1] * d, 0
 
@@ -130,7 +131,10 @@ def _max_pool(g: Emitter) -> list[str]:
 def _standardize(g: Emitter) -> list[str]:
     """(x - mean) / sqrt(var + eps) * weight + bias over ``dims`` (layer, group, instance and batch
     norm with batch statistics all record this op)"""
-    dims, eps = g.saved(5), g.saved(6)  # Standardize saves (x, weight, xhat, rstd, shape, dims, eps)
+    dims, eps = (
+        g.saved(5),
+        g.saved(6),
+    )  # Standardize saves (x, weight, xhat, rstd, shape, dims, eps)
     dims, like = [int(d) for d in dims], g.out_value()
     x = g.input(0)
     centered = g.op("Sub", [x, g.reduce("ReduceMean", x, dims, True)])
@@ -146,8 +150,10 @@ def _standardize(g: Emitter) -> list[str]:
 
 @adapter("AttentionProbs")
 def _attention_probs(g: Emitter) -> list[str]:
-    """P = softmax(scale * q k^T + bias). A mask made inside scaled_dot_product_attention (is_causal,
-    a boolean attn_mask) is not kept by the node: it is read from where P is exactly zero, and checked
+    """P = softmax(scale * q k^T + bias). A mask made inside scaled_dot_product_attention
+    (is_causal,
+    a boolean attn_mask) is not kept by the node: it is read from where P is exactly zero, and
+    checked
     by recomputing P from the saved q and k."""
     fn, like = g.fn, g.out_value()
     q, k = g.input(0), g.input(1)
@@ -172,7 +178,9 @@ def _inferred_mask(g: Emitter) -> np.ndarray | None:
         keep_b = _mask_of(g, g.node_b.fn)
         same = keep is None if keep_b is None else keep is not None and np.array_equal(keep, keep_b)
         if not same:
-            raise g.fail("an attention mask that depends on a dynamic axis is not kept in the graph")
+            raise g.fail(
+                "an attention mask that depends on a dynamic axis is not kept in the graph"
+            )
     return keep
 
 
@@ -187,7 +195,8 @@ def _mask_of(g: Emitter, fn: Any) -> np.ndarray | None:
     ref = e / e.sum(-1, keepdims=True)
     if not np.allclose(ref, probs, rtol=1e-3, atol=1e-5):
         raise g.fail(
-            "attention with a float attn_mask made inside forward: the graph does not keep the mask "
+            "attention with a float attn_mask made inside forward: the graph does not keep the "
+            "mask "
             "(make it a parameter or buffer, or pass it as a model input)"
         )
     return None if keep[0].all() else keep[0]

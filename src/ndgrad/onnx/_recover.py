@@ -39,7 +39,12 @@ def array_of(tr: Trace, v: Value) -> np.ndarray | None:
         for s in saved:
             if isinstance(s, Tensor) and s.grad_fn is fn and s._out_idx == v.index:
                 return to_numpy(s.array)
-        if n.op in _INVERSE and len(n.inputs) == 1 and n.inputs[0] is v and n.fn._outputs is not None:
+        if (
+            n.op in _INVERSE
+            and len(n.inputs) == 1
+            and n.inputs[0] is v
+            and n.fn._outputs is not None
+        ):
             with np.errstate(all="ignore"):
                 return _INVERSE[n.op](np.asarray(n.fn._outputs[0], dtype=np.float64))
     if v.node is not None and v.node.fn._outputs is not None:
@@ -58,14 +63,17 @@ def _snap(estimate: float, check: Any) -> float | None:
 
 
 def _evaluate(g: Emitter, tr: Trace, name: str) -> np.ndarray | None:
-    """Run the ONNX graph built so far on ``tr``'s inputs and return tensor ``name`` (needs onnxruntime)."""
+    """Run the ONNX graph built so far on ``tr``'s inputs and return tensor ``name`` (needs
+    onnxruntime)."""
     try:
         import onnxruntime
     except ImportError:
         return None
     h = g.helper
     inputs = [
-        h.make_tensor_value_info(g.names[id(v)], h.np_dtype_to_tensor_dtype(np.dtype(v.dtype)), None)
+        h.make_tensor_value_info(
+            g.names[id(v)], h.np_dtype_to_tensor_dtype(np.dtype(v.dtype)), None
+        )
         for v in g.a.inputs
     ]
     elem = h.np_dtype_to_tensor_dtype(np.dtype(g.out_value().dtype))
@@ -73,7 +81,9 @@ def _evaluate(g: Emitter, tr: Trace, name: str) -> np.ndarray | None:
     graph = h.make_graph(list(g.nodes), "partial", inputs, [output], list(g.initializers))
     model = h.make_model(graph, opset_imports=[h.make_opsetid("", g.opset)])
     model.ir_version = min(model.ir_version, 8 if g.opset <= 18 else 10)
-    sess = onnxruntime.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    sess = onnxruntime.InferenceSession(
+        model.SerializeToString(), providers=["CPUExecutionProvider"]
+    )
     feed = {g.names[id(va)]: to_numpy(vt.tensor) for va, vt in zip(g.a.inputs, tr.inputs)}
     return np.asarray(sess.run([name], feed)[0])
 

@@ -24,7 +24,8 @@ from ndgrad.tensor import Tensor
 
 @dataclass(eq=False)
 class Value:
-    """One tensor of the traced graph: a model input, a parameter or buffer, a constant or an op output."""
+    """One tensor of the traced graph: a model input, a parameter or buffer, a constant or an op
+    output."""
 
     kind: str  # "input", "param", "const" or "op"
     name: str
@@ -32,7 +33,9 @@ class Value:
     dtype: np.dtype
     node: Node | None = field(default=None, repr=False)  # the op that made it (kind "op")
     index: int = 0  # which output of that op
-    tensor: Tensor | None = field(default=None, repr=False)  # the tensor (inputs, parameters, constants)
+    tensor: Tensor | None = field(
+        default=None, repr=False
+    )  # the tensor (inputs, parameters, constants)
 
 
 @dataclass(eq=False)
@@ -43,7 +46,9 @@ class Node:
     op: str
     name: str
     scope: str  # dotted name of the innermost module whose forward made it ("" at the top)
-    inputs: list[Value | None] = field(default_factory=list, repr=False)  # one per next_functions entry
+    inputs: list[Value | None] = field(
+        default_factory=list, repr=False
+    )  # one per next_functions entry
     outputs: dict[int, Value] = field(default_factory=dict, repr=False)
 
 
@@ -62,7 +67,8 @@ class Trace:
     modules: dict[str, Any] = field(default_factory=dict)  # dotted name -> module
 
     def value_of(self, t: Any) -> Value:
-        """The Value of a tensor that a node saved (an input, a parameter, an op output or a constant)."""
+        """The Value of a tensor that a node saved (an input, a parameter, an op output or a
+        constant)."""
         if isinstance(t, Tensor):
             known = self.by_tensor.get(id(t))
             if known is not None:
@@ -136,7 +142,8 @@ def _flat_tensors(obj: Any) -> list[Tensor]:
 
 
 def _scopes(calls: list[tuple[str, list[Any], list[Any]]]) -> dict[int, str]:
-    """Each op's innermost module: walk back from a call's outputs to its inputs, inner calls first."""
+    """Each op's innermost module: walk back from a call's outputs to its inputs, inner calls
+    first."""
     scope: dict[int, str] = {}
     for name, outs, stops in calls:  # forward hooks fire innermost first
         stop_ids = {id(s) for s in stops}
@@ -147,12 +154,15 @@ def _scopes(calls: list[tuple[str, list[Any], list[Any]]]) -> dict[int, str]:
                 continue
             seen.add(id(fn))
             scope.setdefault(id(fn), name)
-            stack.extend(e[0] for e in fn.next_functions if e is not None and not isinstance(e[0], Tensor))
+            stack.extend(
+                e[0] for e in fn.next_functions if e is not None and not isinstance(e[0], Tensor)
+            )
     return scope
 
 
 def _topological(roots: Sequence[Any]) -> list[Any]:
-    """The nodes reachable from ``roots``, each after all of its inputs (iterative, no recursion)."""
+    """The nodes reachable from ``roots``, each after all of its inputs (iterative, no
+    recursion)."""
     order: list[Any] = []
     done: set[int] = set()
     stack: list[tuple[Any, bool]] = [(r, False) for r in reversed(roots)]
@@ -178,12 +188,16 @@ def _as_inputs(args: Any) -> tuple[Any, ...]:
 
 
 def trace(
-    model: Any, args: Any, input_names: Sequence[str] | None = None, kwargs: dict[str, Any] | None = None
+    model: Any,
+    args: Any,
+    input_names: Sequence[str] | None = None,
+    kwargs: dict[str, Any] | None = None,
 ) -> tuple[Trace, Any]:
     """Run ``model(*args)`` once with gradients recorded and read its graph back.
 
     Float inputs are replaced by leaf copies that require grad (the caller's tensors are untouched);
-    integer inputs pass as they are (ops such as embedding save them, so they are found by identity).
+    integer inputs pass as they are (ops such as embedding save them, so they are found by
+    identity).
 
     Returns:
         the Trace and the model's output (a Tensor or a tuple of Tensors).

@@ -1,12 +1,11 @@
 """``ndgrad.onnx.export``: write a model as an ONNX file, as ``torch.onnx.export`` does.
 
 How: run the model's forward in eval mode with gradients recorded and read the graph it recorded
-(``_trace.py``); convert each op with its adapter (``_ops.py``, ``_ops_nn.py``); write the graph with
-the ``onnx`` package's helpers and check it with ``onnx.checker``. The forward runs a second
-time on other input values, with every dynamic axis one longer: every size that changed becomes an
-expression of the input's shape (so ``x.view(x.shape[0], -1)`` keeps working at any batch size),
-and a value computed from the input outside the graph (a mask from ``x > 0``) is caught.
-"""
+(``_trace.py``); convert each op with its adapter (``_ops.py``, ``_ops_nn.py``); write the graph
+with the ``onnx`` package's helpers and check it with ``onnx.checker``. The forward runs a second
+time on other input values, with every dynamic axis one longer: every size that changed becomes
+an expression of the input's shape (so ``x.view(x.shape[0], -1)`` keeps working at any batch
+size), and a value computed from the input outside the graph (a mask from ``x > 0``) is caught."""
 
 from __future__ import annotations
 
@@ -29,7 +28,9 @@ def _import_onnx() -> Any:
     try:
         import onnx
     except ImportError as exc:
-        raise ImportError("ndgrad.onnx.export needs the 'onnx' package: pip install ndgrad[onnx]") from exc
+        raise ImportError(
+            "ndgrad.onnx.export needs the 'onnx' package: pip install ndgrad[onnx]"
+        ) from exc
     return onnx
 
 
@@ -40,24 +41,31 @@ def _adapters() -> dict[str, Any]:
     return ADAPTERS
 
 
-def _axes_spec(dynamic_axes: Mapping[str, Any] | None, known: set[str]) -> dict[str, dict[int, str]]:
+def _axes_spec(
+    dynamic_axes: Mapping[str, Any] | None, known: set[str]
+) -> dict[str, dict[int, str]]:
     """dynamic_axes as {tensor name: {axis: symbol name}} (a list of axes gets PyTorch's names)."""
     spec: dict[str, dict[int, str]] = {}
     for name, axes in (dynamic_axes or {}).items():
         if name not in known:
-            raise ValueError(f"dynamic_axes names '{name}', which is neither an input nor an output name")
+            raise ValueError(
+                f"dynamic_axes names '{name}', which is neither an input nor an output name"
+            )
         if isinstance(axes, Mapping):
             spec[name] = {int(a): str(s) for a, s in axes.items()}
         elif isinstance(axes, Sequence):
             spec[name] = {int(a): f"{name}_dynamic_axes_{i + 1}" for i, a in enumerate(axes)}
         else:
             raise TypeError(
-                f"dynamic_axes['{name}'] must be a dict or a list of axes, got {type(axes).__name__}"
+                f"dynamic_axes['{name}'] must be a dict or a list of axes, got "
+                f"{type(axes).__name__}"
             )
     return spec
 
 
-def _variant(args: tuple[Any, ...], names: list[str], spec: dict[str, dict[int, str]]) -> tuple[Any, ...]:
+def _variant(
+    args: tuple[Any, ...], names: list[str], spec: dict[str, dict[int, str]]
+) -> tuple[Any, ...]:
     """Other inputs for the second trace: every dynamic axis one longer (values repeated along it)
     and the values moved round by one place, so that what depends on them shows up as a change."""
     from ndgrad import from_numpy
@@ -82,7 +90,9 @@ def _symbols(tr_a: Trace, tr_b: Trace, spec: dict[str, dict[int, str]]) -> list[
     for va, vb in zip(tr_a.inputs, tr_b.inputs):
         for axis, sym in spec.get(va.name, {}).items():
             if axis >= len(va.shape):
-                raise ValueError(f"dynamic axis {axis} of '{va.name}', which has {len(va.shape)} dims")
+                raise ValueError(
+                    f"dynamic axis {axis} of '{va.name}', which has {len(va.shape)} dims"
+                )
             if sym not in symbols:
                 symbols[sym] = Symbol(sym, va.name, axis, va.shape[axis], vb.shape[axis])
     return list(symbols.values())
@@ -94,7 +104,8 @@ def _pair(e: Emitter) -> None:
     if [n.op for n in a.nodes] != [n.op for n in b.nodes] or len(a.outputs) != len(b.outputs):
         raise UnsupportedOperatorError(
             "the model records a different graph for other input values or sizes (its control flow "
-            "depends on them): ONNX export records one path; export without dynamic_axes, or make the "
+            "depends on them): ONNX export records one path; export without dynamic_axes, or make "
+            "the "
             "branch not depend on the input"
         )
     for va, vb in zip(a.inputs + a.outputs, b.inputs + b.outputs):
@@ -126,7 +137,8 @@ def _convert(e: Emitter, input_names: list[str], adapters: dict[str, Any]) -> No
         if fn is None:
             where = f" (recorded in {na.scope}'s forward)" if na.scope else ""
             raise UnsupportedOperatorError(
-                f"Exporting the operator '{na.op}' to ONNX opset version {e.opset} is not supported{where}"
+                f"Exporting the operator '{na.op}' to ONNX opset version {e.opset} is not "
+                f"supported{where}"
             )
         outs = fn(e)
         for i, v in na.outputs.items():
@@ -134,7 +146,9 @@ def _convert(e: Emitter, input_names: list[str], adapters: dict[str, Any]) -> No
     e.node = e.node_b = None
 
 
-def _graph(onnx: Any, e: Emitter, input_names: list[str], output_names: list[str], spec: Any) -> Any:
+def _graph(
+    onnx: Any, e: Emitter, input_names: list[str], output_names: list[str], spec: Any
+) -> Any:
     outputs, nodes = [], e.nodes
     for v, name in zip(e.a.outputs, output_names):
         src = e.name(v)
@@ -193,8 +207,12 @@ def export(
         raise ValueError("export_params=False is not supported: the weights are always exported")
     args = (args,) if isinstance(args, Tensor) else tuple(args)
     if any(isinstance(v, Tensor) for v in (kwargs or {}).values()):
-        raise ValueError("tensor kwargs are not supported: pass tensors in args (they become graph inputs)")
-    in_names = list(input_names or []) + [f"input_{i}" for i in range(len(input_names or []), len(args))]
+        raise ValueError(
+            "tensor kwargs are not supported: pass tensors in args (they become graph inputs)"
+        )
+    in_names = list(input_names or []) + [
+        f"input_{i}" for i in range(len(input_names or []), len(args))
+    ]
     if len(in_names) > len(args):
         raise ValueError(f"{len(in_names)} input_names for {len(args)} inputs")
     flags = _module_flags(model) if hasattr(model, "modules") else []
@@ -203,7 +221,9 @@ def export(
             model.eval()
         tr_a, _ = trace(model, args, in_names, kwargs)
         if len(output_names or []) > len(tr_a.outputs):
-            raise ValueError(f"{len(output_names or [])} output_names for {len(tr_a.outputs)} outputs")
+            raise ValueError(
+                f"{len(output_names or [])} output_names for {len(tr_a.outputs)} outputs"
+            )
         out_names = list(output_names or []) + [
             f"output_{i}" for i in range(len(output_names or []), len(tr_a.outputs))
         ]

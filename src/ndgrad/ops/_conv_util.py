@@ -49,7 +49,9 @@ def _window_slices(
     start: tuple[int, ...], step: tuple[int, ...], count: tuple[int, ...]
 ) -> tuple[slice, ...]:
     """Slices picking ``count`` positions ``start, start + step, ...`` along each spatial dim."""
-    return tuple(slice(b, b + s * (n - 1) + 1, s) for b, s, n in zip(start, step, count, strict=True))
+    return tuple(
+        slice(b, b + s * (n - 1) + 1, s) for b, s, n in zip(start, step, count, strict=True)
+    )
 
 
 class Geom(NamedTuple):
@@ -92,9 +94,13 @@ def _im2col(x: Any, g: Geom, per_sample: bool = True) -> Any:
     ps = tuple(s * t for s, t in zip(sp, g.stride, strict=True))
     ck, p = cg * math.prod(g.kernel), math.prod(g.out_size)
     if per_sample:
-        view = _as_strided(xp, (n, g.groups, cg) + g.kernel + g.out_size, (sn, cg * sc, sc) + ks + ps)
+        view = _as_strided(
+            xp, (n, g.groups, cg) + g.kernel + g.out_size, (sn, cg * sc, sc) + ks + ps
+        )
     else:
-        view = _as_strided(xp, (g.groups, cg) + g.kernel + (n,) + g.out_size, (cg * sc, sc) + ks + (sn,) + ps)
+        view = _as_strided(
+            xp, (g.groups, cg) + g.kernel + (n,) + g.out_size, (cg * sc, sc) + ks + (sn,) + ps
+        )
     cols = ws.empty(view.shape, x.dtype, _xp(x))
     cols[...] = view
     return cols.reshape((n, g.groups, ck, p) if per_sample else (g.groups, ck, n * p))
@@ -177,7 +183,9 @@ def _col2im_wide(cols: Any, g: Geom, n: int, c: int, per_sample: bool) -> Any:
     padded = _padded_size(g)
     strides = [math.prod(padded[i + 1 :]) for i in range(len(padded))]  # of the flat padded plane
     length = g.out_size[0] * strides[0]
-    tail = sum((k - 1) * d * s for k, d, s in zip(g.kernel[1:], g.dilation[1:], strides[1:], strict=True))
+    tail = sum(
+        (k - 1) * d * s for k, d, s in zip(g.kernel[1:], g.dilation[1:], strides[1:], strict=True)
+    )
     plane = math.prod(padded)
     kk = math.prod(g.kernel)
     if per_sample:
@@ -204,7 +212,8 @@ def _batched(input: Tensor, d: int, name: str) -> tuple[Tensor, bool]:
         return input.reshape((1,) + tuple(input.shape)), True
     if input.ndim != d + 2:
         raise RuntimeError(
-            f"Expected {d + 1}D (unbatched) or {d + 2}D (batched) input to {name}, but got input of "
+            f"Expected {d + 1}D (unbatched) or {d + 2}D (batched) input to {name}, but got input "
+            "of "
             f"size: {list(input.shape)}"
         )
     return input, False

@@ -1,7 +1,9 @@
 """Helpers shared by the elementwise op modules (arithmetic, unary, compare and elementwise).
 
-``_quiet`` silences NumPy's floating-point warnings for the ops where PyTorch is silent, ``_xp`` gives an
-array's module (NumPy or CuPy), ``_float_input`` moves integer input of float math to the default float
+``_quiet`` silences NumPy's floating-point warnings for the ops where PyTorch is silent, ``_xp``
+gives an
+array's module (NumPy or CuPy), ``_float_input`` moves integer input of float math to the default
+float
 dtype and ``_is_int`` tells integer and bool operands apart. Nothing here is an op.
 """
 

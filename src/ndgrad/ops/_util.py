@@ -113,7 +113,9 @@ def torch_error(op: str, exc: Exception, args: tuple[Any, ...]) -> Exception | N
         for t in tensors:
             if t.array.dtype.kind in "biu":
                 kernel = op.removesuffix("Backward0")
-                return NotImplementedError(f"\"{kernel}\" not implemented for '{_dtype.torch_name(t)}'")
+                return NotImplementedError(
+                    f"\"{kernel}\" not implemented for '{_dtype.torch_name(t)}'"
+                )
     return None
 
 
@@ -123,7 +125,8 @@ def const(array: Any) -> Tensor:
 
 
 def check_same_device(a: Tensor, b: Tensor) -> None:
-    """RuntimeError unless both tensors are on one device (asked only when their array types differ)."""
+    """RuntimeError unless both tensors are on one device (asked only when their array types
+    differ)."""
     da, db = a.array, b.array
     if da.__class__ is db.__class__:
         return
@@ -136,19 +139,23 @@ def check_same_device(a: Tensor, b: Tensor) -> None:
     da, db = _backend.device_of(da), _backend.device_of(db)
     if da != db:
         raise RuntimeError(
-            f"Expected all tensors to be on the same device, but found at least two devices, {da} and {db}!"
+            f"Expected all tensors to be on the same device, but found at least two devices, {da} "
+            f"and {db}!"
         )
 
 
 def inplace(t: Tensor, result: Tensor) -> Tensor:
-    """Write ``result`` into ``t``'s memory and make ``t`` carry its history (PyTorch's in-place ops).
+    """Write ``result`` into ``t``'s memory and make ``t`` carry its history (PyTorch's in-place
+    ops).
 
     Refuses what would give wrong gradients: a leaf that requires grad, or a view of a tensor that
     requires grad (ndgrad does not rebase a view's history onto its base).
     """
     recording = grad_mode.state.enabled
     if recording and t.requires_grad and t.grad_fn is None:
-        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+        raise RuntimeError(
+            "a leaf Variable that requires grad is being used in an in-place operation."
+        )
     if recording and result.requires_grad and t._base is not None and t._base.requires_grad:
         raise RuntimeError(
             "ndgrad does not support in-place operations on a view of a tensor that requires grad "
@@ -199,7 +206,9 @@ def _keep_original(t: Tensor, node: Any, limit: int = 8) -> None:
             for i, s in enumerate(saved):
                 if s is t and n._saved_versions[i] == version:
                     if original is None:
-                        original = Tensor._make(t.array.copy(), t.requires_grad, t.grad_fn, t._out_idx)
+                        original = Tensor._make(
+                            t.array.copy(), t.requires_grad, t.grad_fn, t._out_idx
+                        )
                     n._saved = saved = saved[:i] + (original,) + saved[i + 1 :]
                     n._saved_versions = n._saved_versions[:i] + (0,) + n._saved_versions[i + 1 :]
         for edge in n.next_functions:
@@ -208,7 +217,8 @@ def _keep_original(t: Tensor, node: Any, limit: int = 8) -> None:
 
 
 def writable_data(t: Tensor) -> Any:
-    """``t.array``, first made a writable 0-d array where it is a NumPy scalar (an op's 0-d result)."""
+    """``t.array``, first made a writable 0-d array where it is a NumPy scalar (an op's 0-d
+    result)."""
     data = t.array
     if data.ndim == 0 and (
         isinstance(data, np.generic) or (type(data) is np.ndarray and not data.flags.writeable)

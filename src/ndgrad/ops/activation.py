@@ -131,7 +131,9 @@ class Hardtanh(Op):
         return grad * ((x > ctx.lo) & (x < ctx.hi))
 
 
-def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
+def hardtanh(
+    input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False
+) -> Tensor:
     """out = clamp(input, min_val, max_val)"""
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
@@ -160,7 +162,9 @@ def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
 
 def _uniform_like(x: Tensor, low: float, high: float) -> Tensor:
     """Uniform samples in x's shape, dtype and device, from ndgrad's default generator."""
-    host = _random.default_generator.rng.uniform(low, high, size=x.shape).astype(x.array.dtype, copy=False)
+    host = _random.default_generator.rng.uniform(low, high, size=x.shape).astype(
+        x.array.dtype, copy=False
+    )
     return Tensor._make(_xp(x.array).asarray(host), False, None)
 
 
@@ -171,7 +175,8 @@ def rrelu(
     training: bool = False,
     inplace: bool = False,
 ) -> Tensor:
-    """out = input if input >= 0 else a * input, a ~ U(lower, upper) in training, (lower+upper)/2 in eval"""
+    """out = input if input >= 0 else a * input, a ~ U(lower, upper) in training, (lower+upper)/2
+    in eval"""
     if not training:
         return leaky_relu(input, (lower + upper) / 2, inplace)
     slope = _uniform_like(_float(input, "rrelu"), lower, upper)
@@ -179,7 +184,9 @@ def rrelu(
     return _maybe_inplace(input, out, inplace)
 
 
-def rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False) -> Tensor:
+def rrelu_(
+    input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False
+) -> Tensor:
     return rrelu(input, lower, upper, training, inplace=True)
 
 
@@ -206,7 +213,9 @@ class Elu(Op):
     """out = scale * x if x > 0 else scale * alpha * (e^(input_scale * x) - 1)  (elu, selu, celu)"""
 
     @staticmethod
-    def forward(ctx: Any, x: Any, alpha: float = 1.0, scale: float = 1.0, input_scale: float = 1.0) -> Any:
+    def forward(
+        ctx: Any, x: Any, alpha: float = 1.0, scale: float = 1.0, input_scale: float = 1.0
+    ) -> Any:
         xp = _xp(x)
         ctx.save_for_backward(x)
         ctx.coef = (alpha, scale, input_scale)
@@ -233,7 +242,8 @@ def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
 
 
 def selu(input: Tensor, inplace: bool = False) -> Tensor:
-    """out = scale * (input if input > 0 else alpha * (e^input - 1)), the self-normalizing constants"""
+    """out = scale * (input if input > 0 else alpha * (e^input - 1)), the self-normalizing
+    constants"""
     out = Elu.apply(_float(input, "selu"), alpha=_SELU_ALPHA, scale=_SELU_SCALE)
     return _maybe_inplace(input, out, inplace)
 
@@ -260,10 +270,11 @@ def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
 # erf(x) ~ x P(x^2) / Q(x^2) on [-4, 4] (+-1 beyond, to float32 precision): the rational fit Eigen
 # and XLA use for float32. A few in-place passes instead of scipy's float32 erf, which works in
 # float64 element by element; float64 keeps the exact erf (gradchecks need it).
-_ERF_P = (-2.72614225801306e-10, 2.77068142495902e-08, -2.10102402082508e-06, -5.69250639462346e-05,
-          -7.34990630326855e-04, -2.95459980854025e-03, -1.60960333262415e-02)  # fmt: skip
-_ERF_Q = (-1.45660718464996e-05, -2.13374055278905e-04, -1.68282697438203e-03, -7.37332916720468e-03,
-          -1.42647390514189e-02)  # fmt: skip
+_ERF_P = (-2.72614225801306e-10, 2.77068142495902e-08, -2.10102402082508e-06,
+          -5.69250639462346e-05, -7.34990630326855e-04, -2.95459980854025e-03,
+          -1.60960333262415e-02)  # fmt: skip
+_ERF_Q = (-1.45660718464996e-05, -2.13374055278905e-04, -1.68282697438203e-03,
+          -7.37332916720468e-03, -1.42647390514189e-02)  # fmt: skip
 
 
 def _erf_f32(x: Any) -> Any:
@@ -375,9 +386,12 @@ class GeluDeriv(Op):
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
-    """out = input * Phi(input); approximate='tanh' uses 0.5x(1 + tanh(sqrt(2/pi)(x + 0.044715x^3)))"""
+    """out = input * Phi(input); approximate='tanh' uses 0.5x(1 + tanh(sqrt(2/pi)(x +
+    0.044715x^3)))"""
     if approximate not in ("none", "tanh"):
-        raise RuntimeError(f"approximate argument must be either none or tanh., got {approximate!r}")
+        raise RuntimeError(
+            f"approximate argument must be either none or tanh., got {approximate!r}"
+        )
     return Gelu.apply(_float(input, "gelu"), approximate=approximate)
 
 
@@ -512,7 +526,9 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:
     return a * ew.sigmoid(b)
 
 
-def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None) -> Tensor:
+def softmin(
+    input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None
+) -> Tensor:
     """out = softmax(-input, dim)"""
     if dtype is not None:
         input = input.to(dtype=_dtype.to_dtype(dtype))
@@ -524,7 +540,9 @@ def gumbel_softmax(
 ) -> Tensor:
     """y = softmax((logits + g) / tau), g ~ Gumbel(0, 1); with hard, a one-hot of argmax(y) whose
     gradient is y's (the straight-through estimator)"""
-    host = _random.default_generator.rng.exponential(size=logits.shape).astype(logits.array.dtype, copy=False)
+    host = _random.default_generator.rng.exponential(size=logits.shape).astype(
+        logits.array.dtype, copy=False
+    )
     gumbels = -ew.log(Tensor._make(_xp(logits.array).asarray(host), False, None))
     y = softmax.softmax((logits + gumbels) / tau, dim)
     if not hard:

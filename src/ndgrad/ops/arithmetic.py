@@ -1,10 +1,10 @@
 """Binary arithmetic: ``add``, ``sub``, ``mul``, ``div``, ``floor_divide``, ``remainder``, ``fmod``,
-``pow``, ``atan2``, ``maximum``/``minimum``, ``where`` and the compositions ``lerp``/``addcmul``/``addcdiv``.
+``pow``, ``atan2``, ``maximum``/``minimum``, ``where`` and the compositions
+``lerp``/``addcmul``/``addcdiv``.
 
 Operands are broadcast and type-promoted by ``binary_operands`` (a Python number stays a number, so
-``x * 2`` saves no second tensor); the engine un-broadcasts the gradients. Part of the elementwise family;
-import them from ``ndgrad.ops.elementwise`` (or ``ndgrad``).
-"""
+``x * 2`` saves no second tensor); the engine un-broadcasts the gradients. Part of the elementwise
+family; import them from ``ndgrad.ops.elementwise`` (or ``ndgrad``)."""
 
 from __future__ import annotations
 
@@ -102,13 +102,18 @@ class Mul(Op):
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> Any:
         # save only what a gradient needs: x * 2 keeps no reference to x
-        ctx.save_for_backward(b if ctx.needs_input_grad[0] else None, a if ctx.needs_input_grad[1] else None)
+        ctx.save_for_backward(
+            b if ctx.needs_input_grad[0] else None, a if ctx.needs_input_grad[1] else None
+        )
         return a * b
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Any:
         b, a = ctx.saved_tensors
-        return (grad * b if ctx.needs_input_grad[0] else None, grad * a if ctx.needs_input_grad[1] else None)
+        return (
+            grad * b if ctx.needs_input_grad[0] else None,
+            grad * a if ctx.needs_input_grad[1] else None,
+        )
 
 
 def mul(input: Any, other: Any) -> Tensor:
@@ -149,7 +154,8 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor:
                 return _no_grad(_trunc_div, a, b)
             return div(a, b).trunc()
         raise ValueError(
-            f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'"
+            "div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
+            f"'{rounding_mode}'"
         )
     a, b = binary_operands(input, other)
     # true division of integers gives the default float dtype
@@ -195,7 +201,9 @@ class Remainder(Op):
     @staticmethod
     @_quiet
     def forward(ctx: Any, a: Any, b: Any) -> Any:
-        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b if ctx.needs_input_grad[1] else None)
+        ctx.save_for_backward(
+            a if ctx.needs_input_grad[1] else None, b if ctx.needs_input_grad[1] else None
+        )
         return a % b
 
     @staticmethod
@@ -217,7 +225,9 @@ class Fmod(Op):
     @staticmethod
     @_quiet
     def forward(ctx: Any, a: Any, b: Any) -> Any:
-        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b if ctx.needs_input_grad[1] else None)
+        ctx.save_for_backward(
+            a if ctx.needs_input_grad[1] else None, b if ctx.needs_input_grad[1] else None
+        )
         return _xp(a if not isinstance(a, int | float) else b).fmod(a, b)
 
     @staticmethod

@@ -40,7 +40,11 @@ class AttentionProbs(Op):
         s = _workspace.matmul(q, xp.swapaxes(k, -1, -2))
         s *= scale
         if bias is not None:
-            s = xp.add(s, bias, out=s) if np.broadcast_shapes(s.shape, bias.shape) == s.shape else s + bias
+            s = (
+                xp.add(s, bias, out=s)
+                if np.broadcast_shapes(s.shape, bias.shape) == s.shape
+                else s + bias
+            )
         top = s.max(axis=-1, keepdims=True)
         top = xp.where(xp.isfinite(top), top, 0)  # a fully masked row: exp(-inf) = 0, no NaN
         s -= top
@@ -64,7 +68,8 @@ class AttentionProbs(Op):
 def _mask_bias(
     attn_mask: Tensor | None, is_causal: bool, length: int, source: int, ref: Tensor
 ) -> Tensor | None:
-    """The additive bias for the scores: 0 / -inf from a boolean mask (True = keep), a float mask as is."""
+    """The additive bias for the scores: 0 / -inf from a boolean mask (True = keep), a float mask
+    as is."""
     xp = _xp(ref.array)
     keep = None
     if is_causal:
@@ -76,8 +81,10 @@ def _mask_bias(
         else:
             if attn_mask.array.dtype != ref.array.dtype:
                 raise RuntimeError(
-                    f"Expected attn_mask dtype to be bool or float or to match query dtype, but got "
-                    f"attn_mask.dtype: {attn_mask.dtype.name} and query.dtype: {ref.dtype.name} instead."
+                    "Expected attn_mask dtype to be bool or float or to match query dtype, but "
+                    "got "
+                    f"attn_mask.dtype: {attn_mask.dtype.name} and query.dtype: {ref.dtype.name} "
+                    "instead."
                 )
             bias = attn_mask
     if keep is not None:
@@ -116,7 +123,9 @@ def scaled_dot_product_attention(
         (..., L, Ev).
     """
     if query.ndim < 2 or key.ndim < 2 or value.ndim < 2:
-        raise RuntimeError("scaled_dot_product_attention: query, key and value must be at least 2-D")
+        raise RuntimeError(
+            "scaled_dot_product_attention: query, key and value must be at least 2-D"
+        )
     if query.shape[-1] != key.shape[-1]:
         raise RuntimeError(
             f"scaled_dot_product_attention: query and key must have the same embedding size, got "
@@ -137,7 +146,8 @@ def scaled_dot_product_attention(
         key, value = _repeat_heads(key, groups), _repeat_heads(value, groups)
     if is_causal and attn_mask is not None:
         raise RuntimeError(
-            "_scaled_dot_product_attention: Explicit attn_mask should not be set when is_causal=True"
+            "_scaled_dot_product_attention: Explicit attn_mask should not be set when "
+            "is_causal=True"
         )
     length, source = query.shape[-2], key.shape[-2]
     s = 1.0 / math.sqrt(query.shape[-1]) if scale is None else float(scale)

@@ -1,10 +1,9 @@
-"""Comparisons, logic, bitwise ops and float checks: ``eq``/``lt``/..., ``logical_*``, ``bitwise_*``,
-``isnan``/``isinf``/``isfinite``, ``equal``, ``isclose`` and ``allclose``.
+"""Comparisons, logic, bitwise ops and float checks: ``eq``/``lt``/..., ``logical_*``,
+``bitwise_*``, ``isnan``/``isinf``/``isfinite``, ``equal``, ``isclose`` and ``allclose``.
 
-None of them has a gradient: each runs the array module's function on the raw data (``_no_grad``) and
-wraps the result in a Tensor outside the graph. Part of the elementwise family; import them from
-``ndgrad.ops.elementwise`` (or ``ndgrad``).
-"""
+None of them has a gradient: each runs the array module's function on the raw data (``_no_grad``)
+and wraps the result in a Tensor outside the graph. Part of the elementwise family; import them
+from ``ndgrad.ops.elementwise`` (or ``ndgrad``)."""
 
 from __future__ import annotations
 
@@ -128,7 +127,9 @@ def _bitwise(fn_name: str, input: Any, other: Any) -> Tensor:
     a, b = binary_operands(input, other)
     for x in (a, b):
         if isinstance(x, Tensor) and x.array.dtype.kind == "f":
-            raise RuntimeError(f"\"{fn_name}_cpu\" not implemented for '{x.dtype.name.capitalize()}'")
+            raise RuntimeError(
+                f"\"{fn_name}_cpu\" not implemented for '{x.dtype.name.capitalize()}'"
+            )
     return _compare(fn_name, a, b)
 
 
@@ -172,7 +173,9 @@ def isneginf(input: Tensor) -> Tensor:
 
 def equal(input: Tensor, other: Tensor) -> bool:
     """True if both have the same shape and elements"""
-    return input.shape == other.shape and bool(_xp(input.array).array_equal(input.array, other.array))
+    return input.shape == other.shape and bool(
+        _xp(input.array).array_equal(input.array, other.array)
+    )
 
 
 def isclose(

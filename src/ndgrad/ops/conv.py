@@ -13,8 +13,8 @@ derivatives of any order come for free:
 
 ``unfold`` and ``fold`` expose the window matrices themselves (im2col and its adjoint col2im). The
 geometry and the im2col/col2im kernels live in ``_conv_util``; pooling is in ``pool`` and
-interpolation in ``resample``, re-exported here so ``ndgrad.ops.conv`` keeps the whole family's names.
-"""
+interpolation in ``resample``, re-exported here so ``ndgrad.ops.conv`` keeps the whole family's
+names."""
 
 from __future__ import annotations
 
@@ -122,7 +122,9 @@ def _conv_transpose_forward(y: Any, w: Any, g: Geom) -> Any:
     n = y.shape[0]
     wmat = w.reshape(g.groups, o // g.groups, -1).transpose(0, 2, 1)  # (groups, Cg * K, O/groups)
     if _wide_ok(g):  # stride 1: col2im as contiguous additions (see _conv_util)
-        return _col2im_wide(_matmul(wmat, _to_wide(y, g, per_sample)), g, n, cg * g.groups, per_sample)
+        return _col2im_wide(
+            _matmul(wmat, _to_wide(y, g, per_sample)), g, n, cg * g.groups, per_sample
+        )
     if per_sample:
         cols = _matmul(wmat, y.reshape(n, g.groups, o // g.groups, math.prod(g.out_size)))
     else:
@@ -177,14 +179,16 @@ class Conv(Op):
 
 
 class ConvTranspose(Op):
-    """x[n, c, s] = sum over (o, p, k) with s = p * stride - pad + k * dilation of y[n, o, p] * w[o, c, k]
-    (+ b[c]): the adjoint of Conv in its input, i.e. its input gradient."""
+    """x[n, c, s] = sum over (o, p, k) with s = p * stride - pad + k * dilation of y[n, o, p] *
+    w[o, c, k] (+ b[c]): the adjoint of Conv in its input, i.e. its input gradient."""
 
     @staticmethod
     def forward(ctx: Any, y: Any, w: Any, b: Any = None, geom: Geom | None = None) -> Any:
         assert geom is not None
         ctx.geom = geom
-        ctx.save_for_backward(y if ctx.needs_input_grad[1] else None, w if ctx.needs_input_grad[0] else None)
+        ctx.save_for_backward(
+            y if ctx.needs_input_grad[1] else None, w if ctx.needs_input_grad[0] else None
+        )
         x = _conv_transpose_forward(y, w, geom)
         if b is not None:
             x += b.reshape((1, -1) + (1,) * len(geom.kernel))
@@ -208,7 +212,9 @@ class ConvWeight(Op):
     def forward(ctx: Any, x: Any, y: Any, geom: Geom | None = None, cols: Any = None) -> Any:
         assert geom is not None
         ctx.geom = geom
-        ctx.save_for_backward(x if ctx.needs_input_grad[1] else None, y if ctx.needs_input_grad[0] else None)
+        ctx.save_for_backward(
+            x if ctx.needs_input_grad[1] else None, y if ctx.needs_input_grad[0] else None
+        )
         return _conv_weight_forward(x, y, geom, cols)
 
     @staticmethod
@@ -229,13 +235,15 @@ def _check_common(
     if weight.ndim != d + 2:
         raise RuntimeError(
             f"Expected {d + 2}-dimensional weight for {d + 2}-dimensional input "
-            f"{list(x.shape)}, but got {weight.ndim}-dimensional weight of size {list(weight.shape)} instead"
+            f"{list(x.shape)}, but got {weight.ndim}-dimensional weight of size "
+            f"{list(weight.shape)} instead"
         )
     if not x.dtype.is_floating_point:
         raise RuntimeError(f"convolution expects a floating point input, but got {x.dtype.name}")
     if x.dtype != weight.dtype:
         raise RuntimeError(
-            f"expected scalar type {weight.dtype.name.capitalize()} but found {x.dtype.name.capitalize()}"
+            f"expected scalar type {weight.dtype.name.capitalize()} but found "
+            f"{x.dtype.name.capitalize()}"
         )
     if groups <= 0:
         raise RuntimeError("non-positive groups is not supported")
@@ -246,11 +254,14 @@ def _check_common(
         )
     if bias is not None and bias.dtype != x.dtype:
         raise RuntimeError(
-            f"expected scalar type {x.dtype.name.capitalize()} but found {bias.dtype.name.capitalize()}"
+            f"expected scalar type {x.dtype.name.capitalize()} but found "
+            f"{bias.dtype.name.capitalize()}"
         )
 
 
-def _check_positive(stride: tuple[int, ...], dilation: tuple[int, ...], padding: tuple[int, ...]) -> None:
+def _check_positive(
+    stride: tuple[int, ...], dilation: tuple[int, ...], padding: tuple[int, ...]
+) -> None:
     if any(s <= 0 for s in stride):
         raise RuntimeError("non-positive stride is not supported")
     if any(v <= 0 for v in dilation):
@@ -290,12 +301,14 @@ def _convnd(
     _check_positive(st, dil, lo)
     if weight.shape[0] % groups != 0:
         raise RuntimeError(
-            f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, but "
+            f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, "
+            "but "
             f"got weight of size [{list(weight.shape)}] instead"
         )
     if x.shape[1] != weight.shape[1] * groups:
         raise RuntimeError(
-            f"Given groups={groups}, weight of size {list(weight.shape)}, expected input{list(x.shape)} "
+            f"Given groups={groups}, weight of size {list(weight.shape)}, expected "
+            f"input{list(x.shape)} "
             f"to have {weight.shape[1] * groups} channels, but got {x.shape[1]} channels instead"
         )
     size = tuple(x.shape[2:])
@@ -303,12 +316,17 @@ def _convnd(
     span = tuple(v * (k - 1) + 1 for v, k in zip(dil, kernel, strict=True))
     if any(p < k for p, k in zip(padded, span, strict=True)):
         raise RuntimeError(
-            f"Calculated padded input size per channel: ({' x '.join(map(str, padded))}). Kernel size: "
+            f"Calculated padded input size per channel: ({' x '.join(map(str, padded))}). Kernel "
+            "size: "
             f"({' x '.join(map(str, span))}). Kernel size can't be greater than actual input size"
         )
     out = tuple((p - k) // s + 1 for p, k, s in zip(padded, span, st, strict=True))
     geom = Geom(st, dil, lo, hi, groups, size, kernel, out)
-    y = Conv.apply(x, weight, bias, geom=geom) if bias is not None else Conv.apply(x, weight, geom=geom)
+    y = (
+        Conv.apply(x, weight, bias, geom=geom)
+        if bias is not None
+        else Conv.apply(x, weight, geom=geom)
+    )
     return _unbatch(y, unbatched)
 
 
@@ -337,7 +355,8 @@ def conv2d(
     dilation: Any = 1,
     groups: int = 1,
 ) -> Tensor:
-    """2-d convolution: out[n,o,i,j] = b[o] + sum_{c,u,v} w[o,c,u,v] * x[n, c, i*s + u*d - p, j*s + v*d - p]
+    """2-d convolution: out[n,o,i,j] = b[o] + sum_{c,u,v} w[o,c,u,v] * x[n, c, i*s + u*d - p, j*s
+    + v*d - p]
 
     Args:
         input: (N, C, H, W) or unbatched (C, H, W).
@@ -399,7 +418,8 @@ def _conv_transposend(
         )
     if y.shape[1] != weight.shape[0]:
         raise RuntimeError(
-            f"Given transposed=1, weight of size {list(weight.shape)}, expected input{list(y.shape)} "
+            f"Given transposed=1, weight of size {list(weight.shape)}, expected "
+            f"input{list(y.shape)} "
             f"to have {weight.shape[0]} channels, but got {y.shape[1]} channels instead"
         )
     kernel = tuple(weight.shape[2:])
@@ -433,9 +453,11 @@ def conv_transpose1d(
     dilation: Any = 1,
 ) -> Tensor:
     """1-d transposed convolution (the gradient of conv1d in its input) of (N, C_in, L) with weight
-    (C_in, C_out/groups, K); L_out = (L - 1) * stride - 2 * padding + dilation * (K - 1) + output_padding + 1.
-    """
-    return _conv_transposend(input, weight, bias, stride, padding, output_padding, groups, dilation, 1)
+    (C_in, C_out/groups, K); L_out = (L - 1) * stride - 2 * padding + dilation * (K - 1) +
+    output_padding + 1."""
+    return _conv_transposend(
+        input, weight, bias, stride, padding, output_padding, groups, dilation, 1
+    )
 
 
 def conv_transpose2d(
@@ -448,7 +470,8 @@ def conv_transpose2d(
     groups: int = 1,
     dilation: Any = 1,
 ) -> Tensor:
-    """2-d transposed convolution: every input pixel adds weight * value into a window of the output.
+    """2-d transposed convolution: every input pixel adds weight * value into a window of the
+    output.
 
     Args:
         input: (N, C_in, H, W) or unbatched (C_in, H, W).
@@ -459,7 +482,9 @@ def conv_transpose2d(
     Returns:
         (N, C_out, H_out, W_out), H_out = (H - 1) * s - 2p + d(kH - 1) + output_padding + 1.
     """
-    return _conv_transposend(input, weight, bias, stride, padding, output_padding, groups, dilation, 2)
+    return _conv_transposend(
+        input, weight, bias, stride, padding, output_padding, groups, dilation, 2
+    )
 
 
 def conv_transpose3d(
@@ -472,8 +497,11 @@ def conv_transpose3d(
     groups: int = 1,
     dilation: Any = 1,
 ) -> Tensor:
-    """3-d transposed convolution of (N, C_in, D, H, W) with weight (C_in, C_out/groups, kD, kH, kW)."""
-    return _conv_transposend(input, weight, bias, stride, padding, output_padding, groups, dilation, 3)
+    """3-d transposed convolution of (N, C_in, D, H, W) with weight (C_in, C_out/groups, kD, kH,
+    kW)."""
+    return _conv_transposend(
+        input, weight, bias, stride, padding, output_padding, groups, dilation, 3
+    )
 
 
 # -- unfold (im2col) and fold (col2im) -----------------------------------------------------------
@@ -495,7 +523,8 @@ class Im2Col(Op):
 
 
 class Col2Im(Op):
-    """out[n, c, s] = sum of cols[n, (c, k), p] over the (k, p) with p * stride - pad + k * dilation = s"""
+    """out[n, c, s] = sum of cols[n, (c, k), p] over the (k, p) with p * stride - pad + k *
+    dilation = s"""
 
     @staticmethod
     def forward(ctx: Any, cols: Any, geom: Geom | None = None) -> Any:
@@ -510,39 +539,55 @@ class Col2Im(Op):
         return Im2Col.apply(grad, geom=ctx.geom)
 
 
-def _fold_geom(size: tuple[int, ...], kernel_size: Any, dilation: Any, padding: Any, stride: Any) -> Geom:
+def _fold_geom(
+    size: tuple[int, ...], kernel_size: Any, dilation: Any, padding: Any, stride: Any
+) -> Geom:
     k, dil = _tuple(kernel_size, 2, "kernel_size"), _tuple(dilation, 2, "dilation")
     pad, st = _tuple(padding, 2, "padding"), _tuple(stride, 2, "stride")
     _check_positive(st, dil, pad)
     if any(v <= 0 for v in k):
-        raise RuntimeError(f"kernel size should be greater than zero, but got kernel_size={list(k)}")
+        raise RuntimeError(
+            f"kernel size should be greater than zero, but got kernel_size={list(k)}"
+        )
     out = tuple(
-        (n + 2 * p - v * (kk - 1) - 1) // s + 1 for n, p, v, kk, s in zip(size, pad, dil, k, st, strict=True)
+        (n + 2 * p - v * (kk - 1) - 1) // s + 1
+        for n, p, v, kk, s in zip(size, pad, dil, k, st, strict=True)
     )
     return Geom(st, dil, pad, pad, 1, size, k, out)
 
 
-def unfold(input: Tensor, kernel_size: Any, dilation: Any = 1, padding: Any = 0, stride: Any = 1) -> Tensor:
-    """Extract sliding windows (im2col): (N, C, H, W) -> (N, C * kH * kW, L), L the number of windows.
+def unfold(
+    input: Tensor, kernel_size: Any, dilation: Any = 1, padding: Any = 0, stride: Any = 1
+) -> Tensor:
+    """Extract sliding windows (im2col): (N, C, H, W) -> (N, C * kH * kW, L), L the number of
+    windows.
 
     Unbatched (C, H, W) gives (C * kH * kW, L). ``conv2d(x, w)`` equals
     ``(w.view(O, -1) @ unfold(x, k)).view(N, O, H_out, W_out)``.
     """
     if input.ndim not in (3, 4):
-        raise RuntimeError(f"Input Error: Only 3D or 4D input Tensors are supported (got {input.ndim}D)")
+        raise RuntimeError(
+            f"Input Error: Only 3D or 4D input Tensors are supported (got {input.ndim}D)"
+        )
     x, unbatched = _batched(input, 2, "unfold")
     geom = _fold_geom(tuple(x.shape[2:]), kernel_size, dilation, padding, stride)
     if any(o < 1 for o in geom.out_size):
         raise RuntimeError(
             f"Given input with spatial size {list(x.shape[2:])}, kernel_size={list(geom.kernel)}, "
-            f"dilation={list(geom.dilation)}, padding={list(geom.pad_lo)}, calculated shape of the array of "
+            f"dilation={list(geom.dilation)}, padding={list(geom.pad_lo)}, calculated shape of "
+            "the array of "
             f"sliding blocks as {list(geom.out_size)}, but its components must be at least one."
         )
     return _unbatch(Im2Col.apply(x, geom=geom), unbatched)
 
 
 def fold(
-    input: Tensor, output_size: Any, kernel_size: Any, dilation: Any = 1, padding: Any = 0, stride: Any = 1
+    input: Tensor,
+    output_size: Any,
+    kernel_size: Any,
+    dilation: Any = 1,
+    padding: Any = 0,
+    stride: Any = 1,
 ) -> Tensor:
     """Sum sliding-window columns back into an image (col2im), the adjoint of :func:`unfold`:
     (N, C * kH * kW, L) -> (N, C, *output_size); overlapping positions add up.
@@ -552,13 +597,16 @@ def fold(
             "Input Error: Only unbatched (2D) or batched (3D) input Tensors are supported "
             f"(got {input.ndim}D)"
         )
-    cols, unbatched = (input.reshape((1,) + tuple(input.shape)), True) if input.ndim == 2 else (input, False)
+    cols, unbatched = (
+        (input.reshape((1,) + tuple(input.shape)), True) if input.ndim == 2 else (input, False)
+    )
     size = _tuple(output_size, 2, "output_size")
     geom = _fold_geom(size, kernel_size, dilation, padding, stride)
     kk = math.prod(geom.kernel)
     if cols.shape[1] % kk != 0:
         raise RuntimeError(
-            f"Expected size of input's dimension 1 to be divisible by the product of kernel_size, but got "
+            "Expected size of input's dimension 1 to be divisible by the product of kernel_size, "
+            "but got "
             f"input.size(1)={cols.shape[1]} and kernel_size={list(geom.kernel)}"
         )
     blocks = math.prod(geom.out_size)

@@ -41,7 +41,8 @@ class Cumsum(Op):
 
 
 class Cumprod(Op):
-    """out_i = prod_{j <= i} x_j along dim; dx_i = sum_{j >= i} g_j out_j / x_i (exact with zeros)"""
+    """out_i = prod_{j <= i} x_j along dim; dx_i = sum_{j >= i} g_j out_j / x_i (exact with
+    zeros)"""
 
     @staticmethod
     def forward(ctx: Any, x: Any, dim: int = 0) -> Any:

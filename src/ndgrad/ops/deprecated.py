@@ -32,7 +32,8 @@ def range(  # noqa: A001  (PyTorch's name)
     """
     warnings.warn(
         "torch.range is deprecated and will be removed in a future release because its behavior is "
-        "inconsistent with Python's range builtin. Instead, use torch.arange, which produces values "
+        "inconsistent with Python's range builtin. Instead, use torch.arange, which produces "
+        "values "
         "in [start, end).",
         UserWarning,
         stacklevel=2,

@@ -44,8 +44,11 @@ def _keep_mask(input: Tensor, shape: tuple[int, ...], p: float) -> Any:
     return _xp(input.array).asarray(draw)
 
 
-def _dropout(input: Tensor, p: float, training: bool, inplace_: bool, shape: tuple[int, ...]) -> Tensor:
-    """input * mask / (1 - p), the mask (broadcast from ``shape``) keeping each entry with prob 1 - p."""
+def _dropout(
+    input: Tensor, p: float, training: bool, inplace_: bool, shape: tuple[int, ...]
+) -> Tensor:
+    """input * mask / (1 - p), the mask (broadcast from ``shape``) keeping each entry with prob 1
+    - p."""
     _check_p(p)
     if not training or p == 0.0 or input.numel() == 0:
         return input
@@ -68,44 +71,56 @@ def _feature_shape(input: Tensor, batched: bool) -> tuple[int, ...]:
     return tuple(input.shape[:lead]) + (1,) * (input.ndim - lead)
 
 
-def dropout1d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+def dropout1d(
+    input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False
+) -> Tensor:
     """Zero whole channels of (N, C, L) or (C, L) input with probability p"""
     _check_p(p)
     if input.ndim not in (2, 3):
         raise RuntimeError(
-            f"dropout1d: Expected 2D or 3D input, but received a {input.ndim}D input. Note that dropout1d "
+            f"dropout1d: Expected 2D or 3D input, but received a {input.ndim}D input. Note that "
+            "dropout1d "
             "exists to provide channel-wise dropout on inputs with 1 spatial dimension, a channel "
             "dimension, and an optional batch dimension (i.e. 2D or 3D inputs)."
         )
     return _dropout(input, p, training, inplace, _feature_shape(input, input.ndim == 3))
 
 
-def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+def dropout2d(
+    input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False
+) -> Tensor:
     """Zero whole channels of (N, C, H, W) input with probability p (3-D input: as (N, C, L))"""
     _check_p(p)
     if input.ndim not in (3, 4):
         warnings.warn(
-            f"dropout2d: Received a {input.ndim}-D input to dropout2d, which is deprecated and will "
-            "result in an error in a future release. To retain the behavior and silence this warning, "
+            f"dropout2d: Received a {input.ndim}-D input to dropout2d, which is deprecated and "
+            "will "
+            "result in an error in a future release. To retain the behavior and silence this "
+            "warning, "
             "please use dropout instead.",
             stacklevel=2,
         )
     if input.ndim == 3:
         warnings.warn(
             "dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout "
-            "behavior is desired - input is interpreted as shape (N, C, L), where C is the channel dim.",
+            "behavior is desired - input is interpreted as shape (N, C, L), where C is the "
+            "channel dim.",
             stacklevel=2,
         )
     return _dropout(input, p, training, inplace, _feature_shape(input, input.ndim >= 2))
 
 
-def dropout3d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+def dropout3d(
+    input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False
+) -> Tensor:
     """Zero whole channels of (N, C, D, H, W) or (C, D, H, W) input with probability p"""
     _check_p(p)
     if input.ndim not in (4, 5):
         warnings.warn(
-            f"dropout3d: Received a {input.ndim}-D input to dropout3d, which is deprecated and will "
-            "result in an error in a future release. To retain the behavior and silence this warning, "
+            f"dropout3d: Received a {input.ndim}-D input to dropout3d, which is deprecated and "
+            "will "
+            "result in an error in a future release. To retain the behavior and silence this "
+            "warning, "
             "please use dropout instead.",
             stacklevel=2,
         )
@@ -115,8 +130,11 @@ def dropout3d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
 _SELU_ALPHA_SCALED = 1.7580993408473766  # selu's scale * alpha: where selu saturates
 
 
-def _alpha_dropout(input: Tensor, p: float, training: bool, inplace_: bool, shape: tuple[int, ...]) -> Tensor:
-    """Set dropped entries to selu's saturation value, then an affine map restores mean and variance."""
+def _alpha_dropout(
+    input: Tensor, p: float, training: bool, inplace_: bool, shape: tuple[int, ...]
+) -> Tensor:
+    """Set dropped entries to selu's saturation value, then an affine map restores mean and
+    variance."""
     _check_p(p)
     if not training or p == 0.0 or input.numel() == 0:
         return input
@@ -130,7 +148,9 @@ def _alpha_dropout(input: Tensor, p: float, training: bool, inplace_: bool, shap
     return inplace(input, out) if inplace_ else out
 
 
-def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False) -> Tensor:
+def alpha_dropout(
+    input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False
+) -> Tensor:
     """Dropout that keeps a selu network's zero mean and unit variance"""
     return _alpha_dropout(input, p, training, inplace, tuple(input.shape))
 

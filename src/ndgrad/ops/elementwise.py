@@ -1,12 +1,14 @@
 """Elementwise ops: the public module of the family, with casts, copies and the in-place forms.
 
-The ops themselves live in ``arithmetic.py`` (binary arithmetic, ``where``), ``unary.py`` (unary math,
-rounding, ``clamp``) and ``compare.py`` (comparisons, logic, no gradient); this module re-exports them all,
-so ``ndgrad.ops.elementwise.<name>`` names every elementwise op. Each op is a class whose ``forward`` works
+The ops themselves live in ``arithmetic.py`` (binary arithmetic, ``where``), ``unary.py`` (unary
+math,
+rounding, ``clamp``) and ``compare.py`` (comparisons, logic, no gradient); this module re-exports
+them all,
+so ``ndgrad.ops.elementwise.<name>`` names every elementwise op. Each op is a class whose
+``forward`` works
 on raw arrays and whose ``backward`` is written in Tensor ops (so it can be differentiated again).
-Broadcasting is undone once, in the engine: a backward returns gradients in the output's shape. The plain
-function under each class is the public API.
-"""
+Broadcasting is undone once, in the engine: a backward returns gradients in the output's shape. The
+plain function under each class is the public API."""
 
 from __future__ import annotations
 
@@ -298,7 +300,9 @@ def to(
     if device is not None:
         dev = str(device).split(":")[0]
         if dev not in ("cpu", "cuda"):
-            raise RuntimeError(f"Expected one of cpu, cuda device type at start of device string: {device}")
+            raise RuntimeError(
+                f"Expected one of cpu, cuda device type at start of device string: {device}"
+            )
         _backend.module_for(dev)  # raises a clear error if the backend is missing
     same_dtype = np_dtype is None or np_dtype == input.array.dtype
     same_device = dev is None or dev == _backend.device_of(input.array)

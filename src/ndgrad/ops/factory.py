@@ -40,7 +40,9 @@ def _from_nested(data: Any) -> Any:
     return data
 
 
-def tensor(data: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+def tensor(
+    data: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
     """A new tensor holding a copy of ``data`` (a number, nested lists, a NumPy array or a tensor).
 
     Example:
@@ -78,9 +80,12 @@ def tensor(data: Any, *, dtype: Any = None, device: Any = None, requires_grad: b
 
 
 def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
-    """Like ``tensor`` but shares memory with a NumPy array or tensor when no conversion is needed."""
+    """Like ``tensor`` but shares memory with a NumPy array or tensor when no conversion is
+    needed."""
     if isinstance(data, Tensor):
-        return data.to(dtype=dtype, device=device) if dtype is not None or device is not None else data
+        return (
+            data.to(dtype=dtype, device=device) if dtype is not None or device is not None else data
+        )
     if (
         isinstance(data, np.ndarray)
         and (dtype is None or _dtype.to_dtype(dtype).np == data.dtype)
@@ -134,7 +139,12 @@ def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool
 
 
 def full(
-    size: Any, fill_value: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False
+    size: Any,
+    fill_value: Any,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
 ) -> Tensor:
     """A tensor of the given size filled with ``fill_value`` (its dtype inferred from the value)."""
     if isinstance(fill_value, Tensor):
@@ -154,13 +164,21 @@ def zeros_like(
     input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False
 ) -> Tensor:
     return zeros(
-        *input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad
+        *input.shape,
+        dtype=dtype or input.dtype,
+        device=device or input.device,
+        requires_grad=requires_grad,
     )
 
 
-def ones_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+def ones_like(
+    input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
     return ones(
-        *input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad
+        *input.shape,
+        dtype=dtype or input.dtype,
+        device=device or input.device,
+        requires_grad=requires_grad,
     )
 
 
@@ -168,12 +186,20 @@ def empty_like(
     input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False
 ) -> Tensor:
     return empty(
-        *input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad
+        *input.shape,
+        dtype=dtype or input.dtype,
+        device=device or input.device,
+        requires_grad=requires_grad,
     )
 
 
 def full_like(
-    input: Tensor, fill_value: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False
+    input: Tensor,
+    fill_value: Any,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
 ) -> Tensor:
     return full(
         tuple(input.shape),
@@ -193,7 +219,8 @@ def arange(
     device: Any = None,
     requires_grad: bool = False,
 ) -> Tensor:
-    """Values from ``start`` to ``end`` (exclusive) by ``step``; ints give int64, floats the default dtype."""
+    """Values from ``start`` to ``end`` (exclusive) by ``step``; ints give int64, floats the
+    default dtype."""
     if end is None:
         start, end = 0, start
     vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
@@ -202,7 +229,8 @@ def arange(
         raise RuntimeError("step must be nonzero")
     if (end - start) * step < 0:
         raise RuntimeError(
-            f"upper bound and larger bound inconsistent with step sign: start={start}, end={end}, step={step}"
+            f"upper bound and larger bound inconsistent with step sign: start={start}, end={end}, "
+            f"step={step}"
         )
     default = _dtype.int64 if all(isinstance(v, int) for v in vals) else _dtype.get_default_dtype()
     n = max(0, math.ceil((end - start) / step))
@@ -246,7 +274,12 @@ def logspace(
 
 
 def eye(
-    n: int, m: int | None = None, *, dtype: Any = None, device: Any = None, requires_grad: bool = False
+    n: int,
+    m: int | None = None,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
 ) -> Tensor:
     """The n x m identity matrix."""
     if n < 0 or (m is not None and m < 0):

@@ -77,7 +77,8 @@ class DiagEmbed(Op):
 
 
 def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
-    """out[..., i, i + offset] = input[..., i]: the last dim of input as diagonals over (dim1, dim2)"""
+    """out[..., i, i + offset] = input[..., i]: the last dim of input as diagonals over (dim1,
+    dim2)"""
     ndim = input.ndim + 1
     d1, d2 = normalize_dim(dim1, ndim), normalize_dim(dim2, ndim)
     if d1 == d2:
@@ -88,7 +89,8 @@ def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -
 
 
 def diag(input: Tensor, diagonal: int = 0) -> Tensor:
-    """A 1-d input as the ``diagonal``-th diagonal of a square matrix; a 2-d input's diagonal (a copy)"""
+    """A 1-d input as the ``diagonal``-th diagonal of a square matrix; a 2-d input's diagonal (a
+    copy)"""
     if input.ndim == 1:
         return diag_embed(input, diagonal, 0, 1)
     if input.ndim == 2:
@@ -126,10 +128,13 @@ def _tensor_list(tensors: tuple[Any, ...]) -> list[Tensor]:
 
 
 def meshgrid(*tensors: Any, indexing: str = "ij") -> tuple[Tensor, ...]:
-    """Coordinate grids: out[k][i0, i1, ...] = tensors[k][i_k] ('ij'); 'xy' swaps the first two dims"""
+    """Coordinate grids: out[k][i0, i1, ...] = tensors[k][i_k] ('ij'); 'xy' swaps the first two
+    dims"""
     ts = _tensor_list(tensors)
     if indexing not in ("ij", "xy"):
-        raise RuntimeError(f"torch.meshgrid: indexing must be one of 'xy' or 'ij', but received: {indexing}")
+        raise RuntimeError(
+            f"torch.meshgrid: indexing must be one of 'xy' or 'ij', but received: {indexing}"
+        )
     for t in ts:
         if t.ndim > 1:
             raise RuntimeError(
@@ -184,7 +189,8 @@ def atleast_1d(*tensors: Any) -> Any:
 def atleast_2d(*tensors: Any) -> Any:
     """Each input with at least 2 dims (new dims in front)"""
     return _atleast(
-        tensors, lambda t: _shape.reshape(t, (1,) * (2 - t.ndim) + tuple(t.shape)) if t.ndim < 2 else t
+        tensors,
+        lambda t: _shape.reshape(t, (1,) * (2 - t.ndim) + tuple(t.shape)) if t.ndim < 2 else t,
     )
 
 
@@ -215,7 +221,11 @@ def ravel(input: Tensor) -> Tensor:
 
 
 def diff(
-    input: Tensor, n: int = 1, dim: int = -1, prepend: Tensor | None = None, append: Tensor | None = None
+    input: Tensor,
+    n: int = 1,
+    dim: int = -1,
+    prepend: Tensor | None = None,
+    append: Tensor | None = None,
 ) -> Tensor:
     """out[i] = input[i + 1] - input[i] along ``dim``, ``n`` times (logical xor for bool)"""
     if input.ndim == 0:
@@ -272,7 +282,13 @@ def _repeat_index(counts: Any) -> np.ndarray:
 
 
 def triu_indices(
-    row: int, col: int, offset: int = 0, *, dtype: Any = None, device: Any = None, layout: Any = None
+    row: int,
+    col: int,
+    offset: int = 0,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    layout: Any = None,
 ) -> Tensor:
     """out = the (2, N) row and column indices of the upper triangle (j - i >= offset), row-major"""
     from ndgrad.ops.factory import tensor
@@ -282,7 +298,13 @@ def triu_indices(
 
 
 def tril_indices(
-    row: int, col: int, offset: int = 0, *, dtype: Any = None, device: Any = None, layout: Any = None
+    row: int,
+    col: int,
+    offset: int = 0,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    layout: Any = None,
 ) -> Tensor:
     """out = the (2, N) row and column indices of the lower triangle (j - i <= offset), row-major"""
     from ndgrad.ops.factory import tensor
@@ -297,7 +319,9 @@ def rot90(input: Tensor, k: int = 1, dims: Any = (0, 1)) -> Tensor:
         raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
     d0, d1 = normalize_dim(dims[0], input.ndim), normalize_dim(dims[1], input.ndim)
     if d0 == d1:
-        raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {d0} and dim1 = {d1}")
+        raise RuntimeError(
+            f"expected rotation dims to be different, but got dim0 = {d0} and dim1 = {d1}"
+        )
     k %= 4
     if k == 1:
         return _shape.transpose(_shape.flip(input, (d1,)), d0, d1)
@@ -377,7 +401,11 @@ def tensor_split(input: Tensor, indices_or_sections: Any, dim: int = 0) -> tuple
         sizes = [size + 1] * extra + [size] * (n - extra)
         cuts = np.cumsum([0] + sizes).tolist()
     else:
-        cuts = [0] + [min(max(int(i) if i >= 0 else int(i) + length, 0), length) for i in spec] + [length]
+        cuts = (
+            [0]
+            + [min(max(int(i) if i >= 0 else int(i) + length, 0), length) for i in spec]
+            + [length]
+        )
     pieces = []
     for a, b in zip(cuts[:-1], cuts[1:]):
         a = min(a, length)
@@ -398,7 +426,8 @@ def hsplit(input: Tensor, sections: Any) -> tuple[Tensor, ...]:
     """tensor_split along dim 1 (dim 0 for 1-d); an int must divide the size evenly"""
     if input.ndim < 1:
         raise RuntimeError(
-            "torch.hsplit requires a tensor with at least 1 dimension, but got a tensor with 0 dimensions!"
+            "torch.hsplit requires a tensor with at least 1 dimension, but got a tensor with 0 "
+            "dimensions!"
         )
     return _split_even(input, sections, 1 if input.ndim > 1 else 0, "hsplit")
 

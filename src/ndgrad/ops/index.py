@@ -81,7 +81,9 @@ class IndexPut(Op):
     """out = x with out[key] = v, or out[key] += v (repeats adding up) when ``accumulate``"""
 
     @staticmethod
-    def forward(ctx: Any, x: Any, v: Any, key: tuple[Any, ...] = (), accumulate: bool = False) -> Any:
+    def forward(
+        ctx: Any, x: Any, v: Any, key: tuple[Any, ...] = (), accumulate: bool = False
+    ) -> Any:
         ctx.key, ctx.accumulate = key, accumulate
         out = _backend.xp_of(x).array(x, copy=True)  # an array even when x is a NumPy scalar
         if accumulate:
@@ -249,9 +251,12 @@ def _write(t: Tensor, key: tuple[Any, ...], v: Any, accumulate: bool) -> None:
 
 
 def _put_(t: Tensor, key: tuple[Any, ...], value: Any, accumulate: bool = False) -> Tensor:
-    """t[key] = value (or += value) in t's memory; recorded as an IndexPut when autograd needs it."""
+    """t[key] = value (or += value) in t's memory; recorded as an IndexPut when autograd needs
+    it."""
     value = _cast_value(value, t)
-    if grad_mode.state.enabled and (t.requires_grad or (isinstance(value, Tensor) and value.requires_grad)):
+    if grad_mode.state.enabled and (
+        t.requires_grad or (isinstance(value, Tensor) and value.requires_grad)
+    ):
         if isinstance(value, Tensor):
             value = _drop_leading_ones(value)
         try:
@@ -329,7 +334,8 @@ def setitem(t: Tensor, index: Any, value: Any) -> None:
 
 
 def index_put(input: Tensor, indices: Any, values: Any, accumulate: bool = False) -> Tensor:
-    """out = input with out[indices] = values (or += when ``accumulate``); indices: a tuple of tensors"""
+    """out = input with out[indices] = values (or += when ``accumulate``); indices: a tuple of
+    tensors"""
     key, _ = _key(input, tuple(indices))
     values = _cast_value(values, input)
     if isinstance(values, Tensor):
@@ -369,7 +375,9 @@ def _along_key(input: Tensor, dim: int, index: Any, op: str, src: Any = None) ->
     in_shape = tuple(input.shape) if input.ndim else (1,)
     bad = _out_of_range(idx, in_shape[d])
     if bad is not None:
-        raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {in_shape[d]}")
+        raise RuntimeError(
+            f"index {bad} is out of bounds for dimension {d} with size {in_shape[d]}"
+        )
     for k in range(n):
         if k != d and idx.shape[k] > in_shape[k]:
             raise RuntimeError(
@@ -434,7 +442,13 @@ def _scatter_src(input: Tensor, index: Tensor, src: Any) -> Any:
 
 
 def scatter(
-    input: Tensor, dim: int, index: Tensor, src: Any = None, reduce: str | None = None, *, value: Any = None
+    input: Tensor,
+    dim: int,
+    index: Tensor,
+    src: Any = None,
+    reduce: str | None = None,
+    *,
+    value: Any = None,
 ) -> Tensor:
     """out = input with out[index[i][j]][j] = src[i][j] (dim 0), ...; ``src`` may be a number.
 
@@ -448,13 +462,17 @@ def scatter(
     try:
         if reduce == "multiply":
             return _scatter_multiply(input, key, src)
-        return IndexPut.apply(_flat(input), src, key=key, accumulate=reduce == "add").reshape(input.shape)
+        return IndexPut.apply(_flat(input), src, key=key, accumulate=reduce == "add").reshape(
+            input.shape
+        )
     except IndexError as e:
         raise RuntimeError(_torch_message(e)) from None
 
 
 def _scatter_multiply(input: Tensor, key: tuple[Any, ...], src: Any) -> Tensor:
-    if grad_mode.state.enabled and (input.requires_grad or (isinstance(src, Tensor) and src.requires_grad)):
+    if grad_mode.state.enabled and (
+        input.requires_grad or (isinstance(src, Tensor) and src.requires_grad)
+    ):
         raise RuntimeError("derivative for aten::scatter is not implemented")
     out = _flat(input).array.copy()
     input.xp.multiply.at(out, key, src.array if isinstance(src, Tensor) else src)
@@ -467,7 +485,13 @@ def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
 
 
 def scatter_(
-    input: Tensor, dim: int, index: Tensor, src: Any = None, reduce: str | None = None, *, value: Any = None
+    input: Tensor,
+    dim: int,
+    index: Tensor,
+    src: Any = None,
+    reduce: str | None = None,
+    *,
+    value: Any = None,
 ) -> Tensor:
     """In-place scatter"""
     return _inplace_result(input, scatter(input, dim, index, src, reduce, value=value))
@@ -515,7 +539,9 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
     return _shape.reshape(out, ()) if input.ndim == 0 else out
 
 
-def _index_add_value(input: Tensor, dim: int, key: tuple[Any, ...], source: Tensor, alpha: Any) -> Tensor:
+def _index_add_value(
+    input: Tensor, dim: int, key: tuple[Any, ...], source: Tensor, alpha: Any
+) -> Tensor:
     """alpha * source, checked to have the shape of input[key] (input's, with len(index) at dim)."""
     d = len(key) - 1
     base = tuple(_flat(input).shape)
@@ -528,7 +554,8 @@ def _index_add_value(input: Tensor, dim: int, key: tuple[Any, ...], source: Tens
         )
     if source.array.dtype != input.array.dtype:
         raise RuntimeError(
-            f"index_add_(): self ({input.dtype.name}) and source ({source.dtype.name}) must have the "
+            f"index_add_(): self ({input.dtype.name}) and source ({source.dtype.name}) must have "
+            "the "
             "same scalar type"
         )
     value = source if tuple(source.shape) == want else _shape.reshape(source, want)
@@ -567,7 +594,9 @@ def _bool_mask(mask: Any, op: str) -> Tensor:
     if not isinstance(mask, Tensor):
         raise TypeError(f"{op}(): argument 'mask' must be Tensor, not {type(mask).__name__}")
     if mask.array.dtype.kind != "b":
-        raise RuntimeError(f"{op} only supports boolean masks, but got mask with dtype {mask.dtype.name}")
+        raise RuntimeError(
+            f"{op} only supports boolean masks, but got mask with dtype {mask.dtype.name}"
+        )
     return mask
 
 
@@ -652,4 +681,6 @@ def take(input: Tensor, index: Tensor) -> Tensor:
         return Index.apply(flat, key=(idx,))
     except IndexError:
         bad = int(idx[(idx >= n) | (idx < -n)].reshape(-1)[0])
-        raise IndexError(f"out of range: tried to access index {bad} on a tensor of {n} elements.") from None
+        raise IndexError(
+            f"out of range: tried to access index {bad} on a tensor of {n} elements."
+        ) from None

@@ -60,7 +60,9 @@ def cat(tensors: Any, dim: int = 0) -> Tensor:
         if x.ndim == 1 and x.shape[0] == 0:
             continue
         if x.ndim != len(ref):
-            raise RuntimeError(f"Tensors must have same number of dimensions: got {len(ref)} and {x.ndim}")
+            raise RuntimeError(
+                f"Tensors must have same number of dimensions: got {len(ref)} and {x.ndim}"
+            )
         for k in range(len(ref)):
             if k != d and x.shape[k] != ref[k]:
                 raise RuntimeError(
@@ -155,7 +157,8 @@ def split(tensor: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Te
         sizes = _dims_arg(split_size_or_sections)
         if sum(sizes) != n or any(s < 0 for s in sizes):
             raise RuntimeError(
-                f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size at "
+                f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size "
+                "at "
                 f"dimension {dim}), but got split_sizes={list(sizes)}"
             )
     pieces = Split.apply(tensor, sizes=sizes, dim=d)
@@ -183,7 +186,9 @@ class Unbind(Function):
         ctx.dim = dim
         lead = (slice(None),) * dim
         data = x.array
-        return tuple(Tensor._make(data[lead + (i, Ellipsis)], False, None) for i in range(data.shape[dim]))
+        return tuple(
+            Tensor._make(data[lead + (i, Ellipsis)], False, None) for i in range(data.shape[dim])
+        )
 
     @staticmethod
     def backward(ctx: Any, *grads: Tensor) -> Tensor:

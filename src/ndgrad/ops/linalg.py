@@ -82,7 +82,8 @@ def _check_tensors(name: str, *tensors: Any) -> None:
         if not isinstance(t, Tensor):
             arg = "input" if pos == 1 else "other"
             raise TypeError(
-                f"{name}(): argument '{arg}' (position {pos}) must be Tensor, not {type(t).__name__}"
+                f"{name}(): argument '{arg}' (position {pos}) must be Tensor, not "
+                f"{type(t).__name__}"
             )
     for t in tensors[1:]:  # every product's operands must live on one device
         check_same_device(tensors[0], t)
@@ -106,7 +107,9 @@ class MatMul(Op):
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> Any:
         ctx.ndims = (a.ndim, b.ndim)
-        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b if ctx.needs_input_grad[0] else None)
+        ctx.save_for_backward(
+            a if ctx.needs_input_grad[1] else None, b if ctx.needs_input_grad[0] else None
+        )
         return _xp(a).asarray(a @ b)
 
     @staticmethod
@@ -161,7 +164,8 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
         sa = a.shape if a.ndim > 1 else (1, ka)
         sb = b.shape if b.ndim > 1 else (kb, 1)
         raise RuntimeError(
-            f"mat1 and mat2 shapes cannot be multiplied ({_dims_str(sa[-2:])} and {_dims_str(sb[-2:])})"
+            f"mat1 and mat2 shapes cannot be multiplied ({_dims_str(sa[-2:])} and "
+            f"{_dims_str(sb[-2:])})"
         )
     ba, bb = a.shape[:-2], b.shape[:-2]
     try:
@@ -170,7 +174,8 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
         for i in range(1, min(len(ba), len(bb)) + 1):
             if ba[-i] != bb[-i] and ba[-i] != 1 and bb[-i] != 1:
                 raise RuntimeError(
-                    f"The size of tensor a ({ba[-i]}) must match the size of tensor b ({bb[-i]}) at "
+                    f"The size of tensor a ({ba[-i]}) must match the size of tensor b ({bb[-i]}) "
+                    "at "
                     f"non-singleton dimension {max(len(ba), len(bb)) - i}"
                 ) from None
         raise
@@ -241,7 +246,8 @@ def dot(input: Tensor, other: Tensor) -> Tensor:
     n, m = input.shape[0], other.shape[0]
     if n != m:
         raise RuntimeError(
-            f"inconsistent tensor size, expected tensor [{n}] and src [{m}] to have the same number "
+            f"inconsistent tensor size, expected tensor [{n}] and src [{m}] to have the same "
+            "number "
             f"of elements, but got {n} and {m} elements respectively"
         )
     return MatMul.apply(input, other)
@@ -274,7 +280,9 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: An
     return _scale_add(input, out, beta, alpha)
 
 
-def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+def baddbmm(
+    input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: Any = 1, alpha: Any = 1
+) -> Tensor:
     """out[i] = beta * input[i] + alpha * (batch1[i] @ batch2[i])"""
     out = bmm(batch1, batch2)
     return _scale_add(input, out, beta, alpha)
@@ -306,7 +314,8 @@ class Einsum(Op):
             return xp.array(xp.einsum(eq, arrays[0]))
         try:
             return xp.asarray(xp.einsum(eq, *arrays, optimize=True))
-        except ValueError:  # some NumPy versions reject broadcast size-1 labels on the optimized path
+        except ValueError:
+            # some NumPy versions reject broadcast size-1 labels on the optimized path
             return xp.asarray(xp.einsum(eq, *arrays))
 
     @staticmethod
@@ -318,7 +327,9 @@ class Einsum(Op):
         )
 
 
-def _einsum_grad(g: Tensor, operands: Sequence[Tensor], subs: Sequence[str], out: str, k: int) -> Tensor:
+def _einsum_grad(
+    g: Tensor, operands: Sequence[Tensor], subs: Sequence[str], out: str, k: int
+) -> Tensor:
     """The gradient of operand ``k`` of einsum(subs -> out, *operands), given the output's ``g``."""
     target, shape = subs[k], operands[k].shape
     others = [s for j, s in enumerate(subs) if j != k]
@@ -337,7 +348,9 @@ def _einsum_grad(g: Tensor, operands: Sequence[Tensor], subs: Sequence[str], out
     have = seen.union(*mask_subs)
     produce = "".join(c for c in distinct if c in have)
     r = _einsum_apply(
-        [out, *others, *mask_subs], produce, [g, *(operands[j] for j in range(len(subs)) if j != k), *masks]
+        [out, *others, *mask_subs],
+        produce,
+        [g, *(operands[j] for j in range(len(subs)) if j != k), *masks],
     )
     if len(produce) == len(distinct):
         return r
@@ -393,13 +406,15 @@ def _parse_einsum(equation: str, shapes: list[tuple[int, ...]]) -> tuple[list[st
             k = len(shape) - len(pre) - len(post)
             if k < 0:
                 raise RuntimeError(
-                    f"einsum(): the number of subscripts in the equation ({len(pre) + len(post)}) is more "
+                    f"einsum(): the number of subscripts in the equation ({len(pre) + len(post)}) "
+                    "is more "
                     f"than the number of dimensions ({len(shape)}) for operand {i}"
                 )
             term = pre + ell[n_ell - k :] + post
         elif len(term) != len(shape):
             raise RuntimeError(
-                f"einsum(): the number of subscripts in the equation ({len(term)}) does not match the "
+                f"einsum(): the number of subscripts in the equation ({len(term)}) does not match "
+                "the "
                 f"number of dimensions ({len(shape)}) for operand {i} and no ellipsis was given"
             )
         subs.append(term)
@@ -407,10 +422,13 @@ def _parse_einsum(equation: str, shapes: list[tuple[int, ...]]) -> tuple[list[st
         out = rhs.replace("...", ell)
         for i, c in enumerate(out):
             if c in out[:i]:
-                raise RuntimeError(f"einsum(): output subscript {c} appears more than once in the output")
+                raise RuntimeError(
+                    f"einsum(): output subscript {c} appears more than once in the output"
+                )
             if not any(c in s for s in subs):
                 raise RuntimeError(
-                    f"einsum(): output subscript {c} does not appear in the equation for any input operand"
+                    f"einsum(): output subscript {c} does not appear in the equation for any "
+                    "input operand"
                 )
     else:  # implicit output: the '...' dims, then the labels seen once, sorted
         counts: dict[str, int] = {}
@@ -425,7 +443,8 @@ def _parse_einsum(equation: str, shapes: list[tuple[int, ...]]) -> tuple[list[st
             prev = sizes.get(c, 1)
             if n != 1 and prev != 1 and n != prev:
                 raise RuntimeError(
-                    f"einsum(): subscript {c} has size {n} for operand {i} which does not broadcast "
+                    f"einsum(): subscript {c} has size {n} for operand {i} which does not "
+                    "broadcast "
                     f"with previously seen size {prev}"
                 )
             if n != 1:
@@ -470,7 +489,8 @@ def tensordot(a: Tensor, b: Tensor, dims: Any = 2) -> Tensor:
         if a.shape[x] != b.shape[y]:
             raise RuntimeError(
                 f"contracted dimensions need to match, but first has size {a.shape[x]} in dim "
-                f"{x - a.ndim if isinstance(dims, int) else x} and second has size {b.shape[y]} in dim {y}"
+                f"{x - a.ndim if isinstance(dims, int) else x} and second has size {b.shape[y]} "
+                f"in dim {y}"
             )
     labels = string.ascii_letters
     sa = labels[: a.ndim]
@@ -490,7 +510,8 @@ def cross(input: Tensor, other: Tensor, dim: int | None = None) -> Tensor:
 
     if input.ndim != other.ndim:
         raise RuntimeError(
-            f"linalg.cross: inputs must have the same number of dimensions. Got {input.ndim} and {other.ndim}"
+            f"linalg.cross: inputs must have the same number of dimensions. Got {input.ndim} and "
+            f"{other.ndim}"
         )
     shape = np.broadcast_shapes(tuple(input.shape), tuple(other.shape))
     if dim is None:

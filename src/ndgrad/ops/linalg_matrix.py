@@ -46,7 +46,8 @@ def _check_square(name: str, a: Tensor) -> None:
         )
     if a.array.dtype.kind != "f":
         raise RuntimeError(
-            f"linalg.{name}: Expected a floating point or complex tensor as input. Got {_dtype.torch_name(a)}"
+            f"linalg.{name}: Expected a floating point or complex tensor as input. Got "
+            f"{_dtype.torch_name(a)}"
         )
 
 
@@ -108,7 +109,9 @@ def _cofactor(a: Any) -> Any:
     xp = _xp(a)
     u, s, vh = xp.linalg.svd(a)
     n = s.shape[-1]
-    others = xp.where(xp.eye(n, dtype=bool), 1.0, s[..., None, :]).prod(axis=-1)  # prod_{j != i} s_j
+    others = xp.where(xp.eye(n, dtype=bool), 1.0, s[..., None, :]).prod(
+        axis=-1
+    )  # prod_{j != i} s_j
     sign = xp.linalg.det(u) * xp.linalg.det(vh)
     return sign[..., None, None] * (u * others[..., None, :]) @ vh
 
@@ -225,7 +228,8 @@ def _float_check(name: str, x: Tensor, dtype: Any) -> Tensor:
         x = x.to(dtype=dtype)
     if x.array.dtype.kind != "f":
         raise RuntimeError(
-            f"linalg.{name}: Expected a floating point or complex tensor as input. Got {_dtype.torch_name(x)}"
+            f"linalg.{name}: Expected a floating point or complex tensor as input. Got "
+            f"{_dtype.torch_name(x)}"
         )
     return x
 
@@ -239,7 +243,8 @@ def vector_norm(
     dims = _reduce._reduce_dims(dim, x.ndim)
     if abs(ord) == math.inf and any(x.shape[d] == 0 for d in dims):
         raise RuntimeError(
-            "linalg.vector_norm cannot compute the inf norm on an empty tensor because the operation "
+            "linalg.vector_norm cannot compute the inf norm on an empty tensor because the "
+            "operation "
             "does not have an identity"
         )
     return _reduce._vector_norm(x, ord, dims, keepdim)
@@ -249,12 +254,15 @@ def matrix_norm(
     A: Tensor, ord: Any = "fro", dim: Any = (-2, -1), keepdim: bool = False, *, dtype: Any = None
 ) -> Tensor:
     """A matrix norm over the two dims ``dim``: 'fro', 'nuc' (sum of singular values), 1 / -1
-    (max / min column sum of |A|), inf / -inf (max / min row sum), 2 / -2 (max / min singular value)"""
+    (max / min column sum of |A|), inf / -inf (max / min row sum), 2 / -2 (max / min singular
+    value)"""
     from ndgrad.ops._util import normalize_dim
 
     A = _float_check("matrix_norm", A, dtype)
     if A.ndim < 2:
-        raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 dimensions.")
+        raise RuntimeError(
+            "linalg.matrix_norm: The input tensor A must have at least 2 dimensions."
+        )
     d0, d1 = (normalize_dim(d, A.ndim) for d in dim)
     if d0 == d1:
         raise RuntimeError(f"linalg.matrix_norm: dims must be different. Got ({dim[0]}, {dim[1]})")
@@ -295,5 +303,6 @@ def linalg_norm(
     if A.ndim == 2:
         return matrix_norm(A, ord, (-2, -1), keepdim, dtype=dtype)
     raise RuntimeError(
-        f"linalg.norm: If dim is not specified but ord is, the input must be 1D or 2D. Got {A.ndim}D."
+        "linalg.norm: If dim is not specified but ord is, the input must be 1D or 2D. Got "
+        f"{A.ndim}D."
     )

@@ -15,7 +15,8 @@ a composition would be slower or numerically worse:
   the log-probabilities; its backward is ``g * (s * softmax(x) - q)`` with ``q`` the smoothed,
   weighted one-hot target and ``s = sum(q)``.
 - ``NLLLoss``: a gather forward, a (constant) one-hot backward.
-- ``BinaryCrossEntropy``: log clamped at -100 like PyTorch, gradient ``(x - y) / max(x (1-x), 1e-12)``.
+- ``BinaryCrossEntropy``: log clamped at -100 like PyTorch, gradient ``(x - y) / max(x (1-x),
+1e-12)``.
 - ``BinaryCrossEntropyWithLogits``: the log-sigmoid form, stable for any logit.
 
 Every ``reduction`` is one of 'mean' (the default), 'sum' or 'none'; the legacy ``size_average``
@@ -133,7 +134,11 @@ class _Targets:
             n, c = self.shape[0], self.shape[1]
             rest = self.t.size // n if n else 0
             t = self.t.reshape(n, rest)
-            flat = xp.arange(n).reshape(n, 1) * (c * rest) + t * rest + xp.arange(rest).reshape(1, rest)
+            flat = (
+                xp.arange(n).reshape(n, 1) * (c * rest)
+                + t * rest
+                + xp.arange(rest).reshape(1, rest)
+            )
             self._flat = flat.reshape(-1)
         return self._flat
 
@@ -154,19 +159,24 @@ class _Targets:
         return float(self.wt.sum())
 
 
-def _check_class_input(input: Tensor, target: Tensor, weight: Tensor | None) -> tuple[Tensor, Tensor, bool]:
+def _check_class_input(
+    input: Tensor, target: Tensor, weight: Tensor | None
+) -> tuple[Tensor, Tensor, bool]:
     """PyTorch's shape and dtype checks; an unbatched (C,) input becomes (1, C)."""
     if input.ndim == 0:
         raise RuntimeError("input tensor should be 1D or 2D (got a 0-D tensor)")
     if target.array.dtype.kind == "f" or target.array.dtype not in (np.int64, np.uint8):
         if target.array.dtype.kind == "f" and target.ndim not in (input.ndim - 1, 0):
             raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
-        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {_dtype.torch_name(target)}")
+        raise RuntimeError(
+            f"expected target dtype to be Long or Byte, but got {_dtype.torch_name(target)}"
+        )
     unbatched = input.ndim == 1
     if unbatched:
         if target.ndim != 0:
             raise RuntimeError(
-                f"Expected a 0-D target for a 1-D (unbatched) input, got target of shape {list(target.shape)}"
+                "Expected a 0-D target for a 1-D (unbatched) input, got target of shape "
+                f"{list(target.shape)}"
             )
         input = input.reshape(1, input.shape[0])
         target = target.reshape(1)
@@ -174,15 +184,19 @@ def _check_class_input(input: Tensor, target: Tensor, weight: Tensor | None) -> 
         if input.ndim == 2:
             raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
         raise RuntimeError(
-            f"only batches of spatial targets supported ({input.ndim - 1}D tensors) but got targets "
+            f"only batches of spatial targets supported ({input.ndim - 1}D tensors) but got "
+            "targets "
             f"of dimension: {target.ndim}"
         )
     if input.shape[0] != target.shape[0]:
         raise ValueError(
-            f"Expected input batch_size ({input.shape[0]}) to match target batch_size ({target.shape[0]})."
+            f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
+            f"({target.shape[0]})."
         )
     if input.shape[2:] != target.shape[1:]:
-        raise RuntimeError(f"size mismatch (got input: {list(input.shape)} , target: {list(target.shape)}")
+        raise RuntimeError(
+            f"size mismatch (got input: {list(input.shape)} , target: {list(target.shape)}"
+        )
     n_classes = input.shape[1]
     if weight is not None and (weight.ndim != 1 or weight.shape[0] != n_classes):
         raise RuntimeError(
@@ -476,9 +490,12 @@ def binary_cross_entropy(
             f"({input.shape}) is deprecated. Please ensure they have the same size."
         )
     if target.dtype != input.dtype:
-        raise RuntimeError(f"Found dtype {_dtype.torch_name(target)} but expected {_dtype.torch_name(input)}")
+        raise RuntimeError(
+            f"Found dtype {_dtype.torch_name(target)} but expected {_dtype.torch_name(input)}"
+        )
     for name, arr in (("input", input.array), ("target", target.array)):
-        if arr.size and not bool(((arr >= 0) & (arr <= 1)).all()):  # NaN is refused too, as in PyTorch
+        if arr.size and not bool(((arr >= 0) & (arr <= 1)).all()):
+            # NaN is refused too, as in PyTorch
             raise RuntimeError(f"all elements of {name} should be between 0 and 1")
     _no_weight_grad("binary_cross_entropy", weight)
     loss = BinaryCrossEntropy.apply(input, target)
@@ -538,7 +555,9 @@ def binary_cross_entropy_with_logits(
     reduction = _legacy(size_average, reduce, reduction)
     _check_reduction(reduction)
     if target.shape != input.shape:
-        raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
+        raise ValueError(
+            f"Target size ({target.shape}) must be the same as input size ({input.shape})"
+        )
     _no_weight_grad("binary_cross_entropy_with_logits", weight, pos_weight)
     loss = BinaryCrossEntropyWithLogits.apply(input, target.to(dtype=input.dtype), pos_weight)
     if weight is not None:

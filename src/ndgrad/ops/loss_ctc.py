@@ -78,7 +78,9 @@ class CTCLoss(Op):
         end = 2 * tgt_len
         a_end = xp.take_along_axis(last, end[:, None], axis=1)[:, 0]
         a_pre = xp.where(
-            tgt_len > 0, xp.take_along_axis(last, xp.maximum(end - 1, 0)[:, None], axis=1)[:, 0], -np.inf
+            tgt_len > 0,
+            xp.take_along_axis(last, xp.maximum(end - 1, 0)[:, None], axis=1)[:, 0],
+            -np.inf,
         )
         nll = -xp.logaddexp(a_end, a_pre)
         ctx.inf = xp.isinf(nll) if zero_infinity else None
@@ -111,9 +113,12 @@ class CTCLoss(Op):
                 # posterior of state s at time t: alpha beta / (p(l) lp(l'_s))
                 occ[t] = xp.exp(alpha[t] + beta - emit[t] + nll[:, None])
         flat = (
-            (xp.arange(n_time)[:, None, None] * n + xp.arange(n)[None, :, None]) * n_classes + labels
+            (xp.arange(n_time)[:, None, None] * n + xp.arange(n)[None, :, None]) * n_classes
+            + labels
         ).ravel()
-        summed = xp.bincount(flat, weights=xp.nan_to_num(occ).ravel(), minlength=n_time * n * n_classes)
+        summed = xp.bincount(
+            flat, weights=xp.nan_to_num(occ).ravel(), minlength=n_time * n * n_classes
+        )
         active = (xp.arange(n_time)[:, None] < in_len[None, :])[:, :, None]
         g = xp.where(active, xp.exp(lp) - summed.reshape(lp.shape).astype(lp.dtype), 0)
         if ctx.inf is not None:
@@ -165,7 +170,8 @@ def ctc_loss(
         raise RuntimeError("blank must be in label range")
     if n and bool((in_len > n_time).any()):
         raise RuntimeError(
-            f"Expected input_lengths to have value at most {n_time}, but got value {int(in_len.max())}"
+            f"Expected input_lengths to have value at most {n_time}, but got value "
+            f"{int(in_len.max())}"
         )
     t = targets.array.astype(np.int64, copy=False)
     max_len = int(tgt_len.max()) if n else 0
@@ -173,11 +179,14 @@ def ctc_loss(
         offsets = xp.cumsum(tgt_len) - tgt_len
         idx = offsets[:, None] + xp.arange(max_len)[None, :]
         inside = xp.arange(max_len)[None, :] < tgt_len[:, None]
-        padded = xp.where(inside, t[xp.clip(idx, 0, max(t.shape[0] - 1, 0))] if t.size else blank, blank)
+        padded = xp.where(
+            inside, t[xp.clip(idx, 0, max(t.shape[0] - 1, 0))] if t.size else blank, blank
+        )
     else:
         if max_len > t.shape[1]:
             raise RuntimeError(
-                f"Expected tensor to have size at least {max_len} at dimension 1, but got size {t.shape[1]}"
+                f"Expected tensor to have size at least {max_len} at dimension 1, but got size "
+                f"{t.shape[1]}"
             )
         padded = t[:, :max_len]
         inside = xp.arange(max_len)[None, :] < tgt_len[:, None]

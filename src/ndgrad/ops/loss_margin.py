@@ -90,7 +90,8 @@ def cosine_embedding_loss(
     _check_reduction(reduction)
     if input1.ndim not in (1, 2) or input1.shape != input2.shape:
         raise RuntimeError(
-            f"cosine_embedding_loss: expected 1D or 2D inputs of the same size, got {list(input1.shape)} "
+            "cosine_embedding_loss: expected 1D or 2D inputs of the same size, got "
+            f"{list(input1.shape)} "
             f"and {list(input2.shape)}"
         )
     if target.ndim != input1.ndim - 1:
@@ -144,7 +145,9 @@ def triplet_margin_loss(
             f"{negative.ndim}D inputs"
         )
     if not math.isfinite(p) or p <= 0:
-        raise NotImplementedError(f"triplet_margin_loss: p={p} is not supported (use a finite p > 0)")
+        raise NotImplementedError(
+            f"triplet_margin_loss: p={p} is not supported (use a finite p > 0)"
+        )
     d_pos = _pairwise_distance(anchor, positive, p, eps)
     d_neg = _pairwise_distance(anchor, negative, p, eps)
     if swap:
@@ -197,7 +200,9 @@ def multi_margin_loss(
     if t.size and bool(((t < 0) | (t >= n_classes)).any()):
         raise RuntimeError("target out of range")
     if weight is not None and (weight.ndim != 1 or weight.shape[0] != n_classes):
-        raise RuntimeError(f"inconsistent weight size, expected {n_classes} but got {list(weight.shape)}")
+        raise RuntimeError(
+            f"inconsistent weight size, expected {n_classes} but got {list(weight.shape)}"
+        )
     xp = _backend.xp_of(x.array)
     z = (x - _PickClass.apply(x, t=t) + margin).clamp(min=0)
     if p == 2:

@@ -40,7 +40,9 @@ def _weighted(
     if reduction == "mean" and mean_by_weight:
         return loss.sum() / weight.sum()
     if reduction not in ("mean", "sum", "none"):
-        raise ValueError(f"Invalid reduction mode: {reduction}. Expected one of 'none', 'mean', 'sum'.")
+        raise ValueError(
+            f"Invalid reduction mode: {reduction}. Expected one of 'none', 'mean', 'sum'."
+        )
     return _reduce(loss, reduction)
 
 
@@ -138,7 +140,8 @@ def kl_div(
     elif reduction == "mean":
         warnings.warn(
             "reduction: 'mean' divides the total loss by both the batch size and the support size."
-            "'batchmean' divides only by the batch size, and aligns with the KL div math definition."
+            "'batchmean' divides only by the batch size, and aligns with the KL div math "
+            "definition."
             "'mean' will be changed to behave the same as 'batchmean' in the next major release.",
             stacklevel=2,
         )

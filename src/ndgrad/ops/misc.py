@@ -82,7 +82,8 @@ def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
         raise RuntimeError("masked_scatter_ only supports boolean masks")
     if source.dtype != input.dtype:
         raise RuntimeError(
-            f"masked_scatter: expected self and source to have same dtypes but got {input.dtype.name} "
+            "masked_scatter: expected self and source to have same dtypes but got "
+            f"{input.dtype.name} "
             f"and {source.dtype.name}"
         )
     xp = input.xp
@@ -90,7 +91,8 @@ def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
         flat_mask = xp.broadcast_to(mask.array, input.array.shape).reshape(-1)
     except ValueError:
         raise RuntimeError(
-            f"The size of mask {list(mask.shape)} must be broadcastable to input {list(input.shape)}"
+            f"The size of mask {list(mask.shape)} must be broadcastable to input "
+            f"{list(input.shape)}"
         ) from None
     positions = xp.flatnonzero(flat_mask)
     k = int(positions.shape[0])
@@ -201,7 +203,8 @@ def rad2deg(input: Tensor) -> Tensor:
 
 
 def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Tensor:
-    """out = input's values at ``indices`` along ``dim`` (other dims broadcast); flat with dim=None"""
+    """out = input's values at ``indices`` along ``dim`` (other dims broadcast); flat with
+    dim=None"""
     if dim is None:
         return _index.gather(_shape.reshape(input, (-1,)), 0, _shape.reshape(indices, (-1,)))
     d = normalize_dim(dim, input.ndim)
@@ -219,7 +222,9 @@ def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Te
     return _index.gather(x, d, idx)
 
 
-def isin(elements: Any, test_elements: Any, *, assume_unique: bool = False, invert: bool = False) -> Tensor:
+def isin(
+    elements: Any, test_elements: Any, *, assume_unique: bool = False, invert: bool = False
+) -> Tensor:
     """out = whether each element of ``elements`` occurs in ``test_elements`` (no gradient)"""
     ref = elements if isinstance(elements, Tensor) else test_elements
     xp = ref.xp
@@ -239,7 +244,11 @@ def copysign(input: Any, other: Any) -> Tensor:
     a = _float(a) if isinstance(a, Tensor) else float(a)
     ref = a if isinstance(a, Tensor) else _float(b)
     b_sign = ref.xp.signbit(b.array if isinstance(b, Tensor) else ref.xp.asarray(b))
-    magnitude = _ew.abs(a) if isinstance(a, Tensor) else _const(ref.xp.asarray(abs(a), dtype=ref.array.dtype))
+    magnitude = (
+        _ew.abs(a)
+        if isinstance(a, Tensor)
+        else _const(ref.xp.asarray(abs(a), dtype=ref.array.dtype))
+    )
     return _ew.where(_const(b_sign), -magnitude, magnitude)
 
 
@@ -251,11 +260,10 @@ def erfc(input: Tensor) -> Tensor:
 class LogCumSumExp(Op):
     """out[i] = log(sum_{j <= i} e^x[j]) along ``dim`` (NumPy's logaddexp.accumulate: stable)
 
-    The backward is the log-space form PyTorch uses (after TensorFlow): with g split into its positive
-    and negative parts, grad_x = e^(x + revlogcumsumexp(log g+ - out)) - (the same for g-), where
-    revlogcumsumexp runs from the end. Written
-    with this op itself, so it can be differentiated again, and stable where out spans a wide range.
-    """
+    The backward is the log-space form PyTorch uses (after TensorFlow): with g split into its
+    positive and negative parts, grad_x = e^(x + revlogcumsumexp(log g+ - out)) - (the same for
+    g-), where revlogcumsumexp runs from the end. Written with this op itself, so it can be
+    differentiated again, and stable where out spans a wide range."""
 
     @staticmethod
     def forward(ctx: Any, x: Any, dim: int = 0) -> Any:
@@ -301,7 +309,9 @@ def logcumsumexp(input: Tensor, dim: int) -> Tensor:
     return LogCumSumExp.apply(x, dim=d)
 
 
-def cov(input: Tensor, *, correction: int = 1, fweights: Any = None, aweights: Any = None) -> Tensor:
+def cov(
+    input: Tensor, *, correction: int = 1, fweights: Any = None, aweights: Any = None
+) -> Tensor:
     """out = the covariance of the variables (rows) over the observations (columns):
     (x - mean)(x - mean)^T / (N - correction)"""
     if input.ndim > 2:
@@ -326,7 +336,8 @@ def _la_matmul(a: Tensor, b: Tensor) -> Tensor:
 
 
 def corrcoef(input: Tensor) -> Tensor:
-    """out = the Pearson correlation coefficients of the rows: cov / sqrt(var_i var_j), clipped to [-1, 1]"""
+    """out = the Pearson correlation coefficients of the rows: cov / sqrt(var_i var_j), clipped
+    to [-1, 1]"""
     c = cov(input)
     if c.ndim == 0:
         return c / c
@@ -334,7 +345,9 @@ def corrcoef(input: Tensor) -> Tensor:
     return _ew.clamp(c / _shape.unsqueeze(d, 1) / _shape.unsqueeze(d, 0), -1.0, 1.0)
 
 
-def trapezoid(y: Tensor, x: Tensor | None = None, *, dx: float | None = None, dim: int = -1) -> Tensor:
+def trapezoid(
+    y: Tensor, x: Tensor | None = None, *, dx: float | None = None, dim: int = -1
+) -> Tensor:
     """out = sum_i (x[i+1] - x[i]) (y[i+1] + y[i]) / 2 along ``dim`` (spacing ``dx``, default 1)"""
     d = normalize_dim(dim, y.ndim)
     n = y.shape[d]
@@ -471,7 +484,9 @@ def index_copy_(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tenso
 def put(input: Tensor, index: Tensor, source: Tensor, accumulate: bool = False) -> Tensor:
     """out = input with out.flatten()[index] = source (or += with ``accumulate``)"""
     flat = _shape.reshape(input, (-1,))
-    out = _index.index_put(flat, (_shape.reshape(index, (-1,)),), _shape.reshape(source, (-1,)), accumulate)
+    out = _index.index_put(
+        flat, (_shape.reshape(index, (-1,)),), _shape.reshape(source, (-1,)), accumulate
+    )
     return _shape.reshape(out, tuple(input.shape))
 
 
@@ -485,7 +500,9 @@ def sum_to_size(input: Tensor, *size: Any) -> Tensor:
     target = tuple(
         int(s) for s in (size[0] if len(size) == 1 and isinstance(size[0], tuple | list) else size)
     )
-    if input.ndim < len(target) or np.broadcast_shapes(target, tuple(input.shape)) != tuple(input.shape):
+    if input.ndim < len(target) or np.broadcast_shapes(target, tuple(input.shape)) != tuple(
+        input.shape
+    ):
         raise RuntimeError(f"size {list(target)} is not expandable to size {list(input.shape)}.")
     return _reduce.sum_to(input, target)
 

@@ -100,7 +100,9 @@ class Linear(Op):
 
     @staticmethod
     def forward(ctx: Any, x: Any, w: Any, b: Any = None) -> Any:
-        ctx.save_for_backward(x if ctx.needs_input_grad[1] else None, w if ctx.needs_input_grad[0] else None)
+        ctx.save_for_backward(
+            x if ctx.needs_input_grad[1] else None, w if ctx.needs_input_grad[0] else None
+        )
         out = x.reshape(-1, x.shape[-1]) @ w.T
         if b is not None:
             out += b
@@ -135,7 +137,11 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"mat1 and mat2 must have the same dtype, but got {_dtype.torch_name(input)} and "
             f"{_dtype.torch_name(weight)}"
         )
-    if weight.ndim != 2 or input.ndim == 0 or (bias is not None and tuple(bias.shape) != weight.shape[:1]):
+    if (
+        weight.ndim != 2
+        or input.ndim == 0
+        or (bias is not None and tuple(bias.shape) != weight.shape[:1])
+    ):
         out = input @ weight.t()  # unusual shapes: the general matmul and broadcasting add
         return out + bias if bias is not None else out
     if input.shape[-1] != weight.shape[1]:
@@ -181,7 +187,11 @@ class Embedding(Op):
 
     @staticmethod
     def forward(
-        ctx: Any, weight: Any, indices: Any, padding_idx: int | None = None, scale_grad: bool = False
+        ctx: Any,
+        weight: Any,
+        indices: Any,
+        padding_idx: int | None = None,
+        scale_grad: bool = False,
     ) -> Any:
         ctx.save_for_backward(indices)
         ctx.num, ctx.padding_idx, ctx.scale_grad = weight.shape[0], padding_idx, scale_grad
@@ -266,7 +276,8 @@ def embedding(
     if input.array.dtype.kind not in "iu":
         raise RuntimeError(
             "Expected tensor for argument #1 'indices' to have one of the following scalar types: "
-            f"Long, Int; but got {input.dtype.name} instead (while checking arguments for embedding)"
+            f"Long, Int; but got {input.dtype.name} instead (while checking arguments for "
+            "embedding)"
         )
     if weight.ndim != 2:
         raise RuntimeError("'weight' must be 2-D")
@@ -288,7 +299,11 @@ def _renorm_rows(weight: Tensor, idx: Any, max_norm: float, norm_type: float) ->
     xp = _xp(weight.array)
     rows = xp.unique(idx.reshape(-1))
     sub = weight.array[rows]
-    norms = xp.linalg.norm(sub, ord=norm_type, axis=1) if norm_type != 2 else xp.sqrt((sub * sub).sum(1))
+    norms = (
+        xp.linalg.norm(sub, ord=norm_type, axis=1)
+        if norm_type != 2
+        else xp.sqrt((sub * sub).sum(1))
+    )
     scale = xp.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0).astype(weight.array.dtype)
     weight.array[rows] = sub * scale[:, None]
     weight._bump_version()
@@ -319,7 +334,8 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
 
 
 class VectorNorm(Op):
-    """out = (sum |x|^p)^(1/p) over ``dim``; the gradient is 0 where the norm is 0 (PyTorch's choice)"""
+    """out = (sum |x|^p)^(1/p) over ``dim``; the gradient is 0 where the norm is 0 (PyTorch's
+    choice)"""
 
     @staticmethod
     def forward(ctx: Any, x: Any, p: float = 2.0, dim: int = -1, keepdim: bool = False) -> Any:
@@ -367,7 +383,9 @@ def _vector_norm(x: Tensor, p: float, dim: int, keepdim: bool = False) -> Tensor
     return VectorNorm.apply(x, p=float(p), dim=normalize_dim(dim, x.ndim), keepdim=keepdim)
 
 
-def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out: Any = None) -> Tensor:
+def normalize(
+    input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out: Any = None
+) -> Tensor:
     """out = input / max(||input||_p, eps) along ``dim``"""
     if input.ndim == 0:  # a 0-d tensor is its own (only) vector along dim 0 or -1
         normalize_dim(dim, 0)
@@ -382,7 +400,8 @@ def _clamp_value_only(t: Tensor, lo: float) -> Tensor:
 
 
 def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
-    """out = sum(x1 * x2) / (max(||x1||, eps) * max(||x2||, eps)) along ``dim`` (inputs broadcast)"""
+    """out = sum(x1 * x2) / (max(||x1||, eps) * max(||x2||, eps)) along ``dim`` (inputs
+    broadcast)"""
     shape = np.broadcast_shapes(tuple(x1.shape), tuple(x2.shape))
     d = normalize_dim(dim, len(shape))
     if tuple(x1.shape) != shape:
@@ -417,11 +436,16 @@ def pdist(input: Tensor, p: float = 2.0) -> Tensor:
 
 
 def cdist(
-    x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode: str = "use_mm_for_euclid_dist_if_necessary"
+    x1: Tensor,
+    x2: Tensor,
+    p: float = 2.0,
+    compute_mode: str = "use_mm_for_euclid_dist_if_necessary",
 ) -> Tensor:
     """out[..., i, j] = ||x1[..., i, :] - x2[..., j, :]||_p"""
     if x1.ndim < 2 or x2.ndim < 2:
-        raise RuntimeError(f"cdist only supports at least 2D tensors, X1 got: {x1.ndim}D, X2 got: {x2.ndim}D")
+        raise RuntimeError(
+            f"cdist only supports at least 2D tensors, X1 got: {x1.ndim}D, X2 got: {x2.ndim}D"
+        )
     if x1.shape[-1] != x2.shape[-1]:
         raise RuntimeError(
             f"X1 and X2 must have the same number of columns. X1: {x1.shape[-1]} X2: {x2.shape[-1]}"
@@ -447,7 +471,8 @@ def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
     *lead, c, h, w = input.shape
     if r <= 0 or c % (r * r):
         raise RuntimeError(
-            f"pixel_shuffle expects its input's 'channel' dimension to be divisible by the square of "
+            "pixel_shuffle expects its input's 'channel' dimension to be divisible by the square "
+            "of "
             f"upscale_factor, but input.size(-3)={c} is not divisible by {r * r}"
         )
     n = len(lead)
@@ -467,7 +492,8 @@ def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
     *lead, c, h, w = input.shape
     if r <= 0 or h % r or w % r:
         raise RuntimeError(
-            f"pixel_unshuffle expects height and width to be divisible by downscale_factor, but got "
+            "pixel_unshuffle expects height and width to be divisible by downscale_factor, but "
+            "got "
             f"{h} and {w} with downscale_factor={r}"
         )
     n = len(lead)

@@ -153,7 +153,8 @@ class StandardizeGrad(Function):
 
 
 def _trailing_count(shape: tuple[int, ...], dims: tuple[int, ...]) -> int:
-    """The number of elements per row when ``dims`` are the last dims (and nothing is empty), else 0."""
+    """The number of elements per row when ``dims`` are the last dims (and nothing is empty),
+    else 0."""
     nd = len(shape)
     if dims != tuple(range(nd - len(dims), nd)) or 0 in shape:
         return 0
@@ -164,7 +165,9 @@ def _sum_keep(a: Any, dims: tuple[int, ...]) -> Any:
     """a.sum(dims, keepdims=True); over the last dims, or dims 0 and 2.. (batch norm), as a BLAS
     matrix-vector product, several times faster than NumPy's reduction over short rows."""
     nd = a.ndim
-    lead = 0 if dims == tuple(range(nd - len(dims), nd)) else 1 if dims == (0, *range(2, nd)) else -1
+    lead = (
+        0 if dims == tuple(range(nd - len(dims), nd)) else 1 if dims == (0, *range(2, nd)) else -1
+    )
     if lead < 0 or a.size == 0 or (lead == 1 and nd < 3):
         return a.sum(axis=dims, keepdims=True)
     xp = _xp(a)
@@ -262,10 +265,13 @@ def _standardize(
     weight: Tensor | None = None,
     bias: Tensor | None = None,
 ) -> tuple[Tensor, Any, Any]:
-    """(x - mean) / sqrt(var + eps) * weight + bias over dims; also the mean and biased variance arrays."""
+    """(x - mean) / sqrt(var + eps) * weight + bias over dims; also the mean and biased variance
+    arrays."""
     x = input.array
     if x.dtype.kind != "f":  # PyTorch's norms have no integer kernels either
-        raise NotImplementedError(f"\"native_norm\" not implemented for '{_dtype.torch_name(input)}'")
+        raise NotImplementedError(
+            f"\"native_norm\" not implemented for '{_dtype.torch_name(input)}'"
+        )
     xp = _xp(x)
     n = _trailing_count(x.shape, dims)
     if n:  # statistics over the last dims: row sums as matrix-vector products, much faster
@@ -301,7 +307,9 @@ def _channel_shape(input: Tensor) -> tuple[int, ...]:
     return (input.shape[1],) + (1,) * (input.ndim - 2)
 
 
-def _affine(out: Tensor, weight: Tensor | None, bias: Tensor | None, shape: tuple[int, ...] | None) -> Tensor:
+def _affine(
+    out: Tensor, weight: Tensor | None, bias: Tensor | None, shape: tuple[int, ...] | None
+) -> Tensor:
     if weight is not None:
         out = out * (weight.reshape(shape) if shape is not None else weight)
     if bias is not None:
@@ -357,7 +365,8 @@ def batch_norm(
         count = input.numel() // channels
         if count <= 1:
             raise ValueError(
-                f"Expected more than 1 value per channel when training, got input size {list(input.shape)}"
+                "Expected more than 1 value per channel when training, got input size "
+                f"{list(input.shape)}"
             )
         dims = (0,) + tuple(range(2, input.ndim))
         out, mean, var = _standardize(
@@ -372,7 +381,8 @@ def batch_norm(
         return out
     if running_mean is None or running_var is None:
         raise RuntimeError(
-            f"running_{'mean' if running_mean is None else 'var'} must be defined in evaluation mode"
+            f"running_{'mean' if running_mean is None else 'var'} must be defined in evaluation "
+            "mode"
         )
     # evaluation is an affine map per channel: fold the statistics into one scale and one shift
     scale = ew.rsqrt(running_var + eps)
@@ -392,7 +402,9 @@ def layer_norm(
     eps: float = 1e-5,
 ) -> Tensor:
     """out = (input - mean) / sqrt(var + eps) * weight + bias, statistics over the last dims"""
-    shape = (int(normalized_shape),) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    shape = (
+        (int(normalized_shape),) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    )
     k = len(shape)
     if k == 0 or tuple(input.shape[input.ndim - k :]) != shape or input.ndim < k:
         raise RuntimeError(
@@ -417,9 +429,12 @@ def group_norm(
     bias: Tensor | None = None,
     eps: float = 1e-5,
 ) -> Tensor:
-    """Normalize each of ``num_groups`` groups of channels per sample, then weight[c] * . + bias[c]"""
+    """Normalize each of ``num_groups`` groups of channels per sample, then weight[c] * . +
+    bias[c]"""
     if input.ndim < 2:
-        raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received {input.ndim}")
+        raise RuntimeError(
+            f"Expected at least 2 dimensions for input tensor but received {input.ndim}"
+        )
     n, channels = input.shape[0], input.shape[1]
     if num_groups <= 0 or channels % num_groups:
         raise RuntimeError(
@@ -462,7 +477,8 @@ def instance_norm(
     count = math.prod(input.shape[2:])
     if count <= 1:
         raise ValueError(
-            f"Expected more than 1 spatial element when training, got input size {list(input.shape)}"
+            "Expected more than 1 spatial element when training, got input size "
+            f"{list(input.shape)}"
         )
     dims = tuple(range(2, input.ndim))
     out, mean, var = _standardize(
@@ -482,7 +498,9 @@ def rms_norm(
     input: Tensor, normalized_shape: Any, weight: Tensor | None = None, eps: float | None = None
 ) -> Tensor:
     """out = input / sqrt(mean(input^2) + eps) * weight, the mean over the last dims"""
-    shape = (int(normalized_shape),) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    shape = (
+        (int(normalized_shape),) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    )
     k = len(shape)
     if tuple(input.shape[input.ndim - k :]) != shape or input.ndim < k:
         raise RuntimeError(
@@ -501,7 +519,9 @@ def local_response_norm(
 ) -> Tensor:
     """out = input / (k + alpha / size * sum of input^2 over ``size`` neighbouring channels)^beta"""
     if input.ndim < 3:
-        raise ValueError(f"Expected 3D or higher dimensionality input (got {input.ndim} dimensions)")
+        raise ValueError(
+            f"Expected 3D or higher dimensionality input (got {input.ndim} dimensions)"
+        )
     if input.numel() == 0:
         return input
     channels = input.shape[1]

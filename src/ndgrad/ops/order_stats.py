@@ -67,7 +67,9 @@ def unique(
     xp = input.xp
     data = input.array
     if dim is None:
-        values, inverse, counts = xp.unique(data.reshape(-1), return_inverse=True, return_counts=True)
+        values, inverse, counts = xp.unique(
+            data.reshape(-1), return_inverse=True, return_counts=True
+        )
         inverse = inverse.reshape(data.shape)
     else:
         d = normalize_dim(dim, input.ndim)
@@ -137,12 +139,18 @@ def searchsorted(
                 f"boundaries tensor {list(seq.shape)} and input value tensor {list(values.shape)}"
             )
         # count, per value, the sequence elements before it: O(n * m) but batched without loops
-        cmp = seq[..., None, :] <= values[..., :, None] if right else seq[..., None, :] < values[..., :, None]
+        cmp = (
+            seq[..., None, :] <= values[..., :, None]
+            if right
+            else seq[..., None, :] < values[..., :, None]
+        )
         out = cmp.sum(-1)
     return _const(xp.asarray(out).astype(out_dtype))
 
 
-def bucketize(input: Any, boundaries: Tensor, *, out_int32: bool = False, right: bool = False) -> Tensor:
+def bucketize(
+    input: Any, boundaries: Tensor, *, out_int32: bool = False, right: bool = False
+) -> Tensor:
     """out = the bucket index of each element: boundaries[i-1] < x <= boundaries[i] (right=False),
     boundaries[i-1] <= x < boundaries[i] (right=True)"""
     if boundaries.ndim != 1:
@@ -151,8 +159,8 @@ def bucketize(input: Any, boundaries: Tensor, *, out_int32: bool = False, right:
 
 
 def histc(input: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Tensor:
-    """out = counts of input in ``bins`` equal bins over [min, max] (the data's range if min == max);
-    elements outside are ignored"""
+    """out = counts of input in ``bins`` equal bins over [min, max] (the data's range if min ==
+    max); elements outside are ignored"""
     if input.array.dtype.kind != "f":
         raise RuntimeError(f'"histogram_cpu" not implemented for {input.dtype.name!r}')
     if bins <= 0:
@@ -190,13 +198,18 @@ def histogram(
         edges = bins.array.astype(data.dtype)
     else:
         if bins <= 0:
-            raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for dimension 0")
+            raise RuntimeError(
+                f"torch.histogram(): bins must be > 0, but got {bins} for dimension 0"
+            )
         lo, hi = (
-            (float(data.min()), float(data.max())) if range is None and data.size else (range or (0.0, 0.0))
+            (float(data.min()), float(data.max()))
+            if range is None and data.size
+            else (range or (0.0, 0.0))
         )
         if lo > hi:
             raise RuntimeError(
-                f"torch.histogramdd: min should not exceed max, but got min {lo:g} max {hi:g} for dimension 0"
+                f"torch.histogramdd: min should not exceed max, but got min {lo:g} max {hi:g} for "
+                "dimension 0"
             )
         edges = xp.histogram_bin_edges(data, bins=bins, range=(lo, hi)).astype(data.dtype)
     w = None if weight is None else weight.array.reshape(-1)
@@ -213,7 +226,8 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> Any
     xp = input.xp
     if input.ndim == 0:
         return _KthvalueResult(_ew.clone(input), _const(xp.zeros((), dtype=np.int64)))
-    # a partial sort (O(n)) puts the k-th smallest at position k - 1; the gradient goes through gather
+    # a partial sort (O(n)) puts the k-th smallest at position k - 1; the gradient goes through
+    # gather
     order = xp.argpartition(input.array, k - 1, axis=d)
     idx = _const(xp.take(order, [k - 1], axis=d).astype(np.int64))
     v, i = _index.gather(input, d, idx), idx
@@ -226,7 +240,12 @@ _QUANTILE_MODES = ("linear", "lower", "higher", "midpoint", "nearest")
 
 
 def quantile(
-    input: Tensor, q: Any, dim: int | None = None, keepdim: bool = False, *, interpolation: str = "linear"
+    input: Tensor,
+    q: Any,
+    dim: int | None = None,
+    keepdim: bool = False,
+    *,
+    interpolation: str = "linear",
 ) -> Tensor:
     """out = the q-th quantile of input along ``dim`` (all elements if None): the sorted values at
     rank q * (n - 1), interpolated. A NaN in a row makes its quantiles NaN. With a 1-d ``q``, the
@@ -235,19 +254,27 @@ def quantile(
 
 
 def nanquantile(
-    input: Tensor, q: Any, dim: int | None = None, keepdim: bool = False, *, interpolation: str = "linear"
+    input: Tensor,
+    q: Any,
+    dim: int | None = None,
+    keepdim: bool = False,
+    *,
+    interpolation: str = "linear",
 ) -> Tensor:
     """quantile ignoring NaNs (a row of only NaNs gives NaN)"""
     return _quantile(input, q, dim, keepdim, interpolation, ignore_nan=True)
 
 
-def _quantile(input: Tensor, q: Any, dim: Any, keepdim: bool, interpolation: str, ignore_nan: bool) -> Tensor:
+def _quantile(
+    input: Tensor, q: Any, dim: Any, keepdim: bool, interpolation: str, ignore_nan: bool
+) -> Tensor:
     name = "nanquantile" if ignore_nan else "quantile"
     if input.array.dtype.kind != "f":
         raise RuntimeError(f"{name}() input tensor must be either float or double dtype")
     if interpolation not in _QUANTILE_MODES:
         raise ValueError(
-            f"{name}() interpolation must be one of {', '.join(_QUANTILE_MODES)}. Got {interpolation}"
+            f"{name}() interpolation must be one of {', '.join(_QUANTILE_MODES)}. Got "
+            f"{interpolation}"
         )
     xp = input.xp
     q_scalar = not isinstance(q, Tensor)
@@ -371,12 +398,14 @@ def _cum_extreme(input: Tensor, dim: int, largest: bool) -> tuple[Tensor, Tensor
 
 
 def cummax(input: Tensor, dim: int) -> Any:
-    """(values, indices): out[i] = max(input[:i+1]) along ``dim`` and where it was (the latest tie)"""
+    """(values, indices): out[i] = max(input[:i+1]) along ``dim`` and where it was (the latest
+    tie)"""
     return _CummaxResult(*_cum_extreme(input, dim, True))
 
 
 def cummin(input: Tensor, dim: int) -> Any:
-    """(values, indices): out[i] = min(input[:i+1]) along ``dim`` and where it was (the latest tie)"""
+    """(values, indices): out[i] = min(input[:i+1]) along ``dim`` and where it was (the latest
+    tie)"""
     return _CumminResult(*_cum_extreme(input, dim, False))
 
 
@@ -403,7 +432,9 @@ def unique_consecutive(
     result = [_const(values)]
     if return_inverse:
         inverse = xp.cumsum(start) - 1
-        result.append(_const(inverse.reshape(input.array.shape if dim is None else (-1,)).astype(np.int64)))
+        result.append(
+            _const(inverse.reshape(input.array.shape if dim is None else (-1,)).astype(np.int64))
+        )
     if return_counts:
         bounds = xp.concatenate([xp.flatnonzero(start), xp.asarray([n])])
         result.append(_const(xp.diff(bounds).astype(np.int64)))

@@ -34,8 +34,12 @@ class ConstantPad(Op):
         ctx.pads = pads
         shape = tuple(n + lo + hi for n, (lo, hi) in zip(x.shape, pads, strict=True))
         out = _backend.xp_of(x).full(shape, value, dtype=x.dtype)
-        dst = tuple(slice(max(lo, 0), n - max(hi, 0)) for n, (lo, hi) in zip(shape, pads, strict=True))
-        src = tuple(slice(max(-lo, 0), n - max(-hi, 0)) for n, (lo, hi) in zip(x.shape, pads, strict=True))
+        dst = tuple(
+            slice(max(lo, 0), n - max(hi, 0)) for n, (lo, hi) in zip(shape, pads, strict=True)
+        )
+        src = tuple(
+            slice(max(-lo, 0), n - max(-hi, 0)) for n, (lo, hi) in zip(x.shape, pads, strict=True)
+        )
         out[dst] = x[src]
         return out
 
@@ -78,8 +82,10 @@ def pad(input: Tensor, pad: Any, mode: str = "constant", value: Any = None) -> T
         for n, (lo, hi) in zip(input.shape, pairs, strict=True):
             if n + lo + hi < 0:
                 raise RuntimeError(
-                    f"The input size {n}, plus negative padding {lo} and {hi} resulted in a negative "
-                    f"output size, which is invalid. Check dimension {pairs.index((lo, hi))} of your input."
+                    f"The input size {n}, plus negative padding {lo} and {hi} resulted in a "
+                    "negative "
+                    f"output size, which is invalid. Check dimension {pairs.index((lo, hi))} of "
+                    "your input."
                 )
         return ConstantPad.apply(input, pads=tuple(pairs), value=0 if value is None else value)
     if mode not in ("reflect", "replicate", "circular"):
@@ -98,7 +104,9 @@ def pad(input: Tensor, pad: Any, mode: str = "constant", value: Any = None) -> T
         if mode == "circular" and (lo > n or hi > n):
             raise RuntimeError("Padding value causes wrapping around more than once.")
         if min(lo, hi) < 0 or n == 0:
-            raise RuntimeError(f"{mode} padding of a dim of size {n} by ({lo}, {hi}) is not supported")
+            raise RuntimeError(
+                f"{mode} padding of a dim of size {n} by ({lo}, {hi}) is not supported"
+            )
         idx = Tensor._make(_pad_index(input.xp, n, lo, hi, mode), False, None)
         out = out.index_select(d, idx)
     return out

@@ -1,11 +1,11 @@
 """Pooling: max, average and adaptive pooling in 1-d, 2-d and 3-d (``ndgrad.nn.functional``).
 
 Pooling ops loop over the kernel offsets (a handful) with whole-array operations on strided slices,
-never over elements. Max pooling finds the argmax of every window first, then gathers (``PoolGather``,
-whose adjoint ``PoolScatter`` is its gradient); average pooling is a linear map (``AvgPool``) with
-its adjoint (``AvgPoolAdjoint``); adaptive average pooling is a product with small constant
-averaging matrices along each spatial dim, so it is differentiable to any order through matmul.
-"""
+never over elements. Max pooling finds the argmax of every window first, then gathers
+(``PoolGather``, whose adjoint ``PoolScatter`` is its gradient); average pooling is a linear map
+(``AvgPool``) with its adjoint (``AvgPoolAdjoint``); adaptive average pooling is a product with
+small constant averaging matrices along each spatial dim, so it is differentiable to any order
+through matmul."""
 
 from __future__ import annotations
 
@@ -60,7 +60,8 @@ class PoolGather(Op):
 
 
 class PoolScatter(Op):
-    """out[n, c, s] = sum of g[n, c, p] over the p with idx[n, c, p] = s (the adjoint of PoolGather)."""
+    """out[n, c, s] = sum of g[n, c, p] over the p with idx[n, c, p] = s (the adjoint of
+    PoolGather)."""
 
     @staticmethod
     def forward(
@@ -74,7 +75,9 @@ class PoolScatter(Op):
             out = ws.zeros((math.prod(in_shape),), g.dtype, xp)
             out[flat] = g.reshape(-1)
         else:
-            out = xp.bincount(flat, weights=g.reshape(-1), minlength=math.prod(in_shape)).astype(g.dtype)
+            out = xp.bincount(flat, weights=g.reshape(-1), minlength=math.prod(in_shape)).astype(
+                g.dtype
+            )
         return out.reshape(in_shape)
 
     @staticmethod
@@ -89,12 +92,15 @@ def _global_index(idx: Any, in_shape: tuple[int, ...]) -> Any:
     planes = in_shape[0] * in_shape[1]
     plane_size = math.prod(in_shape[2:])
     wide = idx.dtype if planes * plane_size < 2**31 else np.int64
-    offset = (xp.arange(planes, dtype=wide) * plane_size).reshape(in_shape[:2] + (1,) * (idx.ndim - 2))
+    offset = (xp.arange(planes, dtype=wide) * plane_size).reshape(
+        in_shape[:2] + (1,) * (idx.ndim - 2)
+    )
     return xp.add(idx, offset, out=ws.empty(idx.shape, wide, xp))
 
 
 def _track_max(best: Any, arg: Any, cand: Any, label: Any) -> None:
-    """Where ``cand`` beats ``best`` strictly (so ties keep the first maximum), take it and ``label``.
+    """Where ``cand`` beats ``best`` strictly (so ties keep the first maximum), take it and
+    ``label``.
 
     Written as a maximum plus integer arithmetic on the mask: several times faster than
     ``copyto(..., where=mask)`` or ``where``.
@@ -147,9 +153,13 @@ def _max_pool_raw(
     for i in range(len(kernel)):
         row = np.array([k[i] * dil[i] for k in offsets])
         shift = shift * size[i] + row
-        first = (np.arange(out[i]) * stride[i] - pad[i]).reshape((out[i],) + (1,) * (len(kernel) - 1 - i))
+        first = (np.arange(out[i]) * stride[i] - pad[i]).reshape(
+            (out[i],) + (1,) * (len(kernel) - 1 - i)
+        )
         base = base * size[i] + first
-    labels = ws.empty(best.shape, np.intp, xp)  # take would convert the int8 labels to a fresh array
+    labels = ws.empty(
+        best.shape, np.intp, xp
+    )  # take would convert the int8 labels to a fresh array
     labels[...] = arg
     idx = ws.empty(best.shape, index_type, xp)
     xp.take(xp.asarray(shift), labels, out=idx, mode="clip")  # "raise" would buffer the output
@@ -187,13 +197,15 @@ def _pool_input(input: Tensor, d: int, adaptive: str = "") -> tuple[Tensor, bool
     if input.ndim not in (d + 1, d + 2):
         if adaptive and d == 1:
             raise RuntimeError(
-                f"Expected 2 to 3 dimensions, but got {input.ndim}-dimensional tensor for argument #1 "
+                f"Expected 2 to 3 dimensions, but got {input.ndim}-dimensional tensor for "
+                "argument #1 "
                 f"'self' (while checking arguments for {adaptive})"
             )
         if adaptive:
             got = ": " if "max" in adaptive else " "  # torch's two messages differ by this colon
             raise RuntimeError(
-                f"{adaptive}(): Expected {d + 1}D or {d + 2}D tensor, but got{got}{list(input.shape)}"
+                f"{adaptive}(): Expected {d + 1}D or {d + 2}D tensor, but "
+                f"got{got}{list(input.shape)}"
             )
         raise RuntimeError(f"non-empty {d + 1}D or {d + 2}D (batch mode) tensor expected for input")
     if 0 in input.shape[input.ndim - d - 1 :]:
@@ -223,7 +235,8 @@ def _pool_size(
     for p, k, v in zip(pad, kernel, dil, strict=True):
         if p < 0 or 2 * p > k:
             raise RuntimeError(
-                f"pad should be at most half of effective kernel size, but got pad={p}, kernel_size={k} "
+                f"pad should be at most half of effective kernel size, but got pad={p}, "
+                f"kernel_size={k} "
                 f"and dilation={v}"
             )
     out = []
@@ -236,7 +249,8 @@ def _pool_size(
         given = "x".join(map(str, x.shape[1:]))
         calc = "x".join(map(str, (x.shape[1], *out)))
         raise RuntimeError(
-            f"Given input size: ({given}). Calculated output size: ({calc}). Output size is too small"
+            f"Given input size: ({given}). Calculated output size: ({calc}). Output size is too "
+            "small"
         )
     return tuple(out)
 
@@ -277,7 +291,8 @@ def max_pool1d(
     ceil_mode: bool = False,
     return_indices: bool = False,
 ) -> Any:
-    """out[n, c, i] = max of input[n, c, i * stride - padding + k * dilation] over k < kernel_size."""
+    """out[n, c, i] = max of input[n, c, i * stride - padding + k * dilation] over k <
+    kernel_size."""
     return _max_poolnd(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 1)
 
 
@@ -290,7 +305,8 @@ def max_pool2d(
     ceil_mode: bool = False,
     return_indices: bool = False,
 ) -> Any:
-    """out[n, c, i, j] = max of the (dilated) kernel_size window at (i * stride - p, j * stride - p).
+    """out[n, c, i, j] = max of the (dilated) kernel_size window at (i * stride - p, j * stride -
+    p).
 
     Args:
         input: (N, C, H, W) or unbatched (C, H, W).
@@ -350,7 +366,8 @@ def _adaptive_max_poolnd(input: Tensor, output_size: Any, return_indices: bool, 
     widths = [int((e - b).max()) for b, e in ranges]
     flat_in = xa.reshape(xa.shape[:2] + (math.prod(size),))
     best = arg = None
-    # loop over offsets inside the (at most) widest window; shorter windows repeat their last element
+    # loop over offsets inside the (at most) widest window; shorter windows repeat their last
+    # element
     for k in itertools.product(*(range(w) for w in widths)):
         pos = 0
         for i, (b, e) in enumerate(ranges):
@@ -374,7 +391,8 @@ def _adaptive_max_poolnd(input: Tensor, output_size: Any, return_indices: bool, 
 
 
 def adaptive_max_pool1d(input: Tensor, output_size: Any, return_indices: bool = False) -> Any:
-    """Max over ``output_size`` windows that tile the input: [floor(i L / out), ceil((i + 1) L / out))."""
+    """Max over ``output_size`` windows that tile the input: [floor(i L / out), ceil((i + 1) L /
+    out))."""
     return _adaptive_max_poolnd(input, output_size, return_indices, 1)
 
 
@@ -458,7 +476,9 @@ def _avg_divisor(x: Any, g: PoolGeom, count_include_pad: bool, divisor_override:
             raise RuntimeError("divisor must be not zero")
         return float(divisor_override)
     counts = None
-    for i, (n, k, s, p, o) in enumerate(zip(g.in_size, g.kernel, g.stride, g.pad, g.out_size, strict=True)):
+    for i, (n, k, s, p, o) in enumerate(
+        zip(g.in_size, g.kernel, g.stride, g.pad, g.out_size, strict=True)
+    ):
         start = np.arange(o) * s - p
         end = np.minimum(start + k, n + p)
         if count_include_pad:
@@ -499,7 +519,8 @@ def _avg_poolnd(
     out = _pool_size(x, kernel, st, pad, (1,) * d, ceil_mode)
     size = tuple(x.shape[2:])
     hi = tuple(
-        max(0, (o - 1) * s + k - n - p) for o, s, k, n, p in zip(out, st, kernel, size, pad, strict=True)
+        max(0, (o - 1) * s + k - n - p)
+        for o, s, k, n, p in zip(out, st, kernel, size, pad, strict=True)
     )
     geom = PoolGeom(kernel, st, pad, hi, size, out)
     divisor = _avg_divisor(x.array, geom, count_include_pad, divisor_override)
@@ -527,12 +548,15 @@ def avg_pool2d(
     count_include_pad: bool = True,
     divisor_override: int | None = None,
 ) -> Tensor:
-    """out[n, c, i, j] = sum of the kernel_size window at (i * stride - p, j * stride - p) / divisor.
+    """out[n, c, i, j] = sum of the kernel_size window at (i * stride - p, j * stride - p) /
+    divisor.
 
     The divisor is the window's size, counting padded positions when ``count_include_pad``
     (but never positions past the padding that ``ceil_mode`` adds), or ``divisor_override``.
     """
-    return _avg_poolnd(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, 2)
+    return _avg_poolnd(
+        input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, 2
+    )
 
 
 def avg_pool3d(
@@ -551,7 +575,9 @@ def avg_pool3d(
         kernel_size, stride (default: kernel_size), padding: an int or a triple.
         ceil_mode, count_include_pad, divisor_override: as in ``avg_pool2d``.
     """
-    return _avg_poolnd(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, 3)
+    return _avg_poolnd(
+        input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, 3
+    )
 
 
 # -- adaptive average pooling: products with small constant matrices -----------------------------
@@ -589,7 +615,9 @@ def _adaptive_avg_poolnd(input: Tensor, output_size: Any, d: int) -> Tensor:
         count = math.prod(x.shape[2:])
         y = _sum(x, tuple(range(2, 2 + d)), keepdim=True) * (1.0 / count)
     else:
-        y = _along_dims(x, [_adaptive_avg_matrix(n, o) for n, o in zip(x.shape[2:], out, strict=True)])
+        y = _along_dims(
+            x, [_adaptive_avg_matrix(n, o) for n, o in zip(x.shape[2:], out, strict=True)]
+        )
     return _unbatch(y, unbatched)
 
 

@@ -44,7 +44,9 @@ class Generator:
     def set_state(self, state: Tensor) -> Generator:
         import json
 
-        self.rng.bit_generator.state = json.loads(bytes(np.asarray(state.array, dtype=np.uint8)).decode())
+        self.rng.bit_generator.state = json.loads(
+            bytes(np.asarray(state.array, dtype=np.uint8)).decode()
+        )
         return self
 
 
@@ -81,7 +83,9 @@ def _rng(generator: Generator | None) -> np.random.Generator:
     return (generator or default_generator).rng
 
 
-def _finish(arr: np.ndarray, dtype: Any, device: Any, requires_grad: bool, default: Any = None) -> Tensor:
+def _finish(
+    arr: np.ndarray, dtype: Any, device: Any, requires_grad: bool, default: Any = None
+) -> Tensor:
     d = _dtype.to_dtype(dtype) if dtype is not None else (default or _dtype.get_default_dtype())
     arr = np.asarray(arr).astype(d.np, copy=False)
     if device is not None and str(device).split(":")[0] != "cpu":
@@ -97,7 +101,9 @@ def _size(size: tuple[Any, ...]) -> tuple[int, ...]:
         size = tuple(size[0])
     for s in size:
         if not isinstance(s, int | np.integer):
-            raise TypeError(f"size must be a tuple of ints, but got an element of type {type(s).__name__}")
+            raise TypeError(
+                f"size must be a tuple of ints, but got an element of type {type(s).__name__}"
+            )
         if s < 0:
             raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(size)}")
     return tuple(int(s) for s in size)
@@ -143,7 +149,9 @@ def randint(
     if high is None:
         low, high = 0, low
     if low >= high:
-        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+        raise RuntimeError(
+            f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}"
+        )
     arr = _rng(generator).integers(low, high, size=_size(tuple(size)))
     return _finish(arr, dtype, device, requires_grad, default=_dtype.int64)
 
@@ -159,7 +167,9 @@ def randperm(
     """A random permutation of 0..n-1."""
     if n < 0:
         raise RuntimeError(f"n must be non-negative, got{n}")
-    return _finish(_rng(generator).permutation(n), dtype, device, requires_grad, default=_dtype.int64)
+    return _finish(
+        _rng(generator).permutation(n), dtype, device, requires_grad, default=_dtype.int64
+    )
 
 
 def normal(
@@ -177,7 +187,9 @@ def normal(
     s = std.array if isinstance(std, Tensor) else std
     if np.any(np.asarray(_backend.to_numpy(s)) < 0):
         raise RuntimeError("normal expects std >= 0.0")
-    shape = _size(tuple(size)) if size is not None else np.broadcast_shapes(np.shape(m), np.shape(s))
+    shape = (
+        _size(tuple(size)) if size is not None else np.broadcast_shapes(np.shape(m), np.shape(s))
+    )
     ref = mean if isinstance(mean, Tensor) else std if isinstance(std, Tensor) else None
     if ref is not None and dtype is None:
         dtype = ref.dtype
@@ -199,7 +211,11 @@ def bernoulli(input: Tensor, p: Any = None, *, generator: Generator | None = Non
 
 
 def multinomial(
-    input: Tensor, num_samples: int, replacement: bool = False, *, generator: Generator | None = None
+    input: Tensor,
+    num_samples: int,
+    replacement: bool = False,
+    *,
+    generator: Generator | None = None,
 ) -> Tensor:
     """Indices drawn from the categorical distributions in the rows of ``input`` (1-d or 2-d)."""
     probs = np.asarray(_backend.to_numpy(input.array), dtype=np.float64)
@@ -209,7 +225,9 @@ def multinomial(
         raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
     rows = probs.reshape(-1, probs.shape[-1])
     if not replacement and num_samples > rows.shape[1]:
-        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+        raise RuntimeError(
+            "cannot sample n_sample > prob_dist.size(-1) samples without replacement"
+        )
     rng = _rng(generator)
     out = np.empty((rows.shape[0], num_samples), dtype=np.int64)
     for i, r in enumerate(rows):
@@ -226,11 +244,15 @@ def multinomial(
     return _finish(result, _dtype.int64, input.device, False)
 
 
-def uniform_(t: Tensor, a: float = 0.0, b: float = 1.0, *, generator: Generator | None = None) -> Tensor:
+def uniform_(
+    t: Tensor, a: float = 0.0, b: float = 1.0, *, generator: Generator | None = None
+) -> Tensor:
     return _fill_from(t, _rng(generator).uniform(a, b, size=t.shape))
 
 
-def normal_(t: Tensor, mean: float = 0.0, std: float = 1.0, *, generator: Generator | None = None) -> Tensor:
+def normal_(
+    t: Tensor, mean: float = 0.0, std: float = 1.0, *, generator: Generator | None = None
+) -> Tensor:
     return _fill_from(t, _rng(generator).normal(mean, std, size=t.shape))
 
 
@@ -243,15 +265,22 @@ def _fill_from(t: Tensor, host: np.ndarray) -> Tensor:
     from ndgrad.autograd import grad_mode
 
     if grad_mode.state.enabled and t.requires_grad and t.grad_fn is None:
-        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+        raise RuntimeError(
+            "a leaf Variable that requires grad is being used in an in-place operation."
+        )
     t.array[...] = _backend.xp_of(t.array).asarray(host.astype(t.array.dtype, copy=False))
     t._bump_version()
     return t
 
 
-def rand_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+def rand_like(
+    input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
     return rand(
-        *input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad
+        *input.shape,
+        dtype=dtype or input.dtype,
+        device=device or input.device,
+        requires_grad=requires_grad,
     )
 
 
@@ -259,7 +288,10 @@ def randn_like(
     input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False
 ) -> Tensor:
     return randn(
-        *input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad
+        *input.shape,
+        dtype=dtype or input.dtype,
+        device=device or input.device,
+        requires_grad=requires_grad,
     )
 
 
@@ -268,4 +300,6 @@ def randint_like(
 ) -> Tensor:
     if high is None:
         low, high = 0, low
-    return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype, device=device or input.device)
+    return randint(
+        low, high, tuple(input.shape), dtype=dtype or input.dtype, device=device or input.device
+    )

@@ -85,7 +85,8 @@ def _numel(shape: tuple[int, ...], dims: tuple[int, ...]) -> int:
 
 
 def _int_to_long(input: Tensor, dtype: Any) -> Tensor:
-    """``dtype`` if given; bool and integer inputs otherwise accumulate in int64 (sum, prod, cumsum)."""
+    """``dtype`` if given; bool and integer inputs otherwise accumulate in int64 (sum, prod,
+    cumsum)."""
     if dtype is not None:
         return input.to(dtype=dtype)
     if input.array.dtype.kind in "bui" and input.array.dtype != _dtype.int64.np:
@@ -199,12 +200,16 @@ class Prod(Op):
         zero_mask = _const(is_zero)
         nonzero_x = where(zero_mask, 1.0, x)
         p = Prod.apply(nonzero_x, dims, True)
-        z = Sum.apply(where(zero_mask, x, 0.0), dims, True) + _const((zeros == 0).astype(x.array.dtype))
+        z = Sum.apply(where(zero_mask, x, 0.0), dims, True) + _const(
+            (zeros == 0).astype(x.array.dtype)
+        )
         except_self = where(zero_mask, p, z * p / nonzero_x)
         return g * where(_const(zeros < 2), except_self, 0.0)
 
 
-def prod(input: Tensor, dim: int | None = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+def prod(
+    input: Tensor, dim: int | None = None, keepdim: bool = False, *, dtype: Any = None
+) -> Tensor:
     """out = product of input over ``dim`` (one int, or all dims when None)"""
     if dim is not None and not isinstance(dim, int):
         raise TypeError(f"prod(): argument 'dim' must be int, not {type(dim).__name__}")
@@ -233,7 +238,9 @@ class Amax(Op):
         dims, shape = ctx.dims, ctx.in_shape
         hit = x.array == _kept(out, shape, dims, ctx.keepdim).array
         share = hit / hit.sum(axis=dims, keepdims=True)  # 1/count at each tie, 0 elsewhere
-        return _kept(grad, shape, dims, ctx.keepdim) * _const(share.astype(x.array.dtype, copy=False))
+        return _kept(grad, shape, dims, ctx.keepdim) * _const(
+            share.astype(x.array.dtype, copy=False)
+        )
 
 
 class Amin(Amax):
@@ -309,7 +316,9 @@ def _argmax_argmin(fn: str, input: Tensor, dim: int | None, keepdim: bool) -> Te
     xp = input.xp
     if dim is None:
         if input.numel() == 0:
-            raise RuntimeError(f"{fn}(): Expected reduction dim to be specified for input.numel() == 0.")
+            raise RuntimeError(
+                f"{fn}(): Expected reduction dim to be specified for input.numel() == 0."
+            )
         idx = xp.asarray(getattr(xp, fn)(input.array)).astype(xp.int64)
         return _const(idx.reshape((1,) * input.ndim) if keepdim else idx)
     if input.ndim == 0:
@@ -344,7 +353,9 @@ def _correction(dim: Any, unbiased: Any, correction: Any) -> tuple[Any, float]:
     return dim, float(correction)
 
 
-def _var(input: Tensor, dims: tuple[int, ...], correction: float, keepdim: bool) -> tuple[Tensor, Tensor]:
+def _var(
+    input: Tensor, dims: tuple[int, ...], correction: float, keepdim: bool
+) -> tuple[Tensor, Tensor]:
     """(variance, mean kept as size-1 dims), composed: autograd gives 2 (x - mean) / (N - c)."""
     if input.array.dtype.kind != "f":
         raise RuntimeError("std and var only support floating point and complex dtypes")
@@ -355,7 +366,12 @@ def _var(input: Tensor, dims: tuple[int, ...], correction: float, keepdim: bool)
 
 
 def var(
-    input: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *, correction: Any = None
+    input: Tensor,
+    dim: Any = None,
+    unbiased: Any = None,
+    keepdim: bool = False,
+    *,
+    correction: Any = None,
 ) -> Tensor:
     """out = sum((input - mean)^2) / (N - correction) over ``dim`` (correction 1 unless
     ``unbiased=False`` or ``correction`` says otherwise)"""
@@ -364,14 +380,24 @@ def var(
 
 
 def std(
-    input: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *, correction: Any = None
+    input: Tensor,
+    dim: Any = None,
+    unbiased: Any = None,
+    keepdim: bool = False,
+    *,
+    correction: Any = None,
 ) -> Tensor:
     """out = sqrt(var(input, dim))"""
     return var(input, dim, unbiased, keepdim, correction=correction).sqrt()
 
 
 def var_mean(
-    input: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *, correction: Any = None
+    input: Tensor,
+    dim: Any = None,
+    unbiased: Any = None,
+    keepdim: bool = False,
+    *,
+    correction: Any = None,
 ) -> tuple[Tensor, Tensor]:
     """(var(input, dim), mean(input, dim))"""
     dim, c = _correction(dim, unbiased, correction)
@@ -381,7 +407,12 @@ def var_mean(
 
 
 def std_mean(
-    input: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *, correction: Any = None
+    input: Tensor,
+    dim: Any = None,
+    unbiased: Any = None,
+    keepdim: bool = False,
+    *,
+    correction: Any = None,
 ) -> tuple[Tensor, Tensor]:
     """(std(input, dim), mean(input, dim))"""
     v, mu = var_mean(input, dim, unbiased, keepdim, correction=correction)
@@ -396,7 +427,9 @@ class PNorm(Op):
     dx = g * sign(x) |x|^(p-1) / out^(p-1)"""
 
     @staticmethod
-    def forward(ctx: Any, x: Any, p: float = 2.0, dims: tuple[int, ...] = (), keepdim: bool = False) -> Any:
+    def forward(
+        ctx: Any, x: Any, p: float = 2.0, dims: tuple[int, ...] = (), keepdim: bool = False
+    ) -> Any:
         xp = _xp(x)
         ctx.in_shape, ctx.dims, ctx.keepdim, ctx.p = x.shape, dims, keepdim, p
         if p == 2:
@@ -433,7 +466,9 @@ def _vector_norm(input: Tensor, ord: Any, dims: tuple[int, ...], keepdim: bool) 
     return PNorm.apply(input, float(ord), dims, keepdim)
 
 
-def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
+def norm(
+    input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: Any = None
+) -> Tensor:
     """The ``p``-norm of input over ``dim`` (all dims when None): 'fro' and numbers are vector norms
     (over every dim in ``dim``), 'nuc' the nuclear norm of matrices."""
     if dtype is not None:

@@ -63,11 +63,14 @@ def interpolate(
     """
     d = input.ndim - 2
     if d < 1:
-        raise ValueError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.ndim}D)")
+        raise ValueError(
+            f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.ndim}D)"
+        )
     known = ("nearest", "nearest-exact", "linear", "bilinear", "trilinear", "area")
     if mode not in known:
         raise NotImplementedError(
-            f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.ndim}D) for the modes: "
+            f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.ndim}D) for the "
+            "modes: "
             f"{' | '.join(known)} (got {mode})"
         )
     if mode in _LINEAR_MODES and _LINEAR_MODES[mode] != d:
@@ -87,11 +90,15 @@ def interpolate(
         raise ValueError("only one of size or scale_factor should be defined")
     in_size = tuple(input.shape[2:])
     if size is not None:
-        out = (int(size),) * d if isinstance(size, int | np.integer) else tuple(int(s) for s in size)
+        out = (
+            (int(size),) * d if isinstance(size, int | np.integer) else tuple(int(s) for s in size)
+        )
         if len(out) != d:
             raise ValueError(
-                f"Input and output must have the same number of spatial dimensions, but got input with "
-                f"spatial dimensions of {list(in_size)} and output size of {list(out)}. Please provide input "
+                "Input and output must have the same number of spatial dimensions, but got input "
+                "with "
+                f"spatial dimensions of {list(in_size)} and output size of {list(out)}. Please "
+                "provide input "
                 "tensor in "
                 "(N, C, d1, d2, ...,dK) format and output size in (o1, o2, ...,oK) format."
             )
@@ -104,7 +111,8 @@ def interpolate(
         )
         if len(factors) != d:
             raise ValueError(
-                f"Input and scale_factor must have the same number of spatial dimensions, but got input with "
+                "Input and scale_factor must have the same number of spatial dimensions, but got "
+                "input with "
                 f"spatial dimensions of {list(in_size)} and scale_factor of shape {list(factors)}."
             )
         out = tuple(int(math.floor(n * f)) for n, f in zip(in_size, factors, strict=True))
@@ -116,10 +124,14 @@ def interpolate(
         return adaptive_avg_pool1d(input, out) if d == 1 else _adaptive_avg_poolnd(input, out, d)
     if mode in _LINEAR_MODES:
         corners = bool(align_corners)
-        mats = [_linear_matrix(n, o, s, corners) for n, o, s in zip(in_size, out, scales, strict=True)]
+        mats = [
+            _linear_matrix(n, o, s, corners) for n, o, s in zip(in_size, out, scales, strict=True)
+        ]
     else:
         exact = mode == "nearest-exact"
-        mats = [_nearest_matrix(n, o, s, exact) for n, o, s in zip(in_size, out, scales, strict=True)]
+        mats = [
+            _nearest_matrix(n, o, s, exact) for n, o, s in zip(in_size, out, scales, strict=True)
+        ]
     return _along_dims(input, mats)
 
 

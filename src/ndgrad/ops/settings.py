@@ -1,5 +1,6 @@
 """Global settings and dtype queries: BLAS threads, determinism, print options, ``finfo`` /
-``iinfo``, type promotion (``promote_types``, ``result_type``, ``can_cast``) and a no-op ``compile``.
+``iinfo``, type promotion (``promote_types``, ``result_type``, ``can_cast``) and a no-op
+``compile``.
 
 The settings are small module-level records. ``print_options`` is read by ``ndgrad._format`` each
 time a tensor is printed, so ``set_printoptions`` takes effect at once. Nothing here builds a graph.
@@ -160,7 +161,8 @@ class finfo:  # noqa: N801  (PyTorch's name)
 
     def __repr__(self) -> str:
         return (
-            f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, eps={self.eps:g}, "
+            f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, "
+            f"eps={self.eps:g}, "
             f"smallest_normal={self.smallest_normal:g}, tiny={self.tiny:g}, dtype={self.dtype})"
         )
 
@@ -184,7 +186,8 @@ class iinfo:  # noqa: N801  (PyTorch's name)
 
 
 def promote_types(type1: Any, type2: Any) -> _dtype.dtype:
-    """The smallest dtype both can be cast to, by PyTorch's rules (int64 with float32 -> float32)."""
+    """The smallest dtype both can be cast to, by PyTorch's rules (int64 with float32 ->
+    float32)."""
     return _dtype.promote_types(_dtype.to_dtype(type1), _dtype.to_dtype(type2))
 
 

@@ -95,7 +95,9 @@ def reshape(input: Tensor, *shape: Any) -> Tensor:
     try:
         out = Reshape.apply(input, shape)
     except ValueError:
-        raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {input.numel()}") from None
+        raise RuntimeError(
+            f"shape '{list(shape)}' is invalid for input of size {input.numel()}"
+        ) from None
     if not input.xp.may_share_memory(out.array, input.array) and input.array.size > 0:
         return out  # the layout needed a copy: not a view
     return _as_view(out, input)
@@ -127,7 +129,11 @@ def unflatten(input: Tensor, dim: int, sizes: Any) -> Tensor:
         raise RuntimeError("unflatten: sizes must be non-empty")
     n = input.shape[d]
     known = math.prod(s for s in sizes if s != -1)
-    if sizes.count(-1) > 1 or (-1 not in sizes and known != n) or (-1 in sizes and (known == 0 or n % known)):
+    if (
+        sizes.count(-1) > 1
+        or (-1 not in sizes and known != n)
+        or (-1 in sizes and (known == 0 or n % known))
+    ):
         raise RuntimeError(
             f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size of dim {dim} "
             f"({n}) in the input tensor"
@@ -201,7 +207,8 @@ def repeat(input: Tensor, *sizes: Any) -> Tensor:
     sizes = _shape_arg(sizes)
     if len(sizes) < input.ndim:
         raise RuntimeError(
-            "Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor"
+            "Number of dimensions of repeat dims can not be smaller than number of dimensions of "
+            "tensor"
         )
     shape = (1,) * (len(sizes) - input.ndim) + tuple(input.shape)
     pairs = [(1, s) for s in shape]
@@ -282,7 +289,8 @@ def movedim(input: Tensor, source: Any, destination: Any) -> Tensor:
     if len(src) != len(dst):
         raise RuntimeError(
             f"movedim: Invalid source or destination dims: source ({list(_dims_arg(source))} dims) "
-            f"should contain the same number of dims as destination ({list(_dims_arg(destination))} dims)"
+            "should contain the same number of dims as destination "
+            f"({list(_dims_arg(destination))} dims)"
         )
     if len(set(src)) != len(src) or len(set(dst)) != len(dst):
         raise RuntimeError("movedim: repeated dim in `source` or `destination`")
@@ -306,7 +314,9 @@ def narrow(input: Tensor, dim: int, start: Any, length: int) -> Tensor:
     n = input.shape[d]
     start = int(start)
     if not -n <= start <= n:
-        raise IndexError(f"start out of range (expected to be in range of [{-n}, {n}], but got {start})")
+        raise IndexError(
+            f"start out of range (expected to be in range of [{-n}, {n}], but got {start})"
+        )
     if start < 0:
         start += n
     if length < 0 or start + length > n:
@@ -323,7 +333,8 @@ def select(input: Tensor, dim: int, index: Any) -> Tensor:
     i = int(index)
     if not -n <= i < n:
         raise IndexError(
-            f"select(): index {i} out of range for tensor of size {list(input.shape)} at dimension {d}"
+            f"select(): index {i} out of range for tensor of size {list(input.shape)} at "
+            f"dimension {d}"
         )
     return _index.getitem(input, (slice(None),) * d + (i,))
 
@@ -365,11 +376,14 @@ class Roll(Op):
 
 
 def roll(input: Tensor, shifts: Any, dims: Any = None) -> Tensor:
-    """out = input rolled by ``shifts`` along ``dims``; elements leaving one end re-enter at the other"""
+    """out = input rolled by ``shifts`` along ``dims``; elements leaving one end re-enter at the
+    other"""
     if dims is None:
         s = _dims_arg(shifts)
         if len(s) != 1:
-            raise RuntimeError(f"roll: shifts must be a scalar when dims is not given, got {list(s)}")
+            raise RuntimeError(
+                f"roll: shifts must be a scalar when dims is not given, got {list(s)}"
+            )
         return Roll.apply(input, shifts=s[0], dims=None)
     s, d = _dims_arg(shifts), _dims_arg(dims)
     if len(s) != len(d):
@@ -459,7 +473,8 @@ class Diagonal(Op):
 
 
 def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
-    """out = the diagonal ``offset`` of input over (dim1, dim2), appended as the last dim (a view)"""
+    """out = the diagonal ``offset`` of input over (dim1, dim2), appended as the last dim (a
+    view)"""
     d1, d2 = normalize_dim(dim1, input.ndim), normalize_dim(dim2, input.ndim)
     if d1 == d2:
         raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
@@ -467,7 +482,8 @@ def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Te
 
 
 class Unfold(Op):
-    """out[..., i, ..., k] = x[..., i * step + k, ...]: windows of ``size`` along ``dim`` (a view)"""
+    """out[..., i, ..., k] = x[..., i * step + k, ...]: windows of ``size`` along ``dim`` (a
+    view)"""
 
     @staticmethod
     def forward(ctx: Any, x: Any, dim: int = 0, size: int = 1, step: int = 1) -> Any:
@@ -476,7 +492,9 @@ class Unfold(Op):
             return x.reshape(1)
         count = (x.shape[dim] - size) // step + 1
         shape = x.shape[:dim] + (count,) + x.shape[dim + 1 :] + (size,)
-        strides = x.strides[:dim] + (x.strides[dim] * step,) + x.strides[dim + 1 :] + (x.strides[dim],)
+        strides = (
+            x.strides[:dim] + (x.strides[dim] * step,) + x.strides[dim + 1 :] + (x.strides[dim],)
+        )
         return _strided(x, shape, strides)
 
     @staticmethod

@@ -23,7 +23,8 @@ __all__ = ["logsumexp", "softmax", "log_softmax"]
 
 
 def _stable_max(x: Any, axis: Any) -> Any:
-    """max over ``axis`` kept as size-1 dims, with infinities replaced by 0 (so x - m is never nan)."""
+    """max over ``axis`` kept as size-1 dims, with infinities replaced by 0 (so x - m is never
+    nan)."""
     xp = _xp(x)
     if x.size == 0:
         return xp.zeros(_kept_shape(x.shape, axis if isinstance(axis, tuple) else (axis,)), x.dtype)

@@ -55,7 +55,9 @@ class PutAlongDim(Op):
     transpose, so each is the other's backward."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any, idx: Any = None, dim: int = 0, shape: tuple[int, ...] = ()) -> Any:
+    def forward(
+        ctx: Any, x: Any, idx: Any = None, dim: int = 0, shape: tuple[int, ...] = ()
+    ) -> Any:
         ctx.dim = dim
         ctx.save_for_backward(idx)
         out = _xp(x).zeros(shape, dtype=x.dtype)
@@ -69,7 +71,8 @@ class PutAlongDim(Op):
 
 
 def _select(input: Tensor, idx: Any, d: int, keepdim: bool) -> tuple[Tensor, Tensor]:
-    """Values at ``idx`` (an index array with size 1 along ``d``) and the indices, as two tensors."""
+    """Values at ``idx`` (an index array with size 1 along ``d``) and the indices, as two
+    tensors."""
     values = TakeAlongDim.apply(input, idx=idx, dim=d)
     if not keepdim:
         out_shape = tuple(s for i, s in enumerate(idx.shape) if i != d)
@@ -102,7 +105,9 @@ def sort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool
     return _SortResult(TakeAlongDim.apply(input, idx=idx, dim=d), _const(idx))
 
 
-def argsort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Tensor:
+def argsort(
+    input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False
+) -> Tensor:
     """Indices that sort input along ``dim``"""
     if input.ndim == 0:
         normalize_dim(dim, 0)

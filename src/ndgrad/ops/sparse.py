@@ -34,7 +34,9 @@ def _csr_module(xp: Any) -> Any:
     return sp
 
 
-def coo_matmul(rows: Any, cols: Any, values: Any, dense: Any, n_rows: int, use_scipy: bool = True) -> Any:
+def coo_matmul(
+    rows: Any, cols: Any, values: Any, dense: Any, n_rows: int, use_scipy: bool = True
+) -> Any:
     """out[r] = sum over entries e with rows[e] == r of values[e] * dense[cols[e]] (raw arrays)."""
     xp = np if isinstance(dense, np.ndarray) else _xp_of(dense)
     sp = _csr_module(xp) if use_scipy else None
@@ -61,7 +63,9 @@ class SparseDenseMM(Op):
     def forward(ctx: Any, indices: Any, values: Any, dense: Any, n_rows: int = 0) -> Any:
         ctx.save_for_backward(indices, values, dense)
         ctx.n_rows = n_rows
-        return coo_matmul(indices[0], indices[1], values.astype(dense.dtype, copy=False), dense, n_rows)
+        return coo_matmul(
+            indices[0], indices[1], values.astype(dense.dtype, copy=False), dense, n_rows
+        )
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Any:
@@ -102,16 +106,24 @@ def sparse_to_dense(indices: Tensor, values: Tensor, shape: tuple[int, ...]) -> 
     return SparseToDense.apply(indices, values, shape=tuple(shape))
 
 
-def sparse_sum_duplicates(indices: Tensor, values: Tensor, shape: tuple[int, ...]) -> tuple[Tensor, Tensor]:
+def sparse_sum_duplicates(
+    indices: Tensor, values: Tensor, shape: tuple[int, ...]
+) -> tuple[Tensor, Tensor]:
     """Coalesce: the entries sorted by their row-major position, duplicates summed (differentiable
     in values: a segment sum, whose backward is a gather)."""
     idx = indices.array
     xp = _xp_of(idx)
     sparse_shape = tuple(shape[: idx.shape[0]])
-    flat = xp.ravel_multi_index(tuple(idx), sparse_shape) if idx.shape[1] else xp.zeros(0, dtype=np.int64)
+    flat = (
+        xp.ravel_multi_index(tuple(idx), sparse_shape)
+        if idx.shape[1]
+        else xp.zeros(0, dtype=np.int64)
+    )
     unique, inverse = xp.unique(flat, return_inverse=True)
     new_indices = (
-        xp.stack(xp.unravel_index(unique, sparse_shape)).astype(np.int64).reshape(len(sparse_shape), -1)
+        xp.stack(xp.unravel_index(unique, sparse_shape))
+        .astype(np.int64)
+        .reshape(len(sparse_shape), -1)
     )
     from ndgrad.ops.factory import zeros
 

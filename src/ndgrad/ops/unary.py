@@ -1,9 +1,13 @@
-"""Unary math: ``neg``, ``abs``, ``exp``/``log`` and kin, ``sqrt``, trigonometric and hyperbolic functions,
-``sigmoid``, ``relu`` and ``erf``. The rounding family (``sign``, ``floor``, ``round``, ...), ``clamp``
+"""Unary math: ``neg``, ``abs``, ``exp``/``log`` and kin, ``sqrt``, trigonometric and hyperbolic
+functions,
+``sigmoid``, ``relu`` and ``erf``. The rounding family (``sign``, ``floor``, ``round``, ...),
+``clamp``
 and ``nan_to_num`` are in ``rounding.py``.
 
-Float math on integer or bool input computes in the default float dtype (``_float_input``), as in PyTorch.
-Backward formulas reuse the forward output where that is cheaper (``exp``, ``tanh``, ``sigmoid``, ...).
+Float math on integer or bool input computes in the default float dtype (``_float_input``), as in
+PyTorch.
+Backward formulas reuse the forward output where that is cheaper (``exp``, ``tanh``, ``sigmoid``,
+...).
 Part of the elementwise family; import them from ``ndgrad.ops.elementwise`` (or ``ndgrad``).
 """
 

@@ -1,4 +1,5 @@
-"""Adadelta: a learning rate from running averages of squared gradients and updates (Zeiler, 2012)."""
+"""Adadelta: a learning rate from running averages of squared gradients and updates (Zeiler,
+2012)."""
 
 from __future__ import annotations
 
@@ -48,7 +49,12 @@ class Adadelta(Optimizer):
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         loss = self._eval_closure(closure)
         for group in self.param_groups:
-            lr, rho, eps, weight_decay = float(group["lr"]), group["rho"], group["eps"], group["weight_decay"]
+            lr, rho, eps, weight_decay = (
+                float(group["lr"]),
+                group["rho"],
+                group["eps"],
+                group["weight_decay"],
+            )
             for p in _params_with_grad(group):
                 g = _grad(p, group["maximize"])
                 state = self.state[p]

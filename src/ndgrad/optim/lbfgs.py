@@ -82,7 +82,10 @@ def _strong_wolfe(
             )
             break
         min_step, max_step = t + 0.01 * (t - t_prev), t * 10
-        t_prev, t = t, _cubic_interpolate(t_prev, f_prev, gtd_prev, t, f_new, gtd_new, (min_step, max_step))
+        t_prev, t = (
+            t,
+            _cubic_interpolate(t_prev, f_prev, gtd_prev, t, f_new, gtd_new, (min_step, max_step)),
+        )
         f_prev, g_prev, gtd_prev = f_new, g_new, gtd_new
         f_new, g_new = obj_func(t)
         evals += 1
@@ -115,7 +118,12 @@ def _strong_wolfe(
         gtd_new = float(g_new.dot(d))
         ls_iter += 1
         if f_new > f + c1 * t * gtd or f_new >= bracket_f[low]:
-            bracket[high], bracket_f[high], bracket_g[high], bracket_gtd[high] = t, f_new, g_new, gtd_new
+            bracket[high], bracket_f[high], bracket_g[high], bracket_gtd[high] = (
+                t,
+                f_new,
+                g_new,
+                gtd_new,
+            )
             low, high = (0, 1) if bracket_f[0] <= bracket_f[1] else (1, 0)
         else:
             if abs(gtd_new) <= -c2 * gtd:
@@ -123,7 +131,12 @@ def _strong_wolfe(
             elif gtd_new * (bracket[high] - bracket[low]) >= 0:
                 bracket[high], bracket_f[high] = bracket[low], bracket_f[low]
                 bracket_g[high], bracket_gtd[high] = bracket_g[low], bracket_gtd[low]
-            bracket[low], bracket_f[low], bracket_g[low], bracket_gtd[low] = t, f_new, g_new, gtd_new
+            bracket[low], bracket_f[low], bracket_g[low], bracket_gtd[low] = (
+                t,
+                f_new,
+                g_new,
+                gtd_new,
+            )
     return bracket_f[low], bracket_g[low], bracket[low], evals
 
 
@@ -174,7 +187,8 @@ class LBFGS(Optimizer):
             max_eval = max_iter * 5 // 4
         defaults = dict(
             lr=lr, max_iter=max_iter, max_eval=max_eval, tolerance_grad=tolerance_grad,
-            tolerance_change=tolerance_change, history_size=history_size, line_search_fn=line_search_fn,
+            tolerance_change=tolerance_change, history_size=history_size,
+            line_search_fn=line_search_fn,
         )  # fmt: skip
         super().__init__(params, defaults)
         if len(self.param_groups) != 1:
@@ -186,7 +200,9 @@ class LBFGS(Optimizer):
         xp = self._params[0].xp
         return xp.concatenate(
             [
-                p.grad.array.reshape(-1) if p.grad is not None else xp.zeros(p.numel(), p.array.dtype)
+                p.grad.array.reshape(-1)
+                if p.grad is not None
+                else xp.zeros(p.numel(), p.array.dtype)
                 for p in self._params
             ]
         )
@@ -206,7 +222,9 @@ class LBFGS(Optimizer):
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:  # type: ignore[override]
         if closure is None:
-            raise RuntimeError("LBFGS.step needs a closure that re-evaluates the model and returns the loss")
+            raise RuntimeError(
+                "LBFGS.step needs a closure that re-evaluates the model and returns the loss"
+            )
         group = self.param_groups[0]
         lr, max_iter, max_eval = float(group["lr"]), group["max_iter"], group["max_eval"]
         tolerance_grad, tolerance_change = group["tolerance_grad"], group["tolerance_change"]
@@ -278,7 +296,9 @@ class LBFGS(Optimizer):
                     raise RuntimeError("only 'strong_wolfe' is supported")
                 x_init = [p.array.copy() for p in self._params]
 
-                def obj_func(step: float, d: Array = d, x_init: list[Array] = x_init) -> tuple[float, Array]:
+                def obj_func(
+                    step: float, d: Array = d, x_init: list[Array] = x_init
+                ) -> tuple[float, Array]:
                     self._add_to_params(step, d)
                     value = evaluate()
                     grad = self._flat_grad()
@@ -302,7 +322,10 @@ class LBFGS(Optimizer):
             state["func_evals"] += ls_func_evals
             if n_iter == max_iter or current_evals >= max_eval or opt_cond:
                 break
-            if float(abs(d * t).max()) <= tolerance_change or abs(loss - prev_loss) < tolerance_change:
+            if (
+                float(abs(d * t).max()) <= tolerance_change
+                or abs(loss - prev_loss) < tolerance_change
+            ):
                 break
 
         state["d"], state["t"] = _buffer(d), t

@@ -14,7 +14,9 @@ from ndgrad.tensor import Tensor
 
 def _group_values(optimizer: Optimizer, key: str) -> list[Any]:
     """``group[key]`` of every group (tensors cloned, so later in-place writes don't alias)."""
-    return [g[key].clone() if isinstance(g[key], Tensor) else g[key] for g in optimizer.param_groups]
+    return [
+        g[key].clone() if isinstance(g[key], Tensor) else g[key] for g in optimizer.param_groups
+    ]
 
 
 def _set_group_value(group: dict[str, Any], key: str, value: Any) -> None:

@@ -24,14 +24,21 @@ class CosineAnnealingWarmRestarts(LRScheduler):
     reaches T_i (then T_i *= T_mult). ``step(epoch)`` accepts fractional epochs."""
 
     def __init__(
-        self, optimizer: Optimizer, T_0: int, T_mult: int = 1, eta_min: float = 0.0, last_epoch: int = -1
+        self,
+        optimizer: Optimizer,
+        T_0: int,
+        T_mult: int = 1,
+        eta_min: float = 0.0,
+        last_epoch: int = -1,
     ) -> None:
         if T_0 <= 0 or not isinstance(T_0, int):
             raise ValueError(f"Expected positive integer T_0, but got {T_0}")
         if T_mult < 1 or not isinstance(T_mult, int):
             raise ValueError(f"Expected integer T_mult >= 1, but got {T_mult}")
         if not isinstance(eta_min, float | int):
-            raise ValueError(f"Expected float or int eta_min, but got {eta_min} of type {type(eta_min)}")
+            raise ValueError(
+                f"Expected float or int eta_min, but got {eta_min} of type {type(eta_min)}"
+            )
         self.T_0 = T_0
         self.T_i = T_0
         self.T_mult = T_mult
@@ -82,7 +89,9 @@ def _set_momentum(group: dict[str, Any], use_beta1: bool, momentum: float) -> No
 def _momentum_key(optimizer: Optimizer) -> bool:
     """True when the optimizer's momentum is ``betas[0]``; an error when it has none to cycle."""
     if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-        raise ValueError("optimizer must support momentum or beta1 with `cycle_momentum` option enabled")
+        raise ValueError(
+            "optimizer must support momentum or beta1 with `cycle_momentum` option enabled"
+        )
     return "betas" in optimizer.defaults
 
 
@@ -159,7 +168,9 @@ class CyclicLR(LRScheduler):
         else:
             height = (x - 1) / (self.step_ratio - 1)
         scale = self.scale_fn(cycle if self.scale_mode == "cycle" else self.last_epoch)
-        lrs = [base + (top - base) * height * scale for base, top in zip(self.base_lrs, self.max_lrs)]
+        lrs = [
+            base + (top - base) * height * scale for base, top in zip(self.base_lrs, self.max_lrs)
+        ]
         if self.cycle_momentum:
             for group, m_base, m_max in zip(
                 self.optimizer.param_groups, self.base_momentums, self.max_momentums
@@ -217,7 +228,9 @@ class OneCycleLR(LRScheduler):
             if not isinstance(epochs, int) or epochs <= 0:
                 raise ValueError(f"Expected positive integer epochs, but got {epochs}")
             if not isinstance(steps_per_epoch, int) or steps_per_epoch <= 0:
-                raise ValueError(f"Expected positive integer steps_per_epoch, but got {steps_per_epoch}")
+                raise ValueError(
+                    f"Expected positive integer steps_per_epoch, but got {steps_per_epoch}"
+                )
             self.total_steps = epochs * steps_per_epoch
         else:
             raise ValueError("You must define either total_steps OR (epochs AND steps_per_epoch)")
@@ -271,7 +284,8 @@ class OneCycleLR(LRScheduler):
         step = self.last_epoch
         if step > self.total_steps:
             raise ValueError(
-                f"Tried to step {step} times. The specified number of total steps is {self.total_steps}"
+                f"Tried to step {step} times. The specified number of total steps is "
+                f"{self.total_steps}"
             )
         lrs = []
         for group in self.optimizer.param_groups:
@@ -281,7 +295,9 @@ class OneCycleLR(LRScheduler):
                     pct = (step - start_step) / (end_step - start_step)
                     lrs.append(self._anneal(group[lr0], group[lr1], pct))
                     if self.cycle_momentum:
-                        _set_momentum(group, self.use_beta1, self._anneal(group[m0], group[m1], pct))
+                        _set_momentum(
+                            group, self.use_beta1, self._anneal(group[m0], group[m1], pct)
+                        )
                     break
                 start_step = end_step
         return lrs

@@ -47,7 +47,8 @@ __all__ = [
 
 
 class _LambdaScheduler(LRScheduler):
-    """Shared by LambdaLR and MultiplicativeLR: one function per group, saved by their ``__dict__``."""
+    """Shared by LambdaLR and MultiplicativeLR: one function per group, saved by their
+    ``__dict__``."""
 
     def __init__(self, optimizer: Optimizer, lr_lambda: Any, last_epoch: int = -1) -> None:
         self.optimizer = optimizer
@@ -65,7 +66,8 @@ class _LambdaScheduler(LRScheduler):
         state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "lr_lambdas")}
         # plain functions can't be saved; callable objects are saved by their attributes
         state["lr_lambdas"] = [
-            None if isinstance(fn, types.FunctionType) else fn.__dict__.copy() for fn in self.lr_lambdas
+            None if isinstance(fn, types.FunctionType) else fn.__dict__.copy()
+            for fn in self.lr_lambdas
         ]
         return state
 
@@ -86,7 +88,10 @@ class LambdaLR(_LambdaScheduler):
     """
 
     def __init__(
-        self, optimizer: Optimizer, lr_lambda: Callable[[int], float] | list[Any], last_epoch: int = -1
+        self,
+        optimizer: Optimizer,
+        lr_lambda: Callable[[int], float] | list[Any],
+        last_epoch: int = -1,
     ) -> None:
         super().__init__(optimizer, lr_lambda, last_epoch)
 
@@ -98,7 +103,10 @@ class MultiplicativeLR(_LambdaScheduler):
     """lr = lr * lr_lambda(epoch), for epoch >= 1"""
 
     def __init__(
-        self, optimizer: Optimizer, lr_lambda: Callable[[int], float] | list[Any], last_epoch: int = -1
+        self,
+        optimizer: Optimizer,
+        lr_lambda: Callable[[int], float] | list[Any],
+        last_epoch: int = -1,
     ) -> None:
         lambdas = lr_lambda if isinstance(lr_lambda, list | tuple) else [lr_lambda]
         for fn in lambdas:
@@ -109,7 +117,10 @@ class MultiplicativeLR(_LambdaScheduler):
     def get_lr(self) -> list[Any]:
         if self._is_initial:
             return _group_values(self.optimizer, "lr")
-        return [g["lr"] * fn(self.last_epoch) for fn, g in zip(self.lr_lambdas, self.optimizer.param_groups)]
+        return [
+            g["lr"] * fn(self.last_epoch)
+            for fn, g in zip(self.lr_lambdas, self.optimizer.param_groups)
+        ]
 
 
 class StepLR(LRScheduler):
@@ -135,7 +146,11 @@ class MultiStepLR(LRScheduler):
     """lr = base_lr * gamma ** (number of milestones <= epoch)"""
 
     def __init__(
-        self, optimizer: Optimizer, milestones: Iterable[int], gamma: float = 0.1, last_epoch: int = -1
+        self,
+        optimizer: Optimizer,
+        milestones: Iterable[int],
+        gamma: float = 0.1,
+        last_epoch: int = -1,
     ) -> None:
         self.milestones = Counter(milestones)
         self.gamma = gamma
@@ -149,7 +164,9 @@ class MultiStepLR(LRScheduler):
 
     def _get_closed_form_lr(self) -> list[Any]:
         milestones = sorted(self.milestones.elements())
-        return [base * self.gamma ** bisect_right(milestones, self.last_epoch) for base in self.base_lrs]
+        return [
+            base * self.gamma ** bisect_right(milestones, self.last_epoch) for base in self.base_lrs
+        ]
 
     def state_dict(self) -> dict[str, Any]:
         state = super().state_dict()
@@ -165,7 +182,11 @@ class ConstantLR(LRScheduler):
     """lr = base_lr * factor while epoch < total_iters, then base_lr"""
 
     def __init__(
-        self, optimizer: Optimizer, factor: float = 1.0 / 3, total_iters: int = 5, last_epoch: int = -1
+        self,
+        optimizer: Optimizer,
+        factor: float = 1.0 / 3,
+        total_iters: int = 5,
+        last_epoch: int = -1,
     ) -> None:
         if factor > 1.0 or factor < 0:
             raise ValueError("Constant multiplicative factor expected to be between 0 and 1.")
@@ -198,7 +219,8 @@ class LinearLR(LRScheduler):
     ) -> None:
         if start_factor > 1.0 or start_factor <= 0:
             raise ValueError(
-                "Starting multiplicative factor expected to be greater than 0 and less or equal to 1."
+                "Starting multiplicative factor expected to be greater than 0 and less or equal "
+                "to 1."
             )
         if end_factor > 1.0 or end_factor < 0:
             raise ValueError("Ending multiplicative factor expected to be between 0 and 1.")
@@ -213,7 +235,9 @@ class LinearLR(LRScheduler):
         if self._is_initial or self.last_epoch > self.total_iters:
             return _group_values(self.optimizer, "lr")
         delta = self.end_factor - self.start_factor
-        factor = 1.0 + delta / (self.total_iters * self.start_factor + (self.last_epoch - 1) * delta)
+        factor = 1.0 + delta / (
+            self.total_iters * self.start_factor + (self.last_epoch - 1) * delta
+        )
         return [g["lr"] * factor for g in self.optimizer.param_groups]
 
     def _get_closed_form_lr(self) -> list[Any]:
@@ -269,7 +293,9 @@ class CosineAnnealingLR(LRScheduler):
     schedulers); past T_max the lr rises again along the same cosine.
     """
 
-    def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1) -> None:
+    def __init__(
+        self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1
+    ) -> None:
         self.T_max = T_max
         self.eta_min = eta_min
         super().__init__(optimizer, last_epoch)
@@ -281,7 +307,8 @@ class CosineAnnealingLR(LRScheduler):
             return _group_values(self.optimizer, "lr")
         if self._step_count == 1 and t > 0:  # resumed at a later epoch: the closed form
             return [
-                eta_min + (base - eta_min) * (1 + math.cos(t * math.pi / T)) / 2 for base in self.base_lrs
+                eta_min + (base - eta_min) * (1 + math.cos(t * math.pi / T)) / 2
+                for base in self.base_lrs
             ]
         if (t - 1 - T) % (2 * T) == 0:  # at the bottom of the cosine the ratio below would be 0/0
             return [
@@ -306,15 +333,21 @@ class SequentialLR(LRScheduler):
     """
 
     def __init__(
-        self, optimizer: Optimizer, schedulers: list[LRScheduler], milestones: list[int], last_epoch: int = -1
+        self,
+        optimizer: Optimizer,
+        schedulers: list[LRScheduler],
+        milestones: list[int],
+        last_epoch: int = -1,
     ) -> None:
         if len(schedulers) < 1:
             raise ValueError("SequentialLR expects at least one scheduler, but got no scheduler.")
         _check_schedulers("SequentialLR", optimizer, schedulers)
         if len(milestones) != len(schedulers) - 1:
             raise ValueError(
-                "Sequential Schedulers expects number of schedulers provided to be one more than the "
-                f"number of milestone points, but got number of schedulers {len(schedulers)} and the "
+                "Sequential Schedulers expects number of schedulers provided to be one more than "
+                "the "
+                f"number of milestone points, but got number of schedulers {len(schedulers)} and "
+                "the "
                 f"number of milestones to be equal to {len(milestones)}"
             )
         self._schedulers = schedulers
@@ -356,10 +389,13 @@ class SequentialLR(LRScheduler):
 class ChainedScheduler(LRScheduler):
     """Step several schedulers together, each multiplying into the same lrs."""
 
-    def __init__(self, schedulers: Sequence[LRScheduler], optimizer: Optimizer | None = None) -> None:
+    def __init__(
+        self, schedulers: Sequence[LRScheduler], optimizer: Optimizer | None = None
+    ) -> None:
         if len(schedulers) < 1:
             raise ValueError(
-                "ChainedScheduler expects at least one scheduler to be chained, but got no scheduler."
+                "ChainedScheduler expects at least one scheduler to be chained, but got no "
+                "scheduler."
             )
         optimizer = optimizer or schedulers[0].optimizer
         _check_schedulers("ChainedScheduler", optimizer, schedulers)
@@ -385,8 +421,10 @@ def _check_schedulers(name: str, optimizer: Optimizer, schedulers: Sequence[LRSc
             raise TypeError(f"{name} at index {i} should have `optimizer` as its attribute.")
         if isinstance(s, ReduceLROnPlateau):
             raise ValueError(
-                f"{name} does not support `ReduceLROnPlateau` scheduler as it requires additional kwargs "
-                f"to be specified when calling `step`, but got one at index {i} in the given schedulers "
+                f"{name} does not support `ReduceLROnPlateau` scheduler as it requires additional "
+                "kwargs "
+                f"to be specified when calling `step`, but got one at index {i} in the given "
+                "schedulers "
                 "sequence."
             )
         if s.optimizer is not optimizer:
@@ -444,7 +482,9 @@ class ReduceLROnPlateau(LRScheduler):
         self.optimizer = optimizer
         if isinstance(min_lr, list | tuple):
             if len(min_lr) != len(optimizer.param_groups):
-                raise ValueError(f"expected {len(optimizer.param_groups)} min_lrs, got {len(min_lr)}")
+                raise ValueError(
+                    f"expected {len(optimizer.param_groups)} min_lrs, got {len(min_lr)}"
+                )
             self.default_min_lr: float | None = None
             self.min_lrs = list(min_lr)
         else:
@@ -478,7 +518,9 @@ class ReduceLROnPlateau(LRScheduler):
                 else a < best - self.threshold
             )
         return (
-            a > best * (self.threshold + 1.0) if self.threshold_mode == "rel" else a > best + self.threshold
+            a > best * (self.threshold + 1.0)
+            if self.threshold_mode == "rel"
+            else a > best + self.threshold
         )
 
     def step(self, metrics: Any, epoch: int | None = None) -> None:  # type: ignore[override]
@@ -502,9 +544,12 @@ class ReduceLROnPlateau(LRScheduler):
         if len(self.optimizer.param_groups) != len(self.min_lrs):
             if self.default_min_lr is None:
                 raise RuntimeError(
-                    f"The number of param groups in the `optimizer` ({len(self.optimizer.param_groups)}) "
-                    f"differs from when `ReduceLROnPlateau` was initialized ({len(self.min_lrs)}), usually "
-                    "due to a new param group being added to the optimizer. Please modify the `min_lrs` "
+                    "The number of param groups in the `optimizer` "
+                    f"({len(self.optimizer.param_groups)}) "
+                    "differs from when `ReduceLROnPlateau` was initialized "
+                    f"({len(self.min_lrs)}), usually "
+                    "due to a new param group being added to the optimizer. Please modify the "
+                    "`min_lrs` "
                     "field to match the length of the `optimizer` param groups."
                 )
             self.min_lrs = [self.default_min_lr] * len(self.optimizer.param_groups)

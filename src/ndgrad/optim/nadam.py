@@ -49,8 +49,9 @@ class NAdam(Optimizer):
         _check_adam_args(lr, betas, eps, weight_decay)
         _check(momentum_decay >= 0.0, f"Invalid momentum_decay value: {momentum_decay}")
         defaults = dict(
-            lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, momentum_decay=momentum_decay,
-            decoupled_weight_decay=decoupled_weight_decay, maximize=maximize,
+            lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
+            momentum_decay=momentum_decay, decoupled_weight_decay=decoupled_weight_decay,
+            maximize=maximize,
         )  # fmt: skip
         super().__init__(params, defaults)
 

@@ -1,4 +1,5 @@
-"""The ``Optimizer`` base: parameter groups, per-parameter state, and ``state_dict`` in PyTorch's format.
+"""The ``Optimizer`` base: parameter groups, per-parameter state, and ``state_dict`` in PyTorch's
+format.
 
 An optimizer holds ``param_groups`` (a list of dicts: ``"params"`` plus that group's options,
 filled from ``defaults``) and ``state`` (a dict keyed by parameter tensor holding that parameter's
@@ -66,7 +67,8 @@ class Optimizer:
             param_group["params"] = [params]
         elif isinstance(params, set):
             raise TypeError(
-                "optimizer parameters need to be organized in ordered collections, but the ordering "
+                "optimizer parameters need to be organized in ordered collections, but the "
+                "ordering "
                 "of tensors in sets will change between runs. Please use a list instead."
             )
         else:
@@ -74,14 +76,16 @@ class Optimizer:
         for p in param_group["params"]:
             if not isinstance(p, Tensor):
                 raise TypeError(
-                    f"optimizer can only optimize Tensors, but one of the params is {type(p).__name__}"
+                    "optimizer can only optimize Tensors, but one of the params is "
+                    f"{type(p).__name__}"
                 )
             if not p.is_leaf:
                 raise ValueError("can't optimize a non-leaf Tensor")
         for name, default in self.defaults.items():
             if default is required and name not in param_group:
                 raise ValueError(
-                    f"parameter group didn't specify a value of required optimization parameter {name}"
+                    "parameter group didn't specify a value of required optimization parameter "
+                    f"{name}"
                 )
             param_group.setdefault(name, default)
         seen = {id(p) for group in self.param_groups for p in group["params"]}
@@ -161,7 +165,8 @@ class Optimizer:
                 p = id_map[key]
                 self.state[p] = {k: _cast_state(p, k, v) for k, v in value.items()}
         self.param_groups = [
-            {**saved, "params": ours["params"]} for ours, saved in zip(self.param_groups, saved_groups)
+            {**saved, "params": ours["params"]}
+            for ours, saved in zip(self.param_groups, saved_groups)
         ]
 
     def __getstate__(self) -> dict[str, Any]:

@@ -83,7 +83,10 @@ class RAdam(Optimizer):
                 rho_t = rho_inf - 2 * t * beta2**t / bias_correction2
                 if rho_t > 5.0:
                     rect = math.sqrt(
-                        (rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
+                        (rho_t - 4)
+                        * (rho_t - 2)
+                        * rho_inf
+                        / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
                     )
                     denom = p.xp.sqrt(v)
                     denom += eps

@@ -43,7 +43,9 @@ def get_ema_avg_fn(decay: float = 0.999) -> Callable[[Tensor, Tensor, Any], Tens
 
 def get_swa_avg_fn() -> Callable[[Tensor, Tensor, Any], Tensor]:
     """avg = avg + (p - avg) / (n + 1): the plain mean of all the models seen."""
-    return lambda averaged, current, num_averaged: averaged + (current - averaged) / (num_averaged + 1)
+    return lambda averaged, current, num_averaged: (
+        averaged + (current - averaged) / (num_averaged + 1)
+    )
 
 
 def get_ema_multi_avg_fn(decay: float = 0.999) -> Callable[[list[Tensor], list[Tensor], Any], None]:
@@ -111,7 +113,9 @@ class AveragedModel(Module):
         n = int(self.n_averaged.item())
         with no_grad():
             averaged = [a.detach() for a in self._tensors(self.module)]
-            current = [c.detach().to(a.device) for a, c in zip(averaged, self._tensors(model), strict=True)]
+            current = [
+                c.detach().to(a.device) for a, c in zip(averaged, self._tensors(model), strict=True)
+            ]
             if n == 0:
                 for a, c in zip(averaged, current):
                     a.copy_(c)
@@ -157,7 +161,8 @@ def update_bn(loader: Iterable[Any], model: Module, device: Any = None) -> None:
 
 
 class SWALR(LRScheduler):
-    """Anneal each group's lr from its current value to ``swa_lr`` over ``anneal_epochs`` steps, then hold.
+    """Anneal each group's lr from its current value to ``swa_lr`` over ``anneal_epochs`` steps,
+    then hold.
 
     lr_t = alpha_t * swa_lr + (1 - alpha_t) * lr_0,  alpha_t = t / anneal_epochs (linear)
     or (1 - cos(pi * t / anneal_epochs)) / 2 (cos)
@@ -171,10 +176,15 @@ class SWALR(LRScheduler):
         anneal_strategy: str = "cos",
         last_epoch: int = -1,
     ) -> None:
-        swa_lrs = list(swa_lr) if isinstance(swa_lr, list | tuple) else [swa_lr] * len(optimizer.param_groups)
+        swa_lrs = (
+            list(swa_lr)
+            if isinstance(swa_lr, list | tuple)
+            else [swa_lr] * len(optimizer.param_groups)
+        )
         if len(swa_lrs) != len(optimizer.param_groups):
             raise ValueError(
-                f"swa_lr must have the same length as optimizer.param_groups: swa_lr has {len(swa_lrs)}, "
+                "swa_lr must have the same length as optimizer.param_groups: swa_lr has "
+                f"{len(swa_lrs)}, "
                 f"optimizer.param_groups has {len(optimizer.param_groups)}"
             )
         for lr, group in zip(swa_lrs, optimizer.param_groups):

@@ -86,15 +86,20 @@ def safetensors_load(filename: str | os.PathLike, device: Any = "cpu") -> Ordere
                 out[name] = Tensor._make(arr, False, None)
             return out
         except _Invalid as e:
-            raise RuntimeError(f"safetensors_load: {where} is not a valid safetensors file: {e}") from None
+            raise RuntimeError(
+                f"safetensors_load: {where} is not a valid safetensors file: {e}"
+            ) from None
 
 
 class _Invalid(Exception):
     """What is wrong with the file (turned into a RuntimeError naming it)."""
 
 
-def _read_header(fh: IO[bytes], size: int) -> tuple[dict[str, tuple[str, tuple[int, ...], int, int]], int]:
-    """Parse and check the header: ``{name: (dtype, shape, begin, end)}`` and where the data starts."""
+def _read_header(
+    fh: IO[bytes], size: int
+) -> tuple[dict[str, tuple[str, tuple[int, ...], int, int]], int]:
+    """Parse and check the header: ``{name: (dtype, shape, begin, end)}`` and where the data
+    starts."""
     if size < 8:
         raise _Invalid(f"it has {size} bytes, fewer than the 8-byte header length")
     (n,) = struct.unpack("<Q", fh.read(8))
@@ -107,13 +112,19 @@ def _read_header(fh: IO[bytes], size: int) -> tuple[dict[str, tuple[str, tuple[i
     if not isinstance(header, dict):
         raise _Invalid("its header is not a JSON object")
     meta = header.pop("__metadata__", None)
-    if meta is not None and not (isinstance(meta, dict) and all(isinstance(v, str) for v in meta.values())):
+    if meta is not None and not (
+        isinstance(meta, dict) and all(isinstance(v, str) for v in meta.values())
+    ):
         raise _Invalid("its __metadata__ is not a map of strings to strings")
     entries = {name: _entry(name, info) for name, info in header.items()}
     end = 0
     for name, (_, _, begin, stop) in sorted(entries.items(), key=lambda kv: (kv[1][2], kv[1][3])):
         if begin != end:
-            why = "overlaps the tensor before it" if begin < end else f"leaves a gap at bytes {end}..{begin}"
+            why = (
+                "overlaps the tensor before it"
+                if begin < end
+                else f"leaves a gap at bytes {end}..{begin}"
+            )
             raise _Invalid(f"tensor {name!r} (data_offsets [{begin}, {stop}]) {why}")
         end = stop
     if 8 + n + end != size:
@@ -129,7 +140,9 @@ def _entry(name: str, info: Any) -> tuple[str, tuple[int, ...], int, int]:
     if kind != "BF16" and kind not in _ST_DTYPES:
         raise _Invalid(f"tensor {name!r} has unsupported dtype {str(kind)[:20]!r}")
     if not isinstance(shape, list) or any(type(d) is not int or d < 0 for d in shape):
-        raise _Invalid(f"tensor {name!r} has invalid shape {str(shape)[:60]} (need non-negative ints)")
+        raise _Invalid(
+            f"tensor {name!r} has invalid shape {str(shape)[:60]} (need non-negative ints)"
+        )
     if not (
         isinstance(offsets, list)
         and len(offsets) == 2
@@ -140,7 +153,8 @@ def _entry(name: str, info: Any) -> tuple[str, tuple[int, ...], int, int]:
     itemsize = 2 if kind == "BF16" else np.dtype(_ST_DTYPES[kind]).itemsize
     if math.prod(shape) * itemsize != offsets[1] - offsets[0]:
         raise _Invalid(
-            f"tensor {name!r} of shape {shape} and dtype {kind} needs {math.prod(shape) * itemsize} "
+            f"tensor {name!r} of shape {shape} and dtype {kind} needs "
+            f"{math.prod(shape) * itemsize} "
             f"bytes but its data_offsets give {offsets[1] - offsets[0]}"
         )
     return kind, tuple(shape), offsets[0], offsets[1]

@@ -22,10 +22,13 @@ __all__ = ["checkpoint", "checkpoint_sequential"]
 
 
 class CheckpointFunction(Function):
-    """forward: ``fn(*args)`` with no graph; backward: recompute ``fn`` with one, then backprop it."""
+    """forward: ``fn(*args)`` with no graph; backward: recompute ``fn`` with one, then backprop
+    it."""
 
     @staticmethod
-    def forward(ctx: Any, run_function: Callable[..., Any], preserve_rng_state: bool, *args: Any) -> Any:
+    def forward(
+        ctx: Any, run_function: Callable[..., Any], preserve_rng_state: bool, *args: Any
+    ) -> Any:
         ctx.run_function = run_function
         ctx.rng_state = get_rng_state() if preserve_rng_state else None
         ctx.is_tensor = [isinstance(a, Tensor) for a in args]

@@ -44,7 +44,9 @@ class BackwardTrace:
     gradient that arrived at each output (op nodes, by output index) or leaf."""
 
     order: list[Any] = field(default_factory=list)
-    grads: dict[int, dict[int, Any]] = field(default_factory=dict)  # id(node or leaf) -> idx -> array
+    grads: dict[int, dict[int, Any]] = field(
+        default_factory=dict
+    )  # id(node or leaf) -> idx -> array
 
 
 def backward_order(root: Tensor, ops: list[Any], leaves: list[Tensor]) -> BackwardTrace:
@@ -105,7 +107,8 @@ def _add_prehook(op: Any, index: int, hook: Callable[[Tensor], None]) -> Callabl
 
 
 def graph_data(graph: Graph) -> dict[str, Any]:
-    """Everything the page shows, as JSON-ready data: nodes, edges, scopes and the backward steps."""
+    """Everything the page shows, as JSON-ready data: nodes, edges, scopes and the backward
+    steps."""
     root = graph.root
     if root is None:
         raise ValueError("this Graph was not made by draw_graph, so it has no tensors to explore")
@@ -187,7 +190,10 @@ def _describe(value: Any, grad: Any, dtype: str, shape: list[int] | None) -> dic
     for name, arr in (("value", value), ("grad", grad)):
         if arr is not None:
             a = np.asarray(_backend.to_numpy(arr))
-            entry[name] = {"summary": _summary(a), "full": _full(a) if a.size <= FULL_VALUES else None}
+            entry[name] = {
+                "summary": _summary(a),
+                "full": _full(a) if a.size <= FULL_VALUES else None,
+            }
     return entry
 
 

@@ -67,7 +67,9 @@ class Graph:
                 out.append(f'    subgraph {_safe_id(group)}["{_esc_mermaid(group)}"]')
                 indent = "        "
             for n in members:
-                text = "<br/>".join([f"<b>{_esc_mermaid(n.title)}</b>", *map(_esc_mermaid, n.lines)])
+                text = "<br/>".join(
+                    [f"<b>{_esc_mermaid(n.title)}</b>", *map(_esc_mermaid, n.lines)]
+                )
                 shape = f'(["{text}"])' if n.kind == "op" else f'["{text}"]'
                 out.append(f"{indent}{n.id}{shape}")
             if group is not None:
@@ -112,7 +114,8 @@ class Graph:
         return "\n".join(out) + "\n"
 
     def render(self, path: str | Path, format: str | None = None) -> Path:
-        """Write the graph as an image with Graphviz's ``dot`` (format from the suffix: svg, png, pdf)."""
+        """Write the graph as an image with Graphviz's ``dot`` (format from the suffix: svg, png,
+        pdf)."""
         path = Path(path)
         fmt = format or path.suffix.lstrip(".") or "svg"
         exe = shutil.which("dot")
@@ -121,7 +124,9 @@ class Graph:
                 "rendering needs Graphviz's `dot` program (apt-get install graphviz, brew install "
                 "graphviz); the DOT and Mermaid text work without it"
             )
-        result = subprocess.run([exe, f"-T{fmt}"], input=self.dot.encode(), capture_output=True, check=False)
+        result = subprocess.run(
+            [exe, f"-T{fmt}"], input=self.dot.encode(), capture_output=True, check=False
+        )
         if result.returncode != 0:
             raise RuntimeError(f"dot failed: {result.stderr.decode(errors='replace')}")
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -141,13 +146,16 @@ class Graph:
         return write_html(self, path)
 
     # Jupyter shows a graph inline: the SVG from `dot` when it is installed (as HTML too, which
-    # notebook front ends prefer), else the Mermaid text as Markdown (JupyterLab and GitHub draw it).
+    # notebook front ends prefer), else the Mermaid text as Markdown (JupyterLab and GitHub draw
+    # it).
     def _repr_svg_(self) -> str | None:
         if self._svg is None:
             exe = shutil.which("dot")
             if exe is None:
                 return None
-            res = subprocess.run([exe, "-Tsvg"], input=self.dot.encode(), capture_output=True, check=False)
+            res = subprocess.run(
+                [exe, "-Tsvg"], input=self.dot.encode(), capture_output=True, check=False
+            )
             if res.returncode != 0:
                 return None
             self._svg = res.stdout.decode()
@@ -210,7 +218,12 @@ def draw_graph(
     direction = "TB" if direction == "TD" else direction
     if root.grad_fn is None:
         nodes.append(
-            _Node(node_id(root), "tensor", root.label or names.get(id(root), "tensor"), fmt.tensor(root))
+            _Node(
+                node_id(root),
+                "tensor",
+                root.label or names.get(id(root), "tensor"),
+                fmt.tensor(root),
+            )
         )
         return Graph(nodes, edges, direction, root, {node_id(root): root})
     # the root tensor as its own box, fed by its op
@@ -240,7 +253,9 @@ def draw_graph(
                 if id(nxt) not in seen:
                     seen.add(id(nxt))
                     title = nxt.label or names.get(id(nxt)) or "leaf"
-                    group = _leaf_group(names.get(id(nxt), ""), groups) if collapse_modules else None
+                    group = (
+                        _leaf_group(names.get(id(nxt), ""), groups) if collapse_modules else None
+                    )
                     nodes.append(_Node(node_id(nxt), "tensor", title, fmt.tensor(nxt), group))
                     objects[node_id(nxt)] = nxt
                 edges.append((node_id(nxt), node_id(op), ""))
@@ -270,7 +285,9 @@ def named_tensor(op: Any) -> Tensor | None:
 
 
 class _Formatter:
-    def __init__(self, shapes: bool, dtypes: bool, values: bool, grads: bool, max_elements: int) -> None:
+    def __init__(
+        self, shapes: bool, dtypes: bool, values: bool, grads: bool, max_elements: int
+    ) -> None:
         self.shapes, self.dtypes, self.values, self.grads = shapes, dtypes, values, grads
         self.max_elements = max_elements
 
@@ -316,15 +333,20 @@ _RECORDED: weakref.WeakKeyDictionary[Any, tuple[str, list[Any]]] = weakref.WeakK
 
 @contextlib.contextmanager
 def record_modules(model: Any) -> Iterator[None]:
-    """While active, remember which module produced which part of the graph (for collapse_modules)."""
+    """While active, remember which module produced which part of the graph (for
+    collapse_modules)."""
     handles = []
     for name, module in model.named_modules():
         if not name or any(True for _ in module.children()):
             continue  # leaf modules only: their ops do not nest
 
-        def hook(mod: Any, inputs: Any, output: Any, name: str = f"{name}: {type(module).__name__}") -> None:
+        def hook(
+            mod: Any, inputs: Any, output: Any, name: str = f"{name}: {type(module).__name__}"
+        ) -> None:
             if isinstance(output, Tensor) and output.grad_fn is not None:
-                stops = [i.grad_fn for i in inputs if isinstance(i, Tensor) and i.grad_fn is not None]
+                stops = [
+                    i.grad_fn for i in inputs if isinstance(i, Tensor) and i.grad_fn is not None
+                ]
                 _RECORDED[output.grad_fn] = (name, stops)
 
         handles.append(module.register_forward_hook(hook))
@@ -358,5 +380,7 @@ def _module_groups(root_op: Any) -> dict[int, str]:
             if id(op) in stop_ids or id(op) in groups:
                 continue
             groups[id(op)] = name
-            inner.extend(e[0] for e in op.next_functions if e is not None and not isinstance(e[0], Tensor))
+            inner.extend(
+                e[0] for e in op.next_functions if e is not None and not isinstance(e[0], Tensor)
+            )
     return groups

@@ -164,9 +164,8 @@ class TrainingMonitor:
         """Loss (per step and per epoch) and every other metric, one labelled panel each, as a
         matplotlib Figure; None when nothing was logged.
 
-        A metric named ``test_<key>`` or ``val_<key>`` shares the panel of ``<key>`` when both exist,
-        so train and test accuracy are drawn on the same axes.
-        """
+        A metric named ``test_<key>`` or ``val_<key>`` shares the panel of ``<key>`` when both
+        exist, so train and test accuracy are drawn on the same axes."""
         step_keys = [k for k in _keys(self.steps) if k != "step"]
         epoch_keys = [k for k in _keys(self.epochs) if k not in ("epoch", "step")]
         keys = set(step_keys) | set(epoch_keys)
@@ -201,7 +200,8 @@ class TrainingMonitor:
     def plot_curves(
         self, path: str | Path, size: tuple[float, float] = (10, 4), dpi: int = 100
     ) -> Path | None:
-        """``curves_figure`` written as PNG (or the suffix's format); nothing when nothing was logged."""
+        """``curves_figure`` written as PNG (or the suffix's format); nothing when nothing was
+        logged."""
         return _save(self.curves_figure(size, dpi), path, dpi, "plot_curves: nothing was logged")
 
     def gradient_flow_figure(self, size: tuple[float, float] = (10, 4), dpi: int = 100) -> Any:
@@ -235,7 +235,9 @@ class TrainingMonitor:
         self, path: str | Path, size: tuple[float, float] = (10, 4), dpi: int = 100
     ) -> Path | None:
         """``gradient_flow_figure`` written as PNG; nothing when no gradients were recorded."""
-        empty = "plot_gradient_flow: no gradients were recorded (call record_gradients after backward)"
+        empty = (
+            "plot_gradient_flow: no gradients were recorded (call record_gradients after backward)"
+        )
         return _save(self.gradient_flow_figure(size, dpi), path, dpi, empty)
 
     def show(self) -> None:
@@ -325,5 +327,7 @@ def _save(fig: Any, path: str | Path, dpi: int, empty: str) -> Path | None:
         return None
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    _atomic_write(path, lambda fh: fig.savefig(fh, format=path.suffix.lstrip(".") or "png", dpi=dpi))
+    _atomic_write(
+        path, lambda fh: fig.savefig(fh, format=path.suffix.lstrip(".") or "png", dpi=dpi)
+    )
     return path

@@ -93,7 +93,8 @@ class SyncBatchNorm(_BatchNorm):
         count = float(totals[c].item())
         if count <= 1:
             raise ValueError(
-                f"Expected more than 1 value per channel when training, got input size {list(input.shape)}"
+                "Expected more than 1 value per channel when training, got input size "
+                f"{list(input.shape)}"
             )
         mean = totals[:c] / count
         centered = input - mean.reshape(shape)
@@ -114,8 +115,12 @@ class SyncBatchNorm(_BatchNorm):
         else:
             factor = self.momentum
         with no_grad():
-            self.running_mean.array[...] = (1 - factor) * self.running_mean.array + factor * mean.array
-            self.running_var.array[...] = (1 - factor) * self.running_var.array + factor * unbiased_var.array
+            self.running_mean.array[...] = (
+                1 - factor
+            ) * self.running_mean.array + factor * mean.array
+            self.running_var.array[...] = (
+                1 - factor
+            ) * self.running_var.array + factor * unbiased_var.array
 
     @classmethod
     def convert_sync_batchnorm(cls, module: Module, process_group: Any = None) -> Module:

@@ -167,7 +167,9 @@ class ModuleList(Module):
 class ModuleDict(Module):
     """A dict of modules, keys in insertion order."""
 
-    def __init__(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]] | None = None) -> None:
+    def __init__(
+        self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]] | None = None
+    ) -> None:
         super().__init__()
         if modules is not None:
             self.update(modules)
@@ -262,7 +264,9 @@ class ParameterList(Module):
         return self
 
     def extra_repr(self) -> str:
-        return "\n".join(f"  ({i}): {_param_repr(p)}" for i, p in enumerate(self))  # indented as PyTorch's
+        return "\n".join(
+            f"  ({i}): {_param_repr(p)}" for i, p in enumerate(self)
+        )  # indented as PyTorch's
 
 
 class ParameterDict(Module):

@@ -1,4 +1,5 @@
-"""PyTorch's ``torch.nn.modules.instancenorm``: the instance norms live in ``normalization.py`` here."""
+"""PyTorch's ``torch.nn.modules.instancenorm``: the instance norms live in ``normalization.py``
+here."""
 
 from __future__ import annotations
 

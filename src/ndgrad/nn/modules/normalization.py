@@ -39,7 +39,9 @@ class _AffineNorm(Module):
     weight: Parameter | None
     bias: Parameter | None
 
-    def _init_affine(self, shape: tuple[int, ...], affine: bool, bias: bool, device: Any, dtype: Any) -> None:
+    def _init_affine(
+        self, shape: tuple[int, ...], affine: bool, bias: bool, device: Any, dtype: Any
+    ) -> None:
         if affine:
             self.weight = Parameter(empty(*shape, device=device, dtype=dtype))
             if bias:
@@ -85,7 +87,9 @@ class _NormBase(_AffineNorm):
         if track_running_stats:
             self.register_buffer("running_mean", zeros(num_features, device=device, dtype=dtype))
             self.register_buffer("running_var", ones(num_features, device=device, dtype=dtype))
-            self.register_buffer("num_batches_tracked", tensor(0, dtype=_dtype.int64, device=device))
+            self.register_buffer(
+                "num_batches_tracked", tensor(0, dtype=_dtype.int64, device=device)
+            )
         else:
             self.register_buffer("running_mean", None)
             self.register_buffer("running_var", None)
@@ -165,7 +169,8 @@ class BatchNorm3d(_BatchNorm):
 
 
 class _InstanceNorm(_NormBase):
-    """InstanceNorm: ``_input_dims`` is (unbatched, batched), e.g. (2, 3) for (C, L) or (N, C, L)."""
+    """InstanceNorm: ``_input_dims`` is (unbatched, batched), e.g. (2, 3) for (C, L) or (N, C,
+    L)."""
 
     def __init__(
         self,
@@ -179,7 +184,9 @@ class _InstanceNorm(_NormBase):
         *,
         bias: bool = True,
     ) -> None:
-        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype, bias=bias)
+        super().__init__(
+            num_features, eps, momentum, affine, track_running_stats, device, dtype, bias=bias
+        )
 
     def forward(self, input: Tensor) -> Tensor:
         self._check_input_dim(input)
@@ -254,7 +261,8 @@ class LayerNorm(_AffineNorm):
 
     def extra_repr(self) -> str:
         return (
-            f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
+            f"{self.normalized_shape}, eps={self.eps}, "
+            f"elementwise_affine={self.elementwise_affine}, "
             f"bias={self.bias is not None}"
         )
 
@@ -275,7 +283,9 @@ class GroupNorm(_AffineNorm):
     ) -> None:
         super().__init__()
         if num_channels % num_groups != 0:
-            raise ValueError(f"num_channels ({num_channels}) must be divisible by num_groups ({num_groups})")
+            raise ValueError(
+                f"num_channels ({num_channels}) must be divisible by num_groups ({num_groups})"
+            )
         self.num_groups = num_groups
         self.num_channels = num_channels
         self.eps = eps
@@ -322,4 +332,6 @@ class RMSNorm(Module):
         return F.rms_norm(input, self.normalized_shape, self.weight, self.eps)
 
     def extra_repr(self) -> str:
-        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+        return (
+            f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+        )

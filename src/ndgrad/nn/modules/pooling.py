@@ -126,12 +126,18 @@ class AvgPool1d(_AvgPoolNd):
 
     def forward(self, input: Tensor) -> Tensor:
         return F.avg_pool1d(
-            input, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad
+            input,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.ceil_mode,
+            self.count_include_pad,
         )
 
 
 class _AvgPoolDivisor(_AvgPoolNd):
-    """AvgPool2d/3d: each sets ``_avg_pool`` (its ``F`` function, which takes ``divisor_override``)."""
+    """AvgPool2d/3d: each sets ``_avg_pool`` (its ``F`` function, which takes
+    ``divisor_override``)."""
 
     _avg_pool: Callable[..., Tensor]
 
@@ -293,7 +299,9 @@ class _PadNd(Module):
 
     def __init__(self, padding: Any, value: float = 0.0) -> None:
         super().__init__()
-        self.padding = tuple(padding) if isinstance(padding, list | tuple) else (padding,) * (2 * self._n)
+        self.padding = (
+            tuple(padding) if isinstance(padding, list | tuple) else (padding,) * (2 * self._n)
+        )
         self.value = value
 
     def forward(self, input: Tensor) -> Tensor:

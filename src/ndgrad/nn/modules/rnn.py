@@ -51,7 +51,8 @@ def _cell_step(
 
 
 def _suffix(layer: int, direction: int) -> str:
-    """The end of a parameter's name: ``_l1`` for layer 1, ``_l1_reverse`` for its backward direction."""
+    """The end of a parameter's name: ``_l1`` for layer 1, ``_l1_reverse`` for its backward
+    direction."""
     return f"_l{layer}" + ("_reverse" if direction == 1 else "")
 
 
@@ -83,7 +84,9 @@ class RNNBase(Module):
         if num_layers <= 0:
             raise ValueError("num_layers must be greater than or equal to 1")
         if proj_size < 0:
-            raise ValueError("proj_size should be a positive integer or zero to disable projections")
+            raise ValueError(
+                "proj_size should be a positive integer or zero to disable projections"
+            )
         if proj_size >= hidden_size:
             raise ValueError("proj_size has to be smaller than hidden_size")
         if proj_size and mode != "LSTM":
@@ -114,7 +117,9 @@ class RNNBase(Module):
                 if proj_size > 0:
                     shapes.append(("weight_hr", (proj_size, hidden_size)))
                 for name, shape in shapes:
-                    setattr(self, name + suffix, Parameter(empty(*shape, device=device, dtype=dtype)))
+                    setattr(
+                        self, name + suffix, Parameter(empty(*shape, device=device, dtype=dtype))
+                    )
                     self._flat_weights_names.append(name + suffix)
         self.reset_parameters()
 
@@ -161,18 +166,29 @@ class RNNBase(Module):
         return s
 
     def _run(
-        self, input: Tensor, hx: Tensor | None, cx: Tensor | None, batch_sizes: list[int] | None = None
+        self,
+        input: Tensor,
+        hx: Tensor | None,
+        cx: Tensor | None,
+        batch_sizes: list[int] | None = None,
     ) -> tuple[Tensor, Tensor, Tensor | None]:
         """The stack of layers on time-major (L, N, H_in) input, or on packed data (sum of lengths,
-        H_in) whose step t holds the first ``batch_sizes[t]`` sequences; returns (output, h_n, c_n)."""
+        H_in) whose step t holds the first ``batch_sizes[t]`` sequences; returns (output, h_n,
+        c_n)."""
         dirs = 2 if self.bidirectional else 1
         real_hidden = self.proj_size if self.proj_size > 0 else self.hidden_size
         batch = input.shape[1] if batch_sizes is None else batch_sizes[0]
         if hx is None:
-            hx = zeros(self.num_layers * dirs, batch, real_hidden, dtype=input.dtype, device=input.device)
+            hx = zeros(
+                self.num_layers * dirs, batch, real_hidden, dtype=input.dtype, device=input.device
+            )
         if self.mode == "LSTM" and cx is None:
             cx = zeros(
-                self.num_layers * dirs, batch, self.hidden_size, dtype=input.dtype, device=input.device
+                self.num_layers * dirs,
+                batch,
+                self.hidden_size,
+                dtype=input.dtype,
+                device=input.device,
             )
         h_states = hx.unbind(0)
         c_states = cx.unbind(0) if cx is not None else None
@@ -186,7 +202,9 @@ class RNNBase(Module):
             for direction in range(dirs):
                 k = layer * dirs + direction
                 c = c_states[k] if c_states is not None else None
-                out, h, c = self._direction(layer_input, layer, direction, h_states[k], c, batch_sizes)
+                out, h, c = self._direction(
+                    layer_input, layer, direction, h_states[k], c, batch_sizes
+                )
                 outs.append(out)
                 h_n.append(h)
                 if c is not None:
@@ -252,9 +270,13 @@ class RNNBase(Module):
     def _check_hidden(self, h: Tensor, batched: bool, size: int, what: str = "hidden") -> Tensor:
         dirs = 2 if self.bidirectional else 1
         if batched and h.dim() != 3:
-            raise RuntimeError(f"For batched 3-D input, hx should also be 3-D but got {h.dim()}-D tensor")
+            raise RuntimeError(
+                f"For batched 3-D input, hx should also be 3-D but got {h.dim()}-D tensor"
+            )
         if not batched and h.dim() != 2:
-            raise RuntimeError(f"For unbatched 2-D input, hx should also be 2-D but got {h.dim()}-D tensor")
+            raise RuntimeError(
+                f"For unbatched 2-D input, hx should also be 2-D but got {h.dim()}-D tensor"
+            )
         if not batched:
             h = h.unsqueeze(1)
         expected = (self.num_layers * dirs, h.shape[1], size)
@@ -270,7 +292,8 @@ class RNNBase(Module):
     def _run_packed(
         self, input: PackedSequence, hx: Tensor | None, cx: Tensor | None
     ) -> tuple[PackedSequence, Tensor, Tensor | None]:
-        """Run on a packed batch; hx / cx and the returned states are in the caller's batch order."""
+        """Run on a packed batch; hx / cx and the returned states are in the caller's batch
+        order."""
         if input.data.dim() != 2 or input.data.shape[-1] != self.input_size:
             raise RuntimeError(
                 f"input.size(-1) must be equal to input_size. Expected {self.input_size}, "
@@ -292,7 +315,8 @@ class RNNBase(Module):
         return PackedSequence(out, input.batch_sizes, sorted_i, unsorted_i), h_n, c_n
 
     def _forward_hidden(self, input: Any, hx: Tensor | None) -> tuple[Any, Tensor]:
-        """The forward of RNN and GRU, whose only state is h (LSTM also carries c): (output, h_n)."""
+        """The forward of RNN and GRU, whose only state is h (LSTM also carries c): (output,
+        h_n)."""
         if isinstance(input, PackedSequence):
             packed, h_n, _ = self._run_packed(input, hx, None)
             return packed, h_n
@@ -324,7 +348,9 @@ class RNN(RNNBase):
         dtype: Any = None,
     ) -> None:
         if nonlinearity not in ("tanh", "relu"):
-            raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or 'relu'.")
+            raise ValueError(
+                f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or 'relu'."
+            )
         self.nonlinearity = nonlinearity
         mode = "RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU"
         super().__init__(
@@ -460,8 +486,12 @@ class RNNCellBase(Module):
         self.input_size = input_size
         self.hidden_size = hidden_size
         self.bias = bias
-        self.weight_ih = Parameter(empty(num_chunks * hidden_size, input_size, device=device, dtype=dtype))
-        self.weight_hh = Parameter(empty(num_chunks * hidden_size, hidden_size, device=device, dtype=dtype))
+        self.weight_ih = Parameter(
+            empty(num_chunks * hidden_size, input_size, device=device, dtype=dtype)
+        )
+        self.weight_hh = Parameter(
+            empty(num_chunks * hidden_size, hidden_size, device=device, dtype=dtype)
+        )
         if bias:
             self.bias_ih = Parameter(empty(num_chunks * hidden_size, device=device, dtype=dtype))
             self.bias_hh = Parameter(empty(num_chunks * hidden_size, device=device, dtype=dtype))
@@ -484,7 +514,9 @@ class RNNCellBase(Module):
             s += f", nonlinearity={nonlinearity}"
         return s
 
-    def _step(self, input: Tensor, h: Tensor | None, c: Tensor | None) -> tuple[Tensor, Tensor | None]:
+    def _step(
+        self, input: Tensor, h: Tensor | None, c: Tensor | None
+    ) -> tuple[Tensor, Tensor | None]:
         if input.dim() not in (1, 2):
             raise ValueError(
                 f"{type(self).__name__}: Expected input to be 1D or 2D, got {input.dim()}D instead"
@@ -534,11 +566,18 @@ class LSTMCell(RNNCellBase):
     _mode = "LSTM"
 
     def __init__(
-        self, input_size: int, hidden_size: int, bias: bool = True, device: Any = None, dtype: Any = None
+        self,
+        input_size: int,
+        hidden_size: int,
+        bias: bool = True,
+        device: Any = None,
+        dtype: Any = None,
     ) -> None:
         super().__init__(input_size, hidden_size, bias, 4, device, dtype)
 
-    def forward(self, input: Tensor, hx: tuple[Tensor, Tensor] | None = None) -> tuple[Tensor, Tensor]:
+    def forward(
+        self, input: Tensor, hx: tuple[Tensor, Tensor] | None = None
+    ) -> tuple[Tensor, Tensor]:
         h, c = (None, None) if hx is None else hx
         h_new, c_new = self._step(input, h, c)
         assert c_new is not None
@@ -551,7 +590,12 @@ class GRUCell(RNNCellBase):
     _mode = "GRU"
 
     def __init__(
-        self, input_size: int, hidden_size: int, bias: bool = True, device: Any = None, dtype: Any = None
+        self,
+        input_size: int,
+        hidden_size: int,
+        bias: bool = True,
+        device: Any = None,
+        dtype: Any = None,
     ) -> None:
         super().__init__(input_size, hidden_size, bias, 3, device, dtype)
 

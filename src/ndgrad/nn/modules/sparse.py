@@ -16,7 +16,8 @@ __all__ = ["Embedding"]
 
 
 class Embedding(Module):
-    """out[..., :] = weight[index]; weight ~ N(0, 1), with row ``padding_idx`` zero (and no gradient).
+    """out[..., :] = weight[index]; weight ~ N(0, 1), with row ``padding_idx`` zero (and no
+    gradient).
 
     Example:
         >>> emb = nn.Embedding(10, 3, padding_idx=0)
@@ -56,12 +57,15 @@ class Embedding(Module):
         self.sparse = sparse
         if _weight is None:
             self.weight = Parameter(
-                empty(num_embeddings, embedding_dim, device=device, dtype=dtype), requires_grad=not _freeze
+                empty(num_embeddings, embedding_dim, device=device, dtype=dtype),
+                requires_grad=not _freeze,
             )
             self.reset_parameters()
         else:
             if list(_weight.shape) != [num_embeddings, embedding_dim]:
-                raise AssertionError("Shape of weight does not match num_embeddings and embedding_dim")
+                raise AssertionError(
+                    "Shape of weight does not match num_embeddings and embedding_dim"
+                )
             self.weight = Parameter(_weight, requires_grad=not _freeze)
 
     def reset_parameters(self) -> None:

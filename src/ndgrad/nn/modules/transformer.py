@@ -170,7 +170,14 @@ class MultiheadAttention(Module):
             else:
                 query, key, value = (x.transpose(0, 1) for x in (query, key, value))
         out, weights = self._attend(
-            query, key, value, key_padding_mask, need_weights, attn_mask, average_attn_weights, is_causal
+            query,
+            key,
+            value,
+            key_padding_mask,
+            need_weights,
+            attn_mask,
+            average_attn_weights,
+            is_causal,
         )
         if not batched:
             out = out.squeeze(1)
@@ -318,7 +325,8 @@ class _TransformerLayer(Module):
         key_padding_mask: Tensor | None,
         is_causal: bool,
     ) -> Tensor:
-        """out_dropout(attn(x, kv, kv)): self-attention when ``kv`` is ``x``, else cross-attention."""
+        """out_dropout(attn(x, kv, kv)): self-attention when ``kv`` is ``x``, else
+        cross-attention."""
         x = attn(
             x,
             kv,
@@ -333,7 +341,9 @@ class _TransformerLayer(Module):
     def _sa_block(
         self, x: Tensor, attn_mask: Tensor | None, key_padding_mask: Tensor | None, is_causal: bool
     ) -> Tensor:
-        return self._attn_block(self.self_attn, self.dropout1, x, x, attn_mask, key_padding_mask, is_causal)
+        return self._attn_block(
+            self.self_attn, self.dropout1, x, x, attn_mask, key_padding_mask, is_causal
+        )
 
     def _ff_block(self, x: Tensor, out_dropout: Dropout) -> Tensor:
         """out_dropout(linear2(dropout(activation(linear1(x)))))"""
@@ -388,7 +398,8 @@ class TransformerDecoderLayer(_TransformerLayer):
         else:
             x = self.norm1(x + self._sa_block(x, tgt_mask, tgt_key_padding_mask, tgt_is_causal))
             x = self.norm2(
-                x + self._mha_block(x, memory, memory_mask, memory_key_padding_mask, memory_is_causal)
+                x
+                + self._mha_block(x, memory, memory_mask, memory_key_padding_mask, memory_is_causal)
             )
             x = self.norm3(x + self._ff_block(x, self.dropout3))
         return x
@@ -432,7 +443,10 @@ class TransformerEncoder(Module):
         out = src
         for layer in self.layers:
             out = layer(
-                out, src_mask=mask, src_key_padding_mask=src_key_padding_mask, is_causal=bool(is_causal)
+                out,
+                src_mask=mask,
+                src_key_padding_mask=src_key_padding_mask,
+                is_causal=bool(is_causal),
             )
         if self.norm is not None:
             out = self.norm(out)
@@ -517,12 +531,16 @@ class Transformer(Module):
             self.encoder = custom_encoder
         else:
             norm = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **kw)
-            self.encoder = TransformerEncoder(TransformerEncoderLayer(*args, **kw), num_encoder_layers, norm)
+            self.encoder = TransformerEncoder(
+                TransformerEncoderLayer(*args, **kw), num_encoder_layers, norm
+            )
         if custom_decoder is not None:
             self.decoder = custom_decoder
         else:
             norm = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **kw)
-            self.decoder = TransformerDecoder(TransformerDecoderLayer(*args, **kw), num_decoder_layers, norm)
+            self.decoder = TransformerDecoder(
+                TransformerDecoderLayer(*args, **kw), num_decoder_layers, norm
+            )
         for p in self.parameters():
             if p.dim() > 1:
                 init.xavier_uniform_(p)

@@ -50,7 +50,8 @@ class _Bucket:
         self.work: Work | None = None
 
     def arm(self) -> None:
-        """A fresh buffer for this iteration (last iteration's ``.grad`` arrays may be views of the old)."""
+        """A fresh buffer for this iteration (last iteration's ``.grad`` arrays may be views of
+        the old)."""
         like = self.params[0].array
         self.flat = xp_of(like).empty(self.numel, dtype=like.dtype)
         self.filled = [False] * len(self.params)
@@ -102,7 +103,8 @@ def _make_buckets(params: list[Parameter], cap_bytes: int) -> list[_Bucket]:
 
 
 def broadcast_coalesced(pg: ProcessGroup, tensors: list[Tensor], root: int = 0) -> None:
-    """Copy rank ``root``'s values of ``tensors`` to every rank, one message per dtype and device."""
+    """Copy rank ``root``'s values of ``tensors`` to every rank, one message per dtype and
+    device."""
     groups: dict[Any, list[Tensor]] = {}
     for t in tensors:
         groups.setdefault((t.array.dtype, type(t.array)), []).append(t)
@@ -161,7 +163,9 @@ class DistributedDataParallel(Module):
             ("device_mesh", device_mesh),
         ):
             if value is not None:
-                raise NotImplementedError(f"DistributedDataParallel: {name} is not supported by ndgrad")
+                raise NotImplementedError(
+                    f"DistributedDataParallel: {name} is not supported by ndgrad"
+                )
         super().__init__()
         self.module = module
         self.device_ids = device_ids
@@ -172,7 +176,9 @@ class DistributedDataParallel(Module):
         self.find_unused_parameters = find_unused_parameters
         self.gradient_as_bucket_view = gradient_as_bucket_view
         self.static_graph = static_graph
-        self.bucket_bytes_cap = int((25.0 if bucket_cap_mb is None else bucket_cap_mb) * 1024 * 1024)
+        self.bucket_bytes_cap = int(
+            (25.0 if bucket_cap_mb is None else bucket_cap_mb) * 1024 * 1024
+        )
         self.require_backward_grad_sync = True
         self.require_forward_param_sync = True
         params: list[Parameter] = []
@@ -187,13 +193,17 @@ class DistributedDataParallel(Module):
             broadcast_coalesced(self.process_group, [*params, *self._buffers_to_sync()])
         self._buckets = _make_buckets(params, self.bucket_bytes_cap)
         self._where = {
-            id(p): (b, i) for b, bucket in enumerate(self._buckets) for i, p in enumerate(bucket.params)
+            id(p): (b, i)
+            for b, bucket in enumerate(self._buckets)
+            for i, p in enumerate(bucket.params)
         }
         self._armed = False  # this iteration's forward ran: the hooks fill the buckets
         self._in_backward = False  # some hook has fired since
         self._launched: list[_Bucket] = []
         self._used_work: tuple[Work, Any] | None = None
-        self._hook_handles = [p.register_post_accumulate_grad_hook(self._grad_ready) for p in params]
+        self._hook_handles = [
+            p.register_post_accumulate_grad_hook(self._grad_ready) for p in params
+        ]
 
     def _buffers_to_sync(self) -> list[Tensor]:
         return [b for b in self.module.buffers() if b is not None]
@@ -209,7 +219,8 @@ class DistributedDataParallel(Module):
                 continue
             if len(theirs) != len(mine):
                 raise RuntimeError(
-                    f"DDP expects same model across all ranks, but Rank {pg.rank()} has {len(mine)} "
+                    f"DDP expects same model across all ranks, but Rank {pg.rank()} has "
+                    f"{len(mine)} "
                     f"params, while rank {r} has inconsistent {len(theirs)} params."
                 )
             i = next(i for i, (a, b) in enumerate(zip(mine, theirs)) if a != b)
@@ -222,10 +233,13 @@ class DistributedDataParallel(Module):
     def forward(self, *inputs: Any, **kwargs: Any) -> Any:
         if self._armed and self._in_backward:  # a backward began and left buckets unfilled
             raise RuntimeError(
-                "Expected to have finished reduction in the prior iteration before starting a new one. "
-                "This error indicates that your module has parameters that were not used in producing "
+                "Expected to have finished reduction in the prior iteration before starting a new "
+                "one. "
+                "This error indicates that your module has parameters that were not used in "
+                "producing "
                 "loss. You can enable unused parameter detection by passing the keyword argument "
-                "`find_unused_parameters=True` to `torch.nn.parallel.DistributedDataParallel`, and by "
+                "`find_unused_parameters=True` to `torch.nn.parallel.DistributedDataParallel`, "
+                "and by "
                 "making sure all `forward` function outputs participate in calculating loss."
             )
         if self.broadcast_buffers and self.require_forward_param_sync:
@@ -270,8 +284,10 @@ class DistributedDataParallel(Module):
         bucket = self._buckets[b]
         if bucket.filled[i]:
             raise RuntimeError(
-                f"Expected to mark a variable ready only once. Parameter index {self._params.index(p)} "
-                "got its gradient twice in one iteration (a second backward through the same forward, "
+                "Expected to mark a variable ready only once. Parameter index "
+                f"{self._params.index(p)} "
+                "got its gradient twice in one iteration (a second backward through the same "
+                "forward, "
                 "or a parameter shared outside DDP's view)."
             )
         bucket.fill(i, grad, 1.0 / self.process_group.size())
@@ -301,7 +317,8 @@ class DistributedDataParallel(Module):
 
     @contextmanager
     def no_sync(self) -> Iterator[None]:
-        """Gradients of backward passes inside accumulate locally; the next one outside syncs them all."""
+        """Gradients of backward passes inside accumulate locally; the next one outside syncs
+        them all."""
         old = self.require_backward_grad_sync
         self.require_backward_grad_sync = False
         try:

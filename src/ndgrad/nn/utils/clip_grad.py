@@ -11,7 +11,13 @@ from typing import Any
 from ndgrad.autograd.grad_mode import no_grad
 from ndgrad.tensor import Tensor
 
-__all__ = ["clip_grad_norm", "clip_grad_norm_", "clip_grad_value_", "get_total_norm", "clip_grads_with_norm_"]
+__all__ = [
+    "clip_grad_norm",
+    "clip_grad_norm_",
+    "clip_grad_value_",
+    "get_total_norm",
+    "clip_grads_with_norm_",
+]
 
 
 def _as_list(parameters: Any) -> list[Tensor]:
@@ -38,19 +44,24 @@ def get_total_norm(
         elif norm_type == 0:
             total = sum(xp.count_nonzero(a) for a in arrays) * 1.0
         else:
-            total = sum(xp.sum(xp.abs(a.astype(xp.float64, copy=False)) ** norm_type) for a in arrays)
+            total = sum(
+                xp.sum(xp.abs(a.astype(xp.float64, copy=False)) ** norm_type) for a in arrays
+            )
             total = total ** (1.0 / norm_type)
         out = Tensor._make(xp.asarray(total, dtype=arrays[0].dtype), False, None)
     if error_if_nonfinite and not math.isfinite(float(out.item())):
         raise RuntimeError(
-            f"The total norm of order {norm_type} for gradients from `parameters` is non-finite, so "
+            f"The total norm of order {norm_type} for gradients from `parameters` is non-finite, "
+            "so "
             "it cannot be clipped. To disable this error and scale the gradients by the non-finite "
             "norm anyway, set `error_if_nonfinite=False`"
         )
     return out
 
 
-def clip_grads_with_norm_(parameters: Iterable[Tensor] | Tensor, max_norm: float, total_norm: Tensor) -> None:
+def clip_grads_with_norm_(
+    parameters: Iterable[Tensor] | Tensor, max_norm: float, total_norm: Tensor
+) -> None:
     """grad *= min(1, max_norm / (total_norm + 1e-6)) for every parameter."""
     params = [p for p in _as_list(parameters) if p.grad is not None]
     coef = float(max_norm) / (float(total_norm.item()) + 1e-6)
@@ -95,7 +106,8 @@ def clip_grad_norm(
 ) -> Tensor:
     """The old name of :func:`clip_grad_norm_`, deprecated as in PyTorch (a ``FutureWarning``)."""
     warnings.warn(
-        "`torch.nn.utils.clip_grad_norm` is now deprecated in favor of `torch.nn.utils.clip_grad_norm_`.",
+        "`torch.nn.utils.clip_grad_norm` is now deprecated in favor of "
+        "`torch.nn.utils.clip_grad_norm_`.",
         FutureWarning,
         stacklevel=2,
     )

@@ -35,7 +35,8 @@ def pad_sequence(
     padding_value: float = 0.0,
     padding_side: str = "right",
 ) -> Tensor:
-    """Stack sequences of shapes ``(L_i, *)`` into ``(L_max, B, *)`` (``(B, L_max, *)`` if batch_first).
+    """Stack sequences of shapes ``(L_i, *)`` into ``(L_max, B, *)`` (``(B, L_max, *)`` if
+    batch_first).
 
     Shorter sequences are filled with ``padding_value`` on ``padding_side``. Differentiable.
 
@@ -43,7 +44,9 @@ def pad_sequence(
     ndgrad.Size([2, 3])
     """
     if padding_side not in ("left", "right"):
-        raise ValueError(f"Expected padding_side to be one of left or right, but got {padding_side}.")
+        raise ValueError(
+            f"Expected padding_side to be one of left or right, but got {padding_side}."
+        )
     if isinstance(sequences, Tensor):
         sequences = list(sequences.unbind(0))
     if len(sequences) == 0:
@@ -90,7 +93,8 @@ class PackedSequence(NamedTuple):
     unsorted_indices: Tensor | None = None
 
     def to(self, *args: Any, **kwargs: Any) -> PackedSequence:
-        """The same packing with ``data`` (and the index tensors) moved / cast; batch_sizes stays."""
+        """The same packing with ``data`` (and the index tensors) moved / cast; batch_sizes
+        stays."""
         data = self.data.to(*args, **kwargs)
         sorted_i, unsorted_i = (None if t is None else t.to(data.device) for t in self._indices())
         return PackedSequence(data, self.batch_sizes, sorted_i, unsorted_i)
@@ -135,12 +139,17 @@ def pack_padded_sequence(
     With ``enforce_sorted`` the lengths must be decreasing; otherwise the batch is sorted here and
     the permutation kept in the result. Differentiable in ``input``.
     """
-    sizes = np.asarray(lengths.tolist() if isinstance(lengths, Tensor) else list(lengths), dtype=np.int64)
+    sizes = np.asarray(
+        lengths.tolist() if isinstance(lengths, Tensor) else list(lengths), dtype=np.int64
+    )
     if sizes.ndim != 1:
-        raise RuntimeError(f"'lengths' argument should be a 1D tensor, but got a {sizes.ndim}D tensor")
+        raise RuntimeError(
+            f"'lengths' argument should be a 1D tensor, but got a {sizes.ndim}D tensor"
+        )
     if sizes.size and sizes.min() <= 0:
         raise RuntimeError(
-            "Length of all samples has to be greater than 0, but found an element in 'lengths' that is <= 0"
+            "Length of all samples has to be greater than 0, but found an element in 'lengths' "
+            "that is <= 0"
         )
     batch_dim = 0 if batch_first else 1
     if sizes.size != input.shape[batch_dim]:
@@ -152,8 +161,10 @@ def pack_padded_sequence(
     if enforce_sorted:
         if np.any(np.diff(sizes) > 0):
             raise RuntimeError(
-                "`lengths` array must be sorted in decreasing order when `enforce_sorted` is True. You can "
-                "pass `enforce_sorted=False` to pack_padded_sequence and/or pack_sequence to sidestep this "
+                "`lengths` array must be sorted in decreasing order when `enforce_sorted` is "
+                "True. You can "
+                "pass `enforce_sorted=False` to pack_padded_sequence and/or pack_sequence to "
+                "sidestep this "
                 "requirement if you do not need ONNX exportability."
             )
     else:
@@ -165,13 +176,16 @@ def pack_padded_sequence(
         input = input.transpose(0, 1)
     if int(sizes[0]) > input.shape[0]:
         raise RuntimeError(
-            f"Expected the padded input to have at least {int(sizes[0])} steps, got {input.shape[0]}"
+            f"Expected the padded input to have at least {int(sizes[0])} steps, got "
+            f"{input.shape[0]}"
         )
     steps = int(sizes[0]) if sizes.size else 0
     batch_sizes = [int(np.count_nonzero(sizes > t)) for t in range(steps)]
     data = ndgrad.cat([input[t, :n] for t, n in enumerate(batch_sizes)], 0)
     unsorted = None if sorted_indices is None else _invert_permutation(sorted_indices)
-    return PackedSequence(data, ndgrad.tensor(batch_sizes, dtype=ndgrad.int64), sorted_indices, unsorted)
+    return PackedSequence(
+        data, ndgrad.tensor(batch_sizes, dtype=ndgrad.int64), sorted_indices, unsorted
+    )
 
 
 def pad_packed_sequence(
@@ -180,13 +194,15 @@ def pad_packed_sequence(
     padding_value: float = 0.0,
     total_length: int | None = None,
 ) -> tuple[Tensor, Tensor]:
-    """The inverse of :func:`pack_padded_sequence`: (padded batch in the original order, lengths)."""
+    """The inverse of :func:`pack_padded_sequence`: (padded batch in the original order,
+    lengths)."""
     data, batch_sizes = sequence.data, [int(n) for n in sequence.batch_sizes.tolist()]
     steps, batch = len(batch_sizes), (batch_sizes[0] if batch_sizes else 0)
     if total_length is not None:
         if total_length < steps:
             raise ValueError(
-                "Expected total_length to be at least the length of the longest sequence in input, but got "
+                "Expected total_length to be at least the length of the longest sequence in "
+                "input, but got "
                 f"total_length={total_length} and max sequence length being {steps}"
             )
     padded = packed_to_padded(data, batch_sizes, padding_value, total_length or steps)
@@ -199,7 +215,9 @@ def pad_packed_sequence(
     return padded, ndgrad.tensor(lengths, dtype=ndgrad.int64)
 
 
-def packed_to_padded(data: Tensor, batch_sizes: list[int], padding_value: float, steps: int) -> Tensor:
+def packed_to_padded(
+    data: Tensor, batch_sizes: list[int], padding_value: float, steps: int
+) -> Tensor:
     """Packed ``data`` back to a time-major (steps, B, *) batch, still in sorted order."""
     batch = batch_sizes[0] if batch_sizes else 0
     trailing = tuple(data.shape[1:])
@@ -207,7 +225,9 @@ def packed_to_padded(data: Tensor, batch_sizes: list[int], padding_value: float,
     for chunk in data.split(batch_sizes, 0) if batch_sizes else ():
         missing = batch - chunk.shape[0]
         if missing:
-            fill = ndgrad.full((missing, *trailing), padding_value, dtype=data.dtype, device=data.device)
+            fill = ndgrad.full(
+                (missing, *trailing), padding_value, dtype=data.dtype, device=data.device
+            )
             chunk = ndgrad.cat([chunk, fill], 0)
         rows.append(chunk)
     empty = ndgrad.full((batch, *trailing), padding_value, dtype=data.dtype, device=data.device)

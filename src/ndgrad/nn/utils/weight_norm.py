@@ -45,16 +45,22 @@ class WeightNorm:
     def apply(module: Module, name: str, dim: int | None) -> WeightNorm:
         for hook in module._forward_pre_hooks.values():
             if isinstance(hook, WeightNorm) and hook.name == name:
-                raise RuntimeError(f"Cannot register two weight_norm hooks on the same parameter {name}")
+                raise RuntimeError(
+                    f"Cannot register two weight_norm hooks on the same parameter {name}"
+                )
         if dim is None:
             dim = -1
         fn = WeightNorm(name, dim)
         weight = getattr(module, name)
         if not isinstance(weight, Parameter):
-            raise TypeError(f"weight_norm expects '{name}' to be a Parameter of {type(module).__name__}")
+            raise TypeError(
+                f"weight_norm expects '{name}' to be a Parameter of {type(module).__name__}"
+            )
         del module._parameters[name]
         with no_grad():
-            module.register_parameter(name + "_g", Parameter(_norm_except_dim(weight, dim).detach().clone()))
+            module.register_parameter(
+                name + "_g", Parameter(_norm_except_dim(weight, dim).detach().clone())
+            )
             module.register_parameter(name + "_v", Parameter(weight.detach().clone()))
         setattr(module, name, fn.compute_weight(module))
         fn.handle = module.register_forward_pre_hook(fn)

@@ -114,13 +114,15 @@ class DataLoader(Generic[T_co]):
     ) -> None:
         if num_workers < 0:
             raise ValueError(
-                "num_workers option should be non-negative; use num_workers=0 to disable multiprocessing."
+                "num_workers option should be non-negative; use num_workers=0 to disable "
+                "multiprocessing."
             )
         if timeout < 0:
             raise ValueError("timeout option should be non-negative")
         if num_workers == 0 and prefetch_factor is not None:
             raise ValueError(
-                "prefetch_factor option could only be specified in multiprocessing.let num_workers > 0 "
+                "prefetch_factor option could only be specified in multiprocessing.let "
+                "num_workers > 0 "
                 "to enable multiprocessing, otherwise set prefetch_factor to None."
             )
         if num_workers > 0 and prefetch_factor is None:
@@ -137,7 +139,8 @@ class DataLoader(Generic[T_co]):
             for name, value in given.items():
                 if value is not None:
                     raise ValueError(
-                        f"DataLoader with IterableDataset: expected unspecified {name} option, but got "
+                        f"DataLoader with IterableDataset: expected unspecified {name} option, "
+                        "but got "
                         f"{name}={value}"
                     )
         shuffle = bool(shuffle)
@@ -146,18 +149,22 @@ class DataLoader(Generic[T_co]):
         if batch_sampler is not None:
             if batch_size != 1 or shuffle or sampler is not None or drop_last:
                 raise ValueError(
-                    "batch_sampler option is mutually exclusive with batch_size, shuffle, sampler, and "
+                    "batch_sampler option is mutually exclusive with batch_size, shuffle, "
+                    "sampler, and "
                     "drop_last"
                 )
             batch_size = None
             drop_last = False
         elif batch_size is None and drop_last:
             raise ValueError(
-                "batch_size=None option disables auto-batching and is mutually exclusive with drop_last"
+                "batch_size=None option disables auto-batching and is mutually exclusive with "
+                "drop_last"
             )
         if sampler is None and not self._iterable:
             sized: Any = dataset
-            sampler = RandomSampler(sized, generator=generator) if shuffle else SequentialSampler(sized)
+            sampler = (
+                RandomSampler(sized, generator=generator) if shuffle else SequentialSampler(sized)
+            )
         if batch_size is not None and batch_sampler is None and not self._iterable:
             batch_sampler = BatchSampler(sampler, batch_size, drop_last)  # type: ignore[arg-type]
 
@@ -193,7 +200,8 @@ class DataLoader(Generic[T_co]):
                 return batches
             # one thread pulls from the (not thread-safe) iterator, ahead of the training loop
             pulls = (
-                (partial(next, batches, _END), f"batch {i} of the IterableDataset") for i in itertools.count()
+                (partial(next, batches, _END), f"batch {i} of the IterableDataset")
+                for i in itertools.count()
             )
             return self._prefetch(pulls, self._make_pool(1), owned=True)
         indices = iter(self.batch_sampler if self._auto_collation else self.sampler)  # type: ignore[arg-type]
@@ -218,7 +226,9 @@ class DataLoader(Generic[T_co]):
             return self.collate_fn(samples)
         except Exception as e:
             if get_worker_info() is None and hasattr(e, "add_note"):  # Python 3.11+
-                e.add_note(f"(raised by the DataLoader loading {_describe(index)} in the main thread)")
+                e.add_note(
+                    f"(raised by the DataLoader loading {_describe(index)} in the main thread)"
+                )
             raise
 
     def _iterable_batches(self) -> Iterator[Any]:
@@ -315,7 +325,9 @@ class _WorkerPool:
         self.n = n
         for wid in range(n):
             name = f"ndgrad-dataloader-{wid}"
-            threading.Thread(target=_work, args=(self.queue, wid, init), name=name, daemon=True).start()
+            threading.Thread(
+                target=_work, args=(self.queue, wid, init), name=name, daemon=True
+            ).start()
 
     def submit(self, fn: Callable[[], Any], what: str) -> _Task:
         task = _Task(fn, what)
@@ -356,7 +368,10 @@ def _work(tasks: queue.SimpleQueue[_Task | None], wid: int, init: Callable[[int]
 def _in_worker(e: Exception, wid: int, what: str) -> Exception:
     """The error re-raised in the training loop: the same type, with where it happened."""
     text = "".join(traceback.format_exception(type(e), e, e.__traceback__))
-    msg = f"Caught {type(e).__name__} in DataLoader worker thread {wid} (loading {what}).\nOriginal {text}"
+    msg = (
+        f"Caught {type(e).__name__} in DataLoader worker thread {wid} "
+        f"(loading {what}).\nOriginal {text}"
+    )
     try:
         return type(e)(msg)
     except Exception:  # an exception type whose constructor wants other arguments

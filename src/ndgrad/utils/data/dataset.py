@@ -32,7 +32,8 @@ class Dataset(Generic[T_co]):
     Example:
         >>> class Squares(Dataset):
         ...     def __len__(self): return 10
-        ...     def __getitem__(self, i): return ndgrad.tensor([float(i)]), ndgrad.tensor(float(i * i))
+        ...     def __getitem__(self, i): return ndgrad.tensor([float(i)]), ndgrad.tensor(float(i *
+        i))
     """
 
     def __getitem__(self, index: Any) -> T_co:
@@ -135,7 +136,9 @@ class ChainDataset(IterableDataset[T_co]):
 
 
 def random_split(
-    dataset: Dataset[T_co], lengths: Sequence[int | float], generator: Generator | None = default_generator
+    dataset: Dataset[T_co],
+    lengths: Sequence[int | float],
+    generator: Generator | None = default_generator,
 ) -> list[Subset[T_co]]:
     """Split ``dataset`` at random into non-overlapping subsets of the given lengths, or of the
     given fractions of its length (the remainder goes round-robin to the first subsets).
@@ -155,7 +158,8 @@ def random_split(
         for i, size in enumerate(sizes):
             if size == 0:
                 warnings.warn(
-                    f"Length of split at index {i} is 0. This might result in an empty dataset.", stacklevel=2
+                    f"Length of split at index {i} is 0. This might result in an empty dataset.",
+                    stacklevel=2,
                 )
         lengths = sizes
     if sum(lengths) != n:

@@ -9,14 +9,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from tensorboard.compat.proto import attr_value_pb2, graph_pb2, node_def_pb2, tensor_shape_pb2, versions_pb2
+from tensorboard.compat.proto import (
+    attr_value_pb2,
+    graph_pb2,
+    node_def_pb2,
+    tensor_shape_pb2,
+    versions_pb2,
+)
 
 from ndgrad.onnx._trace import Node, Trace, Value, trace
 
 
 def _shape_attr(shapes: list[tuple[int, ...]]) -> attr_value_pb2.AttrValue:
     protos = [
-        tensor_shape_pb2.TensorShapeProto(dim=[tensor_shape_pb2.TensorShapeProto.Dim(size=d) for d in s])
+        tensor_shape_pb2.TensorShapeProto(
+            dim=[tensor_shape_pb2.TensorShapeProto.Dim(size=d) for d in s]
+        )
         for s in shapes
     ]
     return attr_value_pb2.AttrValue(list=attr_value_pb2.AttrValue.ListValue(shape=protos))

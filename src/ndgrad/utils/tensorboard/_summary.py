@@ -41,11 +41,16 @@ def to_float(x: Any) -> float:
 
 
 def _plugin(name: str, content: bytes = b"") -> SummaryMetadata:
-    return SummaryMetadata(plugin_data=SummaryMetadata.PluginData(plugin_name=name, content=content))
+    return SummaryMetadata(
+        plugin_data=SummaryMetadata.PluginData(plugin_name=name, content=content)
+    )
 
 
-def scalar(tag: str, value: Any, new_style: bool = False, double_precision: bool = False) -> Summary:
-    """``value`` as a scalar: a ``simple_value`` (the classic form) or, with ``new_style``, a tensor."""
+def scalar(
+    tag: str, value: Any, new_style: bool = False, double_precision: bool = False
+) -> Summary:
+    """``value`` as a scalar: a ``simple_value`` (the classic form) or, with ``new_style``, a
+    tensor."""
     v = to_float(value)
     if not new_style:
         return Summary(value=[Summary.Value(tag=tag, simple_value=v)])
@@ -63,8 +68,11 @@ def _tensorflow_bins() -> np.ndarray:
     return np.concatenate([-pos[::-1], [0.0], pos])
 
 
-def histogram(tag: str, values: Any, bins: Any = "tensorflow", max_bins: int | None = None) -> Summary:
-    """A histogram of ``values``; ``bins`` as in ``numpy.histogram`` or "tensorflow" (PyTorch's default)."""
+def histogram(
+    tag: str, values: Any, bins: Any = "tensorflow", max_bins: int | None = None
+) -> Summary:
+    """A histogram of ``values``; ``bins`` as in ``numpy.histogram`` or "tensorflow" (PyTorch's
+    default)."""
     a = to_numpy(values).astype(np.float64).ravel()
     if a.size == 0:
         raise ValueError("The input has no element.")
@@ -76,7 +84,10 @@ def histogram(tag: str, values: Any, bins: Any = "tensorflow", max_bins: int | N
         counts = np.pad(counts, (0, pad)).reshape(-1, factor).sum(1)
         limits = np.concatenate([limits[:-1:factor], limits[-1:]])
     nonzero = np.flatnonzero(counts)
-    start, end = max(nonzero[0] - 1, 0), min(nonzero[-1] + 2, len(counts))  # one empty bucket each side
+    start, end = (
+        max(nonzero[0] - 1, 0),
+        min(nonzero[-1] + 2, len(counts)),
+    )  # one empty bucket each side
     proto = summary_pb2.HistogramProto(
         min=float(a.min()),
         max=float(a.max()),
@@ -108,12 +119,14 @@ def to_hwc(img: Any, dataformats: str) -> np.ndarray:
 def format_mismatch(shape: tuple[int, ...], fmt: str) -> AssertionError:
     """PyTorch's error for an image whose dims do not match ``dataformats``."""
     return AssertionError(
-        f"size of input tensor and input format are different. tensor shape: {shape}, input_format: {fmt}"
+        f"size of input tensor and input format are different. tensor shape: {shape}, "
+        f"input_format: {fmt}"
     )
 
 
 def make_grid(imgs: np.ndarray, ncols: int = 8) -> np.ndarray:
-    """NCHW images as one CHW image, ``ncols`` to a row (as PyTorch's TensorBoard writer lays them out)."""
+    """NCHW images as one CHW image, ``ncols`` to a row (as PyTorch's TensorBoard writer lays
+    them out)."""
     if imgs.shape[1] == 1:
         imgs = np.repeat(imgs, 3, axis=1)
     n, c, h, w = imgs.shape
@@ -142,7 +155,9 @@ def encode_png(hwc: np.ndarray) -> bytes:
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body) & 0xFFFFFFFF)
+        return (
+            struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body) & 0xFFFFFFFF)
+        )
 
     header = struct.pack(">IIBBBBB", w, h, 8, 6 if c == 4 else 2, 0, 0, 0)
     return (
@@ -170,19 +185,25 @@ def text(tag: str, text_string: str) -> Summary:
     tensor = tensor_pb2.TensorProto(
         dtype="DT_STRING",
         string_val=[text_string.encode("utf-8")],
-        tensor_shape=tensor_shape_pb2.TensorShapeProto(dim=[tensor_shape_pb2.TensorShapeProto.Dim(size=1)]),
+        tensor_shape=tensor_shape_pb2.TensorShapeProto(
+            dim=[tensor_shape_pb2.TensorShapeProto.Dim(size=1)]
+        ),
     )
     return Summary(value=[Summary.Value(tag=tag + "/text_summary", metadata=meta, tensor=tensor)])
 
 
 def _hparams_summary(tag: str, data: Any) -> Summary:
     meta = _plugin("hparams", data.SerializeToString())
-    empty = tensor_pb2.TensorProto(dtype="DT_FLOAT", tensor_shape=tensor_shape_pb2.TensorShapeProto())
+    empty = tensor_pb2.TensorProto(
+        dtype="DT_FLOAT", tensor_shape=tensor_shape_pb2.TensorShapeProto()
+    )
     return Summary(value=[Summary.Value(tag=tag, metadata=meta, tensor=empty)])
 
 
 def hparams(
-    hparam_dict: dict[str, Any], metric_dict: dict[str, Any], domain_discrete: dict[str, list[Any]] | None
+    hparam_dict: dict[str, Any],
+    metric_dict: dict[str, Any],
+    domain_discrete: dict[str, list[Any]] | None,
 ) -> tuple[Summary, Summary, Summary]:
     """The three summaries of the HParams dashboard: experiment, session start, session end."""
     if not isinstance(hparam_dict, dict) or not isinstance(metric_dict, dict):
@@ -222,6 +243,7 @@ def hparams(
             plugin_data_pb2.HParamsPluginData(version=0, session_start_info=start),
         ),
         _hparams_summary(
-            "_hparams_/session_end_info", plugin_data_pb2.HParamsPluginData(version=0, session_end_info=end)
+            "_hparams_/session_end_info",
+            plugin_data_pb2.HParamsPluginData(version=0, session_end_info=end),
         ),
     )

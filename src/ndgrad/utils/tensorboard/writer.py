@@ -1,4 +1,5 @@
-"""``SummaryWriter``: PyTorch's TensorBoard writer, on the ``tensorboard`` package's own event writer.
+"""``SummaryWriter``: PyTorch's TensorBoard writer, on the ``tensorboard`` package's own event
+writer.
 
 Events go through ``tensorboard.summary.writer.event_file_writer.EventFileWriter`` (a queue and a
 background thread); its ``flush()`` waits until the queue is written and flushes the file, so
@@ -31,7 +32,9 @@ from tensorboard.summary.writer.event_file_writer import EventFileWriter  # isor
 class FileWriter:
     """Writes Summary protos and graphs as events to one event file (one run directory)."""
 
-    def __init__(self, log_dir: str, max_queue: int = 10, flush_secs: int = 120, filename_suffix: str = ""):
+    def __init__(
+        self, log_dir: str, max_queue: int = 10, flush_secs: int = 120, filename_suffix: str = ""
+    ):
         self.event_writer = EventFileWriter(str(log_dir), max_queue, flush_secs, filename_suffix)
 
     def get_logdir(self) -> str:
@@ -65,7 +68,8 @@ def _step(global_step: Any) -> int | None:
 
 
 class SummaryWriter:
-    """Write TensorBoard event files into ``log_dir`` (PyTorch's ``torch.utils.tensorboard.SummaryWriter``).
+    """Write TensorBoard event files into ``log_dir`` (PyTorch's
+    ``torch.utils.tensorboard.SummaryWriter``).
 
     Args:
         log_dir: the run directory; default ``runs/<Mon DD_HH-MM-SS>_<hostname><comment>``.
@@ -101,10 +105,14 @@ class SummaryWriter:
     def _get_file_writer(self) -> FileWriter:
         """The main run's writer, opened again after ``close()`` as PyTorch's is."""
         if self.file_writer is None:
-            self.file_writer = FileWriter(self.log_dir, self.max_queue, self.flush_secs, self.filename_suffix)
+            self.file_writer = FileWriter(
+                self.log_dir, self.max_queue, self.flush_secs, self.filename_suffix
+            )
             self.all_writers = {self.file_writer.get_logdir(): self.file_writer}
             if self.purge_step is not None:
-                self.file_writer.add_event(event_pb2.Event(file_version="brain.Event:2"), self.purge_step)
+                self.file_writer.add_event(
+                    event_pb2.Event(file_version="brain.Event:2"), self.purge_step
+                )
                 start = event_pb2.SessionLog(status=event_pb2.SessionLog.START)
                 self.file_writer.add_event(event_pb2.Event(session_log=start), self.purge_step)
                 self.purge_step = None
@@ -124,7 +132,8 @@ class SummaryWriter:
         new_style: bool = False,
         double_precision: bool = False,
     ) -> None:
-        """Log one number (a Python number, NumPy scalar or one-element Tensor) at ``global_step``."""
+        """Log one number (a Python number, NumPy scalar or one-element Tensor) at
+        ``global_step``."""
         summary = _summary.scalar(tag, scalar_value, new_style, double_precision)
         self._get_file_writer().add_summary(summary, _step(global_step), walltime)
 
@@ -157,7 +166,8 @@ class SummaryWriter:
         walltime: float | None = None,
         max_bins: int | None = None,
     ) -> None:
-        """Log the distribution of ``values``; ``bins`` as in ``numpy.histogram`` or "tensorflow"."""
+        """Log the distribution of ``values``; ``bins`` as in ``numpy.histogram`` or
+        "tensorflow"."""
         summary = _summary.histogram(tag, values, bins, max_bins)
         self._get_file_writer().add_summary(summary, _step(global_step), walltime)
 
@@ -214,7 +224,9 @@ class SummaryWriter:
         self, tag: str, text_string: str, global_step: Any = None, walltime: float | None = None
     ) -> None:
         """Log Markdown text for the Text dashboard (tag ``<tag>/text_summary``)."""
-        self._get_file_writer().add_summary(_summary.text(tag, text_string), _step(global_step), walltime)
+        self._get_file_writer().add_summary(
+            _summary.text(tag, text_string), _step(global_step), walltime
+        )
 
     def add_hparams(
         self,
@@ -236,12 +248,18 @@ class SummaryWriter:
                 w.add_scalar(k, v, global_step)
 
     def add_graph(
-        self, model: Any, input_to_model: Any = None, verbose: bool = False, use_strict_trace: bool = True
+        self,
+        model: Any,
+        input_to_model: Any = None,
+        verbose: bool = False,
+        use_strict_trace: bool = True,
     ) -> None:
         """Log the graph of ``model(*input_to_model)``, read from ndgrad's recorded autograd graph:
         modules as name scopes, output shapes on every node. The model is left as it was."""
         if input_to_model is None:
-            raise ValueError("add_graph needs input_to_model: ndgrad reads the graph from one forward pass")
+            raise ValueError(
+                "add_graph needs input_to_model: ndgrad reads the graph from one forward pass"
+            )
         from ndgrad.utils.tensorboard._graph import graph_def
 
         gd = graph_def(model, input_to_model)
