@@ -70,7 +70,9 @@ def test_to_sparse_and_back_with_gradient():
 
 
 @pytest.mark.parametrize("use_scipy", [True, False])
-@pytest.mark.parametrize("how", ["sparse.mm", "spmm", "matmul", "vector", "dense_left"])
+@pytest.mark.parametrize(
+    "how", ["sparse.mm", "spmm", "matmul", "vector", "dense_left", "torch.mm", "torch.matmul"]
+)
 def test_sparse_dense_product_and_gradients_match_torch(how, use_scipy, monkeypatch):
     if not use_scipy:
         monkeypatch.setattr(sparse_ops, "_csr_module", lambda xp: None)
@@ -83,6 +85,10 @@ def test_sparse_dense_product_and_gradients_match_torch(how, use_scipy, monkeypa
         out, tout = ndgrad.sparse.mm(A, x), torch.sparse.mm(T, tx)
     elif how == "spmm":
         out, tout = ndgrad.spmm(A, x), torch.spmm(T, tx)
+    elif how == "torch.mm":
+        out, tout = ndgrad.mm(A, x), torch.mm(T, tx)
+    elif how == "torch.matmul":
+        out, tout = ndgrad.matmul(A, x), torch.matmul(T, tx)
     elif how == "dense_left":
         out, tout = x @ A, tx @ T
     else:

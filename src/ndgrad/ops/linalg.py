@@ -89,6 +89,12 @@ def _check_tensors(name: str, *tensors: Any) -> None:
         check_same_device(tensors[0], t)
 
 
+def _sparse_mm(a: Tensor, b: Tensor) -> Tensor:
+    from ndgrad import sparse  # sparse builds on this module: imported when a product needs it
+
+    return sparse.mm(a, b)
+
+
 def _check_same_dtype(a: Tensor, b: Tensor) -> None:
     if a.array.dtype != b.array.dtype:
         raise RuntimeError(
@@ -148,6 +154,8 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
         ndgrad.Size([2])
     """
     _check_tensors("matmul", input, other)
+    if input.is_sparse or other.is_sparse:  # a COO operand: the product of ndgrad.sparse
+        return _sparse_mm(input, other)
     a, b = input, other
     if a.ndim == 0 or b.ndim == 0:
         raise RuntimeError(
@@ -185,6 +193,8 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
 def mm(input: Tensor, mat2: Tensor) -> Tensor:
     """out = input @ mat2 for two matrices"""
     _check_tensors("mm", input, mat2)
+    if input.is_sparse or mat2.is_sparse:  # a COO operand: the product of ndgrad.sparse
+        return _sparse_mm(input, mat2)
     if input.ndim != 2:
         raise RuntimeError("self must be a matrix")
     if mat2.ndim != 2:
