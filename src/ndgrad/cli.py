@@ -501,9 +501,9 @@ def run(args: argparse.Namespace) -> int:
     start = _resume(args, parts, scheduler, monitor, total) if args.resume else 0
     if start >= args.epochs:
         print(
-            f"{args.resume} has finished {start} epochs already: nothing "
-            "to train, nothing written "
-              f"(pass --epochs {start + 1} or more to train further)")  # fmt: skip
+            f"{args.resume} has finished {start} epochs already: nothing to train, nothing "
+            f"written (pass --epochs {start + 1} or more to train further)"
+        )
         return 0
     if args.resume:
         print(f"resumed from {args.resume} at epoch {start}")
@@ -514,33 +514,35 @@ def run(args: argparse.Namespace) -> int:
     writer = monitor.writer = _tensorboard_writer(args.tensorboard)  # created once training starts
     n_params = sum(p.numel() for p in model.parameters())
     print(
-        f"{kind} on {args.dataset}: {len(train_loader.dataset)} train "
-        f"/ {len(test_loader.dataset)} test "
-          f"examples, {n_params:,} parameters")  # fmt: skip
+        f"{kind} on {args.dataset}: {len(train_loader.dataset)} train / "
+        f"{len(test_loader.dataset)} test examples, {n_params:,} parameters"
+    )
     monitor.watch(model)
     t_start = time.perf_counter()
-    for epoch in range(start, args.epochs):
-        train_loss, train_acc = _train_epoch(args, model, train_loader, parts, monitor, epoch)
-        test_loss, test_acc = evaluate(model, test_loader, args.device)
-        if not math.isfinite(train_loss):  # stop before the checkpoint: the last good one stays
-            lr = scheduler.base_lrs[0]
-            raise CLIError(
-                f"training diverged in epoch {epoch + 1} (loss {train_loss}): try a smaller --lr "
-                f"than {lr:g}"
+    try:
+        for epoch in range(start, args.epochs):
+            train_loss, train_acc = _train_epoch(args, model, train_loader, parts, monitor, epoch)
+            test_loss, test_acc = evaluate(model, test_loader, args.device)
+            if not math.isfinite(train_loss):  # stop before the checkpoint: the last good one stays
+                lr = scheduler.base_lrs[0]
+                raise CLIError(
+                    f"training diverged in epoch {epoch + 1} (loss {train_loss}): try a smaller "
+                    f"--lr than {lr:g}"
+                )
+            monitor.log_epoch(
+                loss=train_loss, accuracy=train_acc, test_loss=test_loss, test_accuracy=test_acc
             )
-        monitor.log_epoch(
-            loss=train_loss, accuracy=train_acc, test_loss=test_loss, test_accuracy=test_acc
-        )
-        if args.no_progress or not sys.stdout.isatty():
-            print(
-                f"epoch {epoch + 1}/{args.epochs}: loss {train_loss:.4f}, "
-                f"accuracy {train_acc:.4f}, "
-                  f"test accuracy {test_acc:.4f}")  # fmt: skip
-        ndgrad.save(_checkpoint(parts, monitor, epoch + 1), out / "checkpoint.ndgrad")
+            if args.no_progress or not sys.stdout.isatty():
+                print(
+                    f"epoch {epoch + 1}/{args.epochs}: loss {train_loss:.4f}, accuracy "
+                    f"{train_acc:.4f}, test accuracy {test_acc:.4f}"
+                )
+            ndgrad.save(_checkpoint(parts, monitor, epoch + 1), out / "checkpoint.ndgrad")
+    finally:  # what was logged reaches the event files, also when training stops early
+        if writer is not None:
+            writer.close()
     elapsed = time.perf_counter() - t_start
     monitor.unwatch()
-    if writer is not None:
-        writer.close()
     _, test_acc = evaluate(model, test_loader, args.device)
     print(f"test accuracy: {test_acc:.4f} ({elapsed:.1f} s of training)")
     _write_outputs(out, model, test_loader, monitor, args.device)
