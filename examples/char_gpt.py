@@ -6,13 +6,8 @@ linear head; AdamW. Defaults match the benchmark: vocab from the text, 4 layers,
 d_model 128, context 64, batch 32.
 
 Run:  python examples/char_gpt.py --text path/to/input.txt --minutes 5
-Measured (2026-11-21, 2 CPU cores shared with other jobs, load 6-11) on tiny shakespeare (65
-characters, 818,241 parameters, uniform loss 4.174), `--minutes 5`: 484 steps (~630 ms each),
-validation loss 1.890 (train loss 2.33 at step 100, 1.82 at step 400); a sample at temperature 0.8
-has words, speaker names and verse lines:
-    CLARY OMEN:
-    Situl me, and hard main, the for accust matted I drude of the glime
-    Than will yours upon adm my as; abour thy beld,
+What a run of the current code printed (accuracy, losses, wall time, with the date, the
+commit and the machine's load): examples/logs/char_gpt.log, written by examples/record_runs.sh.
 """
 
 from __future__ import annotations

@@ -5,8 +5,8 @@ backward tanh(x). ``gradcheck`` compares that backward with finite differences i
 ``gradgradcheck`` the second derivative (1 - tanh^2), because the backward is written in ops.
 
 Run:  python examples/custom_op.py
-Measured (2026-11-21, 2 CPU cores): gradcheck and gradgradcheck pass; the loss of the fit falls
-from 1.0815 (step 0) to 0.0000 (step 99), weights fitted to [1.0, -2.0, 0.5]; 0.8 s in all.
+What a run of the current code printed (accuracy, losses, wall time, with the date, the
+commit and the machine's load): examples/logs/custom_op.log, written by examples/record_runs.sh.
 """
 
 from __future__ import annotations
