@@ -132,23 +132,21 @@ def _clip(g: Emitter, x: str, lo: Any, hi: Any) -> str:
 
 @adapter("Clamp", "Hardtanh")
 def _clamp(g: Emitter) -> list[str]:
-    fn = g.fn
-    if not isinstance(fn.lo, int | float | type(None)) or not isinstance(
-        fn.hi, int | float | type(None)
-    ):
+    lo, hi = g.saved(1), g.saved(2)  # both save (x, lo, hi)
+    if not isinstance(lo, int | float | type(None)) or not isinstance(hi, int | float | type(None)):
         raise g.fail("clamp with tensor bounds has no mapping")
-    return [_clip(g, g.input(0), fn.lo, fn.hi)]
+    return [_clip(g, g.input(0), lo, hi)]
 
 
 @adapter("LeakyRelu")
 def _leaky_relu(g: Emitter) -> list[str]:
-    return [g.op("LeakyRelu", [g.input(0)], alpha=float(g.fn.slope))]
+    return [g.op("LeakyRelu", [g.input(0)], alpha=float(g.saved(1)))]
 
 
 @adapter("Elu")
 def _elu(g: Emitter) -> list[str]:
     """scale * x where x > 0, else scale * alpha * (e^(input_scale * x) - 1): ELU, SELU and CELU"""
-    alpha, scale, input_scale = g.fn.coef
+    alpha, scale, input_scale = (g.saved(k) for k in (1, 2, 3))
     x, like = g.input(0), g.out_value()
     zero = g.scalar(0.0, like)
     e = g.op("Exp", [g.op("Mul", [g.op("Min", [x, zero]), g.scalar(input_scale, like)])])
@@ -162,7 +160,7 @@ def _gelu(g: Emitter) -> list[str]:
     """x/2 (1 + erf(x/sqrt 2)), or with approximate="tanh": x/2 (1 + tanh(sqrt(2/pi)(x + 0.044715
     x^3)))"""
     x, like = g.input(0), g.out_value()
-    if g.fn.approximate == "tanh":
+    if g.saved(1) == "tanh":  # Gelu saves (x, approximate)
         cube = g.op("Mul", [g.op("Mul", [x, x]), x])
         inner = g.op("Add", [x, g.op("Mul", [cube, g.scalar(0.044715, like)])])
         t = g.op("Tanh", [g.op("Mul", [inner, g.scalar(float(np.sqrt(2 / np.pi)), like)])])
@@ -181,10 +179,11 @@ def _silu(g: Emitter) -> list[str]:
 @adapter("Softplus")
 def _softplus(g: Emitter) -> list[str]:
     """log(1 + exp(beta x)) / beta, and x itself where beta x > threshold"""
-    fn, x, like = g.fn, g.input(0), g.out_value()
-    bx = g.op("Mul", [x, g.scalar(fn.beta, like)])
-    soft = g.op("Div", [g.op("Softplus", [bx]), g.scalar(fn.beta, like)])
-    return [g.op("Where", [g.op("Greater", [bx, g.scalar(fn.threshold, like)]), x, soft])]
+    x, like = g.input(0), g.out_value()
+    beta, threshold = g.saved(1), g.saved(2)
+    bx = g.op("Mul", [x, g.scalar(beta, like)])
+    soft = g.op("Div", [g.op("Softplus", [bx]), g.scalar(beta, like)])
+    return [g.op("Where", [g.op("Greater", [bx, g.scalar(threshold, like)]), x, soft])]
 
 
 @adapter("LogSigmoid")
@@ -295,9 +294,9 @@ def _pad(g: Emitter) -> list[str]:
     border of the output where a later op saved that output."""
     from ndgrad.onnx._recover import array_of
 
-    fn = g.fn
-    lo = [int(p[0]) for p in fn.pads]
-    hi = [int(p[1]) for p in fn.pads]
+    pads = g.saved(0)
+    lo = [int(p[0]) for p in pads]
+    hi = [int(p[1]) for p in pads]
     if min(lo + hi) < 0:
         raise g.fail("negative padding (cropping) has no mapping")
     out = array_of(g.a, g.out_value())

@@ -151,16 +151,14 @@ def _standardize(g: Emitter) -> list[str]:
 @adapter("AttentionProbs")
 def _attention_probs(g: Emitter) -> list[str]:
     """P = softmax(scale * q k^T + bias). A mask made inside scaled_dot_product_attention
-    (is_causal,
-    a boolean attn_mask) is not kept by the node: it is read from where P is exactly zero, and
-    checked
-    by recomputing P from the saved q and k."""
-    fn, like = g.fn, g.out_value()
+    (is_causal, a boolean attn_mask) is not kept by the node: it is read from where P is exactly
+    zero, and checked by recomputing P from the saved q and k."""
+    like = g.out_value()
     q, k = g.input(0), g.input(1)
     rank = len(g.value(0).shape)
     perm = list(range(rank - 2)) + [rank - 1, rank - 2]
     scores = g.op("MatMul", [q, g.op("Transpose", [k], perm=perm)])
-    scores = g.op("Mul", [scores, g.scalar(float(fn.scale), like)])
+    scores = g.op("Mul", [scores, g.scalar(float(g.saved(3)), like)])  # saved (q, k, P, scale)
     if g.has_input(2):
         scores = g.op("Add", [scores, g.input(2)])
     else:
@@ -185,11 +183,12 @@ def _inferred_mask(g: Emitter) -> np.ndarray | None:
 
 
 def _mask_of(g: Emitter, fn: Any) -> np.ndarray | None:
-    q, k, probs = (to_numpy(t).astype(np.float64) for t in fn.saved_tensors)
+    q, k, probs, scale = fn.saved_tensors
+    q, k, probs = (to_numpy(t).astype(np.float64) for t in (q, k, probs))
     keep = (probs != 0).reshape(-1, *probs.shape[-2:])
     if not (keep == keep[0]).all():
         raise g.fail("an attention mask that differs across the batch is not kept in the graph")
-    s = fn.scale * (q @ np.swapaxes(k, -1, -2))
+    s = scale * (q @ np.swapaxes(k, -1, -2))
     s = np.where(keep[0], s, -np.inf)
     e = np.exp(s - s.max(-1, keepdims=True))
     ref = e / e.sum(-1, keepdims=True)

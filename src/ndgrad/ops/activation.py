@@ -96,14 +96,13 @@ class LeakyRelu(Op):
 
     @staticmethod
     def forward(ctx: Any, x: Any, slope: float = 0.01) -> Any:
-        ctx.save_for_backward(x)
-        ctx.slope = slope
+        ctx.save_for_backward(x, slope)
         return _xp(x).where(x > 0, x, x * slope)
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Tensor:
-        (x,) = ctx.saved_tensors
-        return ew.where(x > 0, grad, grad * ctx.slope)
+        x, slope = ctx.saved_tensors
+        return ew.where(x > 0, grad, grad * slope)
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
@@ -121,14 +120,13 @@ class Hardtanh(Op):
 
     @staticmethod
     def forward(ctx: Any, x: Any, lo: float = -1.0, hi: float = 1.0) -> Any:
-        ctx.save_for_backward(x)
-        ctx.lo, ctx.hi = lo, hi
+        ctx.save_for_backward(x, lo, hi)
         return _xp(x).clip(x, lo, hi)
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Tensor:
-        (x,) = ctx.saved_tensors
-        return grad * ((x > ctx.lo) & (x < ctx.hi))
+        x, lo, hi = ctx.saved_tensors
+        return grad * ((x > lo) & (x < hi))
 
 
 def hardtanh(
@@ -217,15 +215,13 @@ class Elu(Op):
         ctx: Any, x: Any, alpha: float = 1.0, scale: float = 1.0, input_scale: float = 1.0
     ) -> Any:
         xp = _xp(x)
-        ctx.save_for_backward(x)
-        ctx.coef = (alpha, scale, input_scale)
+        ctx.save_for_backward(x, alpha, scale, input_scale)
         neg = xp.expm1(xp.minimum(x, 0) * input_scale) * (alpha * scale)
         return xp.where(x > 0, x * scale, neg)
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Tensor:
-        (x,) = ctx.saved_tensors
-        alpha, scale, input_scale = ctx.coef
+        x, alpha, scale, input_scale = ctx.saved_tensors
         # min(x, 0) keeps e^x from overflowing on the branch that where() discards
         slope = ew.exp(ew.clamp(x, max=0.0) * input_scale) * (alpha * scale * input_scale)
         return grad * ew.where(x > 0, scale, slope)
@@ -350,8 +346,7 @@ class Gelu(Op):
     @staticmethod
     def forward(ctx: Any, x: Any, approximate: str = "none") -> Any:
         xp = _xp(x)
-        ctx.save_for_backward(x)
-        ctx.approximate = approximate
+        ctx.save_for_backward(x, approximate)
         if approximate == "tanh":
             inner = (x + _GELU_C * x * x * x) * _SQRT_2_OVER_PI
             return 0.5 * x * (1 + xp.tanh(inner))
@@ -359,8 +354,8 @@ class Gelu(Op):
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Tensor:
-        (x,) = ctx.saved_tensors
-        if ctx.approximate == "tanh":
+        x, approximate = ctx.saved_tensors
+        if approximate == "tanh":
             t = ew.tanh((x + _GELU_C * x * x * x) * _SQRT_2_OVER_PI)
             d_inner = (1 + (3 * _GELU_C) * x * x) * _SQRT_2_OVER_PI
             return grad * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * d_inner)
@@ -425,8 +420,7 @@ class Softplus(Op):
     @staticmethod
     def forward(ctx: Any, x: Any, beta: float = 1.0, threshold: float = 20.0) -> Any:
         xp = _xp(x)
-        ctx.save_for_backward(x)
-        ctx.beta, ctx.threshold = beta, threshold
+        ctx.save_for_backward(x, beta, threshold)
         bx = x * beta
         # log(1 + e^z) = max(z, 0) + log1p(e^-|z|), never overflowing
         soft = (xp.maximum(bx, 0) + xp.log1p(xp.exp(-xp.abs(bx)))) / beta
@@ -434,9 +428,9 @@ class Softplus(Op):
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Tensor:
-        (x,) = ctx.saved_tensors
-        bx = x * ctx.beta
-        return ew.where(bx > ctx.threshold, grad, grad * ew.sigmoid(bx))
+        x, beta, threshold = ctx.saved_tensors
+        bx = x * beta
+        return ew.where(bx > threshold, grad, grad * ew.sigmoid(bx))
 
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:

@@ -52,16 +52,15 @@ class AttentionProbs(Op):
         total = probs.sum(axis=-1, keepdims=True)
         probs /= xp.where(total == 0, 1, total)
         probs = probs.astype(q.dtype, copy=False)
-        ctx.save_for_backward(q, k, probs)
-        ctx.scale = scale
+        ctx.save_for_backward(q, k, probs, scale)
         return probs
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Any:
-        q, k, probs = ctx.saved_tensors
+        q, k, probs, scale = ctx.saved_tensors
         ds = probs * (grad - (grad * probs).sum(-1, keepdim=True))
-        gq = (ds @ k) * ctx.scale if ctx.needs_input_grad[0] else None
-        gk = (ds.mT @ q) * ctx.scale if ctx.needs_input_grad[1] else None
+        gq = (ds @ k) * scale if ctx.needs_input_grad[0] else None
+        gk = (ds.mT @ q) * scale if ctx.needs_input_grad[1] else None
         return gq, gk, ds if ctx.needs_input_grad[2] else None
 
 

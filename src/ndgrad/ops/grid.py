@@ -61,7 +61,7 @@ class DiagEmbed(Op):
 
     @staticmethod
     def forward(ctx: Any, x: Any, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Any:
-        ctx.args = (offset, dim1, dim2)
+        ctx.save_for_backward(offset, dim1, dim2)
         xp = xp_of(x)
         n = x.shape[-1]
         m = n + abs(offset)
@@ -72,7 +72,7 @@ class DiagEmbed(Op):
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Tensor:
-        offset, dim1, dim2 = ctx.args
+        offset, dim1, dim2 = ctx.saved_tensors
         return _shape.diagonal(grad, offset, dim1, dim2)
 
 

@@ -112,17 +112,18 @@ class MatMul(Op):
 
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> Any:
-        ctx.ndims = (a.ndim, b.ndim)
         ctx.save_for_backward(
-            a if ctx.needs_input_grad[1] else None, b if ctx.needs_input_grad[0] else None
+            a if ctx.needs_input_grad[1] else None,
+            b if ctx.needs_input_grad[0] else None,
+            a.ndim,
+            b.ndim,
         )
         return _xp(a).asarray(a @ b)
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Any:
-        a, b = ctx.saved_tensors
+        a, b, a_nd, b_nd = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        a_nd, b_nd = ctx.ndims
         if a_nd == 1 and b_nd == 1:  # a dot product
             return (grad * b if need_a else None, grad * a if need_b else None)
         # put back the size-1 dims that matmul adds to, then drops from, 1-d operands
@@ -316,8 +317,7 @@ class Einsum(Op):
 
     @staticmethod
     def forward(ctx: Any, *arrays: Any, subs: tuple[str, ...] = (), out: str = "") -> Any:
-        ctx.subs, ctx.out = subs, out
-        ctx.save_for_backward(*arrays)
+        ctx.save_for_backward(subs, out, *arrays)
         xp = _xp(arrays[0])
         eq = ",".join(subs) + "->" + out
         if len(arrays) == 1:  # a one-operand einsum may return a view: own the result
@@ -330,9 +330,9 @@ class Einsum(Op):
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Any:
-        operands = ctx.saved_tensors
+        subs, out, *operands = ctx.saved_tensors
         return tuple(
-            _einsum_grad(grad, operands, ctx.subs, ctx.out, k) if ctx.needs_input_grad[k] else None
+            _einsum_grad(grad, operands, subs, out, k) if ctx.needs_input_grad[k] else None
             for k in range(len(operands))
         )
 

@@ -397,15 +397,14 @@ class NLLLoss(Op):
         loss = -tg.gather(x)
         if tg.wt is not None:
             loss = loss * tg.wt
-        ctx.tg = tg
-        ctx.shape, ctx.dtype = x.shape, x.dtype
+        ctx.save_for_backward(tg, x.shape, x.dtype)
         return loss
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Any:
-        tg = ctx.tg
+        tg, shape, dtype = ctx.saved_tensors
         xp = _backend.xp_of(tg.t)
-        neg_q = xp.zeros(ctx.shape, dtype=ctx.dtype)
+        neg_q = xp.zeros(shape, dtype=dtype)
         tg.add_at_targets(neg_q, -1.0 if tg.wt is None else -tg.wt)
         g = grad.reshape(grad.shape[:1] + (1,) + grad.shape[1:])
         return g * _const(neg_q), None

@@ -83,16 +83,17 @@ class CTCLoss(Op):
             -np.inf,
         )
         nll = -xp.logaddexp(a_end, a_pre)
-        ctx.inf = xp.isinf(nll) if zero_infinity else None
-        if zero_infinity:
-            nll = xp.where(ctx.inf, 0, nll)
-        ctx.save_for_backward(lp, labels, alpha, emit, skip, in_len, tgt_len, nll)
+        inf = xp.isinf(nll) if zero_infinity else None
+        if inf is not None:
+            nll = xp.where(inf, 0, nll)
+        ctx.save_for_backward(lp, labels, alpha, emit, skip, in_len, tgt_len, nll, inf)
         return nll.astype(lp.dtype, copy=False)
 
     @staticmethod
     @once_differentiable
     def backward(ctx: Any, grad: Tensor) -> Any:
-        lp, labels, alpha, emit, skip, in_len, tgt_len, nll = (s.array for s in ctx.saved_tensors)
+        *saved, inf = ctx.saved_tensors  # inf: where the loss was infinite, if zero_infinity
+        lp, labels, alpha, emit, skip, in_len, tgt_len, nll = (s.array for s in saved)
         xp = _backend.xp_of(lp)
         n_time, n, n_classes = lp.shape
         k = labels.shape[1]
@@ -121,8 +122,8 @@ class CTCLoss(Op):
         )
         active = (xp.arange(n_time)[:, None] < in_len[None, :])[:, :, None]
         g = xp.where(active, xp.exp(lp) - summed.reshape(lp.shape).astype(lp.dtype), 0)
-        if ctx.inf is not None:
-            g = xp.where(ctx.inf[None, :, None], 0, g)
+        if inf is not None:
+            g = xp.where(inf.array[None, :, None], 0, g)
         return _const(g.astype(lp.dtype, copy=False)) * grad.reshape(1, n, 1), None, None, None
 
 

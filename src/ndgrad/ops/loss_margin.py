@@ -161,13 +161,14 @@ class _PickClass(Op):
     @staticmethod
     def forward(ctx: Any, x: Any, t: Any = None) -> Any:
         xp = _backend.xp_of(x)
-        ctx.t, ctx.n_classes = t, x.shape[1]
+        ctx.save_for_backward(t, x.shape[1])
         return xp.take_along_axis(x, xp.expand_dims(t, 1), axis=1)
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Tensor:
-        xp = _backend.xp_of(ctx.t)
-        return grad * _const(_one_hot(xp, ctx.t, ctx.n_classes, grad.array.dtype))
+        t, n_classes = ctx.saved_tensors
+        xp = _backend.xp_of(t.array)
+        return grad * _const(_one_hot(xp, t.array, n_classes, grad.array.dtype))
 
 
 def multi_margin_loss(

@@ -193,15 +193,14 @@ class Embedding(Op):
         padding_idx: int | None = None,
         scale_grad: bool = False,
     ) -> Any:
-        ctx.save_for_backward(indices)
-        ctx.num, ctx.padding_idx, ctx.scale_grad = weight.shape[0], padding_idx, scale_grad
+        ctx.save_for_backward(indices, weight.shape[0], padding_idx, scale_grad)
         return _xp(weight).take(weight, indices, axis=0)
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Any:
-        (indices,) = ctx.saved_tensors
+        indices, num, padding_idx, scale_grad = ctx.saved_tensors
         return EmbeddingGrad.apply(
-            grad, indices, num=ctx.num, padding_idx=ctx.padding_idx, scale_grad=ctx.scale_grad
+            grad, indices, num=num, padding_idx=padding_idx, scale_grad=scale_grad
         ), None
 
 
@@ -354,23 +353,22 @@ class VectorNorm(Op):
         else:
             out = (a**p).sum(axis=dim, keepdims=True) ** (1.0 / p)
         result = out if keepdim else xp.squeeze(out, axis=dim)
-        ctx.save_for_backward(x, result)  # the output itself, so double backward sees its graph
-        ctx.p, ctx.dim, ctx.kept_shape = p, dim, out.shape
+        # the output itself, so double backward sees its graph
+        ctx.save_for_backward(x, result, p, dim, out.shape)
         return result
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Tensor:
-        x, norm = ctx.saved_tensors
-        p = ctx.p
-        if norm.shape != ctx.kept_shape:  # put the reduced dim back, so both broadcast against x
-            grad, norm = grad.reshape(ctx.kept_shape), norm.reshape(ctx.kept_shape)
+        x, norm, p, dim, kept_shape = ctx.saved_tensors
+        if norm.shape != kept_shape:  # put the reduced dim back, so both broadcast against x
+            grad, norm = grad.reshape(kept_shape), norm.reshape(kept_shape)
         if p == 0:
             return x * 0.0
         if p == 1:
             return grad * ew.sign(x)
         if p in (math.inf, -math.inf):
             hit = (ew.abs(x) == norm).to(dtype=x.dtype)
-            return grad * ew.sign(x) * hit / hit.sum(ctx.dim, keepdim=True)
+            return grad * ew.sign(x) * hit / hit.sum(dim, keepdim=True)
         zero = norm == 0
         safe = ew.where(zero, 1.0, norm)
         if p == 2:

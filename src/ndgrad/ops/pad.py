@@ -31,7 +31,7 @@ class ConstantPad(Op):
 
     @staticmethod
     def forward(ctx: Any, x: Any, pads: tuple[tuple[int, int], ...] = (), value: Any = 0) -> Any:
-        ctx.pads = pads
+        ctx.save_for_backward(pads)
         shape = tuple(n + lo + hi for n, (lo, hi) in zip(x.shape, pads, strict=True))
         out = _backend.xp_of(x).full(shape, value, dtype=x.dtype)
         dst = tuple(
@@ -46,7 +46,8 @@ class ConstantPad(Op):
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Tensor:
         # the gradient of padding by p is cropping by p, i.e. padding by -p
-        return ConstantPad.apply(grad, pads=tuple((-lo, -hi) for lo, hi in ctx.pads), value=0)
+        (pads,) = ctx.saved_tensors
+        return ConstantPad.apply(grad, pads=tuple((-lo, -hi) for lo, hi in pads), value=0)
 
 
 def _pad_index(xp: Any, n: int, lo: int, hi: int, mode: str) -> Any:

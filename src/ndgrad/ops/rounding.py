@@ -116,18 +116,17 @@ class Clamp(Op):
 
     @staticmethod
     def forward(ctx: Any, x: Any, lo: Any = None, hi: Any = None) -> Any:
-        ctx.save_for_backward(x)
-        ctx.lo, ctx.hi = lo, hi
+        ctx.save_for_backward(x, lo, hi)
         return _xp(x).clip(x, lo, hi)
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Tensor:
-        (x,) = ctx.saved_tensors
+        x, lo, hi = ctx.saved_tensors
         mask = None
-        if ctx.lo is not None:
-            mask = x >= ctx.lo
-        if ctx.hi is not None:
-            mask = x <= ctx.hi if mask is None else mask & (x <= ctx.hi)
+        if lo is not None:
+            mask = x >= lo
+        if hi is not None:
+            mask = x <= hi if mask is None else mask & (x <= hi)
         return grad * mask if mask is not None else grad
 
 

@@ -40,14 +40,13 @@ class TakeAlongDim(Op):
 
     @staticmethod
     def forward(ctx: Any, x: Any, idx: Any = None, dim: int = 0) -> Any:
-        ctx.in_shape, ctx.dim = x.shape, dim
-        ctx.save_for_backward(idx)
+        ctx.save_for_backward(idx, dim, x.shape)
         return _xp(x).take_along_axis(x, idx, axis=dim)
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Tensor:
-        (idx,) = ctx.saved_tensors
-        return PutAlongDim.apply(grad, idx=idx.array, dim=ctx.dim, shape=ctx.in_shape)
+        idx, dim, in_shape = ctx.saved_tensors
+        return PutAlongDim.apply(grad, idx=idx.array, dim=dim, shape=in_shape)
 
 
 class PutAlongDim(Op):
@@ -58,16 +57,15 @@ class PutAlongDim(Op):
     def forward(
         ctx: Any, x: Any, idx: Any = None, dim: int = 0, shape: tuple[int, ...] = ()
     ) -> Any:
-        ctx.dim = dim
-        ctx.save_for_backward(idx)
+        ctx.save_for_backward(idx, dim)
         out = _xp(x).zeros(shape, dtype=x.dtype)
         _put_along(out, idx, x, dim)
         return out
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Tensor:
-        (idx,) = ctx.saved_tensors
-        return TakeAlongDim.apply(grad, idx=idx.array, dim=ctx.dim)
+        idx, dim = ctx.saved_tensors
+        return TakeAlongDim.apply(grad, idx=idx.array, dim=dim)
 
 
 def _select(input: Tensor, idx: Any, d: int, keepdim: bool) -> tuple[Tensor, Tensor]:

@@ -62,7 +62,6 @@ class SparseDenseMM(Op):
     @staticmethod
     def forward(ctx: Any, indices: Any, values: Any, dense: Any, n_rows: int = 0) -> Any:
         ctx.save_for_backward(indices, values, dense)
-        ctx.n_rows = n_rows
         return coo_matmul(
             indices[0], indices[1], values.astype(dense.dtype, copy=False), dense, n_rows
         )
