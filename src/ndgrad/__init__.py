@@ -67,6 +67,7 @@ from ndgrad.ops.factory import (
     zeros,
     zeros_like,
 )
+from ndgrad.ops.gather_scatter import *  # noqa: F403
 from ndgrad.ops.grid import *  # noqa: F403
 from ndgrad.ops.index import *  # noqa: F403
 from ndgrad.ops.join import *  # noqa: F403

@@ -488,8 +488,8 @@ class TensorMethods:
         return ops.elementwise.lerp_(self, end, weight)
 
     def masked_fill_(self: Tensor, mask: Tensor, value: Any) -> Tensor:
-        """The method form of ``ndgrad.ops.index.masked_fill_``."""
-        return ops.index.masked_fill_(self, mask, value)
+        """The method form of ``ndgrad.ops.gather_scatter.masked_fill_``."""
+        return ops.gather_scatter.masked_fill_(self, mask, value)
 
     def uniform_(self: Tensor, a: _float = 0.0, b: _float = 1.0, generator: Any = None) -> Tensor:
         """The method form of ``ndgrad.ops.random.uniform_``."""

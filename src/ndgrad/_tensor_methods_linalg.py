@@ -96,20 +96,20 @@ class TensorLinalgMethods:
         return ops.grid.repeat_interleave(self, repeats, dim, output_size=output_size)
 
     def fill_diagonal_(self: Tensor, fill_value: Any, wrap: _bool = False) -> Tensor:
-        """The method form of ``ndgrad.ops.misc.fill_diagonal_``."""
-        return ops.misc.fill_diagonal_(self, fill_value, wrap)
+        """The method form of ``ndgrad.ops.gather_scatter.fill_diagonal_``."""
+        return ops.gather_scatter.fill_diagonal_(self, fill_value, wrap)
 
     def index_fill_(self: Tensor, dim: _int, index: Tensor, value: Any) -> Tensor:
-        """The method form of ``ndgrad.ops.misc.index_fill_``."""
-        return ops.misc.index_fill_(self, dim, index, value)
+        """The method form of ``ndgrad.ops.gather_scatter.index_fill_``."""
+        return ops.gather_scatter.index_fill_(self, dim, index, value)
 
     def masked_scatter(self: Tensor, mask: Tensor, source: Tensor) -> Tensor:
         """The method form of ``ndgrad.masked_scatter``."""
-        return ops.misc.masked_scatter(self, mask, source)
+        return ops.gather_scatter.masked_scatter(self, mask, source)
 
     def masked_scatter_(self: Tensor, mask: Tensor, source: Tensor) -> Tensor:
-        """The method form of ``ndgrad.ops.misc.masked_scatter_``."""
-        return ops.misc.masked_scatter_(self, mask, source)
+        """The method form of ``ndgrad.ops.gather_scatter.masked_scatter_``."""
+        return ops.gather_scatter.masked_scatter_(self, mask, source)
 
     def unique(
         self: Tensor,
@@ -232,7 +232,7 @@ class TensorLinalgMethods:
 
     def take_along_dim(self: Tensor, indices: Tensor, dim: _int | None = None) -> Tensor:
         """The method form of ``ndgrad.take_along_dim``."""
-        return ops.misc.take_along_dim(self, indices, dim)
+        return ops.gather_scatter.take_along_dim(self, indices, dim)
 
     def signbit(self: Tensor) -> Tensor:
         """The method form of ``ndgrad.signbit``."""
@@ -349,19 +349,19 @@ class TensorLinalgMethods:
 
     def index_copy(self: Tensor, dim: _int, index: Tensor, source: Tensor) -> Tensor:
         """The method form of ``ndgrad.index_copy``."""
-        return ops.misc.index_copy(self, dim, index, source)
+        return ops.gather_scatter.index_copy(self, dim, index, source)
 
     def index_copy_(self: Tensor, dim: _int, index: Tensor, source: Tensor) -> Tensor:
-        """The method form of ``ndgrad.ops.misc.index_copy_``."""
-        return ops.misc.index_copy_(self, dim, index, source)
+        """The method form of ``ndgrad.ops.gather_scatter.index_copy_``."""
+        return ops.gather_scatter.index_copy_(self, dim, index, source)
 
     def put(self: Tensor, index: Tensor, source: Tensor, accumulate: _bool = False) -> Tensor:
-        """The method form of ``ndgrad.ops.misc.put``."""
-        return ops.misc.put(self, index, source, accumulate)
+        """The method form of ``ndgrad.ops.gather_scatter.put``."""
+        return ops.gather_scatter.put(self, index, source, accumulate)
 
     def put_(self: Tensor, index: Tensor, source: Tensor, accumulate: _bool = False) -> Tensor:
-        """The method form of ``ndgrad.ops.misc.put_``."""
-        return ops.misc.put_(self, index, source, accumulate)
+        """The method form of ``ndgrad.ops.gather_scatter.put_``."""
+        return ops.gather_scatter.put_(self, index, source, accumulate)
 
     def sum_to_size(self: Tensor, *size: Any) -> Tensor:
         """The method form of ``ndgrad.ops.misc.sum_to_size``."""
@@ -381,7 +381,7 @@ class TensorLinalgMethods:
 
     def argwhere(self: Tensor) -> Tensor:
         """The method form of ``ndgrad.argwhere``."""
-        return ops.index.argwhere(self)
+        return ops.gather_scatter.argwhere(self)
 
     def is_pinned(self: Tensor) -> _bool:
         """False: ndgrad has no pinned host memory."""

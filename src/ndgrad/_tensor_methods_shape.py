@@ -271,55 +271,55 @@ class TensorShapeMethods:
     # -- indexing (ops/index.py) -----------------------------------------------------------
     def gather(self: Tensor, dim: _int, index: Tensor) -> Tensor:
         """The method form of ``ndgrad.gather``."""
-        return ops.index.gather(self, dim, index)
+        return ops.gather_scatter.gather(self, dim, index)
 
     def scatter(
         self: Tensor, dim: _int, index: Tensor, src: Any, reduce: str | None = None
     ) -> Tensor:
         """The method form of ``ndgrad.scatter``."""
-        return ops.index.scatter(self, dim, index, src, reduce=reduce)
+        return ops.gather_scatter.scatter(self, dim, index, src, reduce=reduce)
 
     def scatter_add(self: Tensor, dim: _int, index: Tensor, src: Tensor) -> Tensor:
         """The method form of ``ndgrad.scatter_add``."""
-        return ops.index.scatter_add(self, dim, index, src)
+        return ops.gather_scatter.scatter_add(self, dim, index, src)
 
     def scatter_(
         self: Tensor, dim: _int, index: Tensor, src: Any, reduce: str | None = None
     ) -> Tensor:
-        """In-place scatter: the method form of ``ndgrad.ops.index.scatter_``."""
-        return ops.index.scatter_(self, dim, index, src, reduce=reduce)
+        """In-place scatter: the method form of ``ndgrad.ops.gather_scatter.scatter_``."""
+        return ops.gather_scatter.scatter_(self, dim, index, src, reduce=reduce)
 
     def scatter_add_(self: Tensor, dim: _int, index: Tensor, src: Tensor) -> Tensor:
-        """In-place scatter_add: the method form of ``ndgrad.ops.index.scatter_add_``."""
-        return ops.index.scatter_add_(self, dim, index, src)
+        """In-place scatter_add: the method form of ``ndgrad.ops.gather_scatter.scatter_add_``."""
+        return ops.gather_scatter.scatter_add_(self, dim, index, src)
 
     def index_select(self: Tensor, dim: _int, index: Tensor) -> Tensor:
         """The method form of ``ndgrad.index_select``."""
-        return ops.index.index_select(self, dim, index)
+        return ops.gather_scatter.index_select(self, dim, index)
 
     def index_add(
         self: Tensor, dim: _int, index: Tensor, source: Tensor, alpha: Scalar = 1
     ) -> Tensor:
         """The method form of ``ndgrad.index_add``."""
-        return ops.index.index_add(self, dim, index, source, alpha=alpha)
+        return ops.gather_scatter.index_add(self, dim, index, source, alpha=alpha)
 
     def index_add_(
         self: Tensor, dim: _int, index: Tensor, source: Tensor, alpha: Scalar = 1
     ) -> Tensor:
-        """The method form of ``ndgrad.ops.index.index_add_``."""
-        return ops.index.index_add_(self, dim, index, source, alpha=alpha)
+        """The method form of ``ndgrad.ops.gather_scatter.index_add_``."""
+        return ops.gather_scatter.index_add_(self, dim, index, source, alpha=alpha)
 
     def masked_fill(self: Tensor, mask: Tensor, value: Any) -> Tensor:
         """The method form of ``ndgrad.masked_fill``."""
-        return ops.index.masked_fill(self, mask, value)
+        return ops.gather_scatter.masked_fill(self, mask, value)
 
     def masked_select(self: Tensor, mask: Tensor) -> Tensor:
         """The method form of ``ndgrad.masked_select``."""
-        return ops.index.masked_select(self, mask)
+        return ops.gather_scatter.masked_select(self, mask)
 
     def nonzero(self: Tensor, as_tuple: _bool = False) -> Any:
         """The method form of ``ndgrad.nonzero``."""
-        return ops.index.nonzero(self, as_tuple=as_tuple)
+        return ops.gather_scatter.nonzero(self, as_tuple=as_tuple)
 
     def index_put_(self: Tensor, indices: Any, values: Any, accumulate: _bool = False) -> Tensor:
         """The method form of ``ndgrad.index_put_``."""
@@ -331,8 +331,8 @@ class TensorShapeMethods:
 
     def index_fill(self: Tensor, dim: _int, index: Tensor, value: Any) -> Tensor:
         """The method form of ``ndgrad.index_fill``."""
-        return ops.index.index_fill(self, dim, index, value)
+        return ops.gather_scatter.index_fill(self, dim, index, value)
 
     def take(self: Tensor, index: Tensor) -> Tensor:
         """out = input.flatten()[index], shaped like index: the method form of ``ndgrad.take``."""
-        return ops.index.take(self, index)
+        return ops.gather_scatter.take(self, index)

@@ -179,15 +179,22 @@ class Emitter:
         return self.node.outputs[index]
 
     def saved(self, k: int) -> Any:
-        """What the node saved at position ``k`` (a Tensor or a number), as stored."""
+        """What the node saved at position ``k`` (a Tensor, an array, or an option such as a
+        dim or a shape, as the op passed it to ``save_for_backward``); negative ``k`` counts from
+        the end."""
         assert self.node is not None
         return (self.node.fn._saved or ())[k]
+
+    def saved_b(self, k: int) -> Any:
+        """What the same node of trace B saved at position ``k``."""
+        assert self.node_b is not None
+        return (self.node_b.fn._saved or ())[k]
 
     def saved_name(self, k: int) -> str:
         """Saved tensor ``k`` as an ONNX name: a graph value, or a constant checked against trace
         B."""
         assert self.node is not None and self.node_b is not None
-        sa, sb = self.saved(k), (self.node_b.fn._saved or ())[k]
+        sa, sb = self.saved(k), self.saved_b(k)
         if isinstance(sa, Tensor):
             va = self.a.value_of(sa)
             if va.kind != "const":

@@ -193,8 +193,8 @@ def _log_sigmoid(g: Emitter) -> list[str]:
 
 @adapter("Softmax", "LogSoftmax")
 def _softmax(g: Emitter) -> list[str]:
-    fn = g.fn
-    return [g.op(g.op_name, [g.input(0)], axis=int(fn.dim))]
+    dim = g.saved(1)  # Softmax and LogSoftmax save (y, dim)
+    return [g.op(g.op_name, [g.input(0)], axis=int(dim))]
 
 
 @adapter("Cast")
@@ -209,10 +209,9 @@ _REDUCE = {"Sum": "ReduceSum", "Mean": "ReduceMean", "Amax": "ReduceMax", "Prod"
 
 @adapter(*_REDUCE, "LogSumExp")
 def _reduce(g: Emitter) -> list[str]:
-    fn = g.fn
-    dims = list(fn.dims) if fn.dims else list(range(len(fn.in_shape)))
+    dims, keepdim = g.saved(-2), g.saved(-1)  # every reduction saves (..., dims, keepdim)
     op_type = _REDUCE.get(g.op_name, "ReduceLogSumExp")
-    return [g.reduce(op_type, g.input(0), dims, bool(fn.keepdim))]
+    return [g.reduce(op_type, g.input(0), list(dims), bool(keepdim))]
 
 
 # -- shapes ----------------------------------------------------------------------------------------
@@ -230,13 +229,13 @@ def _expand(g: Emitter) -> list[str]:
 
 @adapter("Permute")
 def _permute(g: Emitter) -> list[str]:
-    return [g.op("Transpose", [g.input(0)], perm=[int(d) for d in g.fn.dims])]
+    return [g.op("Transpose", [g.input(0)], perm=[int(d) for d in g.saved(0)])]
 
 
 @adapter("Cat")
 def _cat(g: Emitter) -> list[str]:
     n = len(g.fn.next_functions)
-    return [g.op("Concat", [g.input(i) for i in range(n)], axis=int(g.fn.dim))]
+    return [g.op("Concat", [g.input(i) for i in range(n)], axis=int(g.saved(0)))]
 
 
 def _split_sizes(g: Emitter, axis: int) -> list[int]:
@@ -246,20 +245,20 @@ def _split_sizes(g: Emitter, axis: int) -> list[int]:
 
 @adapter("Split")
 def _split(g: Emitter) -> list[str]:
-    axis = int(g.fn.dim)
+    axis = int(g.saved(0))
     return g.split(g.input(0), _split_sizes(g, axis), axis)
 
 
 @adapter("Unbind")
 def _unbind(g: Emitter) -> list[str]:
-    axis = int(g.fn.dim)
+    axis = int(g.saved(0))
     parts = g.split(g.input(0), [1] * len(g.fn._out_meta), axis)
     return [g.squeeze(p, [axis]) for p in parts]
 
 
 @adapter("Flip")
 def _flip(g: Emitter) -> list[str]:
-    dims = [int(d) for d in g.fn.dims]
+    dims = [int(d) for d in g.saved(0)]
     n = len(dims)
     big = np.iinfo(np.int64).max
     ends = g.ints([-big] * n)
@@ -269,7 +268,7 @@ def _flip(g: Emitter) -> list[str]:
 @adapter("Tril", "Triu")
 def _trilu(g: Emitter) -> list[str]:
     """ONNX's Trilu from opset 14; before it, a constant mask over the (static) last two dims"""
-    k, upper = int(g.fn.k), g.op_name == "Triu"
+    k, upper = int(g.saved(0)), g.op_name == "Triu"
     if g.opset >= 14:
         return [
             g.op(
@@ -339,12 +338,12 @@ def _same_key(a: Any, b: Any) -> bool:
 def _index(g: Emitter) -> list[str]:
     """NumPy basic indexing (ints, slices, None, ...) and one integer-array index, as Slice,
     Squeeze, Unsqueeze and Gather."""
-    fn = g.fn
-    key, shape = fn.key if isinstance(fn.key, tuple) else (fn.key,), list(fn.shape)
+    in_shape, key_a = g.saved(0), g.saved(1)  # Index saves (x.shape, key)
+    key, shape = key_a if isinstance(key_a, tuple) else (key_a,), list(in_shape)
     arrays = [k for k in key if isinstance(k, np.ndarray) or hasattr(k, "__cuda_array_interface__")]
     if len(arrays) > 1 or any(getattr(a, "dtype", None) is np.dtype(bool) for a in arrays):
         raise g.fail("indexing with several index arrays or a boolean mask has no mapping")
-    if not _same_key(fn.key, g.node_b.fn.key if g.node_b is not None else fn.key):
+    if not _same_key(key_a, g.saved_b(1) if g.node_b is not None else key_a):
         raise g.fail(
             "an index computed from the input (or from a dynamic size) is not in the recorded graph"
         )

@@ -54,8 +54,7 @@ def _conv_transpose(g: Emitter) -> list[str]:
 def _avg_pool(g: Emitter) -> list[str]:
     """sum over each window / divisor: ONNX's AveragePool counting the padding, rescaled when the
     divisor is not the window size (count_include_pad=False, divisor_override)"""
-    fn = g.fn
-    geom, divisor = fn.geom, to_numpy(fn.divisor)
+    geom, divisor = g.saved(0), to_numpy(g.saved(1))  # AvgPool saves (geom, divisor)
     window = math.prod(geom.kernel)
     y = g.op(
         "AveragePool",
@@ -75,8 +74,8 @@ def _max_pool_params(g: Emitter) -> tuple[list[int], list[int], list[int], list[
     """kernel, stride, padding, dilation and ceil_mode of a max pool: from its nn module when it was
     made by one, else the one window layout (kernel = stride = in/out) that every argmax fits."""
     assert g.node is not None
-    fn = g.node.fn
-    d = len(fn.in_shape) - 2
+    in_shape = g.saved(1)  # PoolGather saves (idx, x.shape, unique)
+    d = len(in_shape) - 2
     module = g.a.modules.get(g.node.scope)
     if module is not None and type(module).__name__.startswith("MaxPool"):
 
@@ -91,7 +90,7 @@ def _max_pool_params(g: Emitter) -> tuple[list[int], list[int], list[int], list[
             tup(module.dilation),
             int(module.ceil_mode),
         )
-    size, out = list(fn.in_shape[2:]), list(to_numpy(g.saved(0)).shape[2:])
+    size, out = list(in_shape[2:]), list(to_numpy(g.saved(0)).shape[2:])
     if any(s % o for s, o in zip(size, out)):
         raise g.fail(
             "a functional max pool whose window cannot be read from the graph (use an nn.MaxPoolNd "

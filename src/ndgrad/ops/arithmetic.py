@@ -409,7 +409,7 @@ class Where(Op):
 def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:
     """out = input where condition else other; with one argument, the indices where it is true"""
     if input is None and other is None:
-        from ndgrad.ops.index import nonzero
+        from ndgrad.ops.gather_scatter import nonzero
 
         return nonzero(condition, as_tuple=True)
     if not isinstance(condition, Tensor):

@@ -36,18 +36,20 @@ from ndgrad.ops._conv_util import (
     _wide_ok,
 )
 from ndgrad.ops.pool import (
-    adaptive_avg_pool1d,
-    adaptive_avg_pool2d,
-    adaptive_avg_pool3d,
-    adaptive_max_pool1d,
-    adaptive_max_pool2d,
-    adaptive_max_pool3d,
     avg_pool1d,
     avg_pool2d,
     avg_pool3d,
     max_pool1d,
     max_pool2d,
     max_pool3d,
+)
+from ndgrad.ops.pool_adaptive import (
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    adaptive_avg_pool3d,
+    adaptive_max_pool1d,
+    adaptive_max_pool2d,
+    adaptive_max_pool3d,
 )
 from ndgrad.ops.reduce import sum as _sum
 from ndgrad.ops.resample import interpolate, upsample

@@ -32,12 +32,13 @@ class Cumsum(Op):
 
     @staticmethod
     def forward(ctx: Any, x: Any, dim: int = 0) -> Any:
-        ctx.dim = dim
+        ctx.save_for_backward(dim)
         return _xp(x).cumsum(x, axis=dim, dtype=x.dtype)
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Tensor:
-        return _reverse_cumsum(grad, ctx.dim)
+        (dim,) = ctx.saved_tensors
+        return _reverse_cumsum(grad, dim)
 
 
 class Cumprod(Op):
@@ -46,15 +47,13 @@ class Cumprod(Op):
 
     @staticmethod
     def forward(ctx: Any, x: Any, dim: int = 0) -> Any:
-        ctx.dim = dim
         out = _xp(x).cumprod(x, axis=dim, dtype=x.dtype)
-        ctx.save_for_backward(x, out)
+        ctx.save_for_backward(x, out, dim)
         return out
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Tensor:
-        x, out = ctx.saved_tensors
-        d = ctx.dim
+        x, out, d = ctx.saved_tensors
         is_zero = x.array == 0
         if not bool(is_zero.any()):
             return _reverse_cumsum(grad * out, d) / x

@@ -265,9 +265,9 @@ class Cast(Op):
 
     @staticmethod
     def forward(ctx: Any, x: Any, dtype: Any = None, device: str | None = None) -> Any:
-        ctx.src_dtype = x.dtype
-        ctx.src_device = _backend.device_of(x)
-        if device is not None and device != ctx.src_device:
+        src_device = _backend.device_of(x)
+        ctx.save_for_backward(x.dtype, src_device)
+        if device is not None and device != src_device:
             host = _backend.to_numpy(x)
             x = _backend.module_for(device).asarray(host)
         if dtype is not None and x.dtype != dtype:
@@ -276,7 +276,8 @@ class Cast(Op):
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Tensor:
-        return grad.to(dtype=_dtype.from_numpy_dtype(ctx.src_dtype), device=ctx.src_device)
+        src_dtype, src_device = ctx.saved_tensors
+        return grad.to(dtype=_dtype.from_numpy_dtype(src_dtype), device=src_device)
 
 
 def to(

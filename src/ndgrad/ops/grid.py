@@ -17,7 +17,7 @@ from ndgrad import _dtype
 from ndgrad._backend import to_numpy, xp_of
 from ndgrad.autograd.function import Op
 from ndgrad.ops import elementwise as _ew
-from ndgrad.ops import index as _index
+from ndgrad.ops import gather_scatter as _gs
 from ndgrad.ops import join as _join
 from ndgrad.ops import reduce as _reduce
 from ndgrad.ops import shape as _shape
@@ -267,7 +267,7 @@ def repeat_interleave(
     counts = repeats.array if isinstance(repeats, Tensor) else np.asarray(repeats)
     if counts.shape[0] != input.shape[d]:
         raise RuntimeError("repeats must have the same size as input along dim")
-    return _index.index_select(input, d, _const(input.xp.asarray(_repeat_index(counts))))
+    return _gs.index_select(input, d, _const(input.xp.asarray(_repeat_index(counts))))
 
 
 def _repeat_index(counts: Any) -> np.ndarray:

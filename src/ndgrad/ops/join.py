@@ -30,15 +30,16 @@ class Cat(Op):
 
     @staticmethod
     def forward(ctx: Any, *xs: Any, dim: int = 0) -> Any:
-        ctx.dim, ctx.sizes = dim, [x.shape[dim] for x in xs]
+        ctx.save_for_backward(dim, tuple(x.shape[dim] for x in xs))
         return _backend.xp_of(xs[0]).concatenate(xs, axis=dim)
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Any:
+        dim, sizes = ctx.saved_tensors
         grads: list[Tensor | None] = []
         start = 0
-        for size, needed in zip(ctx.sizes, ctx.needs_input_grad, strict=True):
-            grads.append(narrow(grad, ctx.dim, start, size) if needed else None)
+        for size, needed in zip(sizes, ctx.needs_input_grad, strict=True):
+            grads.append(narrow(grad, dim, start, size) if needed else None)
             start += size
         return tuple(grads)
 
@@ -123,7 +124,7 @@ class Split(Function):
 
     @staticmethod
     def forward(ctx: Any, x: Tensor, sizes: tuple[int, ...] = (), dim: int = 0) -> Any:
-        ctx.dim = dim
+        ctx.save_for_backward(dim)
         lead = (slice(None),) * dim
         pieces = []
         start = 0
@@ -134,7 +135,8 @@ class Split(Function):
 
     @staticmethod
     def backward(ctx: Any, *grads: Tensor) -> Tensor:
-        return cat(grads, ctx.dim)
+        (dim,) = ctx.saved_tensors
+        return cat(grads, dim)
 
 
 def split(tensor: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
@@ -183,7 +185,7 @@ class Unbind(Function):
 
     @staticmethod
     def forward(ctx: Any, x: Tensor, dim: int = 0) -> Any:
-        ctx.dim = dim
+        ctx.save_for_backward(dim)
         lead = (slice(None),) * dim
         data = x.array
         return tuple(
@@ -192,7 +194,8 @@ class Unbind(Function):
 
     @staticmethod
     def backward(ctx: Any, *grads: Tensor) -> Tensor:
-        return stack(grads, ctx.dim)
+        (dim,) = ctx.saved_tensors
+        return stack(grads, dim)
 
 
 def unbind(input: Tensor, dim: int = 0) -> tuple[Tensor, ...]:

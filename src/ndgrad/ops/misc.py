@@ -17,7 +17,6 @@ from ndgrad import _dtype
 from ndgrad._backend import xp_of
 from ndgrad.autograd.function import Op
 from ndgrad.ops import elementwise as _ew
-from ndgrad.ops import index as _index
 from ndgrad.ops import reduce as _reduce
 from ndgrad.ops import shape as _shape
 from ndgrad.ops._util import binary_operands, inplace, normalize_dim
@@ -25,7 +24,6 @@ from ndgrad.ops._util import const as _const
 from ndgrad.tensor import Tensor
 
 __all__ = [
-    "masked_scatter",
     "heaviside",
     "sinc",
     "logit",
@@ -35,7 +33,6 @@ __all__ = [
     "hypot",
     "deg2rad",
     "rad2deg",
-    "take_along_dim",
     "isin",
     "signbit",
     "copysign",
@@ -57,7 +54,6 @@ __all__ = [
     "logaddexp2",
     "unravel_index",
     "narrow_copy",
-    "index_copy",
     "floor_",
     "ceil_",
     "trunc_",
@@ -73,59 +69,6 @@ __all__ = [
 def _float(x: Tensor) -> Tensor:
     """Integer and bool inputs are promoted to the default float dtype, as PyTorch's math ops do."""
     return x if x.array.dtype.kind == "f" else x.to(dtype=_dtype.get_default_dtype())
-
-
-def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
-    """out = input with the positions where ``mask`` (broadcast to input) is True filled, in order,
-    by the first elements of ``source``; gradients flow to both"""
-    if not isinstance(mask, Tensor) or mask.array.dtype.kind != "b":
-        raise RuntimeError("masked_scatter_ only supports boolean masks")
-    if source.dtype != input.dtype:
-        raise RuntimeError(
-            "masked_scatter: expected self and source to have same dtypes but got "
-            f"{input.dtype.name} "
-            f"and {source.dtype.name}"
-        )
-    xp = input.xp
-    try:
-        flat_mask = xp.broadcast_to(mask.array, input.array.shape).reshape(-1)
-    except ValueError:
-        raise RuntimeError(
-            f"The size of mask {list(mask.shape)} must be broadcastable to input "
-            f"{list(input.shape)}"
-        ) from None
-    positions = xp.flatnonzero(flat_mask)
-    k = int(positions.shape[0])
-    if k > source.array.size:
-        raise RuntimeError(
-            "masked_scatter: expected source to have at least as many elements as ones in mask"
-        )
-    values = _shape.narrow(_shape.reshape(source, (-1,)), 0, 0, k)
-    out = _index.index_put(_shape.reshape(input, (-1,)), (_const(positions),), values)
-    return _shape.reshape(out, tuple(input.shape))
-
-
-def masked_scatter_(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
-    """In place: input[mask] = the first elements of source, in order"""
-    return inplace(input, masked_scatter(input, mask, source))
-
-
-def fill_diagonal_(input: Tensor, fill_value: Any, wrap: bool = False) -> Tensor:
-    """In place: input[i, i, ...] = fill_value (all dims equal beyond 2-d; ``wrap`` restarts tall
-    matrices below the first square block, as NumPy's fill_diagonal)"""
-    if input.ndim < 2:
-        raise RuntimeError("dimensions must larger than 1")
-    if input.ndim > 2 and len(set(input.shape)) != 1:
-        raise RuntimeError("all dimensions of input must be of equal length")
-    xp = input.xp
-    mask = xp.zeros(tuple(input.shape), dtype=bool)
-    xp.fill_diagonal(mask, True, wrap=wrap)
-    return inplace(input, _index.masked_fill(input, _const(mask), fill_value))
-
-
-def index_fill_(input: Tensor, dim: int, index: Tensor, value: Any) -> Tensor:
-    """In place: input[..., index, ...] = value along ``dim``"""
-    return inplace(input, _index.index_fill(input, dim, index, value))
 
 
 # -- elementwise math --------------------------------------------------------------------------
@@ -202,26 +145,6 @@ def rad2deg(input: Tensor) -> Tensor:
 # -- more names from ported programs: composed from the families ------------------------------
 
 
-def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Tensor:
-    """out = input's values at ``indices`` along ``dim`` (other dims broadcast); flat with
-    dim=None"""
-    if dim is None:
-        return _index.gather(_shape.reshape(input, (-1,)), 0, _shape.reshape(indices, (-1,)))
-    d = normalize_dim(dim, input.ndim)
-    if input.ndim != indices.ndim:
-        raise RuntimeError(
-            "torch.take_along_dim(): input and indices should have the same number of dimensions"
-        )
-    shape_in, shape_idx = list(input.shape), list(indices.shape)
-    shape_in[d] = shape_idx[d] = 1
-    common = list(np.broadcast_shapes(tuple(shape_in), tuple(shape_idx)))
-    want_in, want_idx = list(common), list(common)
-    want_in[d], want_idx[d] = input.shape[d], indices.shape[d]
-    x = input if list(input.shape) == want_in else _shape.expand(input, tuple(want_in))
-    idx = indices if list(indices.shape) == want_idx else _shape.expand(indices, tuple(want_idx))
-    return _index.gather(x, d, idx)
-
-
 def isin(
     elements: Any, test_elements: Any, *, assume_unique: bool = False, invert: bool = False
 ) -> Tensor:
@@ -267,7 +190,6 @@ class LogCumSumExp(Op):
 
     @staticmethod
     def forward(ctx: Any, x: Any, dim: int = 0) -> Any:
-        ctx.dim = dim
         xp = xp_of(x)
         if xp is np:
             out = np.logaddexp.accumulate(x, axis=dim)
@@ -276,13 +198,12 @@ class LogCumSumExp(Op):
             m = xp.where(xp.isfinite(m), m, 0)
             with np.errstate(divide="ignore"):
                 out = xp.log(xp.cumsum(xp.exp(x - m), axis=dim)) + m
-        ctx.save_for_backward(x, out)
+        ctx.save_for_backward(x, out, dim)
         return out
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Tensor:
-        x, out = ctx.saved_tensors
-        d = ctx.dim
+        x, out, d = ctx.saved_tensors
 
         def reverse_lcse(t: Tensor) -> Tensor:
             return _shape.flip(LogCumSumExp.apply(_shape.flip(t, (d,)), dim=d), (d,))
@@ -464,35 +385,6 @@ def unravel_index(indices: Any, shape: Any) -> tuple[Tensor, ...]:
 def narrow_copy(input: Tensor, dim: int, start: int, length: int) -> Tensor:
     """out = a copy of input.narrow(dim, start, length)"""
     return _ew.clone(_shape.narrow(input, dim, start, length))
-
-
-def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor:
-    """out = input with out[..., index[i], ...] = source[..., i, ...] along ``dim``"""
-    if input.ndim == 0:
-        return _ew.clone(_shape.reshape(source, ()))
-    d = normalize_dim(dim, input.ndim)
-    moved = _shape.movedim(input, d, 0)
-    src = _shape.movedim(source, d, 0) if source.ndim else source
-    return _shape.movedim(_index.index_put(moved, (index,), src), 0, d)
-
-
-def index_copy_(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor:
-    """In place: input[..., index[i], ...] = source[..., i, ...] along ``dim``"""
-    return inplace(input, index_copy(input, dim, index, source))
-
-
-def put(input: Tensor, index: Tensor, source: Tensor, accumulate: bool = False) -> Tensor:
-    """out = input with out.flatten()[index] = source (or += with ``accumulate``)"""
-    flat = _shape.reshape(input, (-1,))
-    out = _index.index_put(
-        flat, (_shape.reshape(index, (-1,)),), _shape.reshape(source, (-1,)), accumulate
-    )
-    return _shape.reshape(out, tuple(input.shape))
-
-
-def put_(input: Tensor, index: Tensor, source: Tensor, accumulate: bool = False) -> Tensor:
-    """In place: input.flatten()[index] = source (or += with ``accumulate``)"""
-    return inplace(input, put(input, index, source, accumulate))
 
 
 def sum_to_size(input: Tensor, *size: Any) -> Tensor:

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ndgrad.ops import elementwise as _ew
-from ndgrad.ops import index as _index
+from ndgrad.ops import gather_scatter as _gs
 from ndgrad.ops import reduce as _reduce
 from ndgrad.ops import shape as _shape
 from ndgrad.ops import sort as _sort
@@ -230,7 +230,7 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> Any
     # gather
     order = xp.argpartition(input.array, k - 1, axis=d)
     idx = _const(xp.take(order, [k - 1], axis=d).astype(np.int64))
-    v, i = _index.gather(input, d, idx), idx
+    v, i = _gs.gather(input, d, idx), idx
     if not keepdim:
         v, i = _shape.squeeze(v, d), _shape.squeeze(i, d)
     return _KthvalueResult(v, i)
@@ -310,8 +310,8 @@ def _quantile(
     lo, hi = xp.floor(rank), xp.ceil(rank)
     weight = (rank - lo) if interpolation != "midpoint" else xp.full_like(rank, 0.5)
     lo, hi = lo.astype(np.int64), hi.astype(np.int64)
-    v_lo = _index.gather(values, -1, _const(lo))
-    v_hi = _index.gather(values, -1, _const(hi))
+    v_lo = _gs.gather(values, -1, _const(lo))
+    v_hi = _gs.gather(values, -1, _const(hi))
     out = _ew.add(v_lo, _ew.mul(_ew.sub(v_hi, v_lo), _const(weight)))
     bad = (n_valid == 0) if ignore_nan else nan.any(-1, keepdims=True)
     if bool(bad.any()):
@@ -370,7 +370,7 @@ def mode(input: Tensor, dim: int = -1, keepdim: bool = False) -> Any:
     last = xp.take_along_axis(end, best, axis=-1)  # stable sort: the run's last is the last index
     idx = xp.take_along_axis(order, last, axis=-1).astype(np.int64)
     idx = xp.moveaxis(idx, -1, d)
-    values = _index.gather(input, d, _const(idx))
+    values = _gs.gather(input, d, _const(idx))
     indices = _const(idx)
     if not keepdim:
         values, indices = _shape.squeeze(values, d), _shape.squeeze(indices, d)
@@ -394,7 +394,7 @@ def _cum_extreme(input: Tensor, dim: int, largest: bool) -> tuple[Tensor, Tensor
     # a new extreme (or a tie, or NaN) moves the index forward, as PyTorch's >= / <= scan does
     hit = (data == running) | (data != data)
     idx = xp.maximum.accumulate(xp.where(hit, pos, 0), axis=d).astype(np.int64)
-    return _index.gather(input, d, _const(idx)), _const(idx)
+    return _gs.gather(input, d, _const(idx)), _const(idx)
 
 
 def cummax(input: Tensor, dim: int) -> Any:

@@ -1,11 +1,10 @@
-"""Pooling: max, average and adaptive pooling in 1-d, 2-d and 3-d (``ndgrad.nn.functional``).
+"""Pooling: max and average pooling in 1-d, 2-d and 3-d (``ndgrad.nn.functional``).
 
 Pooling ops loop over the kernel offsets (a handful) with whole-array operations on strided slices,
 never over elements. Max pooling finds the argmax of every window first, then gathers
 (``PoolGather``, whose adjoint ``PoolScatter`` is its gradient); average pooling is a linear map
-(``AvgPool``) with its adjoint (``AvgPoolAdjoint``); adaptive average pooling is a product with
-small constant averaging matrices along each spatial dim, so it is differentiable to any order
-through matmul."""
+(``AvgPool``) with its adjoint (``AvgPoolAdjoint``). Adaptive pooling (windows that tile the input
+to a given output size) is in ops/pool_adaptive.py."""
 
 from __future__ import annotations
 
@@ -18,8 +17,6 @@ import numpy as np
 from ndgrad import _workspace as ws
 from ndgrad.autograd.function import Op
 from ndgrad.ops._conv_util import _pad, _tuple, _unbatch, _window_slices, _xp
-from ndgrad.ops.linalg import matmul
-from ndgrad.ops.reduce import sum as _sum
 from ndgrad.tensor import Tensor
 
 __all__ = [
@@ -29,12 +26,6 @@ __all__ = [
     "avg_pool1d",
     "avg_pool2d",
     "avg_pool3d",
-    "adaptive_avg_pool1d",
-    "adaptive_avg_pool2d",
-    "adaptive_avg_pool3d",
-    "adaptive_max_pool1d",
-    "adaptive_max_pool2d",
-    "adaptive_max_pool3d",
 ]
 
 
@@ -47,16 +38,15 @@ class PoolGather(Op):
 
     @staticmethod
     def forward(ctx: Any, x: Any, idx: Any = None, values: Any = None, unique: bool = False) -> Any:
-        ctx.in_shape, ctx.unique = x.shape, unique
-        ctx.save_for_backward(idx)
+        ctx.save_for_backward(idx, x.shape, unique)
         if values is not None:  # the caller found the maxima already
             return values
         return x.reshape(-1)[_global_index(idx, x.shape)].reshape(idx.shape)
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Any:
-        (idx,) = ctx.saved_tensors
-        return PoolScatter.apply(grad, idx=idx.array, in_shape=ctx.in_shape, unique=ctx.unique)
+        idx, in_shape, unique = ctx.saved_tensors
+        return PoolScatter.apply(grad, idx=idx.array, in_shape=in_shape, unique=unique)
 
 
 class PoolScatter(Op):
@@ -67,8 +57,7 @@ class PoolScatter(Op):
     def forward(
         ctx: Any, g: Any, idx: Any = None, in_shape: tuple[int, ...] = (), unique: bool = False
     ) -> Any:
-        ctx.in_shape, ctx.unique = in_shape, unique
-        ctx.save_for_backward(idx)
+        ctx.save_for_backward(idx, unique)
         xp = _xp(g)
         flat = _global_index(idx, in_shape).reshape(-1)
         if unique:  # windows that do not overlap: every input position is chosen at most once
@@ -82,8 +71,8 @@ class PoolScatter(Op):
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Any:
-        (idx,) = ctx.saved_tensors
-        return PoolGather.apply(grad, idx=idx.array, unique=ctx.unique)
+        idx, unique = ctx.saved_tensors
+        return PoolGather.apply(grad, idx=idx.array, unique=unique)
 
 
 def _global_index(idx: Any, in_shape: tuple[int, ...]) -> Any:
@@ -96,21 +85,6 @@ def _global_index(idx: Any, in_shape: tuple[int, ...]) -> Any:
         in_shape[:2] + (1,) * (idx.ndim - 2)
     )
     return xp.add(idx, offset, out=ws.empty(idx.shape, wide, xp))
-
-
-def _track_max(best: Any, arg: Any, cand: Any, label: Any) -> None:
-    """Where ``cand`` beats ``best`` strictly (so ties keep the first maximum), take it and
-    ``label``.
-
-    Written as a maximum plus integer arithmetic on the mask: several times faster than
-    ``copyto(..., where=mask)`` or ``where``.
-    """
-    xp = _xp(best)
-    wins = (cand > best).view(np.int8)
-    xp.maximum(best, cand, out=best)
-    step = label - arg
-    step *= wins.astype(arg.dtype, copy=False)
-    arg += step
 
 
 def _lowest(dtype: Any) -> Any:
@@ -339,73 +313,6 @@ def max_pool3d(
     return _max_poolnd(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 3)
 
 
-def _adaptive_ranges(size: int, out: int) -> tuple[np.ndarray, np.ndarray]:
-    """PyTorch's adaptive windows: [floor(i * size / out), ceil((i + 1) * size / out))."""
-    i = np.arange(out)
-    return (i * size) // out, -((-(i + 1) * size) // out)
-
-
-def _adaptive_out(output_size: Any, x: Tensor, d: int, name: str) -> tuple[int, ...]:
-    sizes = (
-        (output_size,) * d
-        if isinstance(output_size, int | np.integer) or output_size is None
-        else tuple(output_size)
-    )
-    if len(sizes) != d:
-        raise RuntimeError(f"{name}: output_size must be {d}")
-    return tuple(int(x.shape[2 + i]) if s is None else int(s) for i, s in enumerate(sizes))
-
-
-def _adaptive_max_poolnd(input: Tensor, output_size: Any, return_indices: bool, d: int) -> Any:
-    x, unbatched = _pool_input(input, d, f"adaptive_max_pool{d}d")
-    out = _adaptive_out(output_size, x, d, f"adaptive_max_pool{d}d")
-    xa = x.array
-    xp = _xp(xa)
-    size = xa.shape[2:]
-    ranges = [_adaptive_ranges(n, o) for n, o in zip(size, out, strict=True)]
-    widths = [int((e - b).max()) for b, e in ranges]
-    flat_in = xa.reshape(xa.shape[:2] + (math.prod(size),))
-    best = arg = None
-    # loop over offsets inside the (at most) widest window; shorter windows repeat their last
-    # element
-    for k in itertools.product(*(range(w) for w in widths)):
-        pos = 0
-        for i, (b, e) in enumerate(ranges):
-            rows = xp.asarray(np.minimum(b + k[i], e - 1)).reshape((out[i],) + (1,) * (d - 1 - i))
-            pos = pos * size[i] + rows
-        pos = xp.broadcast_to(pos, out).reshape(-1)
-        cand = flat_in[:, :, pos].reshape(xa.shape[:2] + out)
-        if best is None:
-            best = xp.array(cand)
-            arg = xp.broadcast_to(pos.reshape(out), best.shape).astype(np.int64)
-        else:
-            _track_max(best, arg, cand, xp.broadcast_to(pos.reshape(out), best.shape))
-    if x.requires_grad:
-        res = PoolGather.apply(x, idx=arg, values=best, unique=False)
-    else:
-        res = Tensor._make(best, False, None)
-    res = _unbatch(res, unbatched)
-    if return_indices:
-        return res, _unbatch(Tensor._make(arg, False, None), unbatched)
-    return res
-
-
-def adaptive_max_pool1d(input: Tensor, output_size: Any, return_indices: bool = False) -> Any:
-    """Max over ``output_size`` windows that tile the input: [floor(i L / out), ceil((i + 1) L /
-    out))."""
-    return _adaptive_max_poolnd(input, output_size, return_indices, 1)
-
-
-def adaptive_max_pool2d(input: Tensor, output_size: Any, return_indices: bool = False) -> Any:
-    """Max pooling to a fixed output size (H_out, W_out); None keeps that input size."""
-    return _adaptive_max_poolnd(input, output_size, return_indices, 2)
-
-
-def adaptive_max_pool3d(input: Tensor, output_size: Any, return_indices: bool = False) -> Any:
-    """Max pooling to a fixed output size (D_out, H_out, W_out); None keeps that input size."""
-    return _adaptive_max_poolnd(input, output_size, return_indices, 3)
-
-
 # -- average pooling: a linear map and its adjoint -----------------------------------------------
 
 
@@ -423,12 +330,15 @@ def _window_offsets(kernel: tuple[int, ...]) -> Any:
 
 
 class AvgPool(Op):
-    """out[n, c, p] = sum of the window at p * stride - pad / divisor[p]"""
+    """out[n, c, p] = sum of the window at p * stride - pad / divisor[p]
+
+    ``divisor`` (a number, or an array of the output's spatial shape) is an input without gradient,
+    so that it reaches forward as an array when backward hands it on as a Tensor."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any, geom: PoolGeom | None = None, divisor: Any = 1.0) -> Any:
+    def forward(ctx: Any, x: Any, divisor: Any = 1.0, geom: PoolGeom | None = None) -> Any:
         assert geom is not None
-        ctx.geom, ctx.divisor = geom, divisor
+        ctx.save_for_backward(geom, divisor)
         buf = _pad(x, geom.pad, geom.hi)
         lead = (slice(None), slice(None))
         acc = None
@@ -444,16 +354,17 @@ class AvgPool(Op):
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Any:
-        return AvgPoolAdjoint.apply(grad, geom=ctx.geom, divisor=ctx.divisor)
+        geom, divisor = ctx.saved_tensors
+        return AvgPoolAdjoint.apply(grad, divisor, geom=geom), None
 
 
 class AvgPoolAdjoint(Op):
     """out[n, c, s] = sum over the windows p containing s of g[n, c, p] / divisor[p]"""
 
     @staticmethod
-    def forward(ctx: Any, g: Any, geom: PoolGeom | None = None, divisor: Any = 1.0) -> Any:
+    def forward(ctx: Any, g: Any, divisor: Any = 1.0, geom: PoolGeom | None = None) -> Any:
         assert geom is not None
-        ctx.geom, ctx.divisor = geom, divisor
+        ctx.save_for_backward(geom, divisor)
         xp = _xp(g)
         share = g / divisor
         padded = tuple(n + a + b for n, a, b in zip(geom.in_size, geom.pad, geom.hi, strict=True))
@@ -466,7 +377,8 @@ class AvgPoolAdjoint(Op):
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Any:
-        return AvgPool.apply(grad, geom=ctx.geom, divisor=ctx.divisor)
+        geom, divisor = ctx.saved_tensors
+        return AvgPool.apply(grad, divisor, geom=geom), None
 
 
 def _avg_divisor(x: Any, g: PoolGeom, count_include_pad: bool, divisor_override: Any) -> Any:
@@ -524,7 +436,7 @@ def _avg_poolnd(
     )
     geom = PoolGeom(kernel, st, pad, hi, size, out)
     divisor = _avg_divisor(x.array, geom, count_include_pad, divisor_override)
-    return _unbatch(AvgPool.apply(x, geom=geom, divisor=divisor), unbatched)
+    return _unbatch(AvgPool.apply(x, divisor, geom=geom), unbatched)
 
 
 def avg_pool1d(
@@ -578,62 +490,3 @@ def avg_pool3d(
     return _avg_poolnd(
         input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, 3
     )
-
-
-# -- adaptive average pooling: products with small constant matrices -----------------------------
-
-
-def _along_dims(x: Tensor, mats: list[np.ndarray]) -> Tensor:
-    """Apply ``mats[i]`` (out_i, in_i) along spatial dim i of ``x`` (N, C, *S), one matmul each."""
-    xp = x.xp
-    d = len(mats)
-    for i, m in enumerate(mats):
-        if m.shape[0] == m.shape[1] and (m == np.eye(m.shape[0])).all():
-            continue  # the identity: this dim keeps its size and positions
-        mt = Tensor._make(xp.asarray(m.astype(x.array.dtype)), False, None)
-        if i == d - 1:
-            x = matmul(x, mt.permute(1, 0))
-        else:
-            # bring dim i last, multiply, and put it back
-            dims = list(range(x.ndim))
-            dims[2 + i], dims[-1] = dims[-1], dims[2 + i]
-            x = matmul(x.permute(*dims), mt.permute(1, 0)).permute(*dims)
-    return x
-
-
-def _adaptive_avg_matrix(n: int, o: int) -> np.ndarray:
-    start, end = _adaptive_ranges(n, o)
-    cols = np.arange(n)
-    inside = (cols >= start[:, None]) & (cols < end[:, None])
-    return inside / (end - start)[:, None]
-
-
-def _adaptive_avg_poolnd(input: Tensor, output_size: Any, d: int) -> Tensor:
-    x, unbatched = _pool_input(input, d, f"adaptive_avg_pool{d}d")
-    out = _adaptive_out(output_size, x, d, f"adaptive_avg_pool{d}d")
-    if all(o == 1 for o in out):  # global average pooling
-        count = math.prod(x.shape[2:])
-        y = _sum(x, tuple(range(2, 2 + d)), keepdim=True) * (1.0 / count)
-    else:
-        y = _along_dims(
-            x, [_adaptive_avg_matrix(n, o) for n, o in zip(x.shape[2:], out, strict=True)]
-        )
-    return _unbatch(y, unbatched)
-
-
-def adaptive_avg_pool1d(input: Tensor, output_size: Any) -> Tensor:
-    """Average over ``output_size`` windows [floor(i L / out), ceil((i + 1) L / out))."""
-    return _adaptive_avg_poolnd(input, output_size, 1)
-
-
-def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
-    """Average pooling to a fixed output size (H_out, W_out); None keeps that input size.
-
-    Computed as A_h @ x @ A_w^T with constant averaging matrices (global pooling: a mean).
-    """
-    return _adaptive_avg_poolnd(input, output_size, 2)
-
-
-def adaptive_avg_pool3d(input: Tensor, output_size: Any) -> Tensor:
-    """Average pooling to a fixed output size (D_out, H_out, W_out); None keeps that input size."""
-    return _adaptive_avg_poolnd(input, output_size, 3)

@@ -120,12 +120,13 @@ class Sum(Op):
 
     @staticmethod
     def forward(ctx: Any, x: Any, dims: tuple[int, ...] = (), keepdim: bool = False) -> Any:
-        ctx.in_shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
+        ctx.save_for_backward(x.shape, dims, keepdim)
         return _xp(x).asarray(x.sum(axis=dims, keepdims=keepdim))
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Tensor:
-        return _kept(grad, ctx.in_shape, ctx.dims, ctx.keepdim).expand(ctx.in_shape)
+        in_shape, dims, keepdim = ctx.saved_tensors
+        return _kept(grad, in_shape, dims, keepdim).expand(in_shape)
 
 
 def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
@@ -151,16 +152,17 @@ class Mean(Op):
 
     @staticmethod
     def forward(ctx: Any, x: Any, dims: tuple[int, ...] = (), keepdim: bool = False) -> Any:
-        ctx.in_shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
+        ctx.save_for_backward(x.shape, dims, keepdim)
         count = _numel(x.shape, dims)
         out = x.sum(axis=dims, keepdims=keepdim)
         return _xp(x).asarray(out / count if count else out * math.nan, dtype=x.dtype)
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Tensor:
-        count = _numel(ctx.in_shape, ctx.dims)
-        g = _kept(grad, ctx.in_shape, ctx.dims, ctx.keepdim) * (1.0 / count if count else math.nan)
-        return g.expand(ctx.in_shape)
+        in_shape, dims, keepdim = ctx.saved_tensors
+        count = _numel(in_shape, dims)
+        g = _kept(grad, in_shape, dims, keepdim) * (1.0 / count if count else math.nan)
+        return g.expand(in_shape)
 
 
 def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
@@ -180,19 +182,17 @@ class Prod(Op):
 
     @staticmethod
     def forward(ctx: Any, x: Any, dims: tuple[int, ...] = (), keepdim: bool = False) -> Any:
-        ctx.in_shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
         out = _xp(x).asarray(x.prod(axis=dims, keepdims=keepdim))
-        ctx.save_for_backward(x, out)
+        ctx.save_for_backward(x, out, dims, keepdim)
         return out
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Tensor:
-        x, out = ctx.saved_tensors
-        dims, shape = ctx.dims, ctx.in_shape
-        g = _kept(grad, shape, dims, ctx.keepdim)
+        x, out, dims, keepdim = ctx.saved_tensors
+        g = _kept(grad, x.shape, dims, keepdim)
         is_zero = x.array == 0
         if not bool(is_zero.any()):  # the common case: product of the others = out / x
-            return g * _kept(out, shape, dims, ctx.keepdim) / x
+            return g * _kept(out, x.shape, dims, keepdim) / x
         # With zeros, out / x is 0/0. With P the product of a lane's nonzero entries and z its zero
         # (1 if it has none): d out / d x_i = P at the zero, z * P / x_i elsewhere; lanes with two
         # or more zeros get 0 (so second order is exact except in lanes with exactly two zeros).
@@ -227,20 +227,16 @@ class Amax(Op):
 
     @classmethod
     def forward(cls, ctx: Any, x: Any, dims: tuple[int, ...] = (), keepdim: bool = False) -> Any:
-        ctx.in_shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
         out = _xp(x).asarray(getattr(x, cls.fn)(axis=dims, keepdims=keepdim))
-        ctx.save_for_backward(x, out)
+        ctx.save_for_backward(x, out, dims, keepdim)
         return out
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Tensor:
-        x, out = ctx.saved_tensors
-        dims, shape = ctx.dims, ctx.in_shape
-        hit = x.array == _kept(out, shape, dims, ctx.keepdim).array
+        x, out, dims, keepdim = ctx.saved_tensors
+        hit = x.array == _kept(out, x.shape, dims, keepdim).array
         share = hit / hit.sum(axis=dims, keepdims=True)  # 1/count at each tie, 0 elsewhere
-        return _kept(grad, shape, dims, ctx.keepdim) * _const(
-            share.astype(x.array.dtype, copy=False)
-        )
+        return _kept(grad, x.shape, dims, keepdim) * _const(share.astype(x.array.dtype, copy=False))
 
 
 class Amin(Amax):
@@ -431,21 +427,19 @@ class PNorm(Op):
         ctx: Any, x: Any, p: float = 2.0, dims: tuple[int, ...] = (), keepdim: bool = False
     ) -> Any:
         xp = _xp(x)
-        ctx.in_shape, ctx.dims, ctx.keepdim, ctx.p = x.shape, dims, keepdim, p
         if p == 2:
             out = xp.sqrt((x * x).sum(axis=dims, keepdims=keepdim))
         else:
             out = (xp.abs(x) ** p).sum(axis=dims, keepdims=keepdim) ** (1.0 / p)
         out = xp.asarray(out)
-        ctx.save_for_backward(x, out)
+        ctx.save_for_backward(x, out, p, dims, keepdim)
         return out
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Tensor:
-        x, out = ctx.saved_tensors
-        p = ctx.p
-        o = _kept(out, ctx.in_shape, ctx.dims, ctx.keepdim)
-        g = _kept(grad, ctx.in_shape, ctx.dims, ctx.keepdim)
+        x, out, p, dims, keepdim = ctx.saved_tensors
+        o = _kept(out, x.shape, dims, keepdim)
+        g = _kept(grad, x.shape, dims, keepdim)
         zero = _const(o.array == 0)
         safe = where(zero, 1.0, o)  # never divide by 0, not even in the branch where() drops
         if p == 2:
@@ -526,14 +520,13 @@ class Median(Amax):
     @staticmethod
     def forward(ctx: Any, x: Any, dims: tuple[int, ...] = (), keepdim: bool = False) -> Any:
         xp = _xp(x)
-        ctx.in_shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
         flat = x.reshape(-1)
         if flat.size == 0 or bool(xp.isnan(flat).any()):
             out = xp.asarray(math.nan, dtype=x.dtype)
         else:
             out = xp.partition(flat, (flat.size - 1) // 2)[(flat.size - 1) // 2]
         out = xp.asarray(out)
-        ctx.save_for_backward(x, out)
+        ctx.save_for_backward(x, out, dims, keepdim)
         return out
 
 

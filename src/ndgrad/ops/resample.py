@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ndgrad.ops.pool import _adaptive_avg_poolnd, _along_dims, adaptive_avg_pool1d
+from ndgrad.ops.pool_adaptive import _adaptive_avg_poolnd, _along_dims, adaptive_avg_pool1d
 from ndgrad.tensor import Tensor
 
 __all__ = ["interpolate", "upsample"]

@@ -7,8 +7,7 @@ View ops (reshape when the memory allows it, view, squeeze, unsqueeze, transpose
 narrow, select, diagonal, unfold and the pieces of split/chunk/unbind) return tensors that share
 memory, and the version counter, with their input. Most ops here are composed from a few
 primitives: Reshape, Expand, Permute, Cat, Split/Unbind (ops/join.py) and ``Index`` (basic
-indexing, in ops/index.py), so their gradients come for free. ``pad`` lives in ops/pad.py and is
-re-exported here.
+indexing, in ops/index_primitives.py), so their gradients come for free.
 """
 
 from __future__ import annotations
@@ -20,8 +19,8 @@ import numpy as np
 
 from ndgrad import _backend
 from ndgrad.autograd.function import Op
-from ndgrad.ops import index as _index
 from ndgrad.ops._util import normalize_dim, normalize_dims
+from ndgrad.ops.index_primitives import Index, IndexPut
 from ndgrad.tensor import Tensor
 
 __all__ = [
@@ -66,6 +65,14 @@ def _shape_arg(shape: tuple[Any, ...]) -> tuple[int, ...]:
     return tuple(int(s) for s in shape)
 
 
+def _inverse(order: Any) -> tuple[int, ...]:
+    """The permutation that undoes ``order``: ``x.permute(order).permute(_inverse(order))`` is x."""
+    inverse = [0] * len(order)
+    for i, d in enumerate(order):
+        inverse[d] = i
+    return tuple(inverse)
+
+
 def _dims_arg(dims: Any) -> tuple[int, ...]:
     """An int or a sequence of ints as a tuple."""
     if isinstance(dims, int | np.integer):
@@ -81,12 +88,13 @@ class Reshape(Op):
 
     @staticmethod
     def forward(ctx: Any, x: Any, shape: tuple[int, ...] = ()) -> Any:
-        ctx.in_shape = x.shape
+        ctx.save_for_backward(x.shape)
         return x.reshape(shape)
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Tensor:
-        return grad.reshape(ctx.in_shape)
+        (in_shape,) = ctx.saved_tensors
+        return grad.reshape(in_shape)
 
 
 def reshape(input: Tensor, *shape: Any) -> Tensor:
@@ -232,15 +240,13 @@ class Permute(Op):
 
     @staticmethod
     def forward(ctx: Any, x: Any, dims: tuple[int, ...] = ()) -> Any:
-        ctx.dims = dims
+        ctx.save_for_backward(dims)
         return x.transpose(dims)
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Tensor:
-        inverse = [0] * len(ctx.dims)
-        for i, d in enumerate(ctx.dims):
-            inverse[d] = i
-        return grad.permute(tuple(inverse))
+        (dims,) = ctx.saved_tensors
+        return grad.permute(_inverse(dims))
 
 
 def permute(input: Tensor, *dims: Any) -> Tensor:
@@ -321,7 +327,7 @@ def narrow(input: Tensor, dim: int, start: Any, length: int) -> Tensor:
         start += n
     if length < 0 or start + length > n:
         raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({n}).")
-    return _index.getitem(input, (slice(None),) * d + (slice(start, start + length),))
+    return _basic_index(input, (slice(None),) * d + (slice(start, start + length),))
 
 
 def select(input: Tensor, dim: int, index: Any) -> Tensor:
@@ -336,7 +342,12 @@ def select(input: Tensor, dim: int, index: Any) -> Tensor:
             f"select(): index {i} out of range for tensor of size {list(input.shape)} at "
             f"dimension {d}"
         )
-    return _index.getitem(input, (slice(None),) * d + (i,))
+    return _basic_index(input, (slice(None),) * d + (i,))
+
+
+def _basic_index(input: Tensor, key: tuple[Any, ...]) -> Tensor:
+    """input[key] for a key of ints and slices checked in range: a view of input."""
+    return _as_view(Index.apply(input, key=key + (Ellipsis,)), input)
 
 
 # -- rearranging elements ----------------------------------------------------------------------
@@ -347,12 +358,13 @@ class Flip(Op):
 
     @staticmethod
     def forward(ctx: Any, x: Any, dims: tuple[int, ...] = ()) -> Any:
-        ctx.dims = dims
+        ctx.save_for_backward(dims)
         return _backend.xp_of(x).flip(x, dims).copy()  # a copy, as in PyTorch
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Tensor:
-        return flip(grad, ctx.dims)
+        (dims,) = ctx.saved_tensors
+        return flip(grad, dims)
 
 
 def flip(input: Tensor, *dims: Any) -> Tensor:
@@ -366,13 +378,14 @@ class Roll(Op):
 
     @staticmethod
     def forward(ctx: Any, x: Any, shifts: Any = 0, dims: Any = None) -> Any:
-        ctx.shifts, ctx.dims = shifts, dims
+        ctx.save_for_backward(shifts, dims)
         return _backend.xp_of(x).roll(x, shifts, dims)
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Tensor:
-        neg = tuple(-s for s in ctx.shifts) if isinstance(ctx.shifts, tuple) else -ctx.shifts
-        return roll(grad, neg, ctx.dims)
+        shifts, dims = ctx.saved_tensors
+        neg = tuple(-s for s in shifts) if isinstance(shifts, tuple) else -shifts
+        return roll(grad, neg, dims)
 
 
 def roll(input: Tensor, shifts: Any, dims: Any = None) -> Tensor:
@@ -397,12 +410,13 @@ class Tril(Op):
 
     @staticmethod
     def forward(ctx: Any, x: Any, k: int = 0) -> Any:
-        ctx.k = k
+        ctx.save_for_backward(k)
         return _backend.xp_of(x).tril(x, k)
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Tensor:
-        return tril(grad, ctx.k)
+        (k,) = ctx.saved_tensors
+        return tril(grad, k)
 
 
 class Triu(Op):
@@ -410,12 +424,13 @@ class Triu(Op):
 
     @staticmethod
     def forward(ctx: Any, x: Any, k: int = 0) -> Any:
-        ctx.k = k
+        ctx.save_for_backward(k)
         return _backend.xp_of(x).triu(x, k)
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Tensor:
-        return triu(grad, ctx.k)
+        (k,) = ctx.saved_tensors
+        return triu(grad, k)
 
 
 def tril(input: Tensor, diagonal: int = 0) -> Tensor:
@@ -445,7 +460,7 @@ class Diagonal(Op):
 
     @staticmethod
     def forward(ctx: Any, x: Any, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Any:
-        ctx.shape, ctx.offset, ctx.dims = x.shape, offset, (dim1, dim2)
+        ctx.save_for_backward(x.shape, offset, dim1, dim2)
         rest = [d for d in range(x.ndim) if d not in (dim1, dim2)]
         m = x.transpose(rest + [dim1, dim2])  # a view: the diagonal's dims last
         m = m[..., :, offset:] if offset >= 0 else m[..., -offset:, :]
@@ -456,20 +471,17 @@ class Diagonal(Op):
     def backward(ctx: Any, grad: Tensor) -> Tensor:
         # place grad on the diagonal of zeros: with the two dims last, x[..., rows, cols] has the
         # diagonal's layout, so it is one index_put (differentiable again: its grad is a gather)
-        d1, d2 = ctx.dims
-        rest = [d for d in range(len(ctx.shape)) if d not in (d1, d2)]
+        in_shape, offset, d1, d2 = ctx.saved_tensors
+        rest = [d for d in range(len(in_shape)) if d not in (d1, d2)]
         order = rest + [d1, d2]
-        moved = tuple(ctx.shape[d] for d in order)
+        moved = tuple(in_shape[d] for d in order)
         xp = grad.xp
         n = grad.shape[-1]
-        rows = xp.arange(n) + max(-ctx.offset, 0)
-        cols = xp.arange(n) + max(ctx.offset, 0)
+        rows = xp.arange(n) + max(-offset, 0)
+        cols = xp.arange(n) + max(offset, 0)
         zeros = Tensor._make(xp.zeros(moved, dtype=grad.array.dtype), False, None)
-        full = _index.IndexPut.apply(zeros, grad, key=(Ellipsis, rows, cols))
-        inverse = [0] * len(order)
-        for i, d in enumerate(order):
-            inverse[d] = i
-        return full.permute(tuple(inverse))
+        full = IndexPut.apply(zeros, grad, key=(Ellipsis, rows, cols))
+        return full.permute(_inverse(order))
 
 
 def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
@@ -487,7 +499,7 @@ class Unfold(Op):
 
     @staticmethod
     def forward(ctx: Any, x: Any, dim: int = 0, size: int = 1, step: int = 1) -> Any:
-        ctx.shape, ctx.dim, ctx.size, ctx.step = x.shape, dim, size, step
+        ctx.save_for_backward(x.shape, dim, size, step)
         if x.ndim == 0:
             return x.reshape(1)
         count = (x.shape[dim] - size) // step + 1
@@ -499,16 +511,17 @@ class Unfold(Op):
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Tensor:
-        if len(ctx.shape) == 0:
+        in_shape, d, size, step = ctx.saved_tensors
+        if len(in_shape) == 0:
             return grad.reshape(())
         # windows overlap when step < size: add each window back at its positions
-        xp, d = grad.xp, ctx.dim
+        xp = grad.xp
         count = grad.shape[d]
-        positions = xp.arange(count)[:, None] * ctx.step + xp.arange(ctx.size)[None, :]
+        positions = xp.arange(count)[:, None] * step + xp.arange(size)[None, :]
         g = movedim(grad, -1, d + 1)  # (..., count, size, ...) like x[..., positions, ...]
-        zeros = Tensor._make(xp.zeros(ctx.shape, dtype=grad.array.dtype), False, None)
+        zeros = Tensor._make(xp.zeros(in_shape, dtype=grad.array.dtype), False, None)
         key = (slice(None),) * d + (positions,)
-        return _index.IndexPut.apply(zeros, g, key=key, accumulate=True)
+        return IndexPut.apply(zeros, g, key=key, accumulate=True)
 
 
 def unfold(input: Tensor, dimension: int, size: int, step: int) -> Tensor:

@@ -39,19 +39,18 @@ class LogSumExp(Op):
     @staticmethod
     def forward(ctx: Any, x: Any, dims: tuple[int, ...] = (), keepdim: bool = False) -> Any:
         xp = _xp(x)
-        ctx.in_shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
         m = _stable_max(x, dims)
         out = xp.log(xp.exp(x - m).sum(axis=dims, keepdims=True)) + m
         if not keepdim:
             out = out.reshape(tuple(s for i, s in enumerate(x.shape) if i not in dims))
-        ctx.save_for_backward(x, out)
+        ctx.save_for_backward(x, out, dims, keepdim)
         return out
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Tensor:
-        x, out = ctx.saved_tensors
-        kept = _kept(out, ctx.in_shape, ctx.dims, ctx.keepdim)
-        return _kept(grad, ctx.in_shape, ctx.dims, ctx.keepdim) * (x - kept).exp()
+        x, out, dims, keepdim = ctx.saved_tensors
+        kept = _kept(out, x.shape, dims, keepdim)
+        return _kept(grad, x.shape, dims, keepdim) * (x - kept).exp()
 
 
 def logsumexp(input: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
@@ -66,18 +65,17 @@ class Softmax(Op):
 
     @staticmethod
     def forward(ctx: Any, x: Any, dim: int = -1) -> Any:
-        ctx.dim = dim
         xp = _xp(x)
         y = x - _stable_max(x, dim)
         xp.exp(y, out=y)
         y /= y.sum(axis=dim, keepdims=True)
-        ctx.save_for_backward(y)
+        ctx.save_for_backward(y, dim)
         return y
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Tensor:
-        (y,) = ctx.saved_tensors
-        return y * (grad - Sum.apply(grad * y, (ctx.dim,), True))
+        y, dim = ctx.saved_tensors
+        return y * (grad - Sum.apply(grad * y, (dim,), True))
 
 
 class LogSoftmax(Op):
@@ -85,17 +83,16 @@ class LogSoftmax(Op):
 
     @staticmethod
     def forward(ctx: Any, x: Any, dim: int = -1) -> Any:
-        ctx.dim = dim
         xp = _xp(x)
         y = x - _stable_max(x, dim)
         y -= xp.log(xp.exp(y).sum(axis=dim, keepdims=True))
-        ctx.save_for_backward(y)
+        ctx.save_for_backward(y, dim)
         return y
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Tensor:
-        (y,) = ctx.saved_tensors
-        return grad - y.exp() * Sum.apply(grad, (ctx.dim,), True)
+        y, dim = ctx.saved_tensors
+        return grad - y.exp() * Sum.apply(grad, (dim,), True)
 
 
 def _softmax_dim(name: str, input: Tensor, dim: int | None, dtype: Any) -> tuple[Tensor, int]:
