@@ -29,7 +29,7 @@ from ndgrad.ops.attention import (  # noqa: F401
 )
 from ndgrad.ops.dropout import (  # noqa: F401
     _SELU_ALPHA_SCALED,
-    _alpha_dropout,
+    _alpha_map,
     _check_p,
     _dropout,
     _feature_shape,
@@ -458,14 +458,18 @@ def cdist(
 # -- pixel shuffle -------------------------------------------------------------------------------
 
 
+def _check_image(input: Tensor, fn: str) -> None:
+    if input.ndim < 3:
+        raise RuntimeError(
+            f"{fn} expects input to have at least 3 dimensions, but got input with {input.ndim} "
+            "dimension(s)"
+        )
+
+
 def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
     """(*, C r^2, H, W) -> (*, C, H r, W r), moving channel blocks into space"""
     r = int(upscale_factor)
-    if input.ndim < 3:
-        raise RuntimeError(
-            f"pixel_shuffle expects input to have at least 3 dimensions, but got input with "
-            f"{input.ndim} dimension(s)"
-        )
+    _check_image(input, "pixel_shuffle")
     *lead, c, h, w = input.shape
     if r <= 0 or c % (r * r):
         raise RuntimeError(
@@ -482,11 +486,7 @@ def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
 def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
     """(*, C, H r, W r) -> (*, C r^2, H, W), the inverse of pixel_shuffle"""
     r = int(downscale_factor)
-    if input.ndim < 3:
-        raise RuntimeError(
-            f"pixel_unshuffle expects input to have at least 3 dimensions, but got input with "
-            f"{input.ndim} dimension(s)"
-        )
+    _check_image(input, "pixel_unshuffle")
     *lead, c, h, w = input.shape
     if r <= 0 or h % r or w % r:
         raise RuntimeError(
