@@ -193,7 +193,9 @@ class Embedding(Op):
         padding_idx: int | None = None,
         scale_grad: bool = False,
     ) -> Any:
-        ctx.save_for_backward(indices, weight.shape[0], padding_idx, scale_grad)
+        # Python numbers: a NumPy integer would come back from saved_tensors as a Tensor
+        pad = None if padding_idx is None else int(padding_idx)
+        ctx.save_for_backward(indices, weight.shape[0], pad, bool(scale_grad))
         return _xp(weight).take(weight, indices, axis=0)
 
     @staticmethod
@@ -354,7 +356,7 @@ class VectorNorm(Op):
             out = (a**p).sum(axis=dim, keepdims=True) ** (1.0 / p)
         result = out if keepdim else xp.squeeze(out, axis=dim)
         # the output itself, so double backward sees its graph
-        ctx.save_for_backward(x, result, p, dim, out.shape)
+        ctx.save_for_backward(x, result, float(p), int(dim), out.shape)
         return result
 
     @staticmethod
