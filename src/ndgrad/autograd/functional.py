@@ -96,26 +96,29 @@ def _grad(
     return tuple(out)
 
 
-def _check_v(v: tuple[Tensor, ...], ref: tuple[Tensor, ...], fn: str, of: str) -> None:
-    if len(v) != len(ref):
-        raise RuntimeError(f"{fn}: v has {len(v)} tensors but the {of} has {len(ref)}.")
-    for i, (a, b) in enumerate(zip(v, ref, strict=True)):
+def _vectors(v: Any, ref: tuple[Tensor, ...], fn: str, of: str) -> tuple[Tensor, ...]:
+    """The ``v`` of a vector-Jacobian (or Hessian) product as a tuple shaped like ``ref`` (the
+    function's outputs or inputs, named by ``of``); ``None`` stands for 1 when ``ref`` is a single
+    one-element tensor."""
+    from ndgrad.ops.factory import ones_like
+
+    if v is None:
+        if len(ref) != 1 or ref[0].numel() != 1:
+            raise RuntimeError(
+                f"The vector v can only be None if the {of} of the user-provided function is a "
+                f"single Tensor with a single element ({fn})."
+            )
+        return (ones_like(ref[0]),)
+    vs = _as_tuple(v, "v", fn)[1]
+    if len(vs) != len(ref):
+        raise RuntimeError(f"{fn}: v has {len(vs)} tensors but the {of} has {len(ref)}.")
+    for i, (a, b) in enumerate(zip(vs, ref, strict=True)):
         if tuple(a.shape) != tuple(b.shape):
             raise RuntimeError(
                 f"{fn}: entry {i} in v has shape {list(a.shape)} but the {of} has shape "
                 f"{list(b.shape)}."
             )
-
-
-def _default_v(ref: tuple[Tensor, ...], fn: str, of: str) -> tuple[Tensor, ...]:
-    from ndgrad.ops.factory import ones_like
-
-    if len(ref) != 1 or ref[0].numel() != 1:
-        raise RuntimeError(
-            f"The vector v can only be None if the {of} of the user-provided function is a single "
-            f"Tensor with a single element ({fn})."
-        )
-    return (ones_like(ref[0]),)
+    return vs
 
 
 def vjp(
@@ -133,11 +136,7 @@ def vjp(
     in_tuple, ins = _as_tuple(inputs, "inputs", "vjp")
     ins = _prepare(ins, create_graph)
     out_tuple, outs = _as_tuple(func(*ins), "outputs of the user-provided function", "vjp")
-    if v is None:
-        vs = _default_v(outs, "vjp", "output")
-    else:
-        vs = _as_tuple(v, "v", "vjp")[1]
-        _check_v(vs, outs, "vjp", "output")
+    vs = _vectors(v, outs, "vjp", "output")
     grads = _grad(outs, ins, vs, create_graph, strict)
     return _untuple(out_tuple, _finish(outs, create_graph)), _untuple(
         in_tuple, _finish(grads, create_graph)
@@ -160,11 +159,7 @@ def jvp(
 
     in_tuple, ins = _as_tuple(inputs, "inputs", "jvp")
     ins = _prepare(ins, create_graph)
-    if v is None:
-        vs = _default_v(ins, "jvp", "input")
-    else:
-        vs = _as_tuple(v, "v", "jvp")[1]
-        _check_v(vs, ins, "jvp", "input")
+    vs = _vectors(v, ins, "jvp", "input")
     out_tuple, outs = _as_tuple(func(*ins), "outputs of the user-provided function", "jvp")
     # g(u) = J^T u is linear in u; its vjp against v is J v
     us = tuple(zeros_like(o).requires_grad_(True) for o in outs)
@@ -321,11 +316,7 @@ def _hessian_product(
 
     in_tuple, ins = _as_tuple(inputs, "inputs", fn)
     ins = _prepare(ins, create_graph)
-    if v is None:
-        vs = _default_v(ins, fn, "input")
-    else:
-        vs = _as_tuple(v, "v", fn)[1]
-        _check_v(vs, ins, fn, "input")
+    vs = _vectors(v, ins, fn, "input")
     out_tuple, outs = _as_tuple(func(*ins), "outputs of the user-provided function", fn)
     if out_tuple or outs[0].numel() != 1:
         raise RuntimeError(

@@ -15,8 +15,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from ndgrad.datasets._base import ImageArrays
 from ndgrad.datasets._download import fetch
-from ndgrad.utils.data import Dataset
 
 
 class _SafeUnpickler(pickle.Unpickler):
@@ -46,7 +46,7 @@ def read_batch(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     return data.transpose(0, 2, 3, 1), labels
 
 
-class CIFAR10(Dataset):
+class CIFAR10(ImageArrays):
     """CIFAR-10. ``root`` holds ``cifar-10-batches-py/`` (or the ``.tar.gz``, which is unpacked).
 
     Items are (image, label): image a uint8 (32, 32, 3) array before ``transform``.
@@ -71,10 +71,8 @@ class CIFAR10(Dataset):
         transform: Callable[[Any], Any] | None = None,
         target_transform: Callable[[Any], Any] | None = None,
     ) -> None:
+        super().__init__(train, transform, target_transform)
         self.root = Path(root).expanduser()
-        self.train = train
-        self.transform = transform
-        self.target_transform = target_transform
         folder = self.root / self.base_folder
         names = self.train_list if train else self.test_list
         if not all((folder / n).exists() for n in names):
@@ -91,18 +89,6 @@ class CIFAR10(Dataset):
         parts = [read_batch(folder / n) for n in names]
         self.data = np.concatenate([p[0] for p in parts])
         self.targets = np.concatenate([p[1] for p in parts])
-
-    def __len__(self) -> int:
-        return len(self.data)
-
-    def __getitem__(self, index: int) -> tuple[Any, Any]:
-        image: Any = self.data[index]
-        target: Any = int(self.targets[index])
-        if self.transform is not None:
-            image = self.transform(image)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return image, target
 
 
 def _extract(archive: Path, root: Path) -> None:

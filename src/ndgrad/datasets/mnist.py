@@ -11,8 +11,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from ndgrad.datasets._base import ImageArrays
 from ndgrad.datasets._download import fetch
-from ndgrad.utils.data import Dataset
 
 _IDX_TYPES: dict[int, str] = {
     0x08: "u1",
@@ -55,7 +55,7 @@ def read_idx(path: str | Path) -> np.ndarray:
     )
 
 
-class MNIST(Dataset):
+class MNIST(ImageArrays):
     """The MNIST handwritten digits: 60,000 training and 10,000 test images, 28x28, labels 0-9.
 
     Args:
@@ -90,10 +90,8 @@ class MNIST(Dataset):
         transform: Callable[[Any], Any] | None = None,
         target_transform: Callable[[Any], Any] | None = None,
     ) -> None:
+        super().__init__(train, transform, target_transform)
         self.root = Path(root).expanduser()
-        self.train = train
-        self.transform = transform
-        self.target_transform = target_transform
         images_file, labels_file = self._files()
         if download:
             for name, checksum in self.resources:
@@ -115,18 +113,6 @@ class MNIST(Dataset):
     def _files(self) -> tuple[str, str]:
         prefix = "train" if self.train else "t10k"
         return f"{prefix}-images-idx3-ubyte.gz", f"{prefix}-labels-idx1-ubyte.gz"
-
-    def __len__(self) -> int:
-        return len(self.data)
-
-    def __getitem__(self, index: int) -> tuple[Any, Any]:
-        image: Any = self.data[index]
-        target: Any = int(self.targets[index])
-        if self.transform is not None:
-            image = self.transform(image)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return image, target
 
 
 class FashionMNIST(MNIST):

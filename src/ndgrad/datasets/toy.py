@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from ndgrad.utils.data import Dataset
+from ndgrad.datasets._base import ImageArrays
 
 
 def load_digits() -> tuple[np.ndarray, np.ndarray]:
@@ -24,7 +24,7 @@ def load_digits() -> tuple[np.ndarray, np.ndarray]:
     return table[:, :64].reshape(-1, 8, 8), table[:, 64].astype(np.int64)
 
 
-class Digits(Dataset):
+class Digits(ImageArrays):
     """The 8x8 digits as a Dataset, split 80/20 into train and test with a fixed permutation.
 
     Items are (image, label): a float32 (1, 8, 8) array scaled to [0, 1] unless ``transform`` is
@@ -43,47 +43,38 @@ class Digits(Dataset):
         order = np.random.default_rng(0).permutation(len(images))
         cut = int(0.8 * len(images))
         keep = order[:cut] if train else order[cut:]
+        super().__init__(train, transform, target_transform)
         self.data, self.targets = images[keep], labels[keep]
-        self.train = train
-        self.transform = transform
-        self.target_transform = target_transform
         self.classes = [str(i) for i in range(10)]
 
-    def __len__(self) -> int:
-        return len(self.data)
+    def _untransformed(self, image: Any) -> Any:
+        return (image / 16.0).astype(np.float32)[None]
 
-    def __getitem__(self, index: int) -> tuple[Any, Any]:
-        image: Any = self.data[index]
-        if self.transform is not None:
-            image = self.transform(image)
-        else:
-            image = (image / 16.0).astype(np.float32)[None]
-        target: Any = int(self.targets[index])
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return image, target
+
+def _two_classes(
+    first: np.ndarray, second: np.ndarray, noise: float, seed: int | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Points of class 0 (``first``) and 1 (``second``), plus Gaussian noise of std ``noise``, in
+    a seeded random order."""
+    rng = np.random.default_rng(seed)
+    x = np.concatenate([first, second])
+    y = np.concatenate([np.zeros(len(first), np.int64), np.ones(len(second), np.int64)])
+    if noise:
+        x = x + rng.normal(scale=noise, size=x.shape)
+    order = rng.permutation(len(x))
+    return x[order], y[order]
 
 
 def make_moons(
     n_samples: int = 100, noise: float = 0.0, seed: int | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Two interleaving half circles: points float64 (n, 2), labels int64 (n,) in {0, 1}."""
-    rng = np.random.default_rng(seed)
     n_out = n_samples // 2
-    n_in = n_samples - n_out
     t_out = np.linspace(0, np.pi, n_out)
-    t_in = np.linspace(0, np.pi, n_in)
-    x = np.concatenate(
-        [
-            np.stack([np.cos(t_out), np.sin(t_out)], 1),
-            np.stack([1 - np.cos(t_in), 1 - np.sin(t_in) - 0.5], 1),
-        ]
-    )
-    y = np.concatenate([np.zeros(n_out, np.int64), np.ones(n_in, np.int64)])
-    if noise:
-        x = x + rng.normal(scale=noise, size=x.shape)
-    order = rng.permutation(n_samples)
-    return x[order], y[order]
+    t_in = np.linspace(0, np.pi, n_samples - n_out)
+    outer = np.stack([np.cos(t_out), np.sin(t_out)], 1)
+    inner = np.stack([1 - np.cos(t_in), 1 - np.sin(t_in) - 0.5], 1)
+    return _two_classes(outer, inner, noise, seed)
 
 
 def make_circles(
@@ -92,22 +83,12 @@ def make_circles(
     """A small circle inside a large one: points (n, 2), labels 0 (outer) and 1 (inner)."""
     if not 0 <= factor < 1:
         raise ValueError(f"factor has to be between 0 and 1, got {factor}")
-    rng = np.random.default_rng(seed)
     n_out = n_samples // 2
-    n_in = n_samples - n_out
     t_out = np.linspace(0, 2 * np.pi, n_out, endpoint=False)
-    t_in = np.linspace(0, 2 * np.pi, n_in, endpoint=False)
-    x = np.concatenate(
-        [
-            np.stack([np.cos(t_out), np.sin(t_out)], 1),
-            factor * np.stack([np.cos(t_in), np.sin(t_in)], 1),
-        ]
-    )
-    y = np.concatenate([np.zeros(n_out, np.int64), np.ones(n_in, np.int64)])
-    if noise:
-        x = x + rng.normal(scale=noise, size=x.shape)
-    order = rng.permutation(n_samples)
-    return x[order], y[order]
+    t_in = np.linspace(0, 2 * np.pi, n_samples - n_out, endpoint=False)
+    outer = np.stack([np.cos(t_out), np.sin(t_out)], 1)
+    inner = factor * np.stack([np.cos(t_in), np.sin(t_in)], 1)
+    return _two_classes(outer, inner, noise, seed)
 
 
 def make_spirals(

@@ -8,7 +8,13 @@ import ndgrad
 import ndgrad.nn.functional as F
 from ndgrad.distributions import constraints
 from ndgrad.distributions.distribution import Distribution, lazy_property
-from ndgrad.distributions.utils import broadcast_all, logits_to_probs, probs_to_logits
+from ndgrad.distributions.utils import (
+    _check_probs_or_logits,
+    _given_param,
+    broadcast_all,
+    logits_to_probs,
+    probs_to_logits,
+)
 from ndgrad.tensor import Size, Tensor
 
 __all__ = ["Bernoulli"]
@@ -27,8 +33,7 @@ class Bernoulli(Distribution):
     def __init__(
         self, probs: Any = None, logits: Any = None, validate_args: bool | None = None
     ) -> None:
-        if (probs is None) == (logits is None):
-            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+        _check_probs_or_logits(probs, logits)
         if probs is not None:
             (self.probs,) = broadcast_all(probs)
             shape = self.probs.shape
@@ -51,7 +56,7 @@ class Bernoulli(Distribution):
 
     @property
     def _param(self) -> Tensor:
-        return self.__dict__["probs"] if "probs" in self.__dict__ else self.__dict__["logits"]
+        return _given_param(self)
 
     def expand(self, batch_shape: Any, _instance: Any = None) -> Bernoulli:
         shape = Size(batch_shape)

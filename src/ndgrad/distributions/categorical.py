@@ -7,7 +7,12 @@ from typing import Any
 import ndgrad
 from ndgrad.distributions import constraints
 from ndgrad.distributions.distribution import Distribution, lazy_property
-from ndgrad.distributions.utils import logits_to_probs, probs_to_logits
+from ndgrad.distributions.utils import (
+    _check_probs_or_logits,
+    _given_param,
+    logits_to_probs,
+    probs_to_logits,
+)
 from ndgrad.tensor import Size, Tensor
 
 __all__ = ["Categorical"]
@@ -28,8 +33,7 @@ class Categorical(Distribution):
     def __init__(
         self, probs: Any = None, logits: Any = None, validate_args: bool | None = None
     ) -> None:
-        if (probs is None) == (logits is None):
-            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+        _check_probs_or_logits(probs, logits)
         if probs is not None:
             if probs.dim() < 1:
                 raise ValueError("`probs` parameter must be at least one-dimensional.")
@@ -56,9 +60,7 @@ class Categorical(Distribution):
 
     @property
     def param_shape(self) -> Size:
-        return (
-            self.__dict__["probs"] if "probs" in self.__dict__ else self.__dict__["logits"]
-        ).shape
+        return _given_param(self).shape
 
     def expand(self, batch_shape: Any, _instance: Any = None) -> Categorical:
         shape = Size(tuple(batch_shape) + (self._num_events,))

@@ -38,3 +38,16 @@ def probs_to_logits(probs: Tensor, is_binary: bool = False) -> Tensor:
 def logits_to_probs(logits: Tensor, is_binary: bool = False) -> Tensor:
     """sigmoid(logits) for a binary event; softmax over the last dim for a categorical one."""
     return logits.sigmoid() if is_binary else logits.softmax(-1)
+
+
+def _check_probs_or_logits(probs: Any, logits: Any) -> None:
+    """Exactly one of ``probs`` and ``logits`` parametrizes a discrete distribution."""
+    if (probs is None) == (logits is None):
+        raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+
+
+def _given_param(dist: Any) -> Tensor:
+    """The parameter a discrete distribution was built from, ``probs`` or ``logits`` (the other is
+    a lazy_property, derived on first use)."""
+    stored = dist.__dict__
+    return stored["probs"] if "probs" in stored else stored["logits"]  # type: ignore[no-any-return]

@@ -252,7 +252,7 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """out = input if input > 0 else alpha * (e^(input / alpha) - 1)"""
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError")
-    out = Elu.apply(_float(input, "celu"), alpha=float(alpha), input_scale=1.0 / alpha)
+    out = Elu.apply(_float(input, "celu"), alpha=float(alpha), input_scale=1.0 / float(alpha))
     return _maybe_inplace(input, out, inplace)
 
 

@@ -45,18 +45,23 @@ def _keep_mask(input: Tensor, shape: tuple[int, ...], p: float) -> Any:
 
 
 def _dropout(
-    input: Tensor, p: float, training: bool, inplace_: bool, shape: tuple[int, ...]
+    input: Tensor,
+    p: float,
+    training: bool,
+    inplace_: bool,
+    shape: tuple[int, ...],
+    alpha: bool = False,
 ) -> Tensor:
-    """input * mask / (1 - p), the mask (broadcast from ``shape``) keeping each entry with prob 1
-    - p."""
+    """input * mask / (1 - p), the mask (broadcast from ``shape``) keeping each entry with
+    probability 1 - p; with ``alpha``, alpha dropout's map of the mask instead (``_alpha_map``)."""
     _check_p(p)
     if not training or p == 0.0 or input.numel() == 0:
         return input
     if p == 1.0:
         out = input * 0.0
     else:
-        scale = _keep_mask(input, shape, p).astype(input.array.dtype) * (1.0 / (1.0 - p))
-        out = input * _const(scale)
+        keep = _keep_mask(input, shape, p).astype(input.array.dtype)
+        out = _alpha_map(input, keep, p) if alpha else input * _const(keep * (1.0 / (1.0 - p)))
     return inplace(input, out) if inplace_ else out
 
 
@@ -86,20 +91,23 @@ def dropout1d(
     return _dropout(input, p, training, inplace, _feature_shape(input, input.ndim == 3))
 
 
+def _warn_rank(fn: str, ndim: int) -> None:
+    """PyTorch's deprecation warning for an input rank that ``fn`` does not expect."""
+    warnings.warn(
+        f"{fn}: Received a {ndim}-D input to {fn}, which is deprecated and will result in an "
+        "error in a future release. To retain the behavior and silence this warning, please use "
+        "dropout instead.",
+        stacklevel=3,
+    )
+
+
 def dropout2d(
     input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False
 ) -> Tensor:
     """Zero whole channels of (N, C, H, W) input with probability p (3-D input: as (N, C, L))"""
     _check_p(p)
     if input.ndim not in (3, 4):
-        warnings.warn(
-            f"dropout2d: Received a {input.ndim}-D input to dropout2d, which is deprecated and "
-            "will "
-            "result in an error in a future release. To retain the behavior and silence this "
-            "warning, "
-            "please use dropout instead.",
-            stacklevel=2,
-        )
+        _warn_rank("dropout2d", input.ndim)
     if input.ndim == 3:
         warnings.warn(
             "dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout "
@@ -116,47 +124,31 @@ def dropout3d(
     """Zero whole channels of (N, C, D, H, W) or (C, D, H, W) input with probability p"""
     _check_p(p)
     if input.ndim not in (4, 5):
-        warnings.warn(
-            f"dropout3d: Received a {input.ndim}-D input to dropout3d, which is deprecated and "
-            "will "
-            "result in an error in a future release. To retain the behavior and silence this "
-            "warning, "
-            "please use dropout instead.",
-            stacklevel=2,
-        )
+        _warn_rank("dropout3d", input.ndim)
     return _dropout(input, p, training, inplace, _feature_shape(input, input.ndim != 4))
 
 
 _SELU_ALPHA_SCALED = 1.7580993408473766  # selu's scale * alpha: where selu saturates
 
 
-def _alpha_dropout(
-    input: Tensor, p: float, training: bool, inplace_: bool, shape: tuple[int, ...]
-) -> Tensor:
+def _alpha_map(input: Tensor, keep: Any, p: float) -> Tensor:
     """Set dropped entries to selu's saturation value, then an affine map restores mean and
     variance."""
-    _check_p(p)
-    if not training or p == 0.0 or input.numel() == 0:
-        return input
-    if p == 1.0:
-        out = input * 0.0
-    else:
-        keep = _keep_mask(input, shape, p).astype(input.array.dtype)
-        a = 1.0 / math.sqrt((_SELU_ALPHA_SCALED**2 * p + 1) * (1 - p))
-        b = (keep - 1) * (_SELU_ALPHA_SCALED * a) + _SELU_ALPHA_SCALED * a * p
-        out = input * _const(keep * a) + _const(b.astype(input.array.dtype, copy=False))
-    return inplace(input, out) if inplace_ else out
+    a = 1.0 / math.sqrt((_SELU_ALPHA_SCALED**2 * p + 1) * (1 - p))
+    b = (keep - 1) * (_SELU_ALPHA_SCALED * a) + _SELU_ALPHA_SCALED * a * p
+    return input * _const(keep * a) + _const(b.astype(input.array.dtype, copy=False))
 
 
 def alpha_dropout(
     input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False
 ) -> Tensor:
     """Dropout that keeps a selu network's zero mean and unit variance"""
-    return _alpha_dropout(input, p, training, inplace, tuple(input.shape))
+    return _dropout(input, p, training, inplace, tuple(input.shape), alpha=True)
 
 
 def feature_alpha_dropout(
     input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False
 ) -> Tensor:
     """alpha_dropout of whole channels"""
-    return _alpha_dropout(input, p, training, inplace, _feature_shape(input, input.ndim >= 2))
+    shape = _feature_shape(input, input.ndim >= 2)
+    return _dropout(input, p, training, inplace, shape, alpha=True)

@@ -61,7 +61,7 @@ class DiagEmbed(Op):
 
     @staticmethod
     def forward(ctx: Any, x: Any, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Any:
-        ctx.save_for_backward(offset, dim1, dim2)
+        ctx.save_for_backward(int(offset), int(dim1), int(dim2))
         xp = xp_of(x)
         n = x.shape[-1]
         m = n + abs(offset)

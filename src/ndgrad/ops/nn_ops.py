@@ -29,7 +29,7 @@ from ndgrad.ops.attention import (  # noqa: F401
 )
 from ndgrad.ops.dropout import (  # noqa: F401
     _SELU_ALPHA_SCALED,
-    _alpha_dropout,
+    _alpha_map,
     _check_p,
     _dropout,
     _feature_shape,
@@ -193,7 +193,9 @@ class Embedding(Op):
         padding_idx: int | None = None,
         scale_grad: bool = False,
     ) -> Any:
-        ctx.save_for_backward(indices, weight.shape[0], padding_idx, scale_grad)
+        # Python numbers: a NumPy integer would come back from saved_tensors as a Tensor
+        pad = None if padding_idx is None else int(padding_idx)
+        ctx.save_for_backward(indices, weight.shape[0], pad, bool(scale_grad))
         return _xp(weight).take(weight, indices, axis=0)
 
     @staticmethod
@@ -354,7 +356,7 @@ class VectorNorm(Op):
             out = (a**p).sum(axis=dim, keepdims=True) ** (1.0 / p)
         result = out if keepdim else xp.squeeze(out, axis=dim)
         # the output itself, so double backward sees its graph
-        ctx.save_for_backward(x, result, p, dim, out.shape)
+        ctx.save_for_backward(x, result, float(p), int(dim), out.shape)
         return result
 
     @staticmethod
@@ -458,14 +460,18 @@ def cdist(
 # -- pixel shuffle -------------------------------------------------------------------------------
 
 
+def _check_image(input: Tensor, fn: str) -> None:
+    if input.ndim < 3:
+        raise RuntimeError(
+            f"{fn} expects input to have at least 3 dimensions, but got input with {input.ndim} "
+            "dimension(s)"
+        )
+
+
 def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
     """(*, C r^2, H, W) -> (*, C, H r, W r), moving channel blocks into space"""
     r = int(upscale_factor)
-    if input.ndim < 3:
-        raise RuntimeError(
-            f"pixel_shuffle expects input to have at least 3 dimensions, but got input with "
-            f"{input.ndim} dimension(s)"
-        )
+    _check_image(input, "pixel_shuffle")
     *lead, c, h, w = input.shape
     if r <= 0 or c % (r * r):
         raise RuntimeError(
@@ -482,11 +488,7 @@ def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
 def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
     """(*, C, H r, W r) -> (*, C r^2, H, W), the inverse of pixel_shuffle"""
     r = int(downscale_factor)
-    if input.ndim < 3:
-        raise RuntimeError(
-            f"pixel_unshuffle expects input to have at least 3 dimensions, but got input with "
-            f"{input.ndim} dimension(s)"
-        )
+    _check_image(input, "pixel_unshuffle")
     *lead, c, h, w = input.shape
     if r <= 0 or h % r or w % r:
         raise RuntimeError(

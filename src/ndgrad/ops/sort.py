@@ -40,7 +40,8 @@ class TakeAlongDim(Op):
 
     @staticmethod
     def forward(ctx: Any, x: Any, idx: Any = None, dim: int = 0) -> Any:
-        ctx.save_for_backward(idx, dim, x.shape)
+        # int(dim): a NumPy integer would come back from saved_tensors as a Tensor
+        ctx.save_for_backward(idx, int(dim), x.shape)
         return _xp(x).take_along_axis(x, idx, axis=dim)
 
     @staticmethod
@@ -57,7 +58,7 @@ class PutAlongDim(Op):
     def forward(
         ctx: Any, x: Any, idx: Any = None, dim: int = 0, shape: tuple[int, ...] = ()
     ) -> Any:
-        ctx.save_for_backward(idx, dim)
+        ctx.save_for_backward(idx, int(dim))
         out = _xp(x).zeros(shape, dtype=x.dtype)
         _put_along(out, idx, x, dim)
         return out

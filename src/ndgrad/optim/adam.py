@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ndgrad.optim.optimizer import Optimizer, _check, _grad, _params_with_grad, _zeros_like
+from ndgrad.tensor import Tensor
 
 
 def _check_adam_args(lr: Any, betas: tuple[float, float], eps: float, weight_decay: float) -> None:
@@ -15,6 +16,43 @@ def _check_adam_args(lr: Any, betas: tuple[float, float], eps: float, weight_dec
     _check(0.0 <= betas[0] < 1.0, f"Invalid beta parameter at index 0: {betas[0]}")
     _check(0.0 <= betas[1] < 1.0, f"Invalid beta parameter at index 1: {betas[1]}")
     _check(weight_decay >= 0.0, f"Invalid weight_decay value: {weight_decay}")
+
+
+# The steps the Adam family (Adam, AdamW, NAdam, RAdam) shares, each one line of its docstring.
+
+
+def _new_moments(state: dict[str, Any], p: Tensor) -> None:
+    """m = v = 0: the moments of a parameter's first step."""
+    state["exp_avg"] = _zeros_like(p)
+    state["exp_avg_sq"] = _zeros_like(p)
+
+
+def _decay(p: Tensor, g: Any, lr: float, weight_decay: float, decoupled: bool) -> Any:
+    """p = p * (1 - lr * weight_decay) if decoupled (AdamW), else g = g + weight_decay * p;
+    returns g."""
+    if decoupled:
+        p.array *= 1 - lr * weight_decay
+        return g
+    return g + weight_decay * p.array
+
+
+def _update_moments(state: dict[str, Any], g: Any, beta1: float, beta2: float) -> tuple[Any, Any]:
+    """m = beta1 * m + (1 - beta1) * g and v = beta2 * v + (1 - beta2) * g^2, in place; returns
+    (m, v)."""
+    m, v = state["exp_avg"].array, state["exp_avg_sq"].array
+    m *= beta1
+    m += (1 - beta1) * g
+    v *= beta2
+    v += (1 - beta2) * g * g
+    return m, v
+
+
+def _denominator(xp: Any, v: Any, beta2: float, t: int, eps: float) -> Any:
+    """sqrt(v) / sqrt(1 - beta2^t) + eps, a new array."""
+    denom = xp.sqrt(v)
+    denom /= math.sqrt(1 - beta2**t)
+    denom += eps
+    return denom
 
 
 class Adam(Optimizer):
@@ -72,30 +110,20 @@ class Adam(Optimizer):
                 state = self.state[p]
                 if not state:
                     state["step"] = 0
-                    state["exp_avg"] = _zeros_like(p)
-                    state["exp_avg_sq"] = _zeros_like(p)
+                    _new_moments(state, p)
                     if amsgrad:
                         state["max_exp_avg_sq"] = _zeros_like(p)
                 state["step"] += 1
                 t = state["step"]
                 if weight_decay != 0:
-                    if group["decoupled_weight_decay"]:
-                        p.array *= 1 - lr * weight_decay
-                    else:
-                        g = g + weight_decay * p.array
-                m, v = state["exp_avg"].array, state["exp_avg_sq"].array
-                m *= beta1
-                m += (1 - beta1) * g
-                v *= beta2
-                v += (1 - beta2) * g * g
+                    g = _decay(p, g, lr, weight_decay, group["decoupled_weight_decay"])
+                m, v = _update_moments(state, g, beta1, beta2)
                 if amsgrad:
                     v_max = state["max_exp_avg_sq"].array
                     p.xp.maximum(v_max, v, out=v_max)
                     v = v_max
                 step_size = lr / (1 - beta1**t)
-                denom = p.xp.sqrt(v)
-                denom /= math.sqrt(1 - beta2**t)
-                denom += eps
+                denom = _denominator(p.xp, v, beta2, t, eps)
                 p.xp.divide(m, denom, out=denom)  # denom now holds m / denom
                 denom *= step_size
                 p.array -= denom

@@ -62,18 +62,11 @@ def _strong_wolfe(
     bracket_g: list[Array] = []
     bracket_gtd: list[float] = []
     while ls_iter < max_ls:  # bracketing phase
-        if f_new > f + c1 * t * gtd or (ls_iter > 1 and f_new >= f_prev):
-            bracket, bracket_f, bracket_g, bracket_gtd = (
-                [t_prev, t],
-                [f_prev, f_new],
-                [g_prev, g_new],
-                [gtd_prev, gtd_new],
-            )
-            break
-        if abs(gtd_new) <= -c2 * gtd:
+        no_decrease = f_new > f + c1 * t * gtd or (ls_iter > 1 and f_new >= f_prev)
+        if not no_decrease and abs(gtd_new) <= -c2 * gtd:  # t itself meets both conditions
             bracket, bracket_f, bracket_g, done = [t], [f_new], [g_new], True
             break
-        if gtd_new >= 0:
+        if no_decrease or gtd_new >= 0:  # a point meeting them lies between t_prev and t
             bracket, bracket_f, bracket_g, bracket_gtd = (
                 [t_prev, t],
                 [f_prev, f_new],

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import Any
 
-from ndgrad.optim.adam import _check_adam_args
-from ndgrad.optim.optimizer import Optimizer, _check, _grad, _params_with_grad, _zeros_like
+from ndgrad.optim.adam import (
+    _check_adam_args,
+    _decay,
+    _denominator,
+    _new_moments,
+    _update_moments,
+)
+from ndgrad.optim.optimizer import Optimizer, _check, _grad, _params_with_grad
 
 
 class NAdam(Optimizer):
@@ -66,27 +71,17 @@ class NAdam(Optimizer):
                 if not state:
                     state["step"] = 0
                     state["mu_product"] = 1.0
-                    state["exp_avg"] = _zeros_like(p)
-                    state["exp_avg_sq"] = _zeros_like(p)
+                    _new_moments(state, p)
                 state["step"] += 1
                 t = state["step"]
                 if weight_decay != 0:
-                    if group["decoupled_weight_decay"]:
-                        p.array *= 1 - lr * weight_decay
-                    else:
-                        g = g + weight_decay * p.array
+                    g = _decay(p, g, lr, weight_decay, group["decoupled_weight_decay"])
                 mu = beta1 * (1.0 - 0.5 * 0.96 ** (t * momentum_decay))
                 mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * momentum_decay))
                 state["mu_product"] *= mu
                 mu_product = state["mu_product"]
-                m, v = state["exp_avg"].array, state["exp_avg_sq"].array
-                m *= beta1
-                m += (1 - beta1) * g
-                v *= beta2
-                v += (1 - beta2) * g * g
-                denom = p.xp.sqrt(v)
-                denom /= math.sqrt(1 - beta2**t)
-                denom += eps
+                m, v = _update_moments(state, g, beta1, beta2)
+                denom = _denominator(p.xp, v, beta2, t, eps)
                 update = g / denom
                 update *= lr * (1.0 - mu) / (1.0 - mu_product)
                 p.array -= update

@@ -6,8 +6,8 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from ndgrad.optim.adam import _check_adam_args
-from ndgrad.optim.optimizer import Optimizer, _grad, _params_with_grad, _zeros_like
+from ndgrad.optim.adam import _check_adam_args, _decay, _new_moments, _update_moments
+from ndgrad.optim.optimizer import Optimizer, _grad, _params_with_grad
 
 
 class RAdam(Optimizer):
@@ -64,20 +64,12 @@ class RAdam(Optimizer):
                 state = self.state[p]
                 if not state:
                     state["step"] = 0
-                    state["exp_avg"] = _zeros_like(p)
-                    state["exp_avg_sq"] = _zeros_like(p)
+                    _new_moments(state, p)
                 state["step"] += 1
                 t = state["step"]
                 if weight_decay != 0:
-                    if group["decoupled_weight_decay"]:
-                        p.array *= 1 - lr * weight_decay
-                    else:
-                        g = g + weight_decay * p.array
-                m, v = state["exp_avg"].array, state["exp_avg_sq"].array
-                m *= beta1
-                m += (1 - beta1) * g
-                v *= beta2
-                v += (1 - beta2) * g * g
+                    g = _decay(p, g, lr, weight_decay, group["decoupled_weight_decay"])
+                m, v = _update_moments(state, g, beta1, beta2)
                 bias_correction2 = 1 - beta2**t
                 update = m / (1 - beta1**t)
                 rho_t = rho_inf - 2 * t * beta2**t / bias_correction2

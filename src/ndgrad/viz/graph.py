@@ -54,14 +54,18 @@ class Graph:
     objects: dict[str, Any] = field(default_factory=dict, repr=False)
     _svg: str | None = field(default=None, repr=False)
 
+    def _groups(self) -> dict[str | None, list[_Node]]:
+        """The nodes by group (None: in no group), groups in order of first appearance."""
+        groups: dict[str | None, list[_Node]] = {}
+        for n in self.nodes:
+            groups.setdefault(n.group, []).append(n)
+        return groups
+
     @property
     def mermaid(self) -> str:
         """The graph as a Mermaid flowchart (GitHub and many notebooks render it)."""
         out = [f"flowchart {self.direction}"]
-        groups: dict[str | None, list[_Node]] = {}
-        for n in self.nodes:
-            groups.setdefault(n.group, []).append(n)
-        for group, members in groups.items():
+        for group, members in self._groups().items():
             indent = "    "
             if group is not None:
                 out.append(f'    subgraph {_safe_id(group)}["{_esc_mermaid(group)}"]')
@@ -89,10 +93,7 @@ class Graph:
             '  node [fontname="Helvetica", fontsize=10];',
             '  edge [fontname="Helvetica", fontsize=9];',
         ]
-        groups: dict[str | None, list[_Node]] = {}
-        for n in self.nodes:
-            groups.setdefault(n.group, []).append(n)
-        for group, members in groups.items():
+        for group, members in self._groups().items():
             indent = "  "
             if group is not None:
                 out.append(f"  subgraph cluster_{_safe_id(group)} {{")

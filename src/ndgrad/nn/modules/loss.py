@@ -213,8 +213,10 @@ class KLDivLoss(_Loss):
         return F.kl_div(input, target, reduction=self.reduction, log_target=self.log_target)
 
 
-class MarginRankingLoss(_Loss):
-    """max(0, -y (x1 - x2) + margin)"""
+class _PairMarginLoss(_Loss):
+    """A loss of two inputs and a +-1 target with a ``margin``: ``_loss`` is its F kernel."""
+
+    _loss: Callable[..., Tensor]
 
     def __init__(
         self,
@@ -227,9 +229,13 @@ class MarginRankingLoss(_Loss):
         self.margin = margin
 
     def forward(self, input1: Tensor, input2: Tensor, target: Tensor) -> Tensor:
-        return F.margin_ranking_loss(
-            input1, input2, target, margin=self.margin, reduction=self.reduction
-        )
+        return self._loss(input1, input2, target, margin=self.margin, reduction=self.reduction)
+
+
+class MarginRankingLoss(_PairMarginLoss):
+    """max(0, -y (x1 - x2) + margin)"""
+
+    _loss = staticmethod(F.margin_ranking_loss)
 
 
 class HingeEmbeddingLoss(_Loss):
@@ -283,23 +289,10 @@ class MultiMarginLoss(_WeightedLoss):
         )
 
 
-class CosineEmbeddingLoss(_Loss):
+class CosineEmbeddingLoss(_PairMarginLoss):
     """1 - cos(x1, x2) if y == 1, max(0, cos(x1, x2) - margin) if y == -1"""
 
-    def __init__(
-        self,
-        margin: float = 0.0,
-        size_average: Any = None,
-        reduce: Any = None,
-        reduction: str = "mean",
-    ) -> None:
-        super().__init__(size_average, reduce, reduction)
-        self.margin = margin
-
-    def forward(self, input1: Tensor, input2: Tensor, target: Tensor) -> Tensor:
-        return F.cosine_embedding_loss(
-            input1, input2, target, margin=self.margin, reduction=self.reduction
-        )
+    _loss = staticmethod(F.cosine_embedding_loss)
 
 
 class TripletMarginLoss(_Loss):
