@@ -214,6 +214,8 @@ def cosh(input: Tensor) -> Tensor:
 class Tanh(Op):
     """out = tanh(x)"""
 
+    backward_on_arrays = True  # its backward is operators only
+
     @staticmethod
     def forward(ctx: Any, x: Any) -> Any:
         out = _xp(x).tanh(x)
