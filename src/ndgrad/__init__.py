@@ -46,6 +46,8 @@ from ndgrad.autograd.grad_mode import (
     no_grad,
     set_grad_enabled,
 )
+from ndgrad.ops.arithmetic import *  # noqa: F403
+from ndgrad.ops.compare import *  # noqa: F403
 from ndgrad.ops.cumulative import *  # noqa: F403
 from ndgrad.ops.elementwise import *  # noqa: F403
 from ndgrad.ops.factory import (
@@ -101,10 +103,13 @@ from ndgrad.ops.random import (
     set_rng_state,
 )
 from ndgrad.ops.reduce import *  # noqa: F403
+from ndgrad.ops.rounding import *  # noqa: F403
 from ndgrad.ops.settings import *  # noqa: F403
 from ndgrad.ops.shape import *  # noqa: F403
 from ndgrad.ops.softmax import *  # noqa: F403
 from ndgrad.ops.sort import *  # noqa: F403
+from ndgrad.ops.trig import *  # noqa: F403
+from ndgrad.ops.unary import *  # noqa: F403
 from ndgrad.tensor import Size, Tensor, device
 
 bool = bool_  # noqa: A001  (PyTorch's name; the builtin stays reachable as builtins.bool)

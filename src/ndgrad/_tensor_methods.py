@@ -213,31 +213,31 @@ class TensorMethods:
 
     def sin(self: Tensor) -> Tensor:
         """out = sin(input): the method form of ``ndgrad.sin``."""
-        return ops.unary.sin(self)
+        return ops.trig.sin(self)
 
     def cos(self: Tensor) -> Tensor:
         """out = cos(input): the method form of ``ndgrad.cos``."""
-        return ops.unary.cos(self)
+        return ops.trig.cos(self)
 
     def tan(self: Tensor) -> Tensor:
         """out = tan(input): the method form of ``ndgrad.tan``."""
-        return ops.unary.tan(self)
+        return ops.trig.tan(self)
 
     def asin(self: Tensor) -> Tensor:
         """out = asin(input): the method form of ``ndgrad.asin``."""
-        return ops.unary.asin(self)
+        return ops.trig.asin(self)
 
     arcsin = asin
 
     def acos(self: Tensor) -> Tensor:
         """out = acos(input): the method form of ``ndgrad.acos``."""
-        return ops.unary.acos(self)
+        return ops.trig.acos(self)
 
     arccos = acos
 
     def atan(self: Tensor) -> Tensor:
         """out = atan(input): the method form of ``ndgrad.atan``."""
-        return ops.unary.atan(self)
+        return ops.trig.atan(self)
 
     arctan = atan
 
@@ -253,15 +253,15 @@ class TensorMethods:
 
     def sinh(self: Tensor) -> Tensor:
         """out = sinh(input): the method form of ``ndgrad.sinh``."""
-        return ops.unary.sinh(self)
+        return ops.trig.sinh(self)
 
     def cosh(self: Tensor) -> Tensor:
         """out = cosh(input): the method form of ``ndgrad.cosh``."""
-        return ops.unary.cosh(self)
+        return ops.trig.cosh(self)
 
     def tanh(self: Tensor) -> Tensor:
         """out = tanh(input): the method form of ``ndgrad.tanh``."""
-        return ops.unary.tanh(self)
+        return ops.trig.tanh(self)
 
     def sigmoid(self: Tensor) -> Tensor:
         """out = 1 / (1 + e^-input): the method form of ``ndgrad.sigmoid``."""
@@ -411,27 +411,27 @@ class TensorMethods:
     # in place
     def add_(self: Tensor, other: Any, alpha: Scalar = 1) -> Tensor:
         """The method form of ``ndgrad.add_``."""
-        return ops.elementwise.add_(self, other, alpha=alpha)
+        return ops.arithmetic.add_(self, other, alpha=alpha)
 
     def sub_(self: Tensor, other: Any, alpha: Scalar = 1) -> Tensor:
         """The method form of ``ndgrad.sub_``."""
-        return ops.elementwise.sub_(self, other, alpha=alpha)
+        return ops.arithmetic.sub_(self, other, alpha=alpha)
 
     def mul_(self: Tensor, other: Any) -> Tensor:
         """The method form of ``ndgrad.mul_``."""
-        return ops.elementwise.mul_(self, other)
+        return ops.arithmetic.mul_(self, other)
 
     def div_(self: Tensor, other: Any) -> Tensor:
         """The method form of ``ndgrad.div_``."""
-        return ops.elementwise.div_(self, other)
+        return ops.arithmetic.div_(self, other)
 
     def pow_(self: Tensor, other: Any) -> Tensor:
         """The method form of ``ndgrad.pow_``."""
-        return ops.elementwise.pow_(self, other)
+        return ops.arithmetic.pow_(self, other)
 
     def clamp_(self: Tensor, min: Any = None, max: Any = None) -> Tensor:
         """The method form of ``ndgrad.clamp_``."""
-        return ops.elementwise.clamp_(self, min, max)
+        return ops.rounding.clamp_(self, min, max)
 
     clip_ = clamp_
 
@@ -449,43 +449,43 @@ class TensorMethods:
 
     def neg_(self: Tensor) -> Tensor:
         """The method form of ``ndgrad.neg_``."""
-        return ops.elementwise.neg_(self)
+        return ops.unary.neg_(self)
 
     def exp_(self: Tensor) -> Tensor:
         """The method form of ``ndgrad.exp_``."""
-        return ops.elementwise.exp_(self)
+        return ops.unary.exp_(self)
 
     def sqrt_(self: Tensor) -> Tensor:
         """The method form of ``ndgrad.sqrt_``."""
-        return ops.elementwise.sqrt_(self)
+        return ops.unary.sqrt_(self)
 
     def relu_(self: Tensor) -> Tensor:
         """The method form of ``ndgrad.relu_``."""
-        return ops.elementwise.relu_(self)
+        return ops.unary.relu_(self)
 
     def sigmoid_(self: Tensor) -> Tensor:
         """The method form of ``ndgrad.sigmoid_``."""
-        return ops.elementwise.sigmoid_(self)
+        return ops.unary.sigmoid_(self)
 
     def tanh_(self: Tensor) -> Tensor:
         """The method form of ``ndgrad.tanh_``."""
-        return ops.elementwise.tanh_(self)
+        return ops.trig.tanh_(self)
 
     def abs_(self: Tensor) -> Tensor:
         """The method form of ``ndgrad.abs_``."""
-        return ops.elementwise.abs_(self)
+        return ops.unary.abs_(self)
 
     def addcmul_(self: Tensor, t1: Tensor, t2: Tensor, value: Scalar = 1) -> Tensor:
         """The method form of ``ndgrad.addcmul_``."""
-        return ops.elementwise.addcmul_(self, t1, t2, value=value)
+        return ops.arithmetic.addcmul_(self, t1, t2, value=value)
 
     def addcdiv_(self: Tensor, t1: Tensor, t2: Tensor, value: Scalar = 1) -> Tensor:
         """The method form of ``ndgrad.addcdiv_``."""
-        return ops.elementwise.addcdiv_(self, t1, t2, value=value)
+        return ops.arithmetic.addcdiv_(self, t1, t2, value=value)
 
     def lerp_(self: Tensor, end: Tensor, weight: Any) -> Tensor:
         """The method form of ``ndgrad.lerp_``."""
-        return ops.elementwise.lerp_(self, end, weight)
+        return ops.arithmetic.lerp_(self, end, weight)
 
     def masked_fill_(self: Tensor, mask: Tensor, value: Any) -> Tensor:
         """The method form of ``ndgrad.ops.gather_scatter.masked_fill_``."""

@@ -200,11 +200,11 @@ class TensorLinalgMethods:
 
     def clamp_min_(self: Tensor, min: Any) -> Tensor:
         """The method form of ``ndgrad.clamp_``."""
-        return ops.elementwise.clamp_(self, min=min)
+        return ops.rounding.clamp_(self, min=min)
 
     def clamp_max_(self: Tensor, max: Any) -> Tensor:
         """The method form of ``ndgrad.clamp_``."""
-        return ops.elementwise.clamp_(self, max=max)
+        return ops.rounding.clamp_(self, max=max)
 
     def hypot(self: Tensor, other: Tensor) -> Tensor:
         """out = sqrt(input^2 + other^2): the method form of ``ndgrad.hypot``."""
@@ -249,7 +249,7 @@ class TensorLinalgMethods:
     def logcumsumexp(self: Tensor, dim: _int) -> Tensor:
         """out[i] = log(sum_{j <= i} e^input[j]) along ``dim``: the method form of
         ``ndgrad.logcumsumexp``."""
-        return ops.misc.logcumsumexp(self, dim)
+        return ops.cumulative.logcumsumexp(self, dim)
 
     def cov(
         self: Tensor, *, correction: _int = 1, fweights: Any = None, aweights: Any = None
@@ -398,70 +398,70 @@ class TensorLinalgMethods:
     # in place (ops/misc.py)
     def floor_(self: Tensor) -> Tensor:
         """The method form of ``ndgrad.floor_``."""
-        return ops.misc.floor_(self)
+        return ops.rounding.floor_(self)
 
     def ceil_(self: Tensor) -> Tensor:
         """The method form of ``ndgrad.ceil_``."""
-        return ops.misc.ceil_(self)
+        return ops.rounding.ceil_(self)
 
     def trunc_(self: Tensor) -> Tensor:
         """The method form of ``ndgrad.trunc_``."""
-        return ops.misc.trunc_(self)
+        return ops.rounding.trunc_(self)
 
     def round_(self: Tensor, decimals: _int = 0) -> Tensor:
         """The method form of ``ndgrad.round_``."""
-        return ops.misc.round_(self, decimals)
+        return ops.rounding.round_(self, decimals)
 
     def sign_(self: Tensor) -> Tensor:
-        """The method form of ``ndgrad.ops.misc.sign_``."""
-        return ops.misc.sign_(self)
+        """The method form of ``ndgrad.ops.rounding.sign_``."""
+        return ops.rounding.sign_(self)
 
     def log_(self: Tensor) -> Tensor:
         """The method form of ``ndgrad.log_``."""
-        return ops.misc.log_(self)
+        return ops.unary.log_(self)
 
     def log1p_(self: Tensor) -> Tensor:
-        """The method form of ``ndgrad.ops.misc.log1p_``."""
-        return ops.misc.log1p_(self)
+        """The method form of ``ndgrad.ops.unary.log1p_``."""
+        return ops.unary.log1p_(self)
 
     def sin_(self: Tensor) -> Tensor:
         """The method form of ``ndgrad.sin_``."""
-        return ops.misc.sin_(self)
+        return ops.trig.sin_(self)
 
     def cos_(self: Tensor) -> Tensor:
-        """The method form of ``ndgrad.ops.misc.cos_``."""
-        return ops.misc.cos_(self)
+        """The method form of ``ndgrad.ops.trig.cos_``."""
+        return ops.trig.cos_(self)
 
     def square_(self: Tensor) -> Tensor:
         """The method form of ``ndgrad.square_``."""
-        return ops.misc.square_(self)
+        return ops.unary.square_(self)
 
     def reciprocal_(self: Tensor) -> Tensor:
         """The method form of ``ndgrad.reciprocal_``."""
-        return ops.misc.reciprocal_(self)
+        return ops.unary.reciprocal_(self)
 
     def fmod_(self: Tensor, other: Any) -> Tensor:
-        """The method form of ``ndgrad.ops.misc.fmod_``."""
-        return ops.misc.fmod_(self, other)
+        """The method form of ``ndgrad.ops.arithmetic.fmod_``."""
+        return ops.arithmetic.fmod_(self, other)
 
     def remainder_(self: Tensor, other: Any) -> Tensor:
-        """The method form of ``ndgrad.ops.misc.remainder_``."""
-        return ops.misc.remainder_(self, other)
+        """The method form of ``ndgrad.ops.arithmetic.remainder_``."""
+        return ops.arithmetic.remainder_(self, other)
 
     def logical_not_(self: Tensor) -> Tensor:
-        """The method form of ``ndgrad.ops.misc.logical_not_``."""
-        return ops.misc.logical_not_(self)
+        """The method form of ``ndgrad.ops.compare.logical_not_``."""
+        return ops.compare.logical_not_(self)
 
     def nan_to_num_(
         self: Tensor, nan: _float = 0.0, posinf: _float | None = None, neginf: _float | None = None
     ) -> Tensor:
         """The method form of ``ndgrad.nan_to_num_``."""
-        return ops.misc.nan_to_num_(self, nan, posinf, neginf)
+        return ops.rounding.nan_to_num_(self, nan, posinf, neginf)
 
     def triu_(self: Tensor, diagonal: _int = 0) -> Tensor:
-        """The method form of ``ndgrad.ops.misc.triu_``."""
-        return ops.misc.triu_(self, diagonal)
+        """The method form of ``ndgrad.ops.shape.triu_``."""
+        return ops.shape.triu_(self, diagonal)
 
     def tril_(self: Tensor, diagonal: _int = 0) -> Tensor:
-        """The method form of ``ndgrad.ops.misc.tril_``."""
-        return ops.misc.tril_(self, diagonal)
+        """The method form of ``ndgrad.ops.shape.tril_``."""
+        return ops.shape.tril_(self, diagonal)

@@ -19,6 +19,7 @@ from ndgrad.ops import elementwise as ew
 from ndgrad.ops import join, softmax
 from ndgrad.ops import random as _random
 from ndgrad.ops._util import inplace, normalize_dim
+from ndgrad.ops.unary import _erf_array
 from ndgrad.tensor import Tensor
 
 __all__ = [
@@ -296,7 +297,7 @@ def _erf_f32(x: Any) -> Any:
 def _normal_cdf(x: Any) -> Any:
     """Phi(x) = (1 + erf(x / sqrt 2)) / 2, a new array of x's dtype."""
     xs = x * _SQRT_HALF
-    e = _erf_f32(xs) if _xp(x) is np and x.dtype == np.float32 else ew._erf_array(xs)
+    e = _erf_f32(xs) if _xp(x) is np and x.dtype == np.float32 else _erf_array(xs)
     e += 1
     e *= 0.5
     return e

@@ -16,7 +16,7 @@ import numpy as np
 from ndgrad import _dtype
 from ndgrad.autograd.function import Op
 from ndgrad.ops._ew_util import _float_input, _is_int, _quiet, _xp
-from ndgrad.ops._util import binary_operands
+from ndgrad.ops._util import binary_operands, inplace
 from ndgrad.ops.compare import _no_grad
 from ndgrad.tensor import Tensor
 
@@ -45,6 +45,14 @@ __all__ = [
     "lerp",
     "addcmul",
     "addcdiv",
+    "add_",
+    "sub_",
+    "mul_",
+    "div_",
+    "pow_",
+    "addcmul_",
+    "addcdiv_",
+    "lerp_",
 ]
 
 
@@ -439,3 +447,56 @@ def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1) 
 def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1) -> Tensor:
     """out = input + value * tensor1 / tensor2"""
     return input + value * tensor1 / tensor2
+
+
+# -- in-place forms (one block, apart from the hot Add and Mul above) -------------------------
+
+
+def add_(input: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
+    """In place: input = input + alpha * other"""
+    return inplace(input, add(input, other, alpha=alpha))
+
+
+def sub_(input: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
+    """In place: input = input - alpha * other"""
+    return inplace(input, sub(input, other, alpha=alpha))
+
+
+def mul_(input: Tensor, other: Any) -> Tensor:
+    """In place: input = input * other"""
+    return inplace(input, mul(input, other))
+
+
+def div_(input: Tensor, other: Any) -> Tensor:
+    """In place: input = input / other"""
+    return inplace(input, div(input, other))
+
+
+def pow_(input: Tensor, exponent: Any) -> Tensor:
+    """In place: input = input ^ exponent"""
+    return inplace(input, pow(input, exponent))
+
+
+def fmod_(input: Tensor, other: Any) -> Tensor:
+    """In place: input = fmod(input, other)"""
+    return inplace(input, fmod(input, other))
+
+
+def remainder_(input: Tensor, other: Any) -> Tensor:
+    """In place: input = remainder(input, other)"""
+    return inplace(input, remainder(input, other))
+
+
+def lerp_(input: Tensor, end: Tensor, weight: Any) -> Tensor:
+    """In place: input = input + weight * (end - input)"""
+    return inplace(input, lerp(input, end, weight))
+
+
+def addcmul_(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1) -> Tensor:
+    """In place: input = input + value * tensor1 * tensor2"""
+    return inplace(input, addcmul(input, tensor1, tensor2, value=value))
+
+
+def addcdiv_(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1) -> Tensor:
+    """In place: input = input + value * tensor1 / tensor2"""
+    return inplace(input, addcdiv(input, tensor1, tensor2, value=value))

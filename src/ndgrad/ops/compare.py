@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from ndgrad.ops._ew_util import _xp
-from ndgrad.ops._util import binary_operands, torch_error
+from ndgrad.ops._util import binary_operands, inplace, torch_error
 from ndgrad.tensor import Tensor
 
 __all__ = [
@@ -121,6 +121,11 @@ def logical_xor(input: Any, other: Any) -> Tensor:
 
 def logical_not(input: Tensor) -> Tensor:
     return _no_grad(_xp(input.array).logical_not, input)
+
+
+def logical_not_(input: Tensor) -> Tensor:
+    """In place: input = not input (as input's dtype)"""
+    return inplace(input, logical_not(input))
 
 
 def _bitwise(fn_name: str, input: Any, other: Any) -> Tensor:

@@ -1,8 +1,9 @@
-"""Cumulative ops: cumsum and cumprod along one dim.
+"""Cumulative ops: cumsum, cumprod and logcumsumexp along one dim.
 
 Split out of ops/reduce.py, whose helpers it uses.
 cumsum's gradient is a reverse cumsum; cumprod's backward divides by x where that is exact and
-handles zeros in x separately, so its gradient (and the gradient of that) stays finite. The shared
+handles zeros in x separately, so its gradient (and the gradient of that) stays finite;
+logcumsumexp's backward is written with the op itself (the log-space form PyTorch uses). The shared
 reduction helpers (``Sum``, ``_const``, ``_int_to_long``) stay in ops/reduce.py.
 """
 
@@ -10,13 +11,17 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
+from ndgrad import _dtype
 from ndgrad.autograd.function import Op
 from ndgrad.ops._util import normalize_dim
-from ndgrad.ops.elementwise import where
+from ndgrad.ops.elementwise import clone, exp, log, where
 from ndgrad.ops.reduce import Sum, _const, _int_to_long, _xp
+from ndgrad.ops.shape import flip
 from ndgrad.tensor import Tensor
 
-__all__ = ["cumsum", "cumprod"]
+__all__ = ["cumsum", "cumprod", "logcumsumexp"]
 
 
 # -- cumulative ops --------------------------------------------------------------------------
@@ -88,3 +93,53 @@ def cumsum(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
 def cumprod(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
     """out_i = input_0 * ... * input_i along ``dim`` (ints and bools accumulate as int64)"""
     return _cumulative(Cumprod, input, dim, dtype)
+
+
+class LogCumSumExp(Op):
+    """out[i] = log(sum_{j <= i} e^x[j]) along ``dim`` (NumPy's logaddexp.accumulate: stable)
+
+    The backward is the log-space form PyTorch uses (after TensorFlow): with g split into its
+    positive and negative parts, grad_x = e^(x + revlogcumsumexp(log g+ - out)) - (the same for
+    g-), where revlogcumsumexp runs from the end. Written with this op itself, so it can be
+    differentiated again, and stable where out spans a wide range."""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any, dim: int = 0) -> Any:
+        xp = _xp(x)
+        if xp is np:
+            out = np.logaddexp.accumulate(x, axis=dim)
+        else:  # CuPy has no logaddexp.accumulate: shift by the max, then a cumsum
+            m = xp.max(x, axis=dim, keepdims=True)
+            m = xp.where(xp.isfinite(m), m, 0)
+            with np.errstate(divide="ignore"):
+                out = xp.log(xp.cumsum(xp.exp(x - m), axis=dim)) + m
+        ctx.save_for_backward(x, out, dim)
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Tensor:
+        x, out, d = ctx.saved_tensors
+
+        def reverse_lcse(t: Tensor) -> Tensor:
+            return flip(LogCumSumExp.apply(flip(t, (d,)), dim=d), (d,))
+
+        # the dtype's lowest finite number stands for log(0): -inf would give inf - inf one order up
+        # (one order up, lowest - lowest may overflow to inf: harmless, its exp is 0 or masked)
+        lowest = float(np.finfo(grad.array.dtype).min)
+        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+            log_abs = log(grad.abs())
+            pos = where(grad > 0, log_abs, lowest)
+            neg = where(grad < 0, log_abs, lowest)
+            return exp(reverse_lcse(pos - out) + x) - exp(reverse_lcse(neg - out) + x)
+
+
+def logcumsumexp(input: Tensor, dim: int) -> Tensor:
+    """out[i] = log(sum_{j <= i} e^input[j]) along ``dim``"""
+    x = input if input.array.dtype.kind == "f" else input.to(dtype=_dtype.get_default_dtype())
+    if x.ndim == 0:
+        normalize_dim(dim, 0)
+        return clone(x)
+    d = normalize_dim(dim, x.ndim)
+    if x.array.size == 0:
+        return clone(x)
+    return LogCumSumExp.apply(x, dim=d)

@@ -1,14 +1,14 @@
-"""Elementwise ops: the public module of the family, with casts, copies and the in-place forms.
+"""Elementwise ops: the public module of the family, with casts, copies, ``fill_`` and ``copy_``.
 
 The ops themselves live in ``arithmetic.py`` (binary arithmetic, ``where``), ``unary.py`` (unary
-math,
-rounding, ``clamp``) and ``compare.py`` (comparisons, logic, no gradient); this module re-exports
-them all,
-so ``ndgrad.ops.elementwise.<name>`` names every elementwise op. Each op is a class whose
-``forward`` works
-on raw arrays and whose ``backward`` is written in Tensor ops (so it can be differentiated again).
-Broadcasting is undone once, in the engine: a backward returns gradients in the output's shape. The
-plain function under each class is the public API."""
+math), ``trig.py`` (trigonometric and hyperbolic functions), ``rounding.py`` (rounding, ``clamp``)
+and ``compare.py`` (comparisons, logic, no gradient), each op's in-place form beside it. This module
+gathers their names with star imports (each module's ``__all__``, written once where the names are
+defined), so ``ndgrad.ops.elementwise.<name>`` names every elementwise op; ``ndgrad`` star-imports
+the family modules themselves. Each op is a class whose ``forward`` works on raw arrays and whose
+``backward`` is written in Tensor ops (so it can be differentiated again). Broadcasting is undone
+once, in the engine: a backward returns gradients in the output's shape. The plain function under
+each class is the public API."""
 
 from __future__ import annotations
 
@@ -17,244 +17,17 @@ from typing import Any
 from ndgrad import _backend, _dtype
 from ndgrad.autograd import grad_mode
 from ndgrad.autograd.function import Op
-from ndgrad.ops._ew_util import (
-    _float_input as _float_input,
-)
-from ndgrad.ops._ew_util import (
-    _is_int as _is_int,
-)
-from ndgrad.ops._ew_util import (
-    _quiet as _quiet,
-)
-from ndgrad.ops._ew_util import (
-    _xp,
-)
-from ndgrad.ops._util import (
-    inplace,
-    writable_data,
-)
-from ndgrad.ops.arithmetic import (
-    add,
-    addcdiv,
-    addcmul,
-    arctan2,
-    atan2,
-    div,
-    divide,
-    float_power,
-    floor_divide,
-    fmax,
-    fmin,
-    fmod,
-    lerp,
-    logaddexp,
-    maximum,
-    minimum,
-    mul,
-    multiply,
-    pow,
-    remainder,
-    sub,
-    subtract,
-    true_divide,
-    where,
-)
-from ndgrad.ops.compare import (
-    _no_grad as _no_grad,
-)
-from ndgrad.ops.compare import (
-    allclose,
-    bitwise_and,
-    bitwise_not,
-    bitwise_or,
-    bitwise_xor,
-    eq,
-    equal,
-    ge,
-    greater,
-    greater_equal,
-    gt,
-    isclose,
-    isfinite,
-    isinf,
-    isnan,
-    isneginf,
-    isposinf,
-    le,
-    less,
-    less_equal,
-    logical_and,
-    logical_not,
-    logical_or,
-    logical_xor,
-    lt,
-    ne,
-    not_equal,
-)
-from ndgrad.ops.rounding import (
-    ceil,
-    clamp,
-    clip,
-    fix,
-    floor,
-    frac,
-    nan_to_num,
-    round,
-    sgn,
-    sign,
-    trunc,
-)
-from ndgrad.ops.unary import (
-    _erf_array as _erf_array,
-)
-from ndgrad.ops.unary import (
-    abs,
-    absolute,
-    acos,
-    arccos,
-    arcsin,
-    arctan,
-    asin,
-    atan,
-    cos,
-    cosh,
-    erf,
-    exp,
-    exp2,
-    expm1,
-    log,
-    log1p,
-    log2,
-    log10,
-    neg,
-    negative,
-    reciprocal,
-    relu,
-    rsqrt,
-    sigmoid,
-    sin,
-    sinh,
-    sqrt,
-    square,
-    tan,
-    tanh,
-)
+from ndgrad.ops._ew_util import _xp
+from ndgrad.ops._util import inplace, writable_data
+from ndgrad.ops.arithmetic import *  # noqa: F403
+from ndgrad.ops.compare import *  # noqa: F403
+from ndgrad.ops.rounding import *  # noqa: F403
+from ndgrad.ops.trig import *  # noqa: F403
+from ndgrad.ops.unary import *  # noqa: F403
 from ndgrad.tensor import Tensor
 
-__all__ = [
-    "logaddexp",
-    "add",
-    "sub",
-    "subtract",
-    "mul",
-    "multiply",
-    "div",
-    "divide",
-    "true_divide",
-    "floor_divide",
-    "remainder",
-    "fmod",
-    "pow",
-    "float_power",
-    "atan2",
-    "arctan2",
-    "maximum",
-    "minimum",
-    "fmax",
-    "fmin",
-    "where",
-    "lerp",
-    "addcmul",
-    "addcdiv",
-    "neg",
-    "negative",
-    "abs",
-    "absolute",
-    "exp",
-    "exp2",
-    "log",
-    "log2",
-    "log10",
-    "log1p",
-    "expm1",
-    "sqrt",
-    "rsqrt",
-    "square",
-    "reciprocal",
-    "sin",
-    "cos",
-    "tan",
-    "asin",
-    "arcsin",
-    "acos",
-    "arccos",
-    "atan",
-    "arctan",
-    "sinh",
-    "cosh",
-    "tanh",
-    "sigmoid",
-    "relu",
-    "erf",
-    "sign",
-    "sgn",
-    "floor",
-    "ceil",
-    "trunc",
-    "fix",
-    "round",
-    "frac",
-    "clamp",
-    "clip",
-    "nan_to_num",
-    "clone",
-    "eq",
-    "ne",
-    "lt",
-    "le",
-    "gt",
-    "ge",
-    "greater",
-    "greater_equal",
-    "less",
-    "less_equal",
-    "not_equal",
-    "logical_and",
-    "logical_or",
-    "logical_xor",
-    "logical_not",
-    "bitwise_and",
-    "bitwise_or",
-    "bitwise_xor",
-    "bitwise_not",
-    "isnan",
-    "isinf",
-    "isfinite",
-    "isposinf",
-    "isneginf",
-    "equal",
-    "isclose",
-    "allclose",
-    "add_",
-    "sub_",
-    "mul_",
-    "div_",
-    "pow_",
-    "clamp_",
-    "neg_",
-    "exp_",
-    "sqrt_",
-    "relu_",
-    "sigmoid_",
-    "tanh_",
-    "abs_",
-    "addcmul_",
-    "addcdiv_",
-    "lerp_",
-    "zero_",
-    "fill_",
-    "copy_",
-]
+# this module's own names; ``ndgrad`` star-imports the family modules for theirs
+__all__ = ["clone", "zero_", "fill_", "copy_"]
 
 
 # -- casts and copies ------------------------------------------------------------------------
@@ -337,71 +110,7 @@ def clone(input: Tensor) -> Tensor:
     return Clone.apply(input)
 
 
-# -- in-place forms --------------------------------------------------------------------------
-
-
-def add_(self: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
-    return inplace(self, add(self, other, alpha=alpha))
-
-
-def sub_(self: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
-    return inplace(self, sub(self, other, alpha=alpha))
-
-
-def mul_(self: Tensor, other: Any) -> Tensor:
-    return inplace(self, mul(self, other))
-
-
-def div_(self: Tensor, other: Any) -> Tensor:
-    return inplace(self, div(self, other))
-
-
-def pow_(self: Tensor, other: Any) -> Tensor:
-    return inplace(self, pow(self, other))
-
-
-def clamp_(self: Tensor, min: Any = None, max: Any = None) -> Tensor:
-    return inplace(self, clamp(self, min, max))
-
-
-def neg_(self: Tensor) -> Tensor:
-    return inplace(self, neg(self))
-
-
-def exp_(self: Tensor) -> Tensor:
-    return inplace(self, exp(self))
-
-
-def sqrt_(self: Tensor) -> Tensor:
-    return inplace(self, sqrt(self))
-
-
-def relu_(self: Tensor) -> Tensor:
-    return inplace(self, relu(self))
-
-
-def sigmoid_(self: Tensor) -> Tensor:
-    return inplace(self, sigmoid(self))
-
-
-def tanh_(self: Tensor) -> Tensor:
-    return inplace(self, tanh(self))
-
-
-def abs_(self: Tensor) -> Tensor:
-    return inplace(self, abs(self))
-
-
-def addcmul_(self: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1) -> Tensor:
-    return inplace(self, addcmul(self, tensor1, tensor2, value=value))
-
-
-def addcdiv_(self: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1) -> Tensor:
-    return inplace(self, addcdiv(self, tensor1, tensor2, value=value))
-
-
-def lerp_(self: Tensor, end: Tensor, weight: Any) -> Tensor:
-    return inplace(self, lerp(self, end, weight))
+# -- fill and copy: in-place ops of their own (the other in-place forms sit beside their op) ---
 
 
 def zero_(self: Tensor) -> Tensor:

@@ -278,6 +278,11 @@ def index_fill(input: Tensor, dim: int, index: Tensor, value: Any) -> Tensor:
     return IndexPut.apply(_flat(input), value, key=key).reshape(input.shape)
 
 
+def index_fill_(input: Tensor, dim: int, index: Tensor, value: Any) -> Tensor:
+    """In place: input[..., index, ...] = value along ``dim``"""
+    return inplace(input, index_fill(input, dim, index, value))
+
+
 # -- masks -------------------------------------------------------------------------------------
 
 
@@ -424,11 +429,6 @@ def fill_diagonal_(input: Tensor, fill_value: Any, wrap: bool = False) -> Tensor
     mask = xp.zeros(tuple(input.shape), dtype=bool)
     xp.fill_diagonal(mask, True, wrap=wrap)
     return inplace(input, masked_fill(input, _const(mask), fill_value))
-
-
-def index_fill_(input: Tensor, dim: int, index: Tensor, value: Any) -> Tensor:
-    """In place: input[..., index, ...] = value along ``dim``"""
-    return inplace(input, index_fill(input, dim, index, value))
 
 
 def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Tensor:

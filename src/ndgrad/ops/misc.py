@@ -1,9 +1,11 @@
-"""Miscellaneous PyTorch names: small elementwise forms, composed ops and in-place variants.
+"""Miscellaneous PyTorch names: small elementwise forms and ops composed from the families.
 
-Most ops here are compositions of existing ops (their gradients come for free); ``LogCumSumExp``
-has a custom backward, and ``isin`` / ``signbit`` have no gradient. The rest of the old ``misc``
-family has files of its own: settings and dtype queries in ``settings.py``, matrices, grids, stacks
-and splits in ``grid.py``, counting, searching and order statistics in ``order_stats.py``.
+All are compositions of existing ops (their gradients come for free), except ``isin``, ``signbit``,
+``heaviside``, ``gcd`` and ``lcm``, which have no gradient. The rest of the old ``misc`` family has
+files of its own: settings and dtype queries in ``settings.py``, matrices, grids, stacks and splits
+in ``grid.py``, counting, searching and order statistics in ``order_stats.py``, ``logcumsumexp`` in
+``cumulative.py``, the indexing compositions (``take_along_dim``, ``index_copy``, ``put``,
+``masked_scatter``) in ``gather_scatter.py``, and the in-place forms beside their ops.
 """
 
 from __future__ import annotations
@@ -14,12 +16,10 @@ from typing import Any
 import numpy as np
 
 from ndgrad import _dtype
-from ndgrad._backend import xp_of
-from ndgrad.autograd.function import Op
 from ndgrad.ops import elementwise as _ew
 from ndgrad.ops import reduce as _reduce
 from ndgrad.ops import shape as _shape
-from ndgrad.ops._util import binary_operands, inplace, normalize_dim
+from ndgrad.ops._util import binary_operands, normalize_dim
 from ndgrad.ops._util import const as _const
 from ndgrad.tensor import Tensor
 
@@ -37,7 +37,6 @@ __all__ = [
     "signbit",
     "copysign",
     "erfc",
-    "logcumsumexp",
     "cov",
     "corrcoef",
     "trapezoid",
@@ -54,15 +53,6 @@ __all__ = [
     "logaddexp2",
     "unravel_index",
     "narrow_copy",
-    "floor_",
-    "ceil_",
-    "trunc_",
-    "round_",
-    "log_",
-    "sin_",
-    "square_",
-    "reciprocal_",
-    "nan_to_num_",
 ]
 
 
@@ -178,56 +168,6 @@ def copysign(input: Any, other: Any) -> Tensor:
 def erfc(input: Tensor) -> Tensor:
     """out = 1 - erf(input)"""
     return 1.0 - _ew.erf(_float(input))
-
-
-class LogCumSumExp(Op):
-    """out[i] = log(sum_{j <= i} e^x[j]) along ``dim`` (NumPy's logaddexp.accumulate: stable)
-
-    The backward is the log-space form PyTorch uses (after TensorFlow): with g split into its
-    positive and negative parts, grad_x = e^(x + revlogcumsumexp(log g+ - out)) - (the same for
-    g-), where revlogcumsumexp runs from the end. Written with this op itself, so it can be
-    differentiated again, and stable where out spans a wide range."""
-
-    @staticmethod
-    def forward(ctx: Any, x: Any, dim: int = 0) -> Any:
-        xp = xp_of(x)
-        if xp is np:
-            out = np.logaddexp.accumulate(x, axis=dim)
-        else:  # CuPy has no logaddexp.accumulate: shift by the max, then a cumsum
-            m = xp.max(x, axis=dim, keepdims=True)
-            m = xp.where(xp.isfinite(m), m, 0)
-            with np.errstate(divide="ignore"):
-                out = xp.log(xp.cumsum(xp.exp(x - m), axis=dim)) + m
-        ctx.save_for_backward(x, out, dim)
-        return out
-
-    @staticmethod
-    def backward(ctx: Any, grad: Tensor) -> Tensor:
-        x, out, d = ctx.saved_tensors
-
-        def reverse_lcse(t: Tensor) -> Tensor:
-            return _shape.flip(LogCumSumExp.apply(_shape.flip(t, (d,)), dim=d), (d,))
-
-        # the dtype's lowest finite number stands for log(0): -inf would give inf - inf one order up
-        # (one order up, lowest - lowest may overflow to inf: harmless, its exp is 0 or masked)
-        lowest = float(np.finfo(grad.array.dtype).min)
-        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
-            log_abs = _ew.log(_ew.abs(grad))
-            pos = _ew.where(grad > 0, log_abs, lowest)
-            neg = _ew.where(grad < 0, log_abs, lowest)
-            return _ew.exp(reverse_lcse(pos - out) + x) - _ew.exp(reverse_lcse(neg - out) + x)
-
-
-def logcumsumexp(input: Tensor, dim: int) -> Tensor:
-    """out[i] = log(sum_{j <= i} e^input[j]) along ``dim``"""
-    x = _float(input)
-    if x.ndim == 0:
-        normalize_dim(dim, 0)
-        return _ew.clone(x)
-    d = normalize_dim(dim, x.ndim)
-    if x.array.size == 0:
-        return _ew.clone(x)
-    return LogCumSumExp.apply(x, dim=d)
 
 
 def cov(
@@ -397,74 +337,3 @@ def sum_to_size(input: Tensor, *size: Any) -> Tensor:
     ):
         raise RuntimeError(f"size {list(target)} is not expandable to size {list(input.shape)}.")
     return _reduce.sum_to(input, target)
-
-
-# In-place forms (PyTorch has these as Tensor methods, and some at the top level too).
-def floor_(input: Tensor) -> Tensor:
-    return inplace(input, _ew.floor(input))
-
-
-def ceil_(input: Tensor) -> Tensor:
-    return inplace(input, _ew.ceil(input))
-
-
-def trunc_(input: Tensor) -> Tensor:
-    return inplace(input, _ew.trunc(input))
-
-
-def round_(input: Tensor, decimals: int = 0) -> Tensor:
-    return inplace(input, _ew.round(input, decimals=decimals))
-
-
-def sign_(input: Tensor) -> Tensor:
-    return inplace(input, _ew.sign(input))
-
-
-def log_(input: Tensor) -> Tensor:
-    return inplace(input, _ew.log(input))
-
-
-def log1p_(input: Tensor) -> Tensor:
-    return inplace(input, _ew.log1p(input))
-
-
-def sin_(input: Tensor) -> Tensor:
-    return inplace(input, _ew.sin(input))
-
-
-def cos_(input: Tensor) -> Tensor:
-    return inplace(input, _ew.cos(input))
-
-
-def square_(input: Tensor) -> Tensor:
-    return inplace(input, _ew.square(input))
-
-
-def reciprocal_(input: Tensor) -> Tensor:
-    return inplace(input, _ew.reciprocal(input))
-
-
-def fmod_(input: Tensor, other: Any) -> Tensor:
-    return inplace(input, _ew.fmod(input, other))
-
-
-def remainder_(input: Tensor, other: Any) -> Tensor:
-    return inplace(input, _ew.remainder(input, other))
-
-
-def logical_not_(input: Tensor) -> Tensor:
-    return inplace(input, _ew.logical_not(input))
-
-
-def nan_to_num_(
-    input: Tensor, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None
-) -> Tensor:
-    return inplace(input, _ew.nan_to_num(input, nan, posinf, neginf))
-
-
-def triu_(input: Tensor, diagonal: int = 0) -> Tensor:
-    return inplace(input, _shape.triu(input, diagonal))
-
-
-def tril_(input: Tensor, diagonal: int = 0) -> Tensor:
-    return inplace(input, _shape.tril(input, diagonal))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -256,29 +257,35 @@ def _max_poolnd(
     return out
 
 
-def max_pool1d(
-    input: Tensor,
-    kernel_size: Any,
-    stride: Any = None,
-    padding: Any = 0,
-    dilation: Any = 1,
-    ceil_mode: bool = False,
-    return_indices: bool = False,
-) -> Any:
+def _max_pool_function(d: int, doc: str) -> Callable[..., Any]:
+    """The public ``max_pool{d}d``: PyTorch's signature in front of ``_max_poolnd``."""
+
+    def max_pool(
+        input: Tensor,
+        kernel_size: Any,
+        stride: Any = None,
+        padding: Any = 0,
+        dilation: Any = 1,
+        ceil_mode: bool = False,
+        return_indices: bool = False,
+    ) -> Any:
+        return _max_poolnd(
+            input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, d
+        )
+
+    max_pool.__name__ = max_pool.__qualname__ = f"max_pool{d}d"
+    max_pool.__doc__ = doc
+    return max_pool
+
+
+max_pool1d = _max_pool_function(
+    1,
     """out[n, c, i] = max of input[n, c, i * stride - padding + k * dilation] over k <
-    kernel_size."""
-    return _max_poolnd(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 1)
+    kernel_size.""",
+)
 
-
-def max_pool2d(
-    input: Tensor,
-    kernel_size: Any,
-    stride: Any = None,
-    padding: Any = 0,
-    dilation: Any = 1,
-    ceil_mode: bool = False,
-    return_indices: bool = False,
-) -> Any:
+max_pool2d = _max_pool_function(
+    2,
     """out[n, c, i, j] = max of the (dilated) kernel_size window at (i * stride - p, j * stride -
     p).
 
@@ -288,19 +295,11 @@ def max_pool2d(
         ceil_mode: round the output size up (a last partial window that starts inside the input).
         return_indices: also return, for each output, the flat index h * W + w of its maximum
             in the input plane (the first one on ties), as int64.
-    """
-    return _max_poolnd(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 2)
+    """,
+)
 
-
-def max_pool3d(
-    input: Tensor,
-    kernel_size: Any,
-    stride: Any = None,
-    padding: Any = 0,
-    dilation: Any = 1,
-    ceil_mode: bool = False,
-    return_indices: bool = False,
-) -> Any:
+max_pool3d = _max_pool_function(
+    3,
     """out[n, c, i, j, l] = max of the (dilated) kernel_size window at (i, j, l) * stride - padding.
 
     Args:
@@ -309,8 +308,8 @@ def max_pool3d(
         ceil_mode: round the output size up (a last partial window that starts inside the input).
         return_indices: also return, for each output, the flat index (d * H + h) * W + w of its
             maximum in the input volume (the first one on ties), as int64.
-    """
-    return _max_poolnd(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 3)
+    """,
+)
 
 
 # -- average pooling: a linear map and its adjoint -----------------------------------------------
@@ -451,42 +450,45 @@ def avg_pool1d(
     return _avg_poolnd(input, kernel_size, stride, padding, ceil_mode, count_include_pad, None, 1)
 
 
-def avg_pool2d(
-    input: Tensor,
-    kernel_size: Any,
-    stride: Any = None,
-    padding: Any = 0,
-    ceil_mode: bool = False,
-    count_include_pad: bool = True,
-    divisor_override: int | None = None,
-) -> Tensor:
+def _avg_pool_function(d: int, doc: str) -> Callable[..., Tensor]:
+    """The public ``avg_pool{d}d`` (2-d and 3-d, which take ``divisor_override``): PyTorch's
+    signature in front of ``_avg_poolnd``."""
+
+    def avg_pool(
+        input: Tensor,
+        kernel_size: Any,
+        stride: Any = None,
+        padding: Any = 0,
+        ceil_mode: bool = False,
+        count_include_pad: bool = True,
+        divisor_override: int | None = None,
+    ) -> Tensor:
+        return _avg_poolnd(
+            input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, d
+        )
+
+    avg_pool.__name__ = avg_pool.__qualname__ = f"avg_pool{d}d"
+    avg_pool.__doc__ = doc
+    return avg_pool
+
+
+avg_pool2d = _avg_pool_function(
+    2,
     """out[n, c, i, j] = sum of the kernel_size window at (i * stride - p, j * stride - p) /
     divisor.
 
     The divisor is the window's size, counting padded positions when ``count_include_pad``
     (but never positions past the padding that ``ceil_mode`` adds), or ``divisor_override``.
-    """
-    return _avg_poolnd(
-        input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, 2
-    )
+    """,
+)
 
-
-def avg_pool3d(
-    input: Tensor,
-    kernel_size: Any,
-    stride: Any = None,
-    padding: Any = 0,
-    ceil_mode: bool = False,
-    count_include_pad: bool = True,
-    divisor_override: int | None = None,
-) -> Tensor:
+avg_pool3d = _avg_pool_function(
+    3,
     """out[n, c, i, j, l] = sum of the kernel_size window at (i, j, l) * stride - padding / divisor.
 
     Args:
         input: (N, C, D, H, W) or unbatched (C, D, H, W).
         kernel_size, stride (default: kernel_size), padding: an int or a triple.
         ceil_mode, count_include_pad, divisor_override: as in ``avg_pool2d``.
-    """
-    return _avg_poolnd(
-        input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, 3
-    )
+    """,
+)

@@ -15,6 +15,7 @@ import numpy as np
 from ndgrad import _dtype
 from ndgrad.autograd.function import Op
 from ndgrad.ops._ew_util import _is_int, _xp
+from ndgrad.ops._util import inplace
 from ndgrad.ops.arithmetic import maximum, minimum, where
 from ndgrad.ops.compare import isfinite, isnan
 from ndgrad.tensor import Tensor
@@ -31,6 +32,12 @@ __all__ = [
     "clamp",
     "clip",
     "nan_to_num",
+    "floor_",
+    "ceil_",
+    "trunc_",
+    "round_",
+    "clamp_",
+    "nan_to_num_",
 ]
 
 
@@ -75,6 +82,11 @@ def sign(input: Tensor) -> Tensor:
     return Sign.apply(input)
 
 
+def sign_(input: Tensor) -> Tensor:
+    """In place: input = sign(input)"""
+    return inplace(input, sign(input))
+
+
 sgn = sign
 
 
@@ -83,14 +95,29 @@ def floor(input: Tensor) -> Tensor:
     return input.clone() if _is_int(input) else Floor.apply(input)
 
 
+def floor_(input: Tensor) -> Tensor:
+    """In place: input = floor(input)"""
+    return inplace(input, floor(input))
+
+
 def ceil(input: Tensor) -> Tensor:
     """out = ceil(input)"""
     return input.clone() if _is_int(input) else Ceil.apply(input)
 
 
+def ceil_(input: Tensor) -> Tensor:
+    """In place: input = ceil(input)"""
+    return inplace(input, ceil(input))
+
+
 def trunc(input: Tensor) -> Tensor:
     """out = input rounded toward zero"""
     return input.clone() if _is_int(input) else Trunc.apply(input)
+
+
+def trunc_(input: Tensor) -> Tensor:
+    """In place: input = trunc(input)"""
+    return inplace(input, trunc(input))
 
 
 fix = trunc
@@ -104,6 +131,11 @@ def round(input: Tensor, *, decimals: int = 0) -> Tensor:
         return Round.apply(input)
     scale = 10.0**decimals
     return Round.apply(input * scale) / scale
+
+
+def round_(input: Tensor, decimals: int = 0) -> Tensor:
+    """In place: input = input rounded half to even, to ``decimals`` places"""
+    return inplace(input, round(input, decimals=decimals))
 
 
 def frac(input: Tensor) -> Tensor:
@@ -146,6 +178,11 @@ def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:
     return Clamp.apply(input, min, max)
 
 
+def clamp_(input: Tensor, min: Any = None, max: Any = None) -> Tensor:
+    """In place: input = min(max(input, min), max)"""
+    return inplace(input, clamp(input, min, max))
+
+
 clip = clamp
 
 
@@ -161,3 +198,10 @@ def nan_to_num(
     finite = isfinite(input)
     filled = where(isnan(input), nan, where(input > 0, pos, neg)).to(dtype=input.dtype)
     return where(finite, input, filled)
+
+
+def nan_to_num_(
+    input: Tensor, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None
+) -> Tensor:
+    """In place: NaN, +inf and -inf replaced, as ``nan_to_num``"""
+    return inplace(input, nan_to_num(input, nan, posinf, neginf))

@@ -19,7 +19,7 @@ import numpy as np
 
 from ndgrad import _backend
 from ndgrad.autograd.function import Op
-from ndgrad.ops._util import normalize_dim, normalize_dims
+from ndgrad.ops._util import inplace, normalize_dim, normalize_dims
 from ndgrad.ops.index_primitives import Index, IndexPut
 from ndgrad.tensor import Tensor
 
@@ -406,31 +406,26 @@ def roll(input: Tensor, shifts: Any, dims: Any = None) -> Tensor:
 
 
 class Tril(Op):
-    """out = x with the elements above diagonal ``k`` of the last two dims set to 0"""
+    """out = x with the elements above diagonal ``k`` of the last two dims set to 0; the gradient
+    is the same mask applied to grad"""
 
-    @staticmethod
-    def forward(ctx: Any, x: Any, k: int = 0) -> Any:
+    fn = "tril"
+
+    @classmethod
+    def forward(cls, ctx: Any, x: Any, k: int = 0) -> Any:
         ctx.save_for_backward(k)
-        return _backend.xp_of(x).tril(x, k)
+        return getattr(_backend.xp_of(x), cls.fn)(x, k)
 
-    @staticmethod
-    def backward(ctx: Any, grad: Tensor) -> Tensor:
+    @classmethod
+    def backward(cls, ctx: Any, grad: Tensor) -> Tensor:
         (k,) = ctx.saved_tensors
-        return tril(grad, k)
+        return cls.apply(grad, k=k)
 
 
-class Triu(Op):
+class Triu(Tril):
     """out = x with the elements below diagonal ``k`` of the last two dims set to 0"""
 
-    @staticmethod
-    def forward(ctx: Any, x: Any, k: int = 0) -> Any:
-        ctx.save_for_backward(k)
-        return _backend.xp_of(x).triu(x, k)
-
-    @staticmethod
-    def backward(ctx: Any, grad: Tensor) -> Tensor:
-        (k,) = ctx.saved_tensors
-        return triu(grad, k)
+    fn = "triu"
 
 
 def tril(input: Tensor, diagonal: int = 0) -> Tensor:
@@ -440,11 +435,21 @@ def tril(input: Tensor, diagonal: int = 0) -> Tensor:
     return Tril.apply(input, k=int(diagonal))
 
 
+def tril_(input: Tensor, diagonal: int = 0) -> Tensor:
+    """In place: input = its lower triangle"""
+    return inplace(input, tril(input, diagonal))
+
+
 def triu(input: Tensor, diagonal: int = 0) -> Tensor:
     """out = the upper triangle of (each matrix in) input, from diagonal ``diagonal`` up"""
     if input.ndim < 2:
         raise RuntimeError("triu: input tensor must have at least 2 dimensions")
     return Triu.apply(input, k=int(diagonal))
+
+
+def triu_(input: Tensor, diagonal: int = 0) -> Tensor:
+    """In place: input = its upper triangle"""
+    return inplace(input, triu(input, diagonal))
 
 
 # -- strided views -----------------------------------------------------------------------------

@@ -1,14 +1,11 @@
-"""Unary math: ``neg``, ``abs``, ``exp``/``log`` and kin, ``sqrt``, trigonometric and hyperbolic
-functions,
-``sigmoid``, ``relu`` and ``erf``. The rounding family (``sign``, ``floor``, ``round``, ...),
-``clamp``
-and ``nan_to_num`` are in ``rounding.py``.
+"""Unary math: ``neg``, ``abs``, ``exp``/``log`` and kin, ``sqrt``, ``sigmoid``, ``relu`` and
+``erf``, each with its in-place form (``exp_``...) below it. The trigonometric and hyperbolic
+functions are in ``trig.py``; the rounding family (``sign``, ``floor``, ``round``, ...), ``clamp``
+and ``nan_to_num`` in ``rounding.py``.
 
 Float math on integer or bool input computes in the default float dtype (``_float_input``), as in
-PyTorch.
-Backward formulas reuse the forward output where that is cheaper (``exp``, ``tanh``, ``sigmoid``,
-...).
-Part of the elementwise family; import them from ``ndgrad.ops.elementwise`` (or ``ndgrad``).
+PyTorch. Backward formulas reuse the forward output where that is cheaper (``exp``, ``sigmoid``,
+...). Part of the elementwise family, gathered (with ``ndgrad``'s names) by ``elementwise.py``.
 """
 
 from __future__ import annotations
@@ -21,6 +18,7 @@ import numpy as np
 from ndgrad import _backend, _workspace
 from ndgrad.autograd.function import Op
 from ndgrad.ops._ew_util import _float_input, _quiet, _xp
+from ndgrad.ops._util import inplace
 from ndgrad.ops.arithmetic import mul, pow
 from ndgrad.ops.rounding import sign
 from ndgrad.tensor import Tensor
@@ -41,21 +39,18 @@ __all__ = [
     "rsqrt",
     "square",
     "reciprocal",
-    "sin",
-    "cos",
-    "tan",
-    "asin",
-    "arcsin",
-    "acos",
-    "arccos",
-    "atan",
-    "arctan",
-    "sinh",
-    "cosh",
-    "tanh",
     "sigmoid",
     "relu",
     "erf",
+    "neg_",
+    "abs_",
+    "exp_",
+    "log_",
+    "sqrt_",
+    "square_",
+    "reciprocal_",
+    "sigmoid_",
+    "relu_",
 ]
 
 
@@ -84,6 +79,11 @@ def neg(input: Tensor) -> Tensor:
     return Neg.apply(input)
 
 
+def neg_(input: Tensor) -> Tensor:
+    """In place: input = -input"""
+    return inplace(input, neg(input))
+
+
 negative = neg
 
 
@@ -104,6 +104,11 @@ class Abs(Op):
 def abs(input: Tensor) -> Tensor:
     """out = |input|"""
     return Abs.apply(input)
+
+
+def abs_(input: Tensor) -> Tensor:
+    """In place: input = |input|"""
+    return inplace(input, abs(input))
 
 
 absolute = abs
@@ -130,6 +135,11 @@ def exp(input: Tensor) -> Tensor:
     return Exp.apply(_float_input(input))
 
 
+def exp_(input: Tensor) -> Tensor:
+    """In place: input = e^input"""
+    return inplace(input, exp(input))
+
+
 def exp2(input: Tensor) -> Tensor:
     """out = 2^input"""
     return pow(2.0, _float_input(input))
@@ -153,6 +163,11 @@ class Log(Op):
 def log(input: Tensor) -> Tensor:
     """out = ln(input)"""
     return Log.apply(_float_input(input))
+
+
+def log_(input: Tensor) -> Tensor:
+    """In place: input = ln(input)"""
+    return inplace(input, log(input))
 
 
 def log2(input: Tensor) -> Tensor:
@@ -183,6 +198,11 @@ class Log1p(Op):
 def log1p(input: Tensor) -> Tensor:
     """out = ln(1 + input)"""
     return Log1p.apply(_float_input(input))
+
+
+def log1p_(input: Tensor) -> Tensor:
+    """In place: input = ln(1 + input)"""
+    return inplace(input, log1p(input))
 
 
 class Expm1(Op):
@@ -227,6 +247,11 @@ def sqrt(input: Tensor) -> Tensor:
     return Sqrt.apply(_float_input(input))
 
 
+def sqrt_(input: Tensor) -> Tensor:
+    """In place: input = sqrt(input)"""
+    return inplace(input, sqrt(input))
+
+
 def rsqrt(input: Tensor) -> Tensor:
     """out = 1 / sqrt(input)"""
     return reciprocal(sqrt(input))
@@ -235,6 +260,11 @@ def rsqrt(input: Tensor) -> Tensor:
 def square(input: Tensor) -> Tensor:
     """out = input * input"""
     return mul(input, input)
+
+
+def square_(input: Tensor) -> Tensor:
+    """In place: input = input^2"""
+    return inplace(input, square(input))
 
 
 class Reciprocal(Op):
@@ -258,191 +288,9 @@ def reciprocal(input: Tensor) -> Tensor:
     return Reciprocal.apply(_float_input(input))
 
 
-class Sin(Op):
-    """out = sin(x)"""
-
-    @staticmethod
-    def forward(ctx: Any, x: Any) -> Any:
-        ctx.save_for_backward(x)
-        return _xp(x).sin(x)
-
-    @staticmethod
-    def backward(ctx: Any, grad: Tensor) -> Tensor:
-        (x,) = ctx.saved_tensors
-        return grad * cos(x)
-
-
-def sin(input: Tensor) -> Tensor:
-    """out = sin(input)"""
-    return Sin.apply(_float_input(input))
-
-
-class Cos(Op):
-    """out = cos(x)"""
-
-    @staticmethod
-    def forward(ctx: Any, x: Any) -> Any:
-        ctx.save_for_backward(x)
-        return _xp(x).cos(x)
-
-    @staticmethod
-    def backward(ctx: Any, grad: Tensor) -> Tensor:
-        (x,) = ctx.saved_tensors
-        return -grad * sin(x)
-
-
-def cos(input: Tensor) -> Tensor:
-    """out = cos(input)"""
-    return Cos.apply(_float_input(input))
-
-
-class Tan(Op):
-    """out = tan(x)"""
-
-    @staticmethod
-    @_quiet
-    def forward(ctx: Any, x: Any) -> Any:
-        out = _xp(x).tan(x)
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx: Any, grad: Tensor) -> Tensor:
-        (out,) = ctx.saved_tensors
-        return grad * (1 + out * out)
-
-
-def tan(input: Tensor) -> Tensor:
-    """out = tan(input)"""
-    return Tan.apply(_float_input(input))
-
-
-class Asin(Op):
-    """out = asin(x)"""
-
-    @staticmethod
-    @_quiet
-    def forward(ctx: Any, x: Any) -> Any:
-        ctx.save_for_backward(x)
-        return _xp(x).arcsin(x)
-
-    @staticmethod
-    def backward(ctx: Any, grad: Tensor) -> Tensor:
-        (x,) = ctx.saved_tensors
-        return grad * rsqrt(1 - x * x)
-
-
-def asin(input: Tensor) -> Tensor:
-    """out = asin(input)"""
-    return Asin.apply(_float_input(input))
-
-
-arcsin = asin
-
-
-class Acos(Op):
-    """out = acos(x)"""
-
-    @staticmethod
-    @_quiet
-    def forward(ctx: Any, x: Any) -> Any:
-        ctx.save_for_backward(x)
-        return _xp(x).arccos(x)
-
-    @staticmethod
-    def backward(ctx: Any, grad: Tensor) -> Tensor:
-        (x,) = ctx.saved_tensors
-        return -grad * rsqrt(1 - x * x)
-
-
-def acos(input: Tensor) -> Tensor:
-    """out = acos(input)"""
-    return Acos.apply(_float_input(input))
-
-
-arccos = acos
-
-
-class Atan(Op):
-    """out = atan(x)"""
-
-    @staticmethod
-    def forward(ctx: Any, x: Any) -> Any:
-        ctx.save_for_backward(x)
-        return _xp(x).arctan(x)
-
-    @staticmethod
-    def backward(ctx: Any, grad: Tensor) -> Tensor:
-        (x,) = ctx.saved_tensors
-        return grad / (1 + x * x)
-
-
-def atan(input: Tensor) -> Tensor:
-    """out = atan(input)"""
-    return Atan.apply(_float_input(input))
-
-
-arctan = atan
-
-
-class Sinh(Op):
-    """out = sinh(x)"""
-
-    @staticmethod
-    @_quiet
-    def forward(ctx: Any, x: Any) -> Any:
-        ctx.save_for_backward(x)
-        return _xp(x).sinh(x)
-
-    @staticmethod
-    def backward(ctx: Any, grad: Tensor) -> Tensor:
-        (x,) = ctx.saved_tensors
-        return grad * cosh(x)
-
-
-def sinh(input: Tensor) -> Tensor:
-    """out = sinh(input)"""
-    return Sinh.apply(_float_input(input))
-
-
-class Cosh(Op):
-    """out = cosh(x)"""
-
-    @staticmethod
-    @_quiet
-    def forward(ctx: Any, x: Any) -> Any:
-        ctx.save_for_backward(x)
-        return _xp(x).cosh(x)
-
-    @staticmethod
-    def backward(ctx: Any, grad: Tensor) -> Tensor:
-        (x,) = ctx.saved_tensors
-        return grad * sinh(x)
-
-
-def cosh(input: Tensor) -> Tensor:
-    """out = cosh(input)"""
-    return Cosh.apply(_float_input(input))
-
-
-class Tanh(Op):
-    """out = tanh(x)"""
-
-    @staticmethod
-    def forward(ctx: Any, x: Any) -> Any:
-        out = _xp(x).tanh(x)
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx: Any, grad: Tensor) -> Tensor:
-        (out,) = ctx.saved_tensors
-        return grad * (1 - out * out)
-
-
-def tanh(input: Tensor) -> Tensor:
-    """out = tanh(input)"""
-    return Tanh.apply(_float_input(input))
+def reciprocal_(input: Tensor) -> Tensor:
+    """In place: input = 1 / input"""
+    return inplace(input, reciprocal(input))
 
 
 class Sigmoid(Op):
@@ -466,6 +314,11 @@ class Sigmoid(Op):
 def sigmoid(input: Tensor) -> Tensor:
     """out = 1 / (1 + e^-input)"""
     return Sigmoid.apply(_float_input(input))
+
+
+def sigmoid_(input: Tensor) -> Tensor:
+    """In place: input = 1 / (1 + e^-input)"""
+    return inplace(input, sigmoid(input))
 
 
 class Relu(Op):
@@ -510,6 +363,11 @@ class ReluGrad(Op):
 def relu(input: Tensor) -> Tensor:
     """out = max(input, 0)"""
     return Relu.apply(input)
+
+
+def relu_(input: Tensor) -> Tensor:
+    """In place: input = max(input, 0)"""
+    return inplace(input, relu(input))
 
 
 def _erf_array(x: Any) -> Any:

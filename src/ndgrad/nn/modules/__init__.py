@@ -26,10 +26,12 @@ from ndgrad.nn.modules.linear import *  # noqa: F403
 from ndgrad.nn.modules.loss import *  # noqa: F403
 from ndgrad.nn.modules.misc import *  # noqa: F403
 from ndgrad.nn.modules.normalization import *  # noqa: F403
+from ndgrad.nn.modules.padding import *  # noqa: F403
 from ndgrad.nn.modules.pooling import *  # noqa: F403
 from ndgrad.nn.modules.rnn import *  # noqa: F403
 from ndgrad.nn.modules.sparse import *  # noqa: F403
 from ndgrad.nn.modules.transformer import *  # noqa: F403
+from ndgrad.nn.modules.upsampling import *  # noqa: F403
 
 # two classes that PyTorch keeps in a file we also have, at the same address
 activation.MultiheadAttention = MultiheadAttention  # type: ignore[attr-defined]  # noqa: F405
