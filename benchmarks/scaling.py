@@ -69,6 +69,7 @@ CONFIGS = {  # MPICH environment variables a user could set; each runs as its ow
     },
     "recursive-doubling": {"MPIR_CVAR_IALLREDUCE_INTRA_ALGORITHM": "sched_recursive_doubling"},
     "async-progress": {"MPIR_CVAR_ASYNC_PROGRESS": "1"},
+    "no-cma": {"MPIR_CVAR_CH4_CMA_ENABLE": "0"},  # large messages through shared-memory cells
 }
 VARIANTS = ("ddp", "ddp+poll", "ddp small buckets", "compute")
 
