@@ -120,6 +120,7 @@ def test_two_ranks_take_one_process_steps_and_only_rank_0_writes(
     data: Path, alone: tuple[Path, Path]
 ) -> None:
     argv = [*CLI, "--dataset", str(data), *OPTIONS, "--epochs", "1", "--out", "run"]
+    argv += ["--tensorboard", "tb"]
     root = data.parent / "two"
     root.mkdir()
     res = call(per_rank_folders(root, argv), root)
@@ -129,6 +130,7 @@ def test_two_ranks_take_one_process_steps_and_only_rank_0_writes(
     )
     assert "2 ranks x 10" in res.stdout
     assert list((root / "rank1").iterdir()) == []  # rank 1 wrote nothing
+    assert list((root / "rank0" / "tb").glob("events.out.tfevents.*"))
     written = {p.name for p in (root / "rank0" / "run").iterdir()}
     assert {"checkpoint.ndgrad", "history.json", "curves.png"} <= written
     assert not [n for n in written if n.startswith(".") or "tmp" in n]  # no half-written files
