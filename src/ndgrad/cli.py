@@ -10,6 +10,10 @@ Every checkpoint holds the model, optimizer, scheduler, shuffling generator and 
 a larger ``--epochs`` extends it along the cosine schedule of the new length. A user error (a bad
 option, missing or corrupt data, no GPU) exits with status 2 and one line on stderr naming the
 option and the fix.
+
+Under ``mpiexec -n N`` (or ``ndgrad-run --nproc-per-node N -m ndgrad``) it trains data-parallel:
+``--batch-size`` stays the global batch, and the run takes one process's steps (see
+``ndgrad._cli_parallel``); rank 0 alone prints and writes.
 """
 
 from __future__ import annotations
@@ -18,8 +22,9 @@ import argparse
 import math
 import sys
 import time
-import zipfile
+from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -27,15 +32,12 @@ import numpy as np
 import ndgrad
 import ndgrad.nn.functional as F
 from ndgrad import nn
+from ndgrad._cli_data import NAMED, NPZ_KEYS, CLIError, load_arrays
+from ndgrad._cli_parallel import Ranks, launcher_rank
+from ndgrad._cli_parallel import start as start_ranks
 from ndgrad.utils.data import DataLoader, TensorDataset
 
 PROG = "ndgrad-train"
-NAMED = ("digits", "moons", "mnist", "fashion-mnist", "kmnist")
-NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test")
-
-
-class CLIError(Exception):
-    """A user error: printed as one line, exit status 2."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -103,7 +105,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--epochs", type=_int_at_least(1), default=8, help="epochs to train (in all, when resuming)"
     )
     p.add_argument(
-        "--batch-size", type=_int_at_least(1), default=32, help="training examples per step"
+        "--batch-size",
+        type=_int_at_least(1),
+        default=32,
+        help="training examples per step, in all: on N ranks each takes batch-size / N",
     )
     p.add_argument(
         "--lr",
@@ -129,6 +134,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="continue from a checkpoint written by an earlier run (default: start anew)",
     )
     p.add_argument(
+        "--distributed",
+        action="store_true",
+        help="train data-parallel, in DistributedSampler's order: on by itself under mpiexec or "
+        "ndgrad-run with several ranks; on one process it gives the steps of a run on N ranks",
+    )
+    p.add_argument(
         "--no-progress", action="store_true", help="a line per epoch instead of progress bars"
     )
     p.add_argument(
@@ -139,106 +150,6 @@ def build_parser() -> argparse.ArgumentParser:
         "tensorboard extra)",
     )
     return p
-
-
-# -- data ----------------------------------------------------------------------------------------
-
-
-Arrays = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
-
-
-def load_arrays(name: str, data_dir: str, download: bool) -> Arrays:
-    """(x_train, y_train, x_test, y_test) as float32 images (N, C, H, W) or points (N, 2)."""
-    from ndgrad import datasets
-
-    if name == "digits":
-        train, test = datasets.Digits(train=True), datasets.Digits(train=False)
-        return (
-            (train.data[:, None] / 16.0).astype(np.float32),
-            train.targets,
-            (test.data[:, None] / 16.0).astype(np.float32),
-            test.targets,
-        )
-    if name == "moons":
-        x, y = datasets.make_moons(600, noise=0.1, seed=0)
-        return x[:480].astype(np.float32), y[:480], x[480:].astype(np.float32), y[480:]
-    classes = {
-        "mnist": datasets.MNIST,
-        "fashion-mnist": datasets.FashionMNIST,
-        "kmnist": datasets.KMNIST,
-    }
-    if name in classes:
-        return _idx_arrays(classes[name], Path(data_dir), download, f"--dataset {name}")
-    path = Path(name)
-    if path.suffix == ".npz":
-        return _npz_arrays(path)
-    if name and path.is_dir():
-        return _idx_arrays(datasets.MNIST, path, False, f"--dataset {path}")
-    raise CLIError(
-        f"--dataset {name}: no such dataset, file or folder; use {', '.join(NAMED)}, a folder or "
-        "an .npz"
-    )
-
-
-def _idx_arrays(cls: Any, root: Path, download: bool, option: str) -> Arrays:
-    """An IDX dataset from ``--data-dir`` (``option`` is ``--dataset mnist``) or from the folder
-    that ``--dataset FOLDER`` names (then ``option`` is that)."""
-    try:
-        tr, te = cls(root, train=True, download=download), cls(root, train=False, download=download)
-    except RuntimeError as e:
-        first = str(e).splitlines()[0]
-        folder = option == f"--dataset {root}"
-        if "not found" in first and folder:
-            files = ", ".join(name for name, _ in cls.resources)
-            raise CLIError(f"{option}: the folder has no MNIST-style IDX files ({files})") from None
-        if "not found" in first:
-            raise CLIError(
-                f"{option}: files not found in --data-dir {root}; add --download to fetch them"
-            ) from None
-        if "download" in first and download:
-            raise CLIError(
-                f"{option}: {first.rstrip(':')} (no network? place them in --data-dir {root})"
-            ) from None
-        raise CLIError(
-            f"{option}: {first.replace('download it again', 'rerun with --download')}"
-        ) from None
-    return _images(tr.data), tr.targets, _images(te.data), te.targets
-
-
-def _npz_arrays(path: Path) -> Arrays:
-    if not path.is_file():
-        raise CLIError(f"--dataset {path}: no such file")
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            missing = [k for k in NPZ_KEYS if k not in z.files]
-            if missing:
-                raise CLIError(
-                    f"--dataset {path}: the .npz has no {', '.join(missing)} (it needs "
-                    f"{', '.join(NPZ_KEYS)})"
-                )
-            x_tr, y_tr, x_te, y_te = (np.asarray(z[k]) for k in NPZ_KEYS)
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as e:
-        raise CLIError(
-            f"--dataset {path}: not a readable NumPy .npz file ({str(e).splitlines()[0]})"
-        ) from None
-    for x, y, split in ((x_tr, y_tr, "train"), (x_te, y_te, "test")):
-        if x.ndim not in (2, 4) or x.dtype.kind not in "biuf" or len(x) != len(y) or len(x) == 0:
-            raise CLIError(
-                f"--dataset {path}: x_{split} must be a non-empty (N, features) or (N, C, H, W) "
-                "array of "
-                f"numbers with one label per row in y_{split}; got {x.dtype} {x.shape} and "
-                f"{y.shape}"
-            )
-        if y.ndim != 1 or y.dtype.kind not in "iu" or (y < 0).any():
-            raise CLIError(
-                f"--dataset {path}: y_{split} must hold class numbers 0, 1, 2, ... (got {y.dtype})"
-            )
-    return x_tr, y_tr, x_te, y_te
-
-
-def _images(u8: np.ndarray) -> np.ndarray:
-    x = (u8.astype(np.float32) / 255.0 - 0.1307) / 0.3081
-    return x[:, None]
 
 
 # -- models --------------------------------------------------------------------------------------
@@ -292,7 +203,11 @@ def make_optimizer(name: str, params: Any, lr: float | None) -> Any:
 # -- training ------------------------------------------------------------------------------------
 
 
-def evaluate(model: nn.Module, loader: DataLoader, device: str) -> tuple[float, float]:
+def evaluate(
+    model: nn.Module, loader: DataLoader, device: str, ranks: Ranks | None = None
+) -> tuple[float, float]:
+    """(mean loss, accuracy) over ``loader``; on several ranks each scores its share of the test
+    set and the sums are added, so every rank gets one process's numbers."""
     model.eval()
     total, correct, loss_sum = 0, 0, 0.0
     with ndgrad.no_grad():
@@ -303,6 +218,8 @@ def evaluate(model: nn.Module, loader: DataLoader, device: str) -> tuple[float, 
             correct += int((logits.argmax(1) == y).sum().item())
             total += len(y)
     model.train()
+    if ranks is not None and ranks.world > 1:
+        loss_sum, correct, total = ranks.sum(np.array([loss_sum, correct, total], np.float64))()
     return loss_sum / max(total, 1), correct / max(total, 1)
 
 
@@ -331,7 +248,9 @@ def _check_options(args: argparse.Namespace) -> Path:
     return out
 
 
-def _loaders(args: argparse.Namespace, arrays: tuple[np.ndarray, ...]) -> tuple[Any, ...]:
+def _loaders(
+    args: argparse.Namespace, arrays: tuple[np.ndarray, ...], ranks: Ranks, seed: int
+) -> tuple[Any, ...]:
     x_tr, y_tr, x_te, y_te = arrays
     train_ds, test_ds = (
         TensorDataset(
@@ -341,6 +260,12 @@ def _loaders(args: argparse.Namespace, arrays: tuple[np.ndarray, ...]) -> tuple[
         for x, y in ((x_tr, y_tr), (x_te, y_te))
     )
     gen = ndgrad.Generator().manual_seed(args.seed)
+    if ranks.data_parallel:
+        return (
+            ranks.train_loader(train_ds, args.batch_size, seed),
+            ranks.test_loader(test_ds, 256),
+            gen,
+        )
     train_loader: DataLoader[Any] = DataLoader(
         train_ds, batch_size=args.batch_size, shuffle=True, generator=gen
     )
@@ -348,16 +273,25 @@ def _loaders(args: argparse.Namespace, arrays: tuple[np.ndarray, ...]) -> tuple[
     return train_loader, test_loader, gen
 
 
+def _read_checkpoint(path: str) -> dict[str, Any]:
+    try:
+        ckpt = ndgrad.load(path)
+    except RuntimeError as e:
+        raise CLIError(f"--resume {path}: {str(e).removeprefix('ndgrad.load: ')}") from None
+    if not isinstance(ckpt, dict) or not {"model", "optimizer", "scheduler", "epoch"} <= set(ckpt):
+        raise CLIError(f"--resume {path}: not a checkpoint written by {PROG}")
+    return ckpt
+
+
 def _resume(
-    args: argparse.Namespace, parts: dict[str, Any], scheduler: Any, monitor: Any, total: int
+    args: argparse.Namespace,
+    ckpt: dict[str, Any],
+    parts: dict[str, Any],
+    scheduler: Any,
+    monitor: Any,
+    total: int,
 ) -> int:
     """Restore everything a checkpoint holds; the number of epochs it had finished."""
-    try:
-        ckpt = ndgrad.load(args.resume)
-    except RuntimeError as e:
-        raise CLIError(f"--resume {args.resume}: {str(e).removeprefix('ndgrad.load: ')}") from None
-    if not isinstance(ckpt, dict) or not {"model", "optimizer", "scheduler", "epoch"} <= set(ckpt):
-        raise CLIError(f"--resume {args.resume}: not a checkpoint written by {PROG}")
     try:
         for key, part in parts.items():
             if key in ckpt:
@@ -383,17 +317,19 @@ def _resume(
 
 def _train_epoch(
     args: argparse.Namespace,
-    model: nn.Module,
+    net: nn.Module,
     loader: DataLoader,
     parts: dict[str, Any],
     monitor: Any,
     epoch: int,
+    ranks: Ranks,
 ) -> tuple[float, float]:
-    """One pass over the training data; (mean loss, accuracy)."""
+    """One pass over the training data (``net`` is the model, or its DDP wrapper on several
+    ranks); (mean loss, accuracy) over every rank's examples."""
     from ndgrad.viz import progress  # tqdm's bar; its notebook form in Jupyter
 
-    optimizer, scheduler = parts["optimizer"], parts["scheduler"]
-    bars = not args.no_progress and sys.stdout.isatty()  # no \r updates into a log file
+    model, optimizer, scheduler = parts["model"], parts["optimizer"], parts["scheduler"]
+    bars = ranks.main and not args.no_progress and sys.stdout.isatty()  # no \r into a log file
     bar = progress(
         loader,
         desc=f"epoch {epoch + 1}/{args.epochs}",
@@ -401,21 +337,30 @@ def _train_epoch(
         leave=True,
         file=sys.stdout,
     )
-    seen, correct, loss_sum, t0 = 0, 0, 0.0, time.perf_counter()
-    for x, y in bar:
+    ranks.set_epoch(epoch)
+    seen, correct, loss_sum, t0 = 0.0, 0.0, 0.0, time.perf_counter()
+    for step, (x, y) in enumerate(bar):
         x, y = x.to(args.device), y.to(args.device)
-        logits = model(x)
-        loss = F.cross_entropy(logits, y)
+        logits = net(x)
+        if ranks.data_parallel:  # this rank's share of the global batch's mean loss
+            loss, mine = ranks.loss(logits, y, step)
+        else:
+            loss = F.cross_entropy(logits, y)
+            mine = np.array([loss.item() * len(y), (logits.argmax(1) == y).sum().item(), len(y)])
+        totals = ranks.sum(mine)  # on several ranks the sums travel during backward
         optimizer.zero_grad()
         loss.backward()
-        monitor.record_gradients(model)
+        step_loss, step_correct, n = totals()
+        if ranks.main:
+            monitor.record_gradients(model)
         optimizer.step()
         scheduler.step()
-        n = len(y)
         seen += n
-        loss_sum += loss.item() * n
-        correct += int((logits.argmax(1) == y).sum().item())
-        monitor.log_step(loss=loss.item(), lr=scheduler.get_last_lr()[0])
+        loss_sum += step_loss
+        correct += step_correct
+        if ranks.main:
+            value = step_loss / n if ranks.data_parallel else loss.item()
+            monitor.log_step(loss=value, lr=scheduler.get_last_lr()[0])
         if bars:
             rate = seen / (time.perf_counter() - t0)
             bar.set_postfix(
@@ -424,12 +369,16 @@ def _train_epoch(
     return loss_sum / seen, correct / seen
 
 
-def _checkpoint(parts: dict[str, Any], monitor: Any, epoch: int) -> dict[str, Any]:
+def _checkpoint(
+    parts: dict[str, Any], monitor: Any, epoch: int, sampler_seed: int | None
+) -> dict[str, Any]:
     ckpt: dict[str, Any] = {
         k: (v.get_state() if k == "generator" else v.state_dict()) for k, v in parts.items()
     }
     history = {"steps": monitor.steps, "epochs": monitor.epochs, "gradients": monitor.gradients}
     ckpt.update(epoch=epoch, history={**history, "dead_relu": monitor.dead_relu})
+    if sampler_seed is not None:  # a data-parallel run: resumes in DistributedSampler's order
+        ckpt["sampler_seed"] = sampler_seed
     return ckpt
 
 
@@ -476,15 +425,54 @@ def _tensorboard_writer(log_dir: str | None) -> Any:
         ) from None
 
 
-def run(args: argparse.Namespace) -> int:
-    """Train as ``args`` say (see ``build_parser``); raises ``CLIError`` for user errors."""
+# -- one run -------------------------------------------------------------------------------------
+
+
+def _join(args: argparse.Namespace) -> Ranks:
+    """This process's place: alone, or one of the ranks mpiexec / ndgrad-run started."""
+    try:
+        return start_ranks(args.distributed)
+    except ImportError:
+        raise CLIError(
+            'this process is one of several MPI ranks, which needs mpi4py: pip install "ndgrad['
+            'distributed]"'
+        ) from None
+    except ValueError as e:
+        raise CLIError(str(e)) from None
+
+
+def _together(ranks: Ranks, step: Callable[..., Any], *args: Any) -> Any:
+    """``step(*args)`` on every rank; a CLIError on any rank is raised on all (the others would
+    otherwise wait for it in their next collective)."""
+    error, result = None, None
+    try:
+        result = step(*args)
+    except CLIError as e:
+        error = str(e)
+    error = ranks.agree(error)
+    if error is not None:
+        raise CLIError(error)
+    return result
+
+
+def _prepare(args: argparse.Namespace, ranks: Ranks) -> SimpleNamespace:
+    """The data, the model, its optimizer and schedule, restored from ``--resume`` when given."""
     from ndgrad.viz import TrainingMonitor
 
     out = _check_options(args)
+    ckpt = _read_checkpoint(args.resume) if args.resume else None
+    seed = args.seed
+    if ckpt is not None and "sampler_seed" in ckpt:  # a data-parallel run continues in its order
+        ranks.data_parallel, seed = True, int(ckpt["sampler_seed"])
+    if ranks.data_parallel and args.batch_size % ranks.world:
+        raise CLIError(
+            f"--batch-size {args.batch_size} is the global batch, split evenly across the "
+            f"{ranks.world} ranks: pass a multiple of {ranks.world}"
+        )
     ndgrad.manual_seed(args.seed)
     arrays = load_arrays(args.dataset, args.data_dir, args.download)
     n_classes = int(max(arrays[1].max(), arrays[3].max())) + 1
-    train_loader, test_loader, gen = _loaders(args, arrays)
+    train_loader, test_loader, gen = _loaders(args, arrays, ranks, seed)
     in_shape = tuple(arrays[0].shape[1:])
     kind = args.model if args.model != "auto" else ("cnn" if len(in_shape) == 3 else "mlp")
     if args.model == "cnn" and len(in_shape) == 1:
@@ -498,37 +486,71 @@ def run(args: argparse.Namespace) -> int:
     scheduler = ndgrad.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=total)
     parts = {"model": model, "optimizer": optimizer, "scheduler": scheduler, "generator": gen}
     monitor = TrainingMonitor(grad_every=max(1, len(train_loader) // 2))
-    start = _resume(args, parts, scheduler, monitor, total) if args.resume else 0
+    start = _resume(args, ckpt, parts, scheduler, monitor, total) if ckpt is not None else 0
+    return SimpleNamespace(
+        out=out, kind=kind, model=model, parts=parts, monitor=monitor, start=start, seed=seed,
+        train_loader=train_loader, test_loader=test_loader, n_train=len(arrays[0]),
+        n_test=len(arrays[2]),
+    )  # fmt: skip
+
+
+def _open_outputs(args: argparse.Namespace, out: Path, ranks: Ranks) -> Any:
+    """Rank 0's output folder and TensorBoard writer (None elsewhere, or without --tensorboard)."""
+    if not ranks.main:
+        return None
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise CLIError(f"--out {out}: can't create the folder ({e.strerror})") from None
+    return _tensorboard_writer(args.tensorboard)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Train as ``args`` say (see ``build_parser``); raises ``CLIError`` for user errors."""
+    ranks = _join(args)
+    try:
+        return _run(args, ranks)
+    finally:
+        ranks.close()
+
+
+def _run(args: argparse.Namespace, ranks: Ranks) -> int:
+    s = _together(ranks, _prepare, args, ranks)
+    model, monitor, parts, out, start = s.model, s.monitor, s.parts, s.out, s.start
     if start >= args.epochs:
-        print(
+        ranks.print(
             f"{args.resume} has finished {start} epochs already: nothing to train, nothing "
             f"written (pass --epochs {start + 1} or more to train further)"
         )
         return 0
     if args.resume:
-        print(f"resumed from {args.resume} at epoch {start}")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise CLIError(f"--out {out}: can't create the folder ({e.strerror})") from None
-    writer = monitor.writer = _tensorboard_writer(args.tensorboard)  # created once training starts
+        ranks.print(f"resumed from {args.resume} at epoch {start}")
+    writer = monitor.writer = _together(ranks, _open_outputs, args, out, ranks)
+    net = ranks.wrap(model)  # DDP on several ranks: rank 0's weights reach every rank
     n_params = sum(p.numel() for p in model.parameters())
-    print(
-        f"{kind} on {args.dataset}: {len(train_loader.dataset)} train / "
-        f"{len(test_loader.dataset)} test examples, {n_params:,} parameters"
+    on = f", {ranks.world} ranks x {args.batch_size // ranks.world}" if ranks.world > 1 else ""
+    ranks.print(
+        f"{s.kind} on {args.dataset}: {s.n_train} train / {s.n_test} test examples, "
+        f"{n_params:,} parameters{on}"
     )
-    monitor.watch(model)
+    if ranks.main:
+        monitor.watch(model)
+    sampler_seed = s.seed if ranks.data_parallel else None
     t_start = time.perf_counter()
     try:
         for epoch in range(start, args.epochs):
-            train_loss, train_acc = _train_epoch(args, model, train_loader, parts, monitor, epoch)
-            test_loss, test_acc = evaluate(model, test_loader, args.device)
+            train_loss, train_acc = _train_epoch(
+                args, net, s.train_loader, parts, monitor, epoch, ranks
+            )
+            test_loss, test_acc = evaluate(model, s.test_loader, args.device, ranks)
             if not math.isfinite(train_loss):  # stop before the checkpoint: the last good one stays
-                lr = scheduler.base_lrs[0]
+                lr = parts["scheduler"].base_lrs[0]
                 raise CLIError(
                     f"training diverged in epoch {epoch + 1} (loss {train_loss}): try a smaller "
                     f"--lr than {lr:g}"
                 )
+            if not ranks.main:
+                continue
             monitor.log_epoch(
                 loss=train_loss, accuracy=train_acc, test_loss=test_loss, test_accuracy=test_acc
             )
@@ -537,15 +559,17 @@ def run(args: argparse.Namespace) -> int:
                     f"epoch {epoch + 1}/{args.epochs}: loss {train_loss:.4f}, accuracy "
                     f"{train_acc:.4f}, test accuracy {test_acc:.4f}"
                 )
-            ndgrad.save(_checkpoint(parts, monitor, epoch + 1), out / "checkpoint.ndgrad")
+            ckpt = _checkpoint(parts, monitor, epoch + 1, sampler_seed)
+            ndgrad.save(ckpt, out / "checkpoint.ndgrad")  # atomic
     finally:  # what was logged reaches the event files, also when training stops early
         if writer is not None:
             writer.close()
     elapsed = time.perf_counter() - t_start
     monitor.unwatch()
-    _, test_acc = evaluate(model, test_loader, args.device)
-    print(f"test accuracy: {test_acc:.4f} ({elapsed:.1f} s of training)")
-    _write_outputs(out, model, test_loader, monitor, args.device)
+    _, test_acc = evaluate(model, s.test_loader, args.device, ranks)
+    ranks.print(f"test accuracy: {test_acc:.4f} ({elapsed:.1f} s of training)")
+    if ranks.main:
+        _write_outputs(out, model, s.test_loader, monitor, args.device)
     return 0
 
 
@@ -555,13 +579,16 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return run(args)
     except CLIError as e:
-        print(f"{PROG}: error: {e}", file=sys.stderr)
+        if launcher_rank() == 0:  # every rank raises it; one line is enough
+            print(f"{PROG}: error: {e}", file=sys.stderr)
         raise SystemExit(2) from None
     except KeyboardInterrupt:
-        print(
-            f"{PROG}: interrupted; continue with --resume {Path(args.out) / 'checkpoint.ndgrad'}",
-            file=sys.stderr,
-        )
+        if launcher_rank() == 0:
+            print(
+                f"{PROG}: interrupted; continue with --resume "
+                f"{Path(args.out) / 'checkpoint.ndgrad'}",
+                file=sys.stderr,
+            )
         return 130
 
 

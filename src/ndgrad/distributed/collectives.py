@@ -377,6 +377,32 @@ def _reduce_scatter(pg: ProcessGroup, send: Any, output: Tensor, op: ReduceOp) -
     return Work(pg, "reduce_scatter", [req], finish, [output])
 
 
+def _rooted(
+    what: str,
+    tensor: Tensor,
+    tensors: list[Tensor] | None,
+    group: Any,
+    rank: int | None,
+    group_rank: int | None,
+) -> tuple[ProcessGroup, int, bool]:
+    """The checks of ``gather`` and ``scatter``: the root holds one tensor per rank in its list,
+    the others pass no list, and every rank's ``tensor`` has the same shape and dtype.
+
+    Returns the group, the root's rank in it, and whether this rank is the root.
+    """
+    _check_tensor(tensor, "tensor")
+    name, role = ("dst", "destination") if what == "gather" else ("src", "source")
+    pg = resolve(group)
+    root = _root(pg, rank, group_rank, name)
+    mine = pg.rank() == root
+    if mine:
+        _check_list(what, tensors or [], pg.size(), tensor, f"{what}_list")
+    elif tensors:
+        raise ValueError(f"Argument ``{what}_list`` must NOT be specified on non-{role} ranks.")
+    _check_same(pg, what, tensor.shape, tensor.dtype)
+    return pg, root, mine
+
+
 def gather(
     tensor: Tensor,
     gather_list: list[Tensor] | None = None,
@@ -386,15 +412,7 @@ def gather(
     group_dst: int | None = None,
 ) -> Any:
     """``gather_list[i]`` on rank ``dst`` = rank i's ``tensor``."""
-    _check_tensor(tensor, "tensor")
-    pg = resolve(group)
-    root = _root(pg, dst, group_dst, "dst")
-    mine = pg.rank() == root
-    if mine:
-        _check_list("gather", gather_list or [], pg.size(), tensor, "gather_list")
-    elif gather_list:
-        raise ValueError("Argument ``gather_list`` must NOT be specified on non-destination ranks.")
-    _check_same(pg, "gather", tensor.shape, tensor.dtype)
+    pg, root, mine = _rooted("gather", tensor, gather_list, group, dst, group_dst)
     send = Staged(tensor.array, False, pg.cuda_aware).buf
     recv = xp_of(send).empty((pg.size(),) + send.shape, dtype=send.dtype) if mine else None
 
@@ -415,15 +433,7 @@ def scatter(
     group_src: int | None = None,
 ) -> Any:
     """``tensor`` on rank i = ``scatter_list[i]`` of rank ``src``."""
-    _check_tensor(tensor, "tensor")
-    pg = resolve(group)
-    root = _root(pg, src, group_src, "src")
-    mine = pg.rank() == root
-    if mine:
-        _check_list("scatter", scatter_list or [], pg.size(), tensor, "scatter_list")
-    elif scatter_list:
-        raise ValueError("Argument ``scatter_list`` must NOT be specified on non-source ranks.")
-    _check_same(pg, "scatter", tensor.shape, tensor.dtype)
+    pg, root, mine = _rooted("scatter", tensor, scatter_list, group, src, group_src)
     out = Staged(tensor.array, True, pg.cuda_aware)
     send = _stack([t.array for t in scatter_list or []], pg.cuda_aware) if mine else None
     return _run(Work(pg, "scatter", [pg.comm.Iscatter(send, out.buf, root)], out.finish), async_op)
