@@ -57,7 +57,8 @@ def margin_ranking_loss(
             f"margin_ranking_loss : All input tensors should have same dimension but got sizes: "
             f"input1: {input1.shape}, input2: {input2.shape}, target: {target.shape} "
         )
-    return _reduce((-target * (input1 - input2) + margin).clamp(min=0), reduction)
+    # margin is a double in PyTorch's signature: integer inputs give a default-float loss
+    return _reduce((-target * (input1 - input2) + float(margin)).clamp(min=0), reduction)
 
 
 def hinge_embedding_loss(
@@ -71,8 +72,16 @@ def hinge_embedding_loss(
     """loss = x where y == 1, max(0, margin - x) where y == -1 (other targets add both)"""
     reduction = _legacy(size_average, reduce, reduction)
     _check_reduction(reduction)
-    margin_term = where(target != 1, (margin - input).clamp(min=0), 0.0)
-    self_term = where(target != -1, input, 0.0)
+    kind = input.array.dtype.kind
+    if kind == "b":
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` "
+            "or `logical_xor()` operator instead."
+        )
+    zero: float = 0.0 if kind in "fc" else 0  # PyTorch keeps an integer input's dtype (and
+    margin = margin if kind in "fc" else int(margin)  # truncates the margin to it)
+    margin_term = where(target != 1, (margin - input).clamp(min=0), zero)
+    self_term = where(target != -1, input, zero)
     return _reduce(margin_term + self_term, reduction)
 
 

@@ -15,6 +15,7 @@ import numpy as np
 from ndgrad import _dtype
 from ndgrad.autograd.function import Op
 from ndgrad.ops._ew_util import _is_int, _xp
+from ndgrad.ops._util import require_float
 from ndgrad.ops.arithmetic import maximum, minimum, where
 from ndgrad.ops.compare import isfinite, isnan
 from ndgrad.tensor import Tensor
@@ -108,6 +109,7 @@ def round(input: Tensor, *, decimals: int = 0) -> Tensor:
 
 def frac(input: Tensor) -> Tensor:
     """out = input - trunc(input)"""
+    require_float("frac_cpu", input)
     return input - trunc(input)
 
 
