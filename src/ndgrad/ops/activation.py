@@ -156,6 +156,11 @@ def relu6(input: Tensor, inplace: bool = False) -> Tensor:
 
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
     """out = input if input > threshold else value"""
+    kind = input.array.dtype.kind
+    if kind == "b":
+        require_float("threshold_cpu", input)
+    elif kind in "iu":  # PyTorch keeps an integer input's dtype: the value is cast to it
+        value = int(value)
     out = ew.where(input > threshold, input, value)
     return _maybe_inplace(input, out, inplace)
 
@@ -196,6 +201,7 @@ def rrelu_(
 
 def prelu(input: Tensor, weight: Tensor) -> Tensor:
     """out = input if input > 0 else weight[c] * input, with c the channel (dim 1)"""
+    require_float("prelu_cpu", input)
     channels = input.shape[1] if input.ndim >= 2 else 1
     n = weight.numel()
     if n != 1 and n != channels:

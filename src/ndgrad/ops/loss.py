@@ -429,6 +429,7 @@ def nll_loss(
         ignore_index: a class index whose elements count nowhere.
         reduction: 'mean', 'sum' or 'none'.
     """
+    require_float("nll_loss_out_frame", input)
     reduction = _legacy(size_average, reduce, reduction)
     _check_reduction(reduction)
     _no_weight_grad("nll_loss_forward", weight)
@@ -482,6 +483,7 @@ def binary_cross_entropy(
         target: shaped like ``input`` (values in [0, 1]).
         weight: broadcast against the elementwise loss (no gradient).
     """
+    require_float("binary_cross_entropy", input)
     reduction = _legacy(size_average, reduce, reduction)
     _check_reduction(reduction)
     if target.shape != input.shape:

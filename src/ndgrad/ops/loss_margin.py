@@ -17,6 +17,7 @@ import numpy as np
 from ndgrad import _backend
 from ndgrad.autograd.function import Op
 from ndgrad.ops._loss_util import _check_reduction, _const, _legacy, _no_weight_grad, _reduce
+from ndgrad.ops._util import require_float
 from ndgrad.ops.elementwise import minimum, where
 from ndgrad.tensor import Tensor
 
@@ -191,6 +192,7 @@ def multi_margin_loss(
     reduction: str = "mean",
 ) -> Tensor:
     """loss_i = sum_{j != t_i} w_t max(0, margin - x[i, t_i] + x[i, j])^p / C, p in {1, 2}"""
+    require_float("multi_margin_loss_cpu_kernel", input)
     reduction = _legacy(size_average, reduce, reduction)
     _check_reduction(reduction)
     if p not in (1, 2):
@@ -237,6 +239,7 @@ def multilabel_margin_loss(
 
     ``target`` holds class indices, the list of row i ending at its first -1.
     """
+    require_float("multilabel_margin_loss_forward_out_frame", input)
     reduction = _legacy(size_average, reduce, reduction)
     _check_reduction(reduction)
     if target.shape != input.shape or input.ndim not in (1, 2):

@@ -155,6 +155,8 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
 def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """out[..., o] = sum_ij input1[..., i] weight[o, i, j] input2[..., j] + bias[o]"""
+    if input1.array.dtype.kind == "b":  # integers multiply as PyTorch's do; bools don't
+        require_float("bmm", input1)
     if weight.ndim != 3:
         raise RuntimeError(f"bilinear(): weight must be 3-dimensional, but got {weight.ndim}")
     if input1.shape[:-1] != input2.shape[:-1]:
