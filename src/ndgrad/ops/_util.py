@@ -119,6 +119,39 @@ def torch_error(op: str, exc: Exception, args: tuple[Any, ...]) -> Exception | N
     return None
 
 
+def require_float(
+    kernel: str, *tensors: Any, exc: type[Exception] = NotImplementedError, message: str = ""
+) -> None:
+    """Refuse integer and bool tensors where PyTorch's kernel is float-only, as PyTorch does.
+
+    By default PyTorch's NotImplementedError '"kernel" not implemented for 'Long''; ``message``
+    (formatted with ``{dtype}``, PyTorch's name of the offending dtype) and ``exc`` give the
+    functions that refuse with their own words. One dtype-kind compare per tensor.
+    """
+    for t in tensors:
+        if isinstance(t, Tensor) and t.array.dtype.kind not in "fc":
+            dtype = _dtype.torch_name(t)
+            text = message or f"\"{kernel}\" not implemented for '{{dtype}}'"
+            raise exc(text.format(dtype=dtype))
+
+
+def require_float_pair(kernel: str, a: Any, b: Any, **kw: Any) -> None:
+    """``require_float`` on the dtype PyTorch promotes a pair to: one float operand suffices."""
+    kind = b.array.dtype.kind if isinstance(b, Tensor) else "f" if isinstance(b, float) else "i"
+    if kind not in "fc":
+        require_float(kernel, a, **kw)
+
+
+def require_same_dtype(ref: Tensor, **named: Any) -> None:
+    """PyTorch's RuntimeError where a kernel wants every named tensor in ``ref``'s dtype."""
+    for name, t in named.items():
+        if isinstance(t, Tensor) and t.array.dtype != ref.array.dtype:
+            from ndgrad.ops.linalg import _CNAMES  # the C++ names; bound on the error path only
+
+            want, got = (_CNAMES.get(str(x.array.dtype), str(x.array.dtype)) for x in (ref, t))
+            raise RuntimeError(f"expected dtype {want} for `{name}` but got dtype {got}")
+
+
 def const(array: Any) -> Tensor:
     """A Tensor around an array that takes no part in the graph (a mask or constant in backward)."""
     return Tensor._make(array, False, None)
@@ -166,8 +199,8 @@ def inplace(t: Tensor, result: Tensor) -> Tensor:
     if data.dtype != t.array.dtype:
         if not np.can_cast(data.dtype, t.array.dtype, casting="same_kind"):
             raise RuntimeError(
-                f"result type {_dtype.from_numpy_dtype(data.dtype).name} can't be cast to the "
-                f"desired output type {t.dtype.name}"
+                f"result type {_dtype.torch_name(data.dtype)} can't be cast to the "
+                f"desired output type {_dtype.torch_name(t)}"
             )
     if data.shape != t.array.shape:
         try:

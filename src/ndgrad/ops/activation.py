@@ -18,7 +18,7 @@ from ndgrad.autograd.function import Op
 from ndgrad.ops import elementwise as ew
 from ndgrad.ops import join, softmax
 from ndgrad.ops import random as _random
-from ndgrad.ops._util import inplace, normalize_dim
+from ndgrad.ops._util import inplace, normalize_dim, require_float
 from ndgrad.ops.unary import _erf_array
 from ndgrad.tensor import Tensor
 
@@ -70,8 +70,7 @@ _GELU_C = 0.044715
 def _float(x: Tensor, name: str) -> Tensor:
     if not isinstance(x, Tensor):
         raise TypeError(f"{name}(): argument 'input' must be Tensor, not {type(x).__name__}")
-    if x.array.dtype.kind != "f":
-        raise NotImplementedError(f"\"{name}\" not implemented for '{_dtype.torch_name(x)}'")
+    require_float(name, x)
     return x
 
 
@@ -84,6 +83,8 @@ def _maybe_inplace(input: Tensor, out: Tensor, flag: bool) -> Tensor:
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
     """out = max(input, 0)"""
+    if input.array.dtype.kind == "b":
+        raise RuntimeError("Boolean inputs not supported for relu")
     return ew.relu_(input) if inplace else ew.relu(input)
 
 
@@ -136,7 +137,12 @@ def hardtanh(
     """out = clamp(input, min_val, max_val)"""
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
-    out = Hardtanh.apply(_float(input, "hardtanh"), lo=float(min_val), hi=float(max_val))
+    kind = input.array.dtype.kind
+    if kind == "b":
+        raise RuntimeError("Bool inputs not supported for hardtanh")
+    if kind in "iu":  # PyTorch clamps integer tensors and keeps their dtype
+        return _maybe_inplace(input, ew.clamp(input, int(min_val), int(max_val)), inplace)
+    out = Hardtanh.apply(input, lo=float(min_val), hi=float(max_val))
     return _maybe_inplace(input, out, inplace)
 
 
@@ -151,6 +157,11 @@ def relu6(input: Tensor, inplace: bool = False) -> Tensor:
 
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
     """out = input if input > threshold else value"""
+    kind = input.array.dtype.kind
+    if kind == "b":
+        require_float("threshold_cpu", input)
+    elif kind in "iu":  # PyTorch keeps an integer input's dtype: the value is cast to it
+        value = int(value)
     out = ew.where(input > threshold, input, value)
     return _maybe_inplace(input, out, inplace)
 
@@ -191,6 +202,7 @@ def rrelu_(
 
 def prelu(input: Tensor, weight: Tensor) -> Tensor:
     """out = input if input > 0 else weight[c] * input, with c the channel (dim 1)"""
+    require_float("prelu_cpu", input)
     channels = input.shape[1] if input.ndim >= 2 else 1
     n = weight.numel()
     if n != 1 and n != channels:
@@ -467,17 +479,21 @@ def mish(input: Tensor, inplace: bool = False) -> Tensor:
 
 def softsign(input: Tensor) -> Tensor:
     """out = input / (1 + |input|)"""
+    if input.array.dtype.kind == "b":
+        require_float("abs_cpu", input)
     return input / (1 + ew.abs(input))
 
 
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
     """out = relu6(input + 3) / 6"""
+    require_float("hardsigmoid_cpu", input)
     out = hardtanh(input + 3.0, 0.0, 6.0) * (1.0 / 6.0)
     return _maybe_inplace(input, out, inplace)
 
 
 def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
     """out = input * relu6(input + 3) / 6"""
+    require_float("hardswish_cpu", input)
     out = input * (hardtanh(input + 3.0, 0.0, 6.0) * (1.0 / 6.0))
     return _maybe_inplace(input, out, inplace)
 
@@ -494,6 +510,11 @@ def sigmoid(input: Tensor) -> Tensor:
 
 def tanhshrink(input: Tensor) -> Tensor:
     """out = input - tanh(input)"""
+    if input.array.dtype.kind == "b":
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
+            "trying to invert a mask, use the `~` or `logical_not()` operator instead."
+        )
     return input - ew.tanh(input)
 
 
@@ -501,16 +522,19 @@ def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     """out = input - lambd if input > lambd, input + lambd if input < -lambd, else 0"""
     if lambd < 0:
         raise RuntimeError(f"lambda must be greater or equal to 0, but found to be {lambd}.")
+    require_float("softshrink_check", input)
     return input - ew.clamp(input, -lambd, lambd)
 
 
 def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     """out = input if |input| > lambd else 0"""
+    require_float("hardshrink_cpu", input)
     return ew.where(ew.abs(input) > lambd, input, 0.0)
 
 
 def glu(input: Tensor, dim: int = -1) -> Tensor:
     """out = a * sigmoid(b), where a and b are the two halves of input along ``dim``"""
+    require_float("glu_cpu", input)
     if input.ndim == 0:
         raise RuntimeError("glu does not support scalars because halving size must be even")
     d = normalize_dim(dim, input.ndim)
@@ -535,6 +559,13 @@ def gumbel_softmax(
 ) -> Tensor:
     """y = softmax((logits + g) / tau), g ~ Gumbel(0, 1); with hard, a one-hot of argmax(y) whose
     gradient is y's (the straight-through estimator)"""
+    require_float(
+        "gumbel_softmax",
+        logits,
+        exc=RuntimeError,
+        message="Exponential distribution is a continuous probability distribution. dtype must "
+        "be a floating point but you specified {dtype}",
+    )
     host = _random.default_generator.rng.exponential(size=logits.shape).astype(
         logits.array.dtype, copy=False
     )

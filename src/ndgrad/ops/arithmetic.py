@@ -16,7 +16,13 @@ import numpy as np
 from ndgrad import _dtype
 from ndgrad.autograd.function import Op
 from ndgrad.ops._ew_util import _float_input, _is_int, _quiet, _xp
-from ndgrad.ops._util import binary_operands, inplace
+from ndgrad.ops._util import (
+    binary_operands,
+    inplace,
+    require_float,
+    require_float_pair,
+    require_same_dtype,
+)
 from ndgrad.ops.compare import _no_grad
 from ndgrad.tensor import Tensor
 
@@ -346,6 +352,7 @@ class LogAddExp(Op):
 
 def logaddexp(input: Tensor, other: Any) -> Tensor:
     """out = log(e^input + e^other), without overflow for large inputs"""
+    require_float_pair("logaddexp_cpu", input, other)
     a, b = binary_operands(_float_input(input), other)
     if not isinstance(b, Tensor):
         b = a * 0 + b
@@ -436,6 +443,10 @@ def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:
 
 def lerp(input: Tensor, end: Tensor, weight: Any) -> Tensor:
     """out = input + weight * (end - input)"""
+    require_same_dtype(input, end=end, weight=weight)
+    require_float(
+        "lerp_kernel_tensor" if isinstance(weight, Tensor) else "lerp_kernel_scalar", input
+    )
     return input + weight * (end - input)
 
 
@@ -444,8 +455,20 @@ def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1) 
     return input + value * tensor1 * tensor2
 
 
+_ADDCDIV_INT = (
+    "Integer division with addcdiv is no longer supported, and in a future  release addcdiv will "
+    "perform a true division of tensor1 and tensor2. The historic addcdiv behavior can be "
+    "implemented as (input + value * torch.trunc(tensor1 / tensor2)).to(input.dtype) for integer "
+    "inputs and as (input + value * tensor1 / tensor2) for float inputs. The future addcdiv "
+    "behavior is just the latter implementation: (input + value * tensor1 / tensor2), for all "
+    "dtypes."
+)
+
+
 def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1) -> Tensor:
     """out = input + value * tensor1 / tensor2"""
+    if tensor1.array.dtype.kind in "biu" and tensor2.array.dtype.kind in "biu":
+        raise RuntimeError(_ADDCDIV_INT)
     return input + value * tensor1 / tensor2
 
 

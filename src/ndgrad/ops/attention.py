@@ -18,6 +18,7 @@ from ndgrad import _workspace
 from ndgrad._backend import xp_of as _xp
 from ndgrad.autograd.function import Op
 from ndgrad.ops._util import const as _const
+from ndgrad.ops._util import require_float
 from ndgrad.ops.dropout import dropout
 from ndgrad.tensor import Tensor
 
@@ -125,6 +126,12 @@ def scaled_dot_product_attention(
         raise RuntimeError(
             "scaled_dot_product_attention: query, key and value must be at least 2-D"
         )
+    require_float(
+        "scaled_dot_product_attention",
+        query,
+        exc=RuntimeError,
+        message="expected scalar type Float but found {dtype}",
+    )
     if query.shape[-1] != key.shape[-1]:
         raise RuntimeError(
             f"scaled_dot_product_attention: query and key must have the same embedding size, got "

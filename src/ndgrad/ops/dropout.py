@@ -17,7 +17,7 @@ import numpy as np
 from ndgrad._backend import xp_of as _xp
 from ndgrad.ops import random as _random
 from ndgrad.ops._util import const as _const
-from ndgrad.ops._util import inplace
+from ndgrad.ops._util import inplace, require_float
 from ndgrad.tensor import Tensor
 
 __all__ = [
@@ -58,8 +58,14 @@ def _dropout(
     if not training or p == 0.0 or input.numel() == 0:
         return input
     if p == 1.0:
-        out = input * 0.0
+        out = input * 0.0 if input.array.dtype.kind == "f" else input * 0
     else:
+        require_float(  # the mask is scaled by 1 / (1 - p): PyTorch's cast back to input fails
+            "dropout",
+            input,
+            exc=RuntimeError,
+            message="result type Float can't be cast to the desired output type {dtype}",
+        )
         keep = _keep_mask(input, shape, p).astype(input.array.dtype)
         out = _alpha_map(input, keep, p) if alpha else input * _const(keep * (1.0 / (1.0 - p)))
     return inplace(input, out) if inplace_ else out

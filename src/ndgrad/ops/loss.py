@@ -39,6 +39,7 @@ from ndgrad.ops._loss_util import (
     _no_weight_grad,
     _reduce,
 )
+from ndgrad.ops._util import require_float
 from ndgrad.ops.activation import LogSigmoid
 from ndgrad.ops.elementwise import log, sigmoid
 from ndgrad.ops.loss_ctc import ctc_loss
@@ -428,6 +429,7 @@ def nll_loss(
         ignore_index: a class index whose elements count nowhere.
         reduction: 'mean', 'sum' or 'none'.
     """
+    require_float("nll_loss_out_frame", input)
     reduction = _legacy(size_average, reduce, reduction)
     _check_reduction(reduction)
     _no_weight_grad("nll_loss_forward", weight)
@@ -481,6 +483,7 @@ def binary_cross_entropy(
         target: shaped like ``input`` (values in [0, 1]).
         weight: broadcast against the elementwise loss (no gradient).
     """
+    require_float("binary_cross_entropy", input)
     reduction = _legacy(size_average, reduce, reduction)
     _check_reduction(reduction)
     if target.shape != input.shape:
@@ -558,6 +561,7 @@ def binary_cross_entropy_with_logits(
             f"Target size ({target.shape}) must be the same as input size ({input.shape})"
         )
     _no_weight_grad("binary_cross_entropy_with_logits", weight, pos_weight)
+    require_float("log_sigmoid_cpu", input)
     loss = BinaryCrossEntropyWithLogits.apply(input, target.to(dtype=input.dtype), pos_weight)
     if weight is not None:
         loss = loss * weight
@@ -586,6 +590,7 @@ def multilabel_soft_margin_loss(
 ) -> Tensor:
     """loss_i = -mean_c w_c (y_ic log sigmoid(x_ic) + (1 - y_ic) log sigmoid(-x_ic))"""
     reduction = _legacy(size_average, reduce, reduction)
+    require_float("log_sigmoid_cpu", input)
     loss = -(target * LogSigmoid.apply(input) + (1 - target) * LogSigmoid.apply(-input))
     if weight is not None:
         loss = loss * weight

@@ -17,6 +17,7 @@ import numpy as np
 from ndgrad import _backend
 from ndgrad.autograd.function import Op
 from ndgrad.ops._loss_util import _check_reduction, _const, _legacy, _no_weight_grad, _reduce
+from ndgrad.ops._util import require_float
 from ndgrad.ops.elementwise import minimum, where
 from ndgrad.tensor import Tensor
 
@@ -57,7 +58,8 @@ def margin_ranking_loss(
             f"margin_ranking_loss : All input tensors should have same dimension but got sizes: "
             f"input1: {input1.shape}, input2: {input2.shape}, target: {target.shape} "
         )
-    return _reduce((-target * (input1 - input2) + margin).clamp(min=0), reduction)
+    # margin is a double in PyTorch's signature: integer inputs give a default-float loss
+    return _reduce((-target * (input1 - input2) + float(margin)).clamp(min=0), reduction)
 
 
 def hinge_embedding_loss(
@@ -71,8 +73,16 @@ def hinge_embedding_loss(
     """loss = x where y == 1, max(0, margin - x) where y == -1 (other targets add both)"""
     reduction = _legacy(size_average, reduce, reduction)
     _check_reduction(reduction)
-    margin_term = where(target != 1, (margin - input).clamp(min=0), 0.0)
-    self_term = where(target != -1, input, 0.0)
+    kind = input.array.dtype.kind
+    if kind == "b":
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` "
+            "or `logical_xor()` operator instead."
+        )
+    zero: float = 0.0 if kind in "fc" else 0  # PyTorch keeps an integer input's dtype (and
+    margin = margin if kind in "fc" else int(margin)  # truncates the margin to it)
+    margin_term = where(target != 1, (margin - input).clamp(min=0), zero)
+    self_term = where(target != -1, input, zero)
     return _reduce(margin_term + self_term, reduction)
 
 
@@ -182,6 +192,7 @@ def multi_margin_loss(
     reduction: str = "mean",
 ) -> Tensor:
     """loss_i = sum_{j != t_i} w_t max(0, margin - x[i, t_i] + x[i, j])^p / C, p in {1, 2}"""
+    require_float("multi_margin_loss_cpu_kernel", input)
     reduction = _legacy(size_average, reduce, reduction)
     _check_reduction(reduction)
     if p not in (1, 2):
@@ -228,6 +239,7 @@ def multilabel_margin_loss(
 
     ``target`` holds class indices, the list of row i ending at its first -1.
     """
+    require_float("multilabel_margin_loss_forward_out_frame", input)
     reduction = _legacy(size_average, reduce, reduction)
     _check_reduction(reduction)
     if target.shape != input.shape or input.ndim not in (1, 2):

@@ -12,6 +12,7 @@ import warnings
 
 from ndgrad import _backend
 from ndgrad.ops._loss_util import _check_reduction, _const, _legacy, _reduce, _warn_size
+from ndgrad.ops._util import require_float, require_float_pair
 from ndgrad.ops.elementwise import log, where
 from ndgrad.tensor import Tensor
 
@@ -57,6 +58,7 @@ def mse_loss(
     """loss = (input - target)^2, times ``weight`` (then 'mean' divides by sum(weight))"""
     _warn_size(input, target)
     reduction = _legacy(size_average, reduce, reduction)
+    require_float_pair("mse_cpu", input, target)
     d = input - target
     return _weighted(d * d, weight, input, reduction, mean_by_weight=True)
 
@@ -88,6 +90,7 @@ def smooth_l1_loss(
     reduction = _legacy(size_average, reduce, reduction)
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    require_float_pair("smooth_l1_cpu", input, target)
     d = input - target
     a = d.abs()
     if beta == 0.0:
@@ -107,6 +110,7 @@ def huber_loss(
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
     _check_reduction(reduction)
+    require_float_pair("huber_cpu", input, target)
     d = input - target
     a = d.abs()
     loss = where(a < delta, d * d * 0.5, (a - 0.5 * delta) * delta)
@@ -147,6 +151,13 @@ def kl_div(
         )
     if reduction != "batchmean":
         _check_reduction(reduction)
+    for name, t in (("input", input), ("target", target)):
+        require_float(
+            "kl_div",
+            t,
+            exc=RuntimeError,
+            message=f"kl_div: Integral inputs not supported. ({name} is {{dtype}})",
+        )
     if log_target:
         loss = target.exp() * (target - input)
     else:
@@ -217,6 +228,12 @@ def gaussian_nll_loss(
             raise ValueError("var is of incorrect size")
     if reduction not in ("none", "mean", "sum"):
         raise ValueError(reduction + " is not valid")
+    require_float(  # PyTorch clamps var in place: a float eps can't be written into integers
+        "gaussian_nll_loss",
+        var,
+        exc=RuntimeError,
+        message="result type Float can't be cast to the desired output type {dtype}",
+    )
     xp = _backend.xp_of(var.array)
     var = var + _const(xp.maximum(var.array, eps) - var.array)
     d = input - target

@@ -19,7 +19,7 @@ from ndgrad import _dtype
 from ndgrad.ops import elementwise as _ew
 from ndgrad.ops import reduce as _reduce
 from ndgrad.ops import shape as _shape
-from ndgrad.ops._util import binary_operands, normalize_dim
+from ndgrad.ops._util import binary_operands, normalize_dim, require_float_pair
 from ndgrad.ops._util import const as _const
 from ndgrad.tensor import Tensor
 
@@ -118,6 +118,7 @@ def clamp_max(input: Tensor, max: Any) -> Tensor:
 
 def hypot(input: Tensor, other: Tensor) -> Tensor:
     """out = sqrt(input^2 + other^2)"""
+    require_float_pair("hypot_cpu", input, other)
     a, b = binary_operands(input, other)
     return _ew.sqrt(a * a + b * b)
 
@@ -182,6 +183,8 @@ def cov(
         )
     if fweights is not None or aweights is not None:
         raise NotImplementedError("ndgrad.cov: fweights and aweights are not supported")
+    if input.array.dtype.kind == "b":
+        raise RuntimeError("cov(): bool dtype is not supported for input")
     x = _float(input)
     x = _shape.reshape(x, (1, -1)) if x.ndim < 2 else x
     n = x.shape[1]
@@ -210,6 +213,11 @@ def trapezoid(
     y: Tensor, x: Tensor | None = None, *, dx: float | None = None, dim: int = -1
 ) -> Tensor:
     """out = sum_i (x[i+1] - x[i]) (y[i+1] + y[i]) / 2 along ``dim`` (spacing ``dx``, default 1)"""
+    if y.array.dtype.kind == "b" or (x is not None and x.array.dtype.kind == "b"):
+        which = "`y`" if x is None else "`x` or `y`"
+        raise RuntimeError(
+            f"trapezoid: received a bool input for {which}, but bool is not supported"
+        )
     d = normalize_dim(dim, y.ndim)
     n = y.shape[d]
     if n == 0:
@@ -302,6 +310,7 @@ def lcm(input: Tensor, other: Tensor) -> Tensor:
 
 def logaddexp2(input: Tensor, other: Tensor) -> Tensor:
     """out = log2(2^input + 2^other)"""
+    require_float_pair("logaddexp2_cpu", input, other)
     ln2 = math.log(2.0)
     return _ew.logaddexp(_float(input) * ln2, _float(other) * ln2) / ln2
 

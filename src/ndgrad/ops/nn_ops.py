@@ -20,7 +20,7 @@ from ndgrad._backend import xp_of as _xp
 from ndgrad.autograd.function import Op
 from ndgrad.ops import elementwise as ew
 from ndgrad.ops._util import const as _const
-from ndgrad.ops._util import normalize_dim
+from ndgrad.ops._util import normalize_dim, require_float, require_float_pair
 from ndgrad.ops.attention import (  # noqa: F401
     AttentionProbs,
     _mask_bias,
@@ -155,6 +155,8 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
 def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """out[..., o] = sum_ij input1[..., i] weight[o, i, j] input2[..., j] + bias[o]"""
+    if input1.array.dtype.kind == "b":  # integers multiply as PyTorch's do; bools don't
+        require_float("bmm", input1)
     if weight.ndim != 3:
         raise RuntimeError(f"bilinear(): weight must be 3-dimensional, but got {weight.ndim}")
     if input1.shape[:-1] != input2.shape[:-1]:
@@ -387,6 +389,13 @@ def normalize(
     input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out: Any = None
 ) -> Tensor:
     """out = input / max(||input||_p, eps) along ``dim``"""
+    require_float(
+        "normalize",
+        input,
+        exc=RuntimeError,
+        message="linalg.vector_norm: Expected a floating point or complex tensor as input. "
+        "Got {dtype}",
+    )
     if input.ndim == 0:  # a 0-d tensor is its own (only) vector along dim 0 or -1
         normalize_dim(dim, 0)
         return input / ew.clamp(_vector_norm(input.reshape(1), p, 0), min=eps)
@@ -402,6 +411,13 @@ def _clamp_value_only(t: Tensor, lo: float) -> Tensor:
 def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
     """out = sum(x1 * x2) / (max(||x1||, eps) * max(||x2||, eps)) along ``dim`` (inputs
     broadcast)"""
+    require_float_pair(
+        "cosine_similarity",
+        x1,
+        x2,
+        exc=RuntimeError,
+        message="expected common dtype to be floating point, yet common dtype is {dtype}",
+    )
     shape = np.broadcast_shapes(tuple(x1.shape), tuple(x2.shape))
     d = normalize_dim(dim, len(shape))
     if tuple(x1.shape) != shape:
@@ -427,6 +443,12 @@ def pdist(input: Tensor, p: float = 2.0) -> Tensor:
     """out = ||x_i - x_j||_p for every pair of rows i < j, in row-major order"""
     if input.ndim != 2:
         raise RuntimeError(f"pdist only supports 2D tensors, got: {input.ndim}D")
+    require_float(
+        "pdist",
+        input,
+        exc=RuntimeError,
+        message="pdist only supports floating-point dtypes, got: {dtype}",
+    )
     n = input.shape[0]
     i, j = np.triu_indices(n, 1)
     xp = _xp(input.array)
@@ -449,6 +471,13 @@ def cdist(
     if x1.shape[-1] != x2.shape[-1]:
         raise RuntimeError(
             f"X1 and X2 must have the same number of columns. X1: {x1.shape[-1]} X2: {x2.shape[-1]}"
+        )
+    for name, x in (("X1", x1), ("X2", x2)):
+        require_float(
+            "cdist",
+            x,
+            exc=RuntimeError,
+            message=f"cdist only supports floating-point dtypes, {name} got: {{dtype}}",
         )
     if p < 0:
         raise RuntimeError(f"cdist only supports non-negative p values, got {p}")

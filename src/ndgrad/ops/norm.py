@@ -18,6 +18,7 @@ from ndgrad._backend import xp_of as _xp
 from ndgrad.autograd.function import Function, Op
 from ndgrad.ops import elementwise as ew
 from ndgrad.ops._util import const as _const
+from ndgrad.ops._util import require_float
 from ndgrad.tensor import Tensor
 
 __all__ = [
@@ -498,6 +499,7 @@ def rms_norm(
     input: Tensor, normalized_shape: Any, weight: Tensor | None = None, eps: float | None = None
 ) -> Tensor:
     """out = input / sqrt(mean(input^2) + eps) * weight, the mean over the last dims"""
+    require_float("rms_norm", input)
     shape = (
         (int(normalized_shape),) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     )
@@ -518,6 +520,8 @@ def local_response_norm(
     input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0
 ) -> Tensor:
     """out = input / (k + alpha / size * sum of input^2 over ``size`` neighbouring channels)^beta"""
+    if input.array.dtype.kind == "b":
+        require_float("avg_pool2d", input)
     if input.ndim < 3:
         raise ValueError(
             f"Expected 3D or higher dimensionality input (got {input.ndim} dimensions)"

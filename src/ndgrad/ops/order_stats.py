@@ -14,13 +14,14 @@ from typing import Any
 
 import numpy as np
 
+from ndgrad import _dtype
 from ndgrad.ops import elementwise as _ew
 from ndgrad.ops import gather_scatter as _gs
 from ndgrad.ops import reduce as _reduce
 from ndgrad.ops import shape as _shape
 from ndgrad.ops import sort as _sort
 from ndgrad.ops._util import const as _const
-from ndgrad.ops._util import normalize_dim
+from ndgrad.ops._util import normalize_dim, require_float
 from ndgrad.tensor import Tensor
 
 __all__ = [
@@ -161,8 +162,7 @@ def bucketize(
 def histc(input: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Tensor:
     """out = counts of input in ``bins`` equal bins over [min, max] (the data's range if min ==
     max); elements outside are ignored"""
-    if input.array.dtype.kind != "f":
-        raise RuntimeError(f'"histogram_cpu" not implemented for {input.dtype.name!r}')
+    require_float("histogram_cpu", input)
     if bins <= 0:
         raise RuntimeError("torch.histc: bins must be > 0")
     xp = input.xp
@@ -332,7 +332,8 @@ def nanmean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any
     """out = mean of the non-NaN elements of input over ``dim``"""
     if input.array.dtype.kind != "f":
         raise RuntimeError(
-            f"nanmean(): expected input to have floating point dtype but got {input.dtype.name}"
+            "nanmean(): expected input to have floating point or complex dtype but got "
+            f"{_dtype.torch_name(input)}"
         )
     if dtype is not None:
         input = input.to(dtype=dtype)

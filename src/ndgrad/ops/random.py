@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from ndgrad import _backend, _dtype
+from ndgrad.ops._util import require_float
 from ndgrad.tensor import Tensor
 
 
@@ -191,6 +192,7 @@ def normal(
         _size(tuple(size)) if size is not None else np.broadcast_shapes(np.shape(m), np.shape(s))
     )
     ref = mean if isinstance(mean, Tensor) else std if isinstance(std, Tensor) else None
+    require_float("normal_kernel_cpu", mean, std)
     if ref is not None and dtype is None:
         dtype = ref.dtype
     arr = _rng(generator).normal(
@@ -276,6 +278,8 @@ def _fill_from(t: Tensor, host: np.ndarray) -> Tensor:
 def rand_like(
     input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False
 ) -> Tensor:
+    if dtype is None:
+        require_float("check_uniform_bounds", input)
     return rand(
         *input.shape,
         dtype=dtype or input.dtype,
@@ -287,6 +291,8 @@ def rand_like(
 def randn_like(
     input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False
 ) -> Tensor:
+    if dtype is None:
+        require_float("normal_kernel_cpu", input)
     return randn(
         *input.shape,
         dtype=dtype or input.dtype,

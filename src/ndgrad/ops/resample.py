@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from ndgrad.ops._util import require_float
 from ndgrad.ops.pool_adaptive import _adaptive_avg_poolnd, _along_dims, adaptive_avg_pool1d
 from ndgrad.tensor import Tensor
 
@@ -44,6 +45,17 @@ def _linear_matrix(n: int, o: int, scale: float, align_corners: bool) -> np.ndar
 
 
 _LINEAR_MODES = {"linear": 1, "bilinear": 2, "trilinear": 3}
+
+
+# PyTorch's CPU kernel of each mode, named when it refuses an integer or bool input
+_KERNELS = {
+    "nearest": "compute_indices_weights_nearest",
+    "nearest-exact": "compute_indices_weights_nearest",
+    "linear": "compute_indices_weights_linear",
+    "bilinear": "upsample_bilinear2d_channels_last",
+    "trilinear": "compute_indices_weights_linear",
+    "area": "adaptive_avg_pool2d",
+}
 
 
 def interpolate(
@@ -84,6 +96,10 @@ def interpolate(
         )
     if antialias:
         raise NotImplementedError("interpolate: antialias=True is not supported by ndgrad")
+    if input.array.dtype.kind != "f" and not (
+        mode.startswith("nearest") and input.array.dtype == np.uint8  # images resize as bytes
+    ):
+        require_float(_KERNELS[mode], input)
     if size is None and scale_factor is None:
         raise ValueError("either size or scale_factor should be defined")
     if size is not None and scale_factor is not None:

@@ -15,7 +15,7 @@ import numpy as np
 from ndgrad import _dtype
 from ndgrad.autograd.function import Op
 from ndgrad.ops._ew_util import _is_int, _xp
-from ndgrad.ops._util import inplace
+from ndgrad.ops._util import inplace, require_float
 from ndgrad.ops.arithmetic import maximum, minimum, where
 from ndgrad.ops.compare import isfinite, isnan
 from ndgrad.tensor import Tensor
@@ -140,6 +140,7 @@ def round_(input: Tensor, decimals: int = 0) -> Tensor:
 
 def frac(input: Tensor) -> Tensor:
     """out = input - trunc(input)"""
+    require_float("frac_cpu", input)
     return input - trunc(input)
 
 
