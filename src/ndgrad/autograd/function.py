@@ -33,6 +33,13 @@ profile_hook: Any = None
 # Saved Python numbers are kept as they are: there is nothing to resolve or version-check.
 _PLAIN_NUMBERS = (float, int, bool)
 
+# The edge entries of an input that gets no gradient (see Function._edges), and needs_input_grad
+# of one or two inputs as shared constants, indexed by whether each input needs a gradient: a node
+# builds no tuple of its own for them.
+_NO_EDGE = (None, 0, None, None)
+_NEEDS_1 = ((False,), (True,))
+_NEEDS_2 = (((False, False), (False, True)), ((True, False), (True, True)))
+
 
 def _is_array(value: Any) -> bool:
     """A NumPy/CuPy array or NumPy scalar: what ``saved_tensors`` hands back as a Tensor."""
@@ -55,13 +62,19 @@ class Function:
         >>> y = Cube.apply(ndgrad.tensor(2.0, requires_grad=True))
     """
 
-    # next_functions: one (node, output_index, shape, np_dtype) per positional input, None where
-    # no gradient flows. A node is another Function, or the leaf Tensor that collects the gradient.
-    next_functions: tuple[Any, ...]
+    # _edges: where the gradient of each positional input goes, as four entries per input in one
+    # flat tuple: the next node (another Function, or the leaf Tensor that collects the gradient),
+    # which of its outputs the input is, and the input's shape and NumPy dtype (the engine sums and
+    # casts the gradient back to them); the next node is None where no gradient flows. One flat
+    # tuple, not a tuple per input: every object a node holds is one more for Python's cycle
+    # collector to scan while the graph lives (``next_functions`` gives the per-input view).
+    _edges: tuple[Any, ...] = ()
     needs_input_grad: tuple[bool, ...]
     # The rest start as these class-level defaults, so building a node sets only what it uses.
     _saved: tuple[Any, ...] | None = ()
-    _saved_versions: tuple[int, ...] = ()
+    # the versions of the saved tensors when saved, None while all are 0 (no saved tensor had been
+    # changed in place: the usual case, which then builds no tuple)
+    _saved_versions: tuple[int, ...] | None = None
     _outputs: Any = None  # the output array (or tuple of arrays); kept only if saved
     _n_outputs: int = 1
     _pre_hooks: dict[int, list[Callable[..., Any]]] | None = None
@@ -125,11 +138,11 @@ class Function:
                 continue
             if isinstance(s, Tensor):
                 cur = s._vc[0] if s._vc is not None else 0
-                if cur != self._saved_versions[i]:
+                if cur != self._saved_version(i):
                     raise RuntimeError(
                         "one of the variables needed for gradient computation has been modified "
                         f"by an inplace operation: [{s.dtype.name} {list(s.shape)}] is at version "
-                        f"{cur}; expected version {self._saved_versions[i]} instead. Hint: the "
+                        f"{cur}; expected version {self._saved_version(i)} instead. Hint: the "
                         f"operation that failed was {self.name()}."
                     )
                 out.append(s)
@@ -138,6 +151,24 @@ class Function:
             else:  # a number, a tuple of dims, a flag...: options, given back as they are
                 out.append(s)
         return tuple(out)
+
+    def _saved_version(self, i: int) -> int:
+        """The version saved value ``i`` had when it was saved."""
+        versions = self._saved_versions
+        return 0 if versions is None else versions[i]
+
+    def _forget_version(self, i: int) -> None:
+        """Saved value ``i`` was replaced by a fresh copy (version 0): stop checking the old one."""
+        if self._saved_versions is not None:
+            self._saved_versions = self._saved_versions[:i] + (0,) + self._saved_versions[i + 1 :]
+
+    @property
+    def next_functions(self) -> tuple[tuple[Any, ...] | None, ...]:
+        """One ``(node, output_index, shape, np_dtype)`` per positional input, None where no
+        gradient flows; a node is another Function, or the leaf Tensor that collects the
+        gradient."""
+        e = self._edges
+        return tuple(None if e[k] is None else e[k : k + 4] for k in range(0, len(e), 4))
 
     def mark_non_differentiable(self, *tensors: Any) -> None:
         """Accepted for PyTorch compatibility: non-float outputs never require grad in ndgrad."""
@@ -183,9 +214,9 @@ class Function:
             in_grads = self.backward(self, *self._materialized(out_grads))
         if in_grads.__class__ is not tuple:
             in_grads = (in_grads,)
-        n = len(self.next_functions)
+        n = len(self._edges) // 4
         if len(in_grads) != n:  # trailing gradients of inputs that need none may be left out
-            if any(e is not None for e in self.next_functions[len(in_grads) :]) or any(
+            if any(e is not None for e in self._edges[4 * len(in_grads) :: 4]) or any(
                 g is not None for g in in_grads[n:]
             ):
                 raise RuntimeError(
@@ -207,28 +238,37 @@ class Function:
 
     # -- building the node ------------------------------------------------------------------------
     def _link(self, args: tuple[Any, ...]) -> bool:
-        """Fill next_functions from the positional inputs; False when no input needs a gradient."""
-        if len(args) == 2:  # most ops: build the two tuples directly, no lists (a measurable cost)
+        """Fill the edges from the positional inputs; False when no input needs a gradient."""
+        if len(args) == 2:  # most ops: built directly, no lists (a measurable cost)
             a, b = args
-            ea = eb = None
-            if isinstance(a, Tensor) and a.requires_grad:  # what _edge(a) gives, without the call
-                ea = (a.grad_fn or a, a._out_idx, a.array.shape, a.array.dtype)
-            if isinstance(b, Tensor) and b.requires_grad:
-                eb = (b.grad_fn or b, b._out_idx, b.array.shape, b.array.dtype)
-            self.next_functions = (ea, eb)
-            self.needs_input_grad = (ea is not None, eb is not None)
-            return ea is not None or eb is not None
-        nexts: list[tuple[Any, ...] | None] = []
-        needs: list[bool] = []
+            na = isinstance(a, Tensor) and a.requires_grad
+            nb = isinstance(b, Tensor) and b.requires_grad
+            # the tuples spelt out: concatenating edge tuples, or a starred _NO_EDGE, costs more
+            if na and nb:
+                da, db = a.array, b.array
+                self._edges = (
+                    a.grad_fn or a, a._out_idx, da.shape, da.dtype,
+                    b.grad_fn or b, b._out_idx, db.shape, db.dtype,
+                )  # fmt: skip
+            elif na:
+                da = a.array
+                self._edges = (a.grad_fn or a, a._out_idx, da.shape, da.dtype, None, 0, None, None)
+            elif nb:
+                db = b.array
+                self._edges = (None, 0, None, None, b.grad_fn or b, b._out_idx, db.shape, db.dtype)
+            else:
+                return False
+            self.needs_input_grad = _NEEDS_2[na][nb]
+            return True
+        edges: list[Any] = []
         for a in args:
             if isinstance(a, Tensor) and a.requires_grad:
-                nexts.append(_edge(a))
-                needs.append(True)
+                edges += (a.grad_fn or a, a._out_idx, a.array.shape, a.array.dtype)
             else:
-                nexts.append(None)
-                needs.append(False)
-        self.next_functions = tuple(nexts)
-        self.needs_input_grad = tuple(needs)
+                edges += _NO_EDGE
+        self._edges = tuple(edges)
+        needs = tuple(e is not None for e in edges[::4])
+        self.needs_input_grad = _NEEDS_1[needs[0]] if len(needs) == 1 else needs
         return True in needs
 
     def _keep_saved(self, args: tuple[Any, ...], outputs: list[Any], arrays: list[Any]) -> None:
@@ -238,6 +278,7 @@ class Function:
         """
         resolved: list[Any] = []
         versions: list[int] = []
+        changed = False  # some saved tensor had been changed in place: its version is not 0
         # Plain loops below, not ``next(genexpr)``: with one or two outputs and inputs, setting up
         # a generator costs more than the search itself, and this runs for every recorded op.
         for s in self._saved or ():
@@ -257,7 +298,7 @@ class Function:
                     break
             if out_idx >= 0:  # the node's own output: refer to it by index (no reference cycle)
                 self._outputs = tuple(arrays)
-                resolved.append(_OutputRef(out_idx))
+                resolved.append(_output_ref(out_idx))
                 versions.append(0)
                 continue
             if not isinstance(s, Tensor):  # an input's array: keep the input Tensor itself
@@ -266,9 +307,12 @@ class Function:
                         s = a
                         break
             resolved.append(s)
-            versions.append(s._vc[0] if isinstance(s, Tensor) and s._vc is not None else 0)
+            version = s._vc[0] if isinstance(s, Tensor) and s._vc is not None else 0
+            versions.append(version)
+            changed = changed or version != 0
         self._saved = tuple(resolved)
-        self._saved_versions = tuple(versions)
+        if changed:
+            self._saved_versions = tuple(versions)
 
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
@@ -337,12 +381,6 @@ def _torch_error(op: str, exc: Exception, args: tuple[Any, ...]) -> Exception | 
     return torch_error(op, exc, args)
 
 
-def _edge(t: Tensor) -> tuple[Any, ...]:
-    """The next_functions entry for an input that needs a gradient (see ``Function``)."""
-    data = t.array
-    return (t.grad_fn or t, t._out_idx, data.shape, data.dtype)
-
-
 class _OutputRef:
     """Stands, among the saved values, for output number ``index`` of the node itself."""
 
@@ -350,6 +388,16 @@ class _OutputRef:
 
     def __init__(self, index: int) -> None:
         self.index = index
+
+
+# One _OutputRef per output index, shared by all nodes: a saved output costs no object of its own.
+_OUTPUT_REFS: list[_OutputRef] = []
+
+
+def _output_ref(index: int) -> _OutputRef:
+    while len(_OUTPUT_REFS) <= index:
+        _OUTPUT_REFS.append(_OutputRef(len(_OUTPUT_REFS)))
+    return _OUTPUT_REFS[index]
 
 
 class Op(Function):
