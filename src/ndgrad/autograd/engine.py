@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ndgrad.autograd import anomaly, function, grad_mode
-from ndgrad.autograd.sink import GradSink
+from ndgrad.autograd.sink import GradSink, add_grads
 from ndgrad.ops.reduce import sum_to
 from ndgrad.tensor import Tensor
 
@@ -102,7 +102,7 @@ def _add(buffers: dict[Any, list[Any]], node: Any, idx: int, g: Tensor) -> None:
     slot = buffers.get(node)
     if slot is None:
         buffers[node] = slot = [None] * node._n_outputs
-    slot[idx] = g if slot[idx] is None else slot[idx] + g
+    slot[idx] = g if slot[idx] is None else add_grads(slot[idx], g)
 
 
 def _dependencies(roots: list[Any]) -> dict[Any, int]:

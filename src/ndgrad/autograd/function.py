@@ -22,6 +22,8 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from ndgrad._backend import xp_of
 from ndgrad.autograd import grad_mode
 from ndgrad.autograd._node_names import node_name
@@ -83,6 +85,12 @@ class Function:
     _viz_named: Any = None  # (weak reference to the output a user named, its stand-in): see label
     _out_meta: list[Any]
     _node_name: str = "FunctionBackward0"
+    # An op whose backward is one formula of Python operators on ``grad`` and the saved values
+    # (``grad * (1 - out * out)``), nothing else, sets this: a first-order backward then runs that
+    # formula on the raw arrays (NumPy scalars for 0-d tensors), making no Tensor per operation;
+    # under ``create_graph=True`` the same formula runs on Tensors and is recorded. One backward.
+    backward_on_arrays: bool = False
+    _on_arrays: bool = False  # True while it runs so: ``saved_tensors`` then gives arrays
     op_name: str = "Function"  # the class's name in the source (``Mul``), for drawings and export
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -118,7 +126,8 @@ class Function:
 
     @property
     def saved_tensors(self) -> tuple[Any, ...]:
-        """What forward saved, as Tensors; raises if the graph was already freed by a backward."""
+        """What forward saved, as Tensors (as arrays while a ``backward_on_arrays`` runs on arrays);
+        raises if the graph was already freed by a backward."""
         saved = self._saved
         if saved is None:
             raise RuntimeError(
@@ -127,6 +136,7 @@ class Function:
                 "graph are freed when you call .backward() or autograd.grad(). Specify "
                 "retain_graph=True if you need to backward through the graph a second time."
             )
+        on_arrays = self._on_arrays
         out: list[Any] = []
         for i, s in enumerate(saved):
             if s is None:  # the usual "this gradient is not needed" placeholder: the cheapest test
@@ -134,7 +144,7 @@ class Function:
                 continue
             if type(s) is _OutputRef:
                 data = self._outputs[s.index]
-                out.append(Tensor._make(data, True, self, s.index))
+                out.append(data if on_arrays else Tensor._make(data, True, self, s.index))
                 continue
             if isinstance(s, Tensor):
                 cur = s._vc[0] if s._vc is not None else 0
@@ -145,9 +155,9 @@ class Function:
                         f"{cur}; expected version {self._saved_version(i)} instead. Hint: the "
                         f"operation that failed was {self.name()}."
                     )
-                out.append(s)
+                out.append(_value(s.array) if on_arrays else s)
             elif _is_array(s):
-                out.append(Tensor._make(s, False, None))
+                out.append(s if on_arrays else Tensor._make(s, False, None))
             else:  # a number, a tuple of dims, a flag...: options, given back as they are
                 out.append(s)
         return tuple(out)
@@ -208,6 +218,8 @@ class Function:
     # -- running the node (the engine calls this) --------------------------------------------
     def _call_backward(self, out_grads: list[Any]) -> tuple[Any, ...]:
         """Backward on the gradients of this node's outputs: one gradient (or None) per input."""
+        if self.backward_on_arrays and not grad_mode.state.enabled:
+            return self._call_backward_on_arrays(out_grads[0])
         if self._n_outputs == 1:
             in_grads = self.backward(self, out_grads[0])
         else:
@@ -224,6 +236,24 @@ class Function:
                     f"{n}, got {len(in_grads)})"
                 )
         return in_grads
+
+    def _call_backward_on_arrays(self, grad: Tensor) -> tuple[Any, ...]:
+        """A first-order ``backward_on_arrays`` (one output): the formula on the raw arrays."""
+        g_in = _value(grad.array)
+        self._on_arrays = True
+        try:
+            in_grads = self.backward(self, g_in)
+        finally:
+            self._on_arrays = False
+        if in_grads.__class__ is not tuple:
+            in_grads = (in_grads,)
+        # a gradient passed through unchanged (``grad, -grad``) is handed on as the same Tensor
+        return tuple(
+            [
+                None if g is None else grad if g is g_in else Tensor._make(g, False, None)
+                for g in in_grads
+            ]
+        )
 
     def _materialized(self, out_grads: list[Any]) -> list[Any]:
         """Zeros for the outputs that got no gradient (unless ``set_materialize_grads(False)``)."""
@@ -347,6 +377,14 @@ class Function:
             arrays = [o.array if isinstance(o, Tensor) else o for o in outs]
             ctx._keep_saved(args, outs, arrays)
         return tuple(new_outs) if isinstance(result, tuple) else new_outs[0]
+
+
+def _value(array: Any) -> Any:
+    """A NumPy 0-d array as a NumPy scalar (same value and dtype; arithmetic on it is several times
+    faster), anything else as it is: what a ``backward_on_arrays`` formula computes with."""
+    if array.__class__ is np.ndarray and array.ndim == 0:
+        return array[()]
+    return array
 
 
 def once_differentiable(backward: Callable[..., Any]) -> Callable[..., Any]:

@@ -71,6 +71,8 @@ def add(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
 class Sub(Op):
     """out = a - b"""
 
+    backward_on_arrays = True  # its backward is operators only
+
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> Any:
         return a - b
@@ -98,6 +100,8 @@ subtract = sub
 
 class Mul(Op):
     """out = a * b"""
+
+    backward_on_arrays = True  # its backward is operators only
 
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> Any:

@@ -65,6 +65,8 @@ _pi_factor = 2.0 / math.sqrt(math.pi)
 class Neg(Op):
     """out = -x"""
 
+    backward_on_arrays = True  # its backward is operators only
+
     @staticmethod
     def forward(ctx: Any, x: Any) -> Any:
         return -x
@@ -111,6 +113,8 @@ absolute = abs
 
 class Exp(Op):
     """out = e^x"""
+
+    backward_on_arrays = True  # its backward is operators only
 
     @staticmethod
     @_quiet
@@ -427,6 +431,8 @@ def cosh(input: Tensor) -> Tensor:
 
 class Tanh(Op):
     """out = tanh(x)"""
+
+    backward_on_arrays = True  # its backward is operators only
 
     @staticmethod
     def forward(ctx: Any, x: Any) -> Any:
