@@ -32,9 +32,6 @@ from ndgrad.tensor import Tensor
 # The recording ndgrad.profiler.profile, or None: every apply checks it once (see profiler.py).
 profile_hook: Any = None
 
-# Saved Python numbers are kept as they are: there is nothing to resolve or version-check.
-_PLAIN_NUMBERS = (float, int, bool)
-
 # The edge entries of an input that gets no gradient (see Function._edges), and needs_input_grad
 # of one or two inputs as shared constants, indexed by whether each input needs a gradient: a node
 # builds no tuple of its own for them.
@@ -307,42 +304,30 @@ class Function:
         ``outputs`` are the objects forward returned (arrays or Tensors), ``arrays`` their arrays.
         """
         resolved: list[Any] = []
-        versions: list[int] = []
         changed = False  # some saved tensor had been changed in place: its version is not 0
-        # Plain loops below, not ``next(genexpr)``: with one or two outputs and inputs, setting up
-        # a generator costs more than the search itself, and this runs for every recorded op.
+        # Identity tests only, in plain loops (with one or two outputs and inputs, a generator or a
+        # dict costs more than the search, and this runs for every recorded op): an option (a dim,
+        # a flag) is never the very object an output or an input's array is, so it stays as is.
         for s in self._saved or ():
-            if (
-                s is None
-                or s.__class__ in _PLAIN_NUMBERS
-                or not (isinstance(s, Tensor) or _is_array(s))
-            ):
-                # an option, not a tensor: nothing to resolve or version-check
-                resolved.append(s)
-                versions.append(0)
-                continue
-            out_idx = -1
-            for i, o in enumerate(outputs):
-                if s is o:
-                    out_idx = i
-                    break
-            if out_idx >= 0:  # the node's own output: refer to it by index (no reference cycle)
-                self._outputs = tuple(arrays)
-                resolved.append(_output_ref(out_idx))
-                versions.append(0)
-                continue
-            if not isinstance(s, Tensor):  # an input's array: keep the input Tensor itself
-                for a in args:
-                    if isinstance(a, Tensor) and a.array is s:
-                        s = a
+            if s is not None:
+                for i, o in enumerate(outputs):
+                    if s is o:  # the node's own output: referred to by index (no reference cycle)
+                        self._outputs = tuple(arrays)
+                        s = _output_ref(i)
                         break
+                else:
+                    for a in args:  # an input's array: keep the input Tensor itself
+                        if isinstance(a, Tensor) and a.array is s:
+                            s = a
+                            break
+                    if isinstance(s, Tensor) and s._vc is not None:
+                        changed = changed or s._vc[0] != 0
             resolved.append(s)
-            version = s._vc[0] if isinstance(s, Tensor) and s._vc is not None else 0
-            versions.append(version)
-            changed = changed or version != 0
         self._saved = tuple(resolved)
         if changed:
-            self._saved_versions = tuple(versions)
+            self._saved_versions = tuple(
+                s._vc[0] if isinstance(s, Tensor) and s._vc is not None else 0 for s in resolved
+            )
 
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
