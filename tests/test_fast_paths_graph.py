@@ -216,3 +216,28 @@ def test_backward_on_arrays_keeps_hooks_retain_grad_and_checks():
     with ndgrad.autograd.detect_anomaly():
         with pytest.raises(RuntimeError, match="'MulBackward0' returned nan values"):
             (w * ndgrad.tensor(float("nan"))).backward()
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("op", ["add", "mul"])
+def test_zero_d_array_inputs_read_as_scalars(op, dtype):
+    # leaves made from a float hold writable 0-d arrays; Mul computes on their values
+    a, b = np.array(1.25, dtype=dtype), np.array(-0.5, dtype=dtype)
+    x, w = ndgrad.tensor(a, requires_grad=True), ndgrad.tensor(b, requires_grad=True)
+    xt, wt = torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)
+    assert type(x.array) is np.ndarray and x.array.ndim == 0
+    y, yt = getattr(x, op)(w), getattr(xt, op)(wt)
+    assert y.dtype == x.dtype and y.shape == ()
+    z, zt = y * y * w, yt * yt * wt
+    # the saved inputs are the leaves themselves: second order works
+    (gx,) = ndgrad.autograd.grad(z, [x], create_graph=True)
+    (gxt,) = torch.autograd.grad(zt, [xt], create_graph=True)
+    np.testing.assert_allclose(gx.item(), gxt.item(), rtol=1e-6)
+    gx.backward()
+    gxt.backward()
+    np.testing.assert_allclose(x.grad.item(), xt.grad.item(), rtol=1e-6)
+    np.testing.assert_allclose(w.grad.item(), wt.grad.item(), rtol=1e-6)
+    # an in-place update of a leaf is seen by the next op (nothing cached)
+    with ndgrad.no_grad():
+        w.sub_(1.0)
+    np.testing.assert_allclose(getattr(x, op)(w).item(), getattr(a, f"__{op}__")(b - 1), rtol=1e-6)
