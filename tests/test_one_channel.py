@@ -31,7 +31,7 @@ MODULES = {
 
 # what Function.apply / Op.apply and the engine set on a node (see autograd/function.py)
 ENGINE_FIELDS = {
-    "next_functions",
+    "_edges",
     "needs_input_grad",
     "_saved",
     "_saved_versions",

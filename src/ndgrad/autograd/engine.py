@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ndgrad.autograd import anomaly, function, grad_mode
-from ndgrad.autograd.sink import GradSink
+from ndgrad.autograd.sink import GradSink, add_grads
 from ndgrad.ops.reduce import sum_to
 from ndgrad.tensor import Tensor
 
@@ -68,12 +68,14 @@ def run_backward(
             if node._saved and not retain_graph:
                 # free the saved arrays; a second backward raises
                 node._saved = node._outputs = None
-            for i, edge in enumerate(node.next_functions):
-                if edge is None:
+            edges = node._edges  # (next node, output index, shape, dtype) per input, flat
+            for k in range(0, len(edges), 4):
+                nxt = edges[k]
+                if nxt is None:
                     continue
-                nxt, idx, shape, dtype = edge
-                g = in_grads[i] if i < len(in_grads) else None
+                g = in_grads[k // 4] if k // 4 < len(in_grads) else None
                 if g is not None:
+                    shape, dtype = edges[k + 2], edges[k + 3]
                     if g.array.shape != shape:
                         g = sum_to(g, shape)
                     if g.array.dtype is not dtype and g.array.dtype != dtype:
@@ -81,7 +83,7 @@ def run_backward(
                     if isinstance(nxt, Tensor):  # a leaf (or a Parameter, a Tensor subclass)
                         sink.leaf(nxt, g)
                         continue
-                    _add(buffers, nxt, idx, g)
+                    _add(buffers, nxt, edges[k + 1], g)
                 elif isinstance(nxt, Tensor):
                     continue
                 deps[nxt] -= 1  # a None gradient counts as arrived too, or nxt would never run
@@ -100,7 +102,7 @@ def _add(buffers: dict[Any, list[Any]], node: Any, idx: int, g: Tensor) -> None:
     slot = buffers.get(node)
     if slot is None:
         buffers[node] = slot = [None] * node._n_outputs
-    slot[idx] = g if slot[idx] is None else slot[idx] + g
+    slot[idx] = g if slot[idx] is None else add_grads(slot[idx], g)
 
 
 def _dependencies(roots: list[Any]) -> dict[Any, int]:
@@ -108,10 +110,9 @@ def _dependencies(roots: list[Any]) -> dict[Any, int]:
     deps: dict[Any, int] = {}
     stack, seen = list(roots), set(roots)
     while stack:
-        for edge in stack.pop().next_functions:
-            if edge is None:
+        for nxt in stack.pop()._edges[::4]:  # the next nodes (see Function._edges)
+            if nxt is None:
                 continue
-            nxt = edge[0]
             if isinstance(nxt, Tensor):  # a leaf: nothing beyond it
                 if nxt._post_hooks:  # counted by id, to be delivered once complete (see sink.leaf)
                     deps[id(nxt)] = deps.get(id(nxt), 0) + 1

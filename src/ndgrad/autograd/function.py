@@ -22,6 +22,8 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from ndgrad._backend import xp_of
 from ndgrad.autograd import grad_mode
 from ndgrad.autograd._node_names import node_name
@@ -30,8 +32,12 @@ from ndgrad.tensor import Tensor
 # The recording ndgrad.profiler.profile, or None: every apply checks it once (see profiler.py).
 profile_hook: Any = None
 
-# Saved Python numbers are kept as they are: there is nothing to resolve or version-check.
-_PLAIN_NUMBERS = (float, int, bool)
+# The edge entries of an input that gets no gradient (see Function._edges), and needs_input_grad
+# of one or two inputs as shared constants, indexed by whether each input needs a gradient: a node
+# builds no tuple of its own for them.
+_NO_EDGE = (None, 0, None, None)
+_NEEDS_1 = ((False,), (True,))
+_NEEDS_2 = (((False, False), (False, True)), ((True, False), (True, True)))
 
 
 def _is_array(value: Any) -> bool:
@@ -55,13 +61,19 @@ class Function:
         >>> y = Cube.apply(ndgrad.tensor(2.0, requires_grad=True))
     """
 
-    # next_functions: one (node, output_index, shape, np_dtype) per positional input, None where
-    # no gradient flows. A node is another Function, or the leaf Tensor that collects the gradient.
-    next_functions: tuple[Any, ...]
+    # _edges: where the gradient of each positional input goes, as four entries per input in one
+    # flat tuple: the next node (another Function, or the leaf Tensor that collects the gradient),
+    # which of its outputs the input is, and the input's shape and NumPy dtype (the engine sums and
+    # casts the gradient back to them); the next node is None where no gradient flows. One flat
+    # tuple, not a tuple per input: every object a node holds is one more for Python's cycle
+    # collector to scan while the graph lives (``next_functions`` gives the per-input view).
+    _edges: tuple[Any, ...] = ()
     needs_input_grad: tuple[bool, ...]
     # The rest start as these class-level defaults, so building a node sets only what it uses.
     _saved: tuple[Any, ...] | None = ()
-    _saved_versions: tuple[int, ...] = ()
+    # the versions of the saved tensors when saved, None while all are 0 (no saved tensor had been
+    # changed in place: the usual case, which then builds no tuple)
+    _saved_versions: tuple[int, ...] | None = None
     _outputs: Any = None  # the output array (or tuple of arrays); kept only if saved
     _n_outputs: int = 1
     _pre_hooks: dict[int, list[Callable[..., Any]]] | None = None
@@ -70,6 +82,12 @@ class Function:
     _viz_named: Any = None  # (weak reference to the output a user named, its stand-in): see label
     _out_meta: list[Any]
     _node_name: str = "FunctionBackward0"
+    # An op whose backward is one formula of Python operators on ``grad`` and the saved values
+    # (``grad * (1 - out * out)``), nothing else, sets this: a first-order backward then runs that
+    # formula on the raw arrays (NumPy scalars for 0-d tensors), making no Tensor per operation;
+    # under ``create_graph=True`` the same formula runs on Tensors and is recorded. One backward.
+    backward_on_arrays: bool = False
+    _on_arrays: bool = False  # True while it runs so: ``saved_tensors`` then gives arrays
     op_name: str = "Function"  # the class's name in the source (``Mul``), for drawings and export
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -105,7 +123,8 @@ class Function:
 
     @property
     def saved_tensors(self) -> tuple[Any, ...]:
-        """What forward saved, as Tensors; raises if the graph was already freed by a backward."""
+        """What forward saved, as Tensors (as arrays while a ``backward_on_arrays`` runs on arrays);
+        raises if the graph was already freed by a backward."""
         saved = self._saved
         if saved is None:
             raise RuntimeError(
@@ -114,6 +133,7 @@ class Function:
                 "graph are freed when you call .backward() or autograd.grad(). Specify "
                 "retain_graph=True if you need to backward through the graph a second time."
             )
+        on_arrays = self._on_arrays
         out: list[Any] = []
         for i, s in enumerate(saved):
             if s is None:  # the usual "this gradient is not needed" placeholder: the cheapest test
@@ -121,23 +141,41 @@ class Function:
                 continue
             if type(s) is _OutputRef:
                 data = self._outputs[s.index]
-                out.append(Tensor._make(data, True, self, s.index))
+                out.append(data if on_arrays else Tensor._make(data, True, self, s.index))
                 continue
             if isinstance(s, Tensor):
                 cur = s._vc[0] if s._vc is not None else 0
-                if cur != self._saved_versions[i]:
+                if cur != self._saved_version(i):
                     raise RuntimeError(
                         "one of the variables needed for gradient computation has been modified "
                         f"by an inplace operation: [{s.dtype.name} {list(s.shape)}] is at version "
-                        f"{cur}; expected version {self._saved_versions[i]} instead. Hint: the "
+                        f"{cur}; expected version {self._saved_version(i)} instead. Hint: the "
                         f"operation that failed was {self.name()}."
                     )
-                out.append(s)
+                out.append(_value(s.array) if on_arrays else s)
             elif _is_array(s):
-                out.append(Tensor._make(s, False, None))
+                out.append(s if on_arrays else Tensor._make(s, False, None))
             else:  # a number, a tuple of dims, a flag...: options, given back as they are
                 out.append(s)
         return tuple(out)
+
+    def _saved_version(self, i: int) -> int:
+        """The version saved value ``i`` had when it was saved."""
+        versions = self._saved_versions
+        return 0 if versions is None else versions[i]
+
+    def _forget_version(self, i: int) -> None:
+        """Saved value ``i`` was replaced by a fresh copy (version 0): stop checking the old one."""
+        if self._saved_versions is not None:
+            self._saved_versions = self._saved_versions[:i] + (0,) + self._saved_versions[i + 1 :]
+
+    @property
+    def next_functions(self) -> tuple[tuple[Any, ...] | None, ...]:
+        """One ``(node, output_index, shape, np_dtype)`` per positional input, None where no
+        gradient flows; a node is another Function, or the leaf Tensor that collects the
+        gradient."""
+        e = self._edges
+        return tuple(None if e[k] is None else e[k : k + 4] for k in range(0, len(e), 4))
 
     def mark_non_differentiable(self, *tensors: Any) -> None:
         """Accepted for PyTorch compatibility: non-float outputs never require grad in ndgrad."""
@@ -177,15 +215,17 @@ class Function:
     # -- running the node (the engine calls this) --------------------------------------------
     def _call_backward(self, out_grads: list[Any]) -> tuple[Any, ...]:
         """Backward on the gradients of this node's outputs: one gradient (or None) per input."""
+        if self.backward_on_arrays and not grad_mode.state.enabled:
+            return self._call_backward_on_arrays(out_grads[0])
         if self._n_outputs == 1:
             in_grads = self.backward(self, out_grads[0])
         else:
             in_grads = self.backward(self, *self._materialized(out_grads))
         if in_grads.__class__ is not tuple:
             in_grads = (in_grads,)
-        n = len(self.next_functions)
+        n = len(self._edges) // 4
         if len(in_grads) != n:  # trailing gradients of inputs that need none may be left out
-            if any(e is not None for e in self.next_functions[len(in_grads) :]) or any(
+            if any(e is not None for e in self._edges[4 * len(in_grads) :: 4]) or any(
                 g is not None for g in in_grads[n:]
             ):
                 raise RuntimeError(
@@ -193,6 +233,24 @@ class Function:
                     f"{n}, got {len(in_grads)})"
                 )
         return in_grads
+
+    def _call_backward_on_arrays(self, grad: Tensor) -> tuple[Any, ...]:
+        """A first-order ``backward_on_arrays`` (one output): the formula on the raw arrays."""
+        g_in = _value(grad.array)
+        self._on_arrays = True
+        try:
+            in_grads = self.backward(self, g_in)
+        finally:
+            self._on_arrays = False
+        if in_grads.__class__ is not tuple:
+            in_grads = (in_grads,)
+        # a gradient passed through unchanged (``grad, -grad``) is handed on as the same Tensor
+        return tuple(
+            [
+                None if g is None else grad if g is g_in else Tensor._make(g, False, None)
+                for g in in_grads
+            ]
+        )
 
     def _materialized(self, out_grads: list[Any]) -> list[Any]:
         """Zeros for the outputs that got no gradient (unless ``set_materialize_grads(False)``)."""
@@ -207,28 +265,37 @@ class Function:
 
     # -- building the node ------------------------------------------------------------------------
     def _link(self, args: tuple[Any, ...]) -> bool:
-        """Fill next_functions from the positional inputs; False when no input needs a gradient."""
-        if len(args) == 2:  # most ops: build the two tuples directly, no lists (a measurable cost)
+        """Fill the edges from the positional inputs; False when no input needs a gradient."""
+        if len(args) == 2:  # most ops: built directly, no lists (a measurable cost)
             a, b = args
-            ea = eb = None
-            if isinstance(a, Tensor) and a.requires_grad:  # what _edge(a) gives, without the call
-                ea = (a.grad_fn or a, a._out_idx, a.array.shape, a.array.dtype)
-            if isinstance(b, Tensor) and b.requires_grad:
-                eb = (b.grad_fn or b, b._out_idx, b.array.shape, b.array.dtype)
-            self.next_functions = (ea, eb)
-            self.needs_input_grad = (ea is not None, eb is not None)
-            return ea is not None or eb is not None
-        nexts: list[tuple[Any, ...] | None] = []
-        needs: list[bool] = []
+            na = isinstance(a, Tensor) and a.requires_grad
+            nb = isinstance(b, Tensor) and b.requires_grad
+            # the tuples spelt out: concatenating edge tuples, or a starred _NO_EDGE, costs more
+            if na and nb:
+                da, db = a.array, b.array
+                self._edges = (
+                    a.grad_fn or a, a._out_idx, da.shape, da.dtype,
+                    b.grad_fn or b, b._out_idx, db.shape, db.dtype,
+                )  # fmt: skip
+            elif na:
+                da = a.array
+                self._edges = (a.grad_fn or a, a._out_idx, da.shape, da.dtype, None, 0, None, None)
+            elif nb:
+                db = b.array
+                self._edges = (None, 0, None, None, b.grad_fn or b, b._out_idx, db.shape, db.dtype)
+            else:
+                return False
+            self.needs_input_grad = _NEEDS_2[na][nb]
+            return True
+        edges: list[Any] = []
         for a in args:
             if isinstance(a, Tensor) and a.requires_grad:
-                nexts.append(_edge(a))
-                needs.append(True)
+                edges += (a.grad_fn or a, a._out_idx, a.array.shape, a.array.dtype)
             else:
-                nexts.append(None)
-                needs.append(False)
-        self.next_functions = tuple(nexts)
-        self.needs_input_grad = tuple(needs)
+                edges += _NO_EDGE
+        self._edges = tuple(edges)
+        needs = tuple(e is not None for e in edges[::4])
+        self.needs_input_grad = _NEEDS_1[needs[0]] if len(needs) == 1 else needs
         return True in needs
 
     def _keep_saved(self, args: tuple[Any, ...], outputs: list[Any], arrays: list[Any]) -> None:
@@ -237,38 +304,30 @@ class Function:
         ``outputs`` are the objects forward returned (arrays or Tensors), ``arrays`` their arrays.
         """
         resolved: list[Any] = []
-        versions: list[int] = []
-        # Plain loops below, not ``next(genexpr)``: with one or two outputs and inputs, setting up
-        # a generator costs more than the search itself, and this runs for every recorded op.
+        changed = False  # some saved tensor had been changed in place: its version is not 0
+        # Identity tests only, in plain loops (with one or two outputs and inputs, a generator or a
+        # dict costs more than the search, and this runs for every recorded op): an option (a dim,
+        # a flag) is never the very object an output or an input's array is, so it stays as is.
         for s in self._saved or ():
-            if (
-                s is None
-                or s.__class__ in _PLAIN_NUMBERS
-                or not (isinstance(s, Tensor) or _is_array(s))
-            ):
-                # an option, not a tensor: nothing to resolve or version-check
-                resolved.append(s)
-                versions.append(0)
-                continue
-            out_idx = -1
-            for i, o in enumerate(outputs):
-                if s is o:
-                    out_idx = i
-                    break
-            if out_idx >= 0:  # the node's own output: refer to it by index (no reference cycle)
-                self._outputs = tuple(arrays)
-                resolved.append(_OutputRef(out_idx))
-                versions.append(0)
-                continue
-            if not isinstance(s, Tensor):  # an input's array: keep the input Tensor itself
-                for a in args:
-                    if isinstance(a, Tensor) and a.array is s:
-                        s = a
+            if s is not None:
+                for i, o in enumerate(outputs):
+                    if s is o:  # the node's own output: referred to by index (no reference cycle)
+                        self._outputs = tuple(arrays)
+                        s = _output_ref(i)
                         break
+                else:
+                    for a in args:  # an input's array: keep the input Tensor itself
+                        if isinstance(a, Tensor) and a.array is s:
+                            s = a
+                            break
+                    if isinstance(s, Tensor) and s._vc is not None:
+                        changed = changed or s._vc[0] != 0
             resolved.append(s)
-            versions.append(s._vc[0] if isinstance(s, Tensor) and s._vc is not None else 0)
         self._saved = tuple(resolved)
-        self._saved_versions = tuple(versions)
+        if changed:
+            self._saved_versions = tuple(
+                s._vc[0] if isinstance(s, Tensor) and s._vc is not None else 0 for s in resolved
+            )
 
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
@@ -305,6 +364,14 @@ class Function:
         return tuple(new_outs) if isinstance(result, tuple) else new_outs[0]
 
 
+def _value(array: Any) -> Any:
+    """A NumPy 0-d array as a NumPy scalar (same value and dtype; arithmetic on it is several times
+    faster), anything else as it is: what a ``backward_on_arrays`` formula computes with."""
+    if array.__class__ is np.ndarray and array.ndim == 0:
+        return array[()]
+    return array
+
+
 def once_differentiable(backward: Callable[..., Any]) -> Callable[..., Any]:
     """Mark a ``backward`` as first order only (PyTorch's
     ``autograd.function.once_differentiable``).
@@ -337,12 +404,6 @@ def _torch_error(op: str, exc: Exception, args: tuple[Any, ...]) -> Exception | 
     return torch_error(op, exc, args)
 
 
-def _edge(t: Tensor) -> tuple[Any, ...]:
-    """The next_functions entry for an input that needs a gradient (see ``Function``)."""
-    data = t.array
-    return (t.grad_fn or t, t._out_idx, data.shape, data.dtype)
-
-
 class _OutputRef:
     """Stands, among the saved values, for output number ``index`` of the node itself."""
 
@@ -350,6 +411,16 @@ class _OutputRef:
 
     def __init__(self, index: int) -> None:
         self.index = index
+
+
+# One _OutputRef per output index, shared by all nodes: a saved output costs no object of its own.
+_OUTPUT_REFS: list[_OutputRef] = []
+
+
+def _output_ref(index: int) -> _OutputRef:
+    while len(_OUTPUT_REFS) <= index:
+        _OUTPUT_REFS.append(_OutputRef(len(_OUTPUT_REFS)))
+    return _OUTPUT_REFS[index]
 
 
 class Op(Function):

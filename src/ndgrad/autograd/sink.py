@@ -49,7 +49,7 @@ class GradSink:
         if entry is None:
             self.leaves[id(t)] = entry = [t, g]
         else:
-            entry[1] = entry[1] + g
+            entry[1] = add_grads(entry[1], g)
         if t._post_hooks and not self.wanted and id(t) in self.pending:
             self.pending[id(t)] -= 1
             if self.pending[id(t)] == 0:  # its last gradient: accumulate and run the hooks now
@@ -91,6 +91,14 @@ class GradSink:
         accumulate(t, g, self.create_graph, self.given)
         for post in t._post_hooks or ():
             post(t)
+
+
+def add_grads(a: Tensor, b: Tensor) -> Tensor:
+    """``a + b`` for two gradients of one tensor (one shape, one dtype): on the arrays, unless
+    the backward is recorded (``create_graph``: grad mode is on), where the sum is a graph op."""
+    if grad_mode.state.enabled:
+        return a + b
+    return Tensor._make(a.array + b.array, False, None)
 
 
 def accumulate(t: Tensor, g: Tensor, create_graph: bool, given: set[int] | None) -> None:

@@ -237,13 +237,13 @@ def _keep_original(t: Tensor, node: Any, limit: int = 8) -> None:
         saved = n._saved
         if saved:
             for i, s in enumerate(saved):
-                if s is t and n._saved_versions[i] == version:
+                if s is t and n._saved_version(i) == version:
                     if original is None:
                         original = Tensor._make(
                             t.array.copy(), t.requires_grad, t.grad_fn, t._out_idx
                         )
                     n._saved = saved = saved[:i] + (original,) + saved[i + 1 :]
-                    n._saved_versions = n._saved_versions[:i] + (0,) + n._saved_versions[i + 1 :]
+                    n._forget_version(i)
         for edge in n.next_functions:
             if edge is not None and edge[0] is not t.grad_fn and not isinstance(edge[0], Tensor):
                 stack.append(edge[0])

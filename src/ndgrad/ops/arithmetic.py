@@ -85,6 +85,8 @@ def add(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
 class Sub(Op):
     """out = a - b"""
 
+    backward_on_arrays = True  # its backward is operators only
+
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> Any:
         return a - b
@@ -113,12 +115,21 @@ subtract = sub
 class Mul(Op):
     """out = a * b"""
 
+    backward_on_arrays = True  # its backward is operators only
+
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> Any:
         # save only what a gradient needs: x * 2 keeps no reference to x
         ctx.save_for_backward(
             b if ctx.needs_input_grad[0] else None, a if ctx.needs_input_grad[1] else None
         )
+        # A 0-d array (a scalar leaf: a weight times an activation, in a graph of 0-d tensors) is
+        # read as a NumPy scalar, the same value: NumPy takes its array path for 0-d arrays,
+        # several times slower. After saving: the input's own array is what maps back to the input.
+        if a.__class__ is np.ndarray and a.ndim == 0:
+            a = a[()]
+        if b.__class__ is np.ndarray and b.ndim == 0:
+            b = b[()]
         return a * b
 
     @staticmethod

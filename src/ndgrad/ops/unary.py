@@ -60,6 +60,8 @@ _pi_factor = 2.0 / math.sqrt(math.pi)
 class Neg(Op):
     """out = -x"""
 
+    backward_on_arrays = True  # its backward is operators only
+
     @staticmethod
     def forward(ctx: Any, x: Any) -> Any:
         return -x
@@ -116,6 +118,8 @@ absolute = abs
 
 class Exp(Op):
     """out = e^x"""
+
+    backward_on_arrays = True  # its backward is operators only
 
     @staticmethod
     @_quiet
