@@ -664,3 +664,39 @@ def _torch_block():
             return None
 
     return Block
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["sum", "mean", "reshape", "permute", "pad", "diag_embed", "cat", "select", "exp"],
+)
+def test_second_backward_without_retain_graph_as_torch(name: str) -> None:
+    # a node that saved options only (dims, a shape) runs again, as in PyTorch; one that saved a
+    # tensor (exp's output) raises because backward freed it
+    cases = {
+        "sum": lambda lib, x: x.sum(),
+        "mean": lambda lib, x: x.mean(1).sum(),
+        "reshape": lambda lib, x: x.reshape(6).sum(),
+        "permute": lambda lib, x: x.t().sum(),
+        "pad": lambda lib, x: lib.nn.functional.pad(x, (1, 1)).sum(),
+        "diag_embed": lambda lib, x: lib.diag_embed(x).sum(),
+        "cat": lambda lib, x: lib.cat([x, x]).sum(),
+        "select": lambda lib, x: x[0].sum(),
+        "exp": lambda lib, x: x.exp().sum(),
+    }
+    outcomes = []
+    for lib in (torch, ndgrad):
+        x = lib.ones(2, 3, requires_grad=True)
+        y = cases[name](lib, x)
+        y.backward()
+        try:
+            y.backward()
+        except RuntimeError as exc:
+            assert "second time" in str(exc)
+            outcomes.append(None)
+        else:
+            outcomes.append(np.asarray(x.grad.tolist()))
+    if outcomes[0] is None:
+        assert outcomes[1] is None
+    else:
+        np.testing.assert_allclose(outcomes[1], outcomes[0])

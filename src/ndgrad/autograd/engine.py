@@ -66,8 +66,7 @@ def run_backward(
                 if check_nan:
                     anomaly.check_grads(node, in_grads)
             if node._saved and not retain_graph:
-                # free the saved arrays; a second backward raises
-                node._saved = node._outputs = None
+                node._free_saved()  # so a second backward through it raises
             edges = node._edges  # (next node, output index, shape, dtype) per input, flat
             for k in range(0, len(edges), 4):
                 nxt = edges[k]

@@ -159,6 +159,15 @@ class Function:
                 out.append(s)
         return tuple(out)
 
+    def _free_saved(self) -> None:
+        """After a backward without ``retain_graph``: let the saved tensors go, so a second backward
+        through this node raises. A node that saved options only (a reduction's dims, a shape) has
+        nothing to free and can run again, as in PyTorch (``y = x.sum(); y.backward()`` twice)."""
+        for s in self._saved or ():
+            if isinstance(s, Tensor) or type(s) is _OutputRef or _is_array(s):
+                self._saved = self._outputs = None
+                return
+
     def _saved_version(self, i: int) -> int:
         """The version saved value ``i`` had when it was saved."""
         versions = self._saved_versions
