@@ -177,9 +177,10 @@ def test_saved_arrays_are_freed_after_backward() -> None:
         stack += [
             e[0] for e in n.next_functions if e is not None and not isinstance(e[0], ndgrad.Tensor)
         ]
-    assert any(n._saved for n in seen)
+    holders = [n for n in seen if any(hasattr(s, "dtype") for s in n._saved or ())]
+    assert holders  # exp and mul saved arrays (sum saved only its options)
     y.backward()
-    assert all(not n._saved for n in seen)
+    assert all(n._saved is None for n in holders)
 
 
 def test_graph_is_freed_by_refcounting() -> None:
