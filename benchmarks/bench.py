@@ -61,8 +61,8 @@ WORKLOADS = {
         "ms",
         1.2,
     ),
-    "chain": ("chain of 1000 y = y + 1 (0-d), fwd+bwd", 20, 1000, "us/op", 1.0),
-    "scalar": ("scalar MLP 2-16-16-1, 0-d weights, 100 points, fwd+bwd", 3, 1, "ms", 1.0),
+    "chain": ("chain of 1000 y = y + 1 (0-d), fwd+bwd", 20, 1000, "us/op", 0.5),
+    "scalar": ("scalar MLP 2-16-16-1, 0-d weights, 100 points, fwd+bwd", 5, 1, "ms", 1.0),
 }
 MEMORY_KINDS = ("mlp", "cnn", "gpt", "lstm")
 
