@@ -332,6 +332,27 @@ def _check_stat(name: str, t: Tensor | None, channels: int) -> None:
         raise RuntimeError(f"{name} should contain {channels} elements not {t.numel()}")
 
 
+def _check_stats(channels: int, **stats: Tensor | None) -> None:
+    """Each given per-channel tensor (running statistics, weight, bias) has ``channels``
+    elements."""
+    for name, t in stats.items():
+        _check_stat(name, t, channels)
+
+
+def _standardize_channels(
+    input: Tensor, dims: tuple[int, ...], eps: float, weight: Tensor | None, bias: Tensor | None
+) -> tuple[Tensor, Any, Any]:
+    """``_standardize`` with per-channel (dim 1) weight and bias (batch and instance norm)."""
+    shape = _channel_shape(input)
+    return _standardize(
+        input,
+        dims,
+        eps,
+        None if weight is None else weight.reshape(shape),
+        None if bias is None else bias.reshape(shape),
+    )
+
+
 def batch_norm(
     input: Tensor,
     running_mean: Tensor | None,
@@ -353,13 +374,9 @@ def batch_norm(
             f"batch_norm: expected input with at least 2 dims (N, C, ...), but got {input.ndim}"
         )
     channels = input.shape[1]
-    for name, t in (
-        ("running_mean", running_mean),
-        ("running_var", running_var),
-        ("weight", weight),
-        ("bias", bias),
-    ):
-        _check_stat(name, t, channels)
+    _check_stats(
+        channels, running_mean=running_mean, running_var=running_var, weight=weight, bias=bias
+    )
     shape = _channel_shape(input)
     if training:
         count = input.numel() // channels
@@ -369,13 +386,7 @@ def batch_norm(
                 f"{list(input.shape)}"
             )
         dims = (0,) + tuple(range(2, input.ndim))
-        out, mean, var = _standardize(
-            input,
-            dims,
-            eps,
-            None if weight is None else weight.reshape(shape),
-            None if bias is None else bias.reshape(shape),
-        )
+        out, mean, var = _standardize_channels(input, dims, eps, weight, bias)
         _update_running(running_mean, mean, momentum)
         _update_running(running_var, var * (count / (count - 1)), momentum)
         return out
@@ -441,8 +452,7 @@ def group_norm(
             "Expected number of channels in input to be divisible by num_groups, but got input of "
             f"shape {list(input.shape)} and num_groups={num_groups}"
         )
-    for name, t in (("weight", weight), ("bias", bias)):
-        _check_stat(name, t, channels)
+    _check_stats(channels, weight=weight, bias=bias)
     grouped = input.reshape(n, num_groups, -1)
     out, _, _ = _standardize(grouped, (2,), eps)
     return _affine(out.reshape(input.shape), weight, bias, _channel_shape(input))
@@ -464,14 +474,9 @@ def instance_norm(
             f"instance_norm: expected input with at least 3 dims (N, C, *), but got {input.ndim}"
         )
     channels = input.shape[1]
-    for name, t in (
-        ("running_mean", running_mean),
-        ("running_var", running_var),
-        ("weight", weight),
-        ("bias", bias),
-    ):
-        _check_stat(name, t, channels)
-    shape = _channel_shape(input)
+    _check_stats(
+        channels, running_mean=running_mean, running_var=running_var, weight=weight, bias=bias
+    )
     if not use_input_stats:
         return batch_norm(input, running_mean, running_var, weight, bias, False, momentum, eps)
     count = math.prod(input.shape[2:])
@@ -481,13 +486,7 @@ def instance_norm(
             f"{list(input.shape)}"
         )
     dims = tuple(range(2, input.ndim))
-    out, mean, var = _standardize(
-        input,
-        dims,
-        eps,
-        None if weight is None else weight.reshape(shape),
-        None if bias is None else bias.reshape(shape),
-    )
+    out, mean, var = _standardize_channels(input, dims, eps, weight, bias)
     # the running statistics average the per-instance ones over the batch
     _update_running(running_mean, mean.mean(axis=0), momentum)
     _update_running(running_var, (var * (count / (count - 1))).mean(axis=0), momentum)
