@@ -15,6 +15,8 @@ The switches (grep the ops for them when adding one):
 * reduce.py ``_int_to_long``: bool and integer sums accumulate in int64.
 * shape.py: ``reshape`` is a view when the layout allows it, a copy otherwise; ``contiguous``
   returns its input when it is C-contiguous.
+* _workspace.py ``add_scaled`` (SGD's update): contiguous NumPy arrays above ``ADD_BLOCK``
+  elements go block by block, smaller or non-contiguous ones take ``y += alpha * x``.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import torch
 
 import ndgrad
 import ndgrad.nn.functional as F
+from ndgrad import _workspace
 from ndgrad.ops import activation as _activation
 from ndgrad.ops import conv as _conv
 
@@ -272,3 +275,50 @@ def test_reshape_is_a_view_exactly_when_pytorch_is(transposed):
     ty = tx.T if transposed else tx
     (ty.reshape(12) * torch.arange(12.0, dtype=torch.float64)).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())
+
+
+# -- SGD's update: add_scaled block by block above ADD_BLOCK elements ---------------------------
+ADD_BLOCK = _workspace.ADD_BLOCK
+SGD_CASES = [
+    dict(lr=0.1),
+    dict(lr=0.1, weight_decay=0.05),
+    dict(lr=0.05, momentum=0.9, weight_decay=0.01),
+    dict(lr=0.05, momentum=0.9, nesterov=True, weight_decay=0.02),
+    dict(lr=0.05, momentum=0.8, dampening=0.3, weight_decay=0.1, maximize=True),
+    dict(lr=0.05, momentum=0.7, nesterov=True, maximize=True),
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("kw", SGD_CASES)
+def test_sgd_update_both_sides_of_the_block_threshold(dtype, kw):
+    rng = np.random.default_rng(3)
+    sizes = [(100,), (ADD_BLOCK,), (ADD_BLOCK + 1,), (3, ADD_BLOCK + 7)]
+    arrays = [rng.standard_normal(s).astype(dtype) for s in sizes]
+    arrays.append(rng.standard_normal((ADD_BLOCK + 3, 2)).astype(dtype).T)  # non-contiguous
+    ours = [ndgrad.tensor(a, requires_grad=True) for a in arrays]
+    theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
+    assert not ours[-1].array.flags.c_contiguous
+    opt_n, opt_t = ndgrad.optim.SGD(ours, **kw), torch.optim.SGD(theirs, **kw)
+    for _ in range(3):
+        for p, q in zip(ours, theirs):
+            g = rng.standard_normal(p.shape).astype(dtype)
+            p.grad, q.grad = ndgrad.tensor(g), torch.tensor(g)
+        opt_n.step()
+        opt_t.step()
+        for p, q in zip(ours, theirs):
+            np.testing.assert_allclose(p.detach().numpy(), q.detach().numpy(), **TOL[dtype])
+
+
+def test_sgd_step_allocates_no_parameter_sized_temporary():
+    import tracemalloc
+
+    p = ndgrad.zeros(16 * ADD_BLOCK, requires_grad=True)  # 4 MiB of float32, 16 blocks
+    opt = ndgrad.optim.SGD([p], lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.01)
+    p.grad = ndgrad.ones(p.shape)
+    opt.step()  # the first step allocates the momentum buffer
+    tracemalloc.start()
+    opt.step()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < p.array.nbytes // 8
