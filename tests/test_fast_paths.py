@@ -6,7 +6,8 @@ The switches (grep the ops for them when adding one):
 * activation.py ``_blockwise``: float32 NumPy arrays above ``_BLOCK`` elements go block by block;
   float32 also uses the rational ``_erf_f32`` while float64 keeps the exact erf.
 * conv.py ``_per_sample``: outputs of at least ``PER_SAMPLE_MIN_POSITIONS`` positions use the
-  per-sample matrix layout, smaller ones the all-samples layout.
+  per-sample matrix layout, smaller ones the all-samples layout; ``_chunks``: batches whose window
+  matrix passes ``COLS_CHUNK_BYTES`` go through the three conv kernels a chunk of samples at a time.
 * pool.py: max-pool argmax labels are int8 below 128 window offsets, int32 from there.
 * index.py ``_add_at``: index gradients use a plain ``+=`` without integer arrays, ``add.at`` with
   them (repeated positions add up); index dtypes accepted: bool, uint8 (a mask), int32, int64.
@@ -124,6 +125,35 @@ def test_conv_transpose2d_both_layouts(dtype, side):
         dtype,
         tol,
     )
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("side", [15, 16])  # the all-samples and the per-sample layout
+@pytest.mark.parametrize("per_chunk", [1, 2, 5])  # samples per window matrix; 5 is the whole batch
+def test_conv_over_chunks_of_samples(monkeypatch, dtype, side, per_chunk):
+    rng = np.random.default_rng(side * per_chunk)
+    x = rng.standard_normal((5, 4, side + 2, side + 2))
+    w, b = rng.standard_normal((6, 2, 3, 3)), rng.standard_normal(6)
+    itemsize = np.dtype(dtype).itemsize
+    monkeypatch.setattr(_conv, "COLS_CHUNK_BYTES", per_chunk * 4 * 9 * side * side * itemsize)
+    geom_out = _conv._chunks(5, 4, np.dtype(dtype), _geom_of(side))
+    assert [c.stop - c.start for c in geom_out][0] == per_chunk
+    tol = dict(rtol=1e-4, atol=1e-5) if dtype == np.float32 else TOL[dtype]
+    for kw in (dict(groups=2), dict(groups=2, stride=2, padding=1)):  # the wide path and not
+        _compare(
+            lambda x, w, b, kw=kw: F.conv2d(x, w, b, **kw),
+            lambda x, w, b, kw=kw: torch.nn.functional.conv2d(x, w, b, **kw),
+            [x, w, b],
+            dtype,
+            tol,
+        )
+
+
+def _geom_of(side: int):
+    """The geometry of a 3x3 stride-1 conv with ``side`` x ``side`` outputs."""
+    from ndgrad.ops._conv_util import Geom
+
+    return Geom((1, 1), (1, 1), (0, 0), (0, 0), 2, (side + 2,) * 2, (3, 3), (side, side))
 
 
 @pytest.mark.parametrize("length", [257, 258])  # 255 and 256 output positions
