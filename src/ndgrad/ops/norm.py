@@ -40,6 +40,8 @@ class Standardize(Op):
     ``bias`` are optional and already broadcastable against x). The caller computes the statistics
     (it also needs them for running averages) and hands over its centred copy ``x - mean`` and a
     scratch buffer of the same shape, which forward turns in place into x_hat and the output.
+    Saved are x and the statistics, as PyTorch does, not x_hat: backward recomputes x_hat in two
+    passes rather than hold a second input-sized array per norm layer until then.
     The gradient is the op ``StandardizeGrad`` below (the conv trio's pattern).
     """
 
@@ -51,6 +53,7 @@ class Standardize(Op):
         bias: Any = None,
         centered: Any = None,
         scratch: Any = None,
+        mean: Any = None,
         rstd: Any = None,
         dims: tuple[int, ...] = (),
         eps: float = 0.0,
@@ -68,18 +71,20 @@ class Standardize(Op):
             out = xhat
         param = weight if weight is not None else bias
         param_shape = None if param is None else tuple(param.shape)
-        ctx.save_for_backward(x, weight, xhat, rstd, param_shape, dims, eps)
+        ctx.save_for_backward(x, weight, mean, rstd, param_shape, dims, eps)
         return out
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Any:
-        x, weight, xhat, rstd, param_shape, dims, eps = ctx.saved_tensors
+        x, weight, mean, rstd, param_shape, dims, eps = ctx.saved_tensors
         needs = (ctx.needs_input_grad + (False, False))[:3]
+        xhat = _xp(x.array).subtract(x.array, mean.array)  # recomputed: see the class docstring
+        xhat *= rstd.array
         return StandardizeGrad.apply(
             grad,
             x,
             weight,
-            xhat=xhat.array,
+            xhat=xhat,
             rstd=rstd.array,
             param_shape=param_shape,
             dims=dims,
@@ -297,7 +302,15 @@ def _standardize(
     xp.reciprocal(rstd, out=rstd)
     rstd = rstd.astype(x.dtype, copy=False)
     out = Standardize.apply(
-        input, weight, bias, centered=centered, scratch=scratch, rstd=rstd, dims=dims, eps=eps
+        input,
+        weight,
+        bias,
+        centered=centered,
+        scratch=scratch,
+        mean=mean,
+        rstd=rstd,
+        dims=dims,
+        eps=eps,
     )
     return out, mean, var
 
