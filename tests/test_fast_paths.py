@@ -16,6 +16,7 @@ The switches (grep the ops for them when adding one):
 * reduce.py ``_int_to_long``: bool and integer sums accumulate in int64.
 * shape.py: ``reshape`` is a view when the layout allows it, a copy otherwise; ``contiguous``
   returns its input when it is C-contiguous.
+* nn_ops.py ``Linear``: outputs of at least ``_workspace.MIN_BYTES`` are pool blocks (pool on).
 * _workspace.py ``add_scaled`` (SGD's update): contiguous NumPy arrays above ``ADD_BLOCK``
   elements go block by block, smaller or non-contiguous ones take ``y += alpha * x``.
 """
@@ -352,3 +353,21 @@ def test_sgd_step_allocates_no_parameter_sized_temporary():
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert peak < p.array.nbytes // 8
+
+
+# -- Linear: outputs of at least the pool's MIN_BYTES come from the workspace pool ---------------
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("rows", [4, 300])  # 4 x 64 outputs: plain; 300 x 64: a pool block
+@pytest.mark.parametrize("pool_on", [True, False])
+def test_linear_output_below_and_above_the_pool_threshold(monkeypatch, dtype, rows, pool_on):
+    itemsize = np.dtype(dtype).itemsize
+    assert (rows * 64 * itemsize >= _workspace.MIN_BYTES) == (rows == 300)
+    if not pool_on:
+        monkeypatch.setattr(_workspace, "_limit", 0)
+    rng = np.random.default_rng(rows)
+    x, w, b = (
+        rng.standard_normal((2, rows // 2, 32)),
+        rng.standard_normal((64, 32)),
+        rng.standard_normal(64),
+    )
+    _compare(F.linear, torch.nn.functional.linear, [x, w, b], dtype)
