@@ -6,7 +6,8 @@ The switches (grep the ops for them when adding one):
 * activation.py ``_blockwise``: float32 NumPy arrays above ``_BLOCK`` elements go block by block;
   float32 also uses the rational ``_erf_f32`` while float64 keeps the exact erf.
 * conv.py ``_per_sample``: outputs of at least ``PER_SAMPLE_MIN_POSITIONS`` positions use the
-  per-sample matrix layout, smaller ones the all-samples layout.
+  per-sample matrix layout, smaller ones the all-samples layout; ``_chunks``: batches whose window
+  matrix passes ``COLS_CHUNK_BYTES`` go through the three conv kernels a chunk of samples at a time.
 * pool.py: max-pool argmax labels are int8 below 128 window offsets, int32 from there.
 * index.py ``_add_at``: index gradients use a plain ``+=`` without integer arrays, ``add.at`` with
   them (repeated positions add up); index dtypes accepted: bool, uint8 (a mask), int32, int64.
@@ -15,6 +16,9 @@ The switches (grep the ops for them when adding one):
 * reduce.py ``_int_to_long``: bool and integer sums accumulate in int64.
 * shape.py: ``reshape`` is a view when the layout allows it, a copy otherwise; ``contiguous``
   returns its input when it is C-contiguous.
+* nn_ops.py ``Linear``: outputs of at least ``_workspace.MIN_BYTES`` are pool blocks (pool on).
+* _workspace.py ``add_scaled`` (SGD's update): contiguous NumPy arrays above ``ADD_BLOCK``
+  elements go block by block, smaller or non-contiguous ones take ``y += alpha * x``.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import torch
 
 import ndgrad
 import ndgrad.nn.functional as F
+from ndgrad import _workspace
 from ndgrad.ops import activation as _activation
 from ndgrad.ops import conv as _conv
 
@@ -121,6 +126,35 @@ def test_conv_transpose2d_both_layouts(dtype, side):
         dtype,
         tol,
     )
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("side", [15, 16])  # the all-samples and the per-sample layout
+@pytest.mark.parametrize("per_chunk", [1, 2, 5])  # samples per window matrix; 5 is the whole batch
+def test_conv_over_chunks_of_samples(monkeypatch, dtype, side, per_chunk):
+    rng = np.random.default_rng(side * per_chunk)
+    x = rng.standard_normal((5, 4, side + 2, side + 2))
+    w, b = rng.standard_normal((6, 2, 3, 3)), rng.standard_normal(6)
+    itemsize = np.dtype(dtype).itemsize
+    monkeypatch.setattr(_conv, "COLS_CHUNK_BYTES", per_chunk * 4 * 9 * side * side * itemsize)
+    geom_out = _conv._chunks(5, 4, np.dtype(dtype), _geom_of(side))
+    assert [c.stop - c.start for c in geom_out][0] == per_chunk
+    tol = dict(rtol=1e-4, atol=1e-5) if dtype == np.float32 else TOL[dtype]
+    for kw in (dict(groups=2), dict(groups=2, stride=2, padding=1)):  # the wide path and not
+        _compare(
+            lambda x, w, b, kw=kw: F.conv2d(x, w, b, **kw),
+            lambda x, w, b, kw=kw: torch.nn.functional.conv2d(x, w, b, **kw),
+            [x, w, b],
+            dtype,
+            tol,
+        )
+
+
+def _geom_of(side: int):
+    """The geometry of a 3x3 stride-1 conv with ``side`` x ``side`` outputs."""
+    from ndgrad.ops._conv_util import Geom
+
+    return Geom((1, 1), (1, 1), (0, 0), (0, 0), 2, (side + 2,) * 2, (3, 3), (side, side))
 
 
 @pytest.mark.parametrize("length", [257, 258])  # 255 and 256 output positions
@@ -272,3 +306,68 @@ def test_reshape_is_a_view_exactly_when_pytorch_is(transposed):
     ty = tx.T if transposed else tx
     (ty.reshape(12) * torch.arange(12.0, dtype=torch.float64)).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())
+
+
+# -- SGD's update: add_scaled block by block above ADD_BLOCK elements ---------------------------
+ADD_BLOCK = _workspace.ADD_BLOCK
+SGD_CASES = [
+    dict(lr=0.1),
+    dict(lr=0.1, weight_decay=0.05),
+    dict(lr=0.05, momentum=0.9, weight_decay=0.01),
+    dict(lr=0.05, momentum=0.9, nesterov=True, weight_decay=0.02),
+    dict(lr=0.05, momentum=0.8, dampening=0.3, weight_decay=0.1, maximize=True),
+    dict(lr=0.05, momentum=0.7, nesterov=True, maximize=True),
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("kw", SGD_CASES)
+def test_sgd_update_both_sides_of_the_block_threshold(dtype, kw):
+    rng = np.random.default_rng(3)
+    sizes = [(100,), (ADD_BLOCK,), (ADD_BLOCK + 1,), (3, ADD_BLOCK + 7)]
+    arrays = [rng.standard_normal(s).astype(dtype) for s in sizes]
+    arrays.append(rng.standard_normal((ADD_BLOCK + 3, 2)).astype(dtype).T)  # non-contiguous
+    ours = [ndgrad.tensor(a, requires_grad=True) for a in arrays]
+    theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
+    assert not ours[-1].array.flags.c_contiguous
+    opt_n, opt_t = ndgrad.optim.SGD(ours, **kw), torch.optim.SGD(theirs, **kw)
+    for _ in range(3):
+        for p, q in zip(ours, theirs):
+            g = rng.standard_normal(p.shape).astype(dtype)
+            p.grad, q.grad = ndgrad.tensor(g), torch.tensor(g)
+        opt_n.step()
+        opt_t.step()
+        for p, q in zip(ours, theirs):
+            np.testing.assert_allclose(p.detach().numpy(), q.detach().numpy(), **TOL[dtype])
+
+
+def test_sgd_step_allocates_no_parameter_sized_temporary():
+    import tracemalloc
+
+    p = ndgrad.zeros(16 * ADD_BLOCK, requires_grad=True)  # 4 MiB of float32, 16 blocks
+    opt = ndgrad.optim.SGD([p], lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.01)
+    p.grad = ndgrad.ones(p.shape)
+    opt.step()  # the first step allocates the momentum buffer
+    tracemalloc.start()
+    opt.step()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < p.array.nbytes // 8
+
+
+# -- Linear: outputs of at least the pool's MIN_BYTES come from the workspace pool ---------------
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("rows", [4, 300])  # 4 x 64 outputs: plain; 300 x 64: a pool block
+@pytest.mark.parametrize("pool_on", [True, False])
+def test_linear_output_below_and_above_the_pool_threshold(monkeypatch, dtype, rows, pool_on):
+    itemsize = np.dtype(dtype).itemsize
+    assert (rows * 64 * itemsize >= _workspace.MIN_BYTES) == (rows == 300)
+    if not pool_on:
+        monkeypatch.setattr(_workspace, "_limit", 0)
+    rng = np.random.default_rng(rows)
+    x, w, b = (
+        rng.standard_normal((2, rows // 2, 32)),
+        rng.standard_normal((64, 32)),
+        rng.standard_normal(64),
+    )
+    _compare(F.linear, torch.nn.functional.linear, [x, w, b], dtype)

@@ -85,10 +85,33 @@ def full(shape: tuple[int, ...], value: Any, dtype: Any, xp: Any = np) -> Any:
 
 def matmul(a: Any, b: Any) -> Any:
     """``a @ b`` (batched, broadcasting, NumPy or CuPy) written into a workspace array."""
-    xp = np if isinstance(a, np.ndarray) else _backend.xp_of(a)
+    xp = _backend.xp_of(a)  # by type: a device array may subclass np.ndarray (a test stand-in)
     batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
     out = empty(batch + (a.shape[-2], b.shape[-1]), np.result_type(a.dtype, b.dtype), xp)
     return xp.matmul(a, b, out=out)
+
+
+ADD_BLOCK = 1 << 16  # elements per block of add_scaled: 256 KiB of float32, about an L2 cache
+
+
+def add_scaled(y: Any, alpha: float, x: Any) -> None:
+    """y += alpha * x in place, without a temporary as large as x (an optimizer's update).
+
+    NumPy has no fused multiply-add, and ``y += alpha * x`` allocates alpha * x whole: for a large
+    parameter that is a fresh, page-faulted array on every step and the peak memory of the update.
+    Here alpha * x goes through one small block at a time. ``y`` and ``x`` have the same shape;
+    CuPy arrays (and non-contiguous ones, rare for parameters) take the plain expression.
+    """
+    blocked = isinstance(y, np.ndarray) and y.flags.c_contiguous and x.flags.c_contiguous
+    if x.size <= ADD_BLOCK or not blocked:
+        y += alpha * x
+        return
+    yf, xf = y.reshape(-1), x.reshape(-1)
+    buf = np.empty(ADD_BLOCK, np.result_type(x.dtype, y.dtype))
+    for i in range(0, xf.size, ADD_BLOCK):
+        part = buf[: min(ADD_BLOCK, xf.size - i)]
+        np.multiply(xf[i : i + ADD_BLOCK], alpha, out=part)
+        yf[i : i + ADD_BLOCK] += part
 
 
 def _claim(size: int) -> np.ndarray | None:

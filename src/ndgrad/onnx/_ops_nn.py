@@ -1,7 +1,7 @@
 """Adapters for the layer-level ops: convolution, pooling, normalization and attention.
 
-Each reads what its op keeps on the node today (a conv's ``geom``, a pool's saved argmax indices, a
-norm's ``dims``/``eps``); when an op's internals change, only its adapter here changes.
+Each reads what its op keeps on the node today (a conv's saved ``geom``, a pool's saved argmax
+indices, a norm's ``dims``/``eps``); when an op's internals change, only its adapter here changes.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from ndgrad.onnx._ops import adapter
 
 @adapter("Conv")
 def _conv(g: Emitter) -> list[str]:
-    """y = conv(x, w) + b; the node's ``geom`` holds stride, dilation, padding and groups"""
-    geom = g.fn.geom
+    """y = conv(x, w) + b; the ``geom`` saved last holds stride, dilation, padding and groups"""
+    geom = g.saved(-1)
     ins = [g.input(0), g.input(1)] + ([g.input(2)] if g.has_input(2) else [])
     attrs = _conv_attrs(geom)
     return [g.op("Conv", ins, **attrs)]
@@ -37,7 +37,7 @@ def _conv_attrs(geom: Any) -> dict[str, Any]:
 @adapter("ConvTranspose")
 def _conv_transpose(g: Emitter) -> list[str]:
     """The adjoint of the conv described by ``geom`` (whose input size is this op's output size)"""
-    geom = g.fn.geom
+    geom = g.saved(-1)
     ins = [g.input(0), g.input(1)] + ([g.input(2)] if g.has_input(2) else [])
     attrs = _conv_attrs(geom)
     base = [

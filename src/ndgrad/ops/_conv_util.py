@@ -45,6 +45,17 @@ def _tuple(value: Any, d: int, name: str) -> tuple[int, ...]:
     return vals
 
 
+def _check_positive(
+    stride: tuple[int, ...], dilation: tuple[int, ...], padding: tuple[int, ...]
+) -> None:
+    if any(s <= 0 for s in stride):
+        raise RuntimeError("non-positive stride is not supported")
+    if any(v <= 0 for v in dilation):
+        raise RuntimeError("non-positive dilation is not supported")
+    if any(p < 0 for p in padding):
+        raise RuntimeError("negative padding is not supported")
+
+
 def _window_slices(
     start: tuple[int, ...], step: tuple[int, ...], count: tuple[int, ...]
 ) -> tuple[slice, ...]:

@@ -11,21 +11,26 @@ derivatives of any order come for free:
 - ``ConvTranspose``: x = conv_transpose(y, w)    (N, O, *P) -> (N, C, *S), the adjoint in x
 - ``ConvWeight``:    w = conv_weight(x, y)       the adjoint in w: sum over n, p of y * windows of x
 
-``unfold`` and ``fold`` expose the window matrices themselves (im2col and its adjoint col2im). The
-geometry and the im2col/col2im kernels live in ``_conv_util``; pooling is in ``pool`` and
-interpolation in ``resample``, re-exported here so ``ndgrad.ops.conv`` keeps the whole family's
-names."""
+``unfold`` and ``fold`` expose the window matrices themselves (im2col and its adjoint col2im, in
+``fold``). The geometry and the im2col/col2im kernels live in ``_conv_util``; pooling is in
+``pool`` and interpolation in ``resample``; all are re-exported here so ``ndgrad.ops.conv`` keeps
+the whole family's names. Each op's ``geom`` is its last saved value (``ctx.saved_tensors[-1]``,
+which the ONNX exporter reads too)."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
+from ndgrad import _workspace as ws
+from ndgrad._backend import xp_of as _xp
 from ndgrad._workspace import matmul as _matmul
 from ndgrad.autograd.function import Op
 from ndgrad.ops._conv_util import (
     Geom,
     _batched,
+    _check_positive,
     _col2im,
     _col2im_wide,
     _contiguous,
@@ -35,6 +40,7 @@ from ndgrad.ops._conv_util import (
     _unbatch,
     _wide_ok,
 )
+from ndgrad.ops.fold import fold, unfold
 from ndgrad.ops.pool import (
     avg_pool1d,
     avg_pool2d,
@@ -106,19 +112,64 @@ def _by_group(y: Any, g: Geom) -> Any:
     return _contiguous(y).reshape(g.groups, o // g.groups, n * p)
 
 
-def _conv_forward(x: Any, w: Any, g: Geom, cols: Any = None) -> Any:
-    per_sample = _per_sample(g)
-    if cols is None:
-        cols = _im2col(x, g, per_sample)
-    o, n = w.shape[0], x.shape[0]
-    y = _matmul(w.reshape(g.groups, o // g.groups, -1), cols)
-    if per_sample:  # (N, groups, O/groups, P): NCHW already
-        return y.reshape((n, o) + g.out_size)
-    y = y.reshape(o, n, math.prod(g.out_size)).transpose(1, 0, 2)
-    return _contiguous(y).reshape((n, o) + g.out_size)
+# The window matrix of a whole batch is kernel-size times the input (14 MiB for the second conv
+# of a small MNIST CNN, more than all its activations). So the three kernels run over chunks of
+# samples, each chunk's matrix built, used and released before the next (and then still warm in
+# the cache): the matrix is never kept from forward to backward, and no step holds more than a
+# chunk of it. Each sample's output depends only on that sample, and the weight gradient is a sum
+# over samples, so chunking changes no number beyond the order of that sum.
+COLS_CHUNK_BYTES = 1 << 20  # measured on 2 cores: 1, 2, 4 and 8 MiB within noise; 1 best
+
+
+def _chunks(n: int, c: int, dtype: Any, g: Geom) -> list[slice]:
+    """Slices of the batch of ``n`` samples of ``c`` channels (the conv's input) whose window
+    matrices hold about ``COLS_CHUNK_BYTES`` each."""
+    per_sample = c * math.prod(g.kernel) * math.prod(g.out_size) * dtype.itemsize
+    step = max(1, COLS_CHUNK_BYTES // max(1, per_sample))
+    return [slice(i, i + step) for i in range(0, n, step)] or [slice(0, 0)]
+
+
+def _conv_forward(x: Any, w: Any, g: Geom) -> Any:
+    y = ws.empty((x.shape[0], w.shape[0]) + g.out_size, x.dtype, _xp(x))
+    for part in _chunks(x.shape[0], x.shape[1], x.dtype, g):
+        _conv_chunk(x[part], w, g, y[part])
+    return y
 
 
 def _conv_transpose_forward(y: Any, w: Any, g: Geom) -> Any:
+    chunks = _chunks(y.shape[0], w.shape[1] * g.groups, y.dtype, g)
+    if len(chunks) == 1:
+        return _conv_transpose_chunk(y, w, g)
+    x = ws.empty((y.shape[0], w.shape[1] * g.groups) + g.in_size, y.dtype, _xp(y))
+    for part in chunks:
+        x[part] = _conv_transpose_chunk(y[part], w, g)
+    return x
+
+
+def _conv_weight_forward(x: Any, y: Any, g: Geom) -> Any:
+    gw = None
+    for part in _chunks(x.shape[0], x.shape[1], x.dtype, g):
+        term = _conv_weight_chunk(x[part], y[part], g)
+        if gw is None:
+            gw = term
+        else:
+            gw += term
+    return gw
+
+
+def _conv_chunk(x: Any, w: Any, g: Geom, out: Any) -> None:
+    """out (N, O, *P) = conv(x, w) for one chunk of samples, written in place"""
+    per_sample = _per_sample(g)
+    cols = _im2col(x, g, per_sample)
+    o, n, p = w.shape[0], x.shape[0], math.prod(g.out_size)
+    wmat = w.reshape(g.groups, o // g.groups, -1)
+    if per_sample:  # (N, groups, O/groups, P) is NCHW already
+        _xp(x).matmul(wmat, cols, out=out.reshape(n, g.groups, o // g.groups, p))
+    else:
+        out.reshape(n, o, p)[...] = _matmul(wmat, cols).reshape(o, n, p).transpose(1, 0, 2)
+
+
+def _conv_transpose_chunk(y: Any, w: Any, g: Geom) -> Any:
     per_sample = _per_sample(g)
     o, cg = w.shape[:2]
     n = y.shape[0]
@@ -134,10 +185,9 @@ def _conv_transpose_forward(y: Any, w: Any, g: Geom) -> Any:
     return _col2im(cols, g, n, cg * g.groups, per_sample)
 
 
-def _conv_weight_forward(x: Any, y: Any, g: Geom, cols: Any = None) -> Any:
+def _conv_weight_chunk(x: Any, y: Any, g: Geom) -> Any:
     per_sample = _per_sample(g)
-    if cols is None:
-        cols = _im2col(x, g, per_sample)
+    cols = _im2col(x, g, per_sample)
     n, o = y.shape[:2]
     if per_sample:
         yg = y.reshape(n, g.groups, o // g.groups, math.prod(g.out_size))
@@ -157,25 +207,19 @@ class Conv(Op):
     @staticmethod
     def forward(ctx: Any, x: Any, w: Any, b: Any = None, geom: Geom | None = None) -> Any:
         assert geom is not None
-        ctx.geom = geom
-        cols = _im2col(x, geom, _per_sample(geom))
-        # the window matrix is kept for the weight gradient: it saves redoing the copy in backward
-        # (at the cost of holding kernel-size times the input's memory until backward)
-        need_w = ctx.needs_input_grad[1]
         ctx.save_for_backward(
-            x if need_w else None, w if ctx.needs_input_grad[0] else None, cols if need_w else None
+            x if ctx.needs_input_grad[1] else None, w if ctx.needs_input_grad[0] else None, geom
         )
-        y = _conv_forward(x, w, geom, cols)
+        y = _conv_forward(x, w, geom)
         if b is not None:
             y += b.reshape((1, -1) + (1,) * len(geom.kernel))
         return y
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Any:
-        x, w, cols = ctx.saved_tensors
-        g = ctx.geom
+        x, w, g = ctx.saved_tensors
         gx = ConvTranspose.apply(grad, w, geom=g) if ctx.needs_input_grad[0] else None
-        gw = ConvWeight.apply(x, grad, geom=g, cols=cols.array) if ctx.needs_input_grad[1] else None
+        gw = ConvWeight.apply(x, grad, geom=g) if ctx.needs_input_grad[1] else None
         gb = _bias_grad(grad) if len(ctx.needs_input_grad) > 2 and ctx.needs_input_grad[2] else None
         return gx, gw, gb
 
@@ -187,9 +231,8 @@ class ConvTranspose(Op):
     @staticmethod
     def forward(ctx: Any, y: Any, w: Any, b: Any = None, geom: Geom | None = None) -> Any:
         assert geom is not None
-        ctx.geom = geom
         ctx.save_for_backward(
-            y if ctx.needs_input_grad[1] else None, w if ctx.needs_input_grad[0] else None
+            y if ctx.needs_input_grad[1] else None, w if ctx.needs_input_grad[0] else None, geom
         )
         x = _conv_transpose_forward(y, w, geom)
         if b is not None:
@@ -198,8 +241,7 @@ class ConvTranspose(Op):
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Any:
-        y, w = ctx.saved_tensors
-        g = ctx.geom
+        y, w, g = ctx.saved_tensors
         gy = Conv.apply(grad, w, geom=g) if ctx.needs_input_grad[0] else None
         gw = ConvWeight.apply(grad, y, geom=g) if ctx.needs_input_grad[1] else None
         gb = _bias_grad(grad) if len(ctx.needs_input_grad) > 2 and ctx.needs_input_grad[2] else None
@@ -211,18 +253,16 @@ class ConvWeight(Op):
     of Conv in its weight, i.e. its weight gradient."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any, y: Any, geom: Geom | None = None, cols: Any = None) -> Any:
+    def forward(ctx: Any, x: Any, y: Any, geom: Geom | None = None) -> Any:
         assert geom is not None
-        ctx.geom = geom
         ctx.save_for_backward(
-            x if ctx.needs_input_grad[1] else None, y if ctx.needs_input_grad[0] else None
+            x if ctx.needs_input_grad[1] else None, y if ctx.needs_input_grad[0] else None, geom
         )
-        return _conv_weight_forward(x, y, geom, cols)
+        return _conv_weight_forward(x, y, geom)
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Any:
-        x, y = ctx.saved_tensors
-        g = ctx.geom
+        x, y, g = ctx.saved_tensors
         gx = ConvTranspose.apply(y, grad, geom=g) if ctx.needs_input_grad[0] else None
         gy = Conv.apply(x, grad, geom=g) if ctx.needs_input_grad[1] else None
         return gx, gy
@@ -259,17 +299,6 @@ def _check_common(
             f"expected scalar type {x.dtype.name.capitalize()} but found "
             f"{bias.dtype.name.capitalize()}"
         )
-
-
-def _check_positive(
-    stride: tuple[int, ...], dilation: tuple[int, ...], padding: tuple[int, ...]
-) -> None:
-    if any(s <= 0 for s in stride):
-        raise RuntimeError("non-positive stride is not supported")
-    if any(v <= 0 for v in dilation):
-        raise RuntimeError("non-positive dilation is not supported")
-    if any(p < 0 for p in padding):
-        raise RuntimeError("negative padding is not supported")
 
 
 def _convnd(
@@ -332,31 +361,35 @@ def _convnd(
     return _unbatch(y, unbatched)
 
 
-def conv1d(
-    input: Tensor,
-    weight: Tensor,
-    bias: Tensor | None = None,
-    stride: Any = 1,
-    padding: Any = 0,
-    dilation: Any = 1,
-    groups: int = 1,
-) -> Tensor:
+def _conv_function(d: int, doc: str) -> Callable[..., Tensor]:
+    """The public ``conv{d}d``: PyTorch's signature in front of ``_convnd``."""
+
+    def conv(
+        input: Tensor,
+        weight: Tensor,
+        bias: Tensor | None = None,
+        stride: Any = 1,
+        padding: Any = 0,
+        dilation: Any = 1,
+        groups: int = 1,
+    ) -> Tensor:
+        return _convnd(input, weight, bias, stride, padding, dilation, groups, d)
+
+    conv.__name__ = conv.__qualname__ = f"conv{d}d"
+    conv.__doc__ = doc
+    return conv
+
+
+conv1d = _conv_function(
+    1,
     """1-d convolution (cross-correlation, as in PyTorch) of (N, C, L) with weight (O, C/groups, K).
 
     ``padding`` is an int, a tuple, 'valid' (none) or 'same' (output as long as the input).
-    """
-    return _convnd(input, weight, bias, stride, padding, dilation, groups, 1)
+    """,
+)
 
-
-def conv2d(
-    input: Tensor,
-    weight: Tensor,
-    bias: Tensor | None = None,
-    stride: Any = 1,
-    padding: Any = 0,
-    dilation: Any = 1,
-    groups: int = 1,
-) -> Tensor:
+conv2d = _conv_function(
+    2,
     """2-d convolution: out[n,o,i,j] = b[o] + sum_{c,u,v} w[o,c,u,v] * x[n, c, i*s + u*d - p, j*s
     + v*d - p]
 
@@ -374,21 +407,12 @@ def conv2d(
         >>> x = ndgrad.randn(8, 3, 32, 32)
         >>> ndgrad.nn.functional.conv2d(x, ndgrad.randn(16, 3, 3, 3), padding=1).shape
         ndgrad.Size([8, 16, 32, 32])
-    """
-    return _convnd(input, weight, bias, stride, padding, dilation, groups, 2)
+    """,
+)
 
-
-def conv3d(
-    input: Tensor,
-    weight: Tensor,
-    bias: Tensor | None = None,
-    stride: Any = 1,
-    padding: Any = 0,
-    dilation: Any = 1,
-    groups: int = 1,
-) -> Tensor:
-    """3-d convolution of (N, C, D, H, W) with weight (O, C/groups, kD, kH, kW)."""
-    return _convnd(input, weight, bias, stride, padding, dilation, groups, 3)
+conv3d = _conv_function(
+    3, """3-d convolution of (N, C, D, H, W) with weight (O, C/groups, kD, kH, kW)."""
+)
 
 
 def _conv_transposend(
@@ -444,34 +468,37 @@ def _conv_transposend(
     return _unbatch(x, unbatched)
 
 
-def conv_transpose1d(
-    input: Tensor,
-    weight: Tensor,
-    bias: Tensor | None = None,
-    stride: Any = 1,
-    padding: Any = 0,
-    output_padding: Any = 0,
-    groups: int = 1,
-    dilation: Any = 1,
-) -> Tensor:
+def _conv_transpose_function(d: int, doc: str) -> Callable[..., Tensor]:
+    """The public ``conv_transpose{d}d``: PyTorch's signature in front of ``_conv_transposend``."""
+
+    def conv_transpose(
+        input: Tensor,
+        weight: Tensor,
+        bias: Tensor | None = None,
+        stride: Any = 1,
+        padding: Any = 0,
+        output_padding: Any = 0,
+        groups: int = 1,
+        dilation: Any = 1,
+    ) -> Tensor:
+        return _conv_transposend(
+            input, weight, bias, stride, padding, output_padding, groups, dilation, d
+        )
+
+    conv_transpose.__name__ = conv_transpose.__qualname__ = f"conv_transpose{d}d"
+    conv_transpose.__doc__ = doc
+    return conv_transpose
+
+
+conv_transpose1d = _conv_transpose_function(
+    1,
     """1-d transposed convolution (the gradient of conv1d in its input) of (N, C_in, L) with weight
     (C_in, C_out/groups, K); L_out = (L - 1) * stride - 2 * padding + dilation * (K - 1) +
-    output_padding + 1."""
-    return _conv_transposend(
-        input, weight, bias, stride, padding, output_padding, groups, dilation, 1
-    )
+    output_padding + 1.""",
+)
 
-
-def conv_transpose2d(
-    input: Tensor,
-    weight: Tensor,
-    bias: Tensor | None = None,
-    stride: Any = 1,
-    padding: Any = 0,
-    output_padding: Any = 0,
-    groups: int = 1,
-    dilation: Any = 1,
-) -> Tensor:
+conv_transpose2d = _conv_transpose_function(
+    2,
     """2-d transposed convolution: every input pixel adds weight * value into a window of the
     output.
 
@@ -483,141 +510,11 @@ def conv_transpose2d(
 
     Returns:
         (N, C_out, H_out, W_out), H_out = (H - 1) * s - 2p + d(kH - 1) + output_padding + 1.
-    """
-    return _conv_transposend(
-        input, weight, bias, stride, padding, output_padding, groups, dilation, 2
-    )
+    """,
+)
 
-
-def conv_transpose3d(
-    input: Tensor,
-    weight: Tensor,
-    bias: Tensor | None = None,
-    stride: Any = 1,
-    padding: Any = 0,
-    output_padding: Any = 0,
-    groups: int = 1,
-    dilation: Any = 1,
-) -> Tensor:
+conv_transpose3d = _conv_transpose_function(
+    3,
     """3-d transposed convolution of (N, C_in, D, H, W) with weight (C_in, C_out/groups, kD, kH,
-    kW)."""
-    return _conv_transposend(
-        input, weight, bias, stride, padding, output_padding, groups, dilation, 3
-    )
-
-
-# -- unfold (im2col) and fold (col2im) -----------------------------------------------------------
-
-
-class Im2Col(Op):
-    """out[n, (c, k), p] = x[n, c, p * stride - pad + k * dilation]: every window as a column"""
-
-    @staticmethod
-    def forward(ctx: Any, x: Any, geom: Geom | None = None) -> Any:
-        assert geom is not None
-        ctx.geom = geom
-        n, c = x.shape[:2]
-        return _im2col(x, geom).reshape(n, c * math.prod(geom.kernel), math.prod(geom.out_size))
-
-    @staticmethod
-    def backward(ctx: Any, grad: Tensor) -> Any:
-        return Col2Im.apply(grad, geom=ctx.geom)
-
-
-class Col2Im(Op):
-    """out[n, c, s] = sum of cols[n, (c, k), p] over the (k, p) with p * stride - pad + k *
-    dilation = s"""
-
-    @staticmethod
-    def forward(ctx: Any, cols: Any, geom: Geom | None = None) -> Any:
-        assert geom is not None
-        ctx.geom = geom
-        n, ck = cols.shape[:2]
-        c = ck // math.prod(geom.kernel)
-        return _col2im(cols, geom, n, c)
-
-    @staticmethod
-    def backward(ctx: Any, grad: Tensor) -> Any:
-        return Im2Col.apply(grad, geom=ctx.geom)
-
-
-def _fold_geom(
-    size: tuple[int, ...], kernel_size: Any, dilation: Any, padding: Any, stride: Any
-) -> Geom:
-    k, dil = _tuple(kernel_size, 2, "kernel_size"), _tuple(dilation, 2, "dilation")
-    pad, st = _tuple(padding, 2, "padding"), _tuple(stride, 2, "stride")
-    _check_positive(st, dil, pad)
-    if any(v <= 0 for v in k):
-        raise RuntimeError(
-            f"kernel size should be greater than zero, but got kernel_size={list(k)}"
-        )
-    out = tuple(
-        (n + 2 * p - v * (kk - 1) - 1) // s + 1
-        for n, p, v, kk, s in zip(size, pad, dil, k, st, strict=True)
-    )
-    return Geom(st, dil, pad, pad, 1, size, k, out)
-
-
-def unfold(
-    input: Tensor, kernel_size: Any, dilation: Any = 1, padding: Any = 0, stride: Any = 1
-) -> Tensor:
-    """Extract sliding windows (im2col): (N, C, H, W) -> (N, C * kH * kW, L), L the number of
-    windows.
-
-    Unbatched (C, H, W) gives (C * kH * kW, L). ``conv2d(x, w)`` equals
-    ``(w.view(O, -1) @ unfold(x, k)).view(N, O, H_out, W_out)``.
-    """
-    if input.ndim not in (3, 4):
-        raise RuntimeError(
-            f"Input Error: Only 3D or 4D input Tensors are supported (got {input.ndim}D)"
-        )
-    x, unbatched = _batched(input, 2, "unfold")
-    geom = _fold_geom(tuple(x.shape[2:]), kernel_size, dilation, padding, stride)
-    if any(o < 1 for o in geom.out_size):
-        raise RuntimeError(
-            f"Given input with spatial size {list(x.shape[2:])}, kernel_size={list(geom.kernel)}, "
-            f"dilation={list(geom.dilation)}, padding={list(geom.pad_lo)}, calculated shape of "
-            "the array of "
-            f"sliding blocks as {list(geom.out_size)}, but its components must be at least one."
-        )
-    return _unbatch(Im2Col.apply(x, geom=geom), unbatched)
-
-
-def fold(
-    input: Tensor,
-    output_size: Any,
-    kernel_size: Any,
-    dilation: Any = 1,
-    padding: Any = 0,
-    stride: Any = 1,
-) -> Tensor:
-    """Sum sliding-window columns back into an image (col2im), the adjoint of :func:`unfold`:
-    (N, C * kH * kW, L) -> (N, C, *output_size); overlapping positions add up.
-    """
-    if input.ndim not in (2, 3):
-        raise RuntimeError(
-            "Input Error: Only unbatched (2D) or batched (3D) input Tensors are supported "
-            f"(got {input.ndim}D)"
-        )
-    cols, unbatched = (
-        (input.reshape((1,) + tuple(input.shape)), True) if input.ndim == 2 else (input, False)
-    )
-    size = _tuple(output_size, 2, "output_size")
-    geom = _fold_geom(size, kernel_size, dilation, padding, stride)
-    kk = math.prod(geom.kernel)
-    if cols.shape[1] % kk != 0:
-        raise RuntimeError(
-            "Expected size of input's dimension 1 to be divisible by the product of kernel_size, "
-            "but got "
-            f"input.size(1)={cols.shape[1]} and kernel_size={list(geom.kernel)}"
-        )
-    blocks = math.prod(geom.out_size)
-    if cols.shape[2] != blocks:
-        raise RuntimeError(
-            f"Given output_size={size}, kernel_size={geom.kernel}, dilation={geom.dilation}, "
-            f"padding={geom.pad_lo}, stride={geom.stride}, "
-            "expected size of input's dimension 2 to match the calculated number of sliding blocks "
-            f"{' * '.join(map(str, geom.out_size))} = {blocks}, "
-            f"but got input.size(2)={cols.shape[2]}."
-        )
-    return _unbatch(Col2Im.apply(cols, geom=geom), unbatched)
+    kW).""",
+)

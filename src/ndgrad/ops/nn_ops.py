@@ -17,6 +17,7 @@ import numpy as np
 
 from ndgrad import _dtype
 from ndgrad._backend import xp_of as _xp
+from ndgrad._workspace import matmul as _ws_matmul
 from ndgrad.autograd.function import Op
 from ndgrad.ops import elementwise as ew
 from ndgrad.ops._util import const as _const
@@ -103,7 +104,7 @@ class Linear(Op):
         ctx.save_for_backward(
             x if ctx.needs_input_grad[1] else None, w if ctx.needs_input_grad[0] else None
         )
-        out = x.reshape(-1, x.shape[-1]) @ w.T
+        out = _ws_matmul(x.reshape(-1, x.shape[-1]), w.T)  # a workspace block: no page faults
         if b is not None:
             out += b
         return out.reshape(x.shape[:-1] + (w.shape[0],))

@@ -41,6 +41,8 @@ class Standardize(Op):
     ``bias`` are optional and already broadcastable against x). The caller computes the statistics
     (it also needs them for running averages) and hands over its centred copy ``x - mean`` and a
     scratch buffer of the same shape, which forward turns in place into x_hat and the output.
+    Saved are x and the statistics, as PyTorch does, not x_hat: backward recomputes x_hat in two
+    passes rather than hold a second input-sized array per norm layer until then.
     The gradient is the op ``StandardizeGrad`` below (the conv trio's pattern).
     """
 
@@ -52,6 +54,7 @@ class Standardize(Op):
         bias: Any = None,
         centered: Any = None,
         scratch: Any = None,
+        mean: Any = None,
         rstd: Any = None,
         dims: tuple[int, ...] = (),
         eps: float = 0.0,
@@ -69,18 +72,20 @@ class Standardize(Op):
             out = xhat
         param = weight if weight is not None else bias
         param_shape = None if param is None else tuple(param.shape)
-        ctx.save_for_backward(x, weight, xhat, rstd, param_shape, dims, eps)
+        ctx.save_for_backward(x, weight, mean, rstd, param_shape, dims, eps)
         return out
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Any:
-        x, weight, xhat, rstd, param_shape, dims, eps = ctx.saved_tensors
+        x, weight, mean, rstd, param_shape, dims, eps = ctx.saved_tensors
         needs = (ctx.needs_input_grad + (False, False))[:3]
+        xhat = _xp(x.array).subtract(x.array, mean.array)  # recomputed: see the class docstring
+        xhat *= rstd.array
         return StandardizeGrad.apply(
             grad,
             x,
             weight,
-            xhat=xhat.array,
+            xhat=xhat,
             rstd=rstd.array,
             param_shape=param_shape,
             dims=dims,
@@ -298,7 +303,15 @@ def _standardize(
     xp.reciprocal(rstd, out=rstd)
     rstd = rstd.astype(x.dtype, copy=False)
     out = Standardize.apply(
-        input, weight, bias, centered=centered, scratch=scratch, rstd=rstd, dims=dims, eps=eps
+        input,
+        weight,
+        bias,
+        centered=centered,
+        scratch=scratch,
+        mean=mean,
+        rstd=rstd,
+        dims=dims,
+        eps=eps,
     )
     return out, mean, var
 
@@ -333,6 +346,27 @@ def _check_stat(name: str, t: Tensor | None, channels: int) -> None:
         raise RuntimeError(f"{name} should contain {channels} elements not {t.numel()}")
 
 
+def _check_stats(channels: int, **stats: Tensor | None) -> None:
+    """Each given per-channel tensor (running statistics, weight, bias) has ``channels``
+    elements."""
+    for name, t in stats.items():
+        _check_stat(name, t, channels)
+
+
+def _standardize_channels(
+    input: Tensor, dims: tuple[int, ...], eps: float, weight: Tensor | None, bias: Tensor | None
+) -> tuple[Tensor, Any, Any]:
+    """``_standardize`` with per-channel (dim 1) weight and bias (batch and instance norm)."""
+    shape = _channel_shape(input)
+    return _standardize(
+        input,
+        dims,
+        eps,
+        None if weight is None else weight.reshape(shape),
+        None if bias is None else bias.reshape(shape),
+    )
+
+
 def batch_norm(
     input: Tensor,
     running_mean: Tensor | None,
@@ -354,13 +388,9 @@ def batch_norm(
             f"batch_norm: expected input with at least 2 dims (N, C, ...), but got {input.ndim}"
         )
     channels = input.shape[1]
-    for name, t in (
-        ("running_mean", running_mean),
-        ("running_var", running_var),
-        ("weight", weight),
-        ("bias", bias),
-    ):
-        _check_stat(name, t, channels)
+    _check_stats(
+        channels, running_mean=running_mean, running_var=running_var, weight=weight, bias=bias
+    )
     shape = _channel_shape(input)
     if training:
         count = input.numel() // channels
@@ -370,13 +400,7 @@ def batch_norm(
                 f"{list(input.shape)}"
             )
         dims = (0,) + tuple(range(2, input.ndim))
-        out, mean, var = _standardize(
-            input,
-            dims,
-            eps,
-            None if weight is None else weight.reshape(shape),
-            None if bias is None else bias.reshape(shape),
-        )
+        out, mean, var = _standardize_channels(input, dims, eps, weight, bias)
         _update_running(running_mean, mean, momentum)
         _update_running(running_var, var * (count / (count - 1)), momentum)
         return out
@@ -442,8 +466,7 @@ def group_norm(
             "Expected number of channels in input to be divisible by num_groups, but got input of "
             f"shape {list(input.shape)} and num_groups={num_groups}"
         )
-    for name, t in (("weight", weight), ("bias", bias)):
-        _check_stat(name, t, channels)
+    _check_stats(channels, weight=weight, bias=bias)
     grouped = input.reshape(n, num_groups, -1)
     out, _, _ = _standardize(grouped, (2,), eps)
     return _affine(out.reshape(input.shape), weight, bias, _channel_shape(input))
@@ -465,14 +488,9 @@ def instance_norm(
             f"instance_norm: expected input with at least 3 dims (N, C, *), but got {input.ndim}"
         )
     channels = input.shape[1]
-    for name, t in (
-        ("running_mean", running_mean),
-        ("running_var", running_var),
-        ("weight", weight),
-        ("bias", bias),
-    ):
-        _check_stat(name, t, channels)
-    shape = _channel_shape(input)
+    _check_stats(
+        channels, running_mean=running_mean, running_var=running_var, weight=weight, bias=bias
+    )
     if not use_input_stats:
         return batch_norm(input, running_mean, running_var, weight, bias, False, momentum, eps)
     count = math.prod(input.shape[2:])
@@ -482,13 +500,7 @@ def instance_norm(
             f"{list(input.shape)}"
         )
     dims = tuple(range(2, input.ndim))
-    out, mean, var = _standardize(
-        input,
-        dims,
-        eps,
-        None if weight is None else weight.reshape(shape),
-        None if bias is None else bias.reshape(shape),
-    )
+    out, mean, var = _standardize_channels(input, dims, eps, weight, bias)
     # the running statistics average the per-instance ones over the batch
     _update_running(running_mean, mean.mean(axis=0), momentum)
     _update_running(running_var, (var * (count / (count - 1))).mean(axis=0), momentum)

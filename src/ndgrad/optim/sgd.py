@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ndgrad.optim.optimizer import Optimizer, _buffer, _check, _grad, _params_with_grad
+from ndgrad import _workspace as ws
+from ndgrad.optim.optimizer import Optimizer, _buffer, _check, _params_with_grad
 
 
 class SGD(Optimizer):
@@ -63,21 +64,33 @@ class SGD(Optimizer):
         loss = self._eval_closure(closure)
         for group in self.param_groups:
             lr, momentum, dampening = float(group["lr"]), group["momentum"], group["dampening"]
-            weight_decay = group["weight_decay"]
+            weight_decay, nesterov = group["weight_decay"], group["nesterov"]
+            sign = -1.0 if group["maximize"] else 1.0
             for p in _params_with_grad(group):
-                g = _grad(p, group["maximize"])
-                if weight_decay != 0:
-                    g = g + weight_decay * p.array
+                # g = sign * grad + weight_decay * p is never built: each update below adds its two
+                # terms one at a time (add_scaled), so the step allocates nothing parameter-sized
+                grad, w = p.grad.array, p.array  # type: ignore[union-attr]
+                b = None
                 if momentum != 0:
                     state = self.state[p]
                     if "momentum_buffer" not in state:
-                        b = g.copy()
+                        b = grad * sign
                         state["momentum_buffer"] = _buffer(b)
+                        scale = 1.0
                     else:
                         b = state["momentum_buffer"].array
                         b *= momentum
-                        b += (1 - dampening) * g
-                    g = g + momentum * b if group["nesterov"] else b
-                p.array -= lr * g
+                        scale = 1 - dampening
+                        ws.add_scaled(b, scale * sign, grad)
+                    if weight_decay != 0:
+                        ws.add_scaled(b, scale * weight_decay, w)
+                if b is not None and not nesterov:  # p -= lr * b
+                    ws.add_scaled(w, -lr, b)
+                else:  # p -= lr * (g + momentum * b), the nesterov b only with momentum
+                    if weight_decay != 0:
+                        w *= 1 - lr * weight_decay
+                    ws.add_scaled(w, -lr * sign, grad)
+                    if b is not None:
+                        ws.add_scaled(w, -lr * momentum, b)
                 p._bump_version()
         return loss
