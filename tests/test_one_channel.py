@@ -119,3 +119,22 @@ def test_saved_options_come_back_as_passed() -> None:
     assert in_shape == (3, 4) and key == (slice(1, None), Ellipsis)
     s = x.sum(dim=1, keepdim=True)
     assert s.grad_fn.saved_tensors == ((3, 4), (1,), True)
+
+
+def test_no_graph_node_in_the_package_stashes_attributes() -> None:
+    # the same rule for every op and Function in the package, read from the source: forward hands
+    # backward what it needs through save_for_backward only (user Functions may still set ctx.x);
+    # autograd/function.py is where apply sets the engine's own fields
+    import re
+    from pathlib import Path
+
+    root = Path(ndgrad.__file__).parent
+    stash = re.compile(r"\bctx\.[A-Za-z_]\w*\s*=[^=]")
+    found = [
+        f"{path.relative_to(root)}:{i}: {line.strip()}"
+        for path in sorted(root.rglob("*.py"))
+        if path != root / "autograd" / "function.py"
+        for i, line in enumerate(path.read_text().splitlines(), 1)
+        if stash.search(line) and not line.lstrip().startswith(("#", ">>>", "..."))
+    ]
+    assert not found, "\n".join(found)

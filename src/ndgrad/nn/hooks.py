@@ -37,17 +37,18 @@ class RemovableHandle:
 
 class _Identity(Function):
     """Passes tensors through unchanged; its backward hands the incoming gradients to
-    ``ctx.on_grad``, which may replace them. Module backward hooks sit on such nodes around
+    ``on_grad``, which may replace them. Module backward hooks sit on such nodes around
     ``forward``."""
 
     @staticmethod
     def forward(ctx: Any, on_grad: Any, *tensors: Tensor) -> Any:
-        ctx.on_grad = on_grad
+        ctx.save_for_backward(on_grad)
         return tuple(Tensor._make(t.array, False, None) for t in tensors)
 
     @staticmethod
     def backward(ctx: Any, *grads: Any) -> Any:
-        return (None, *ctx.on_grad(grads))
+        (on_grad,) = ctx.saved_tensors
+        return (None, *on_grad(grads))
 
 
 class _BackwardHookState:

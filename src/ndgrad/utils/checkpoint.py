@@ -29,30 +29,32 @@ class CheckpointFunction(Function):
     def forward(
         ctx: Any, run_function: Callable[..., Any], preserve_rng_state: bool, *args: Any
     ) -> Any:
-        ctx.run_function = run_function
-        ctx.rng_state = get_rng_state() if preserve_rng_state else None
-        ctx.is_tensor = [isinstance(a, Tensor) for a in args]
-        ctx.others = [None if t else a for a, t in zip(args, ctx.is_tensor)]
-        ctx.save_for_backward(*[a for a in args if isinstance(a, Tensor)])
+        rng_state = get_rng_state() if preserve_rng_state else None
+        # which arguments are tensors, and the others as they are (None where a tensor goes)
+        is_tensor = tuple(isinstance(a, Tensor) for a in args)
+        others = tuple(None if t else a for a, t in zip(args, is_tensor))
+        tensors = [a for a in args if isinstance(a, Tensor)]
+        ctx.save_for_backward(run_function, rng_state, is_tensor, others, *tensors)
         return run_function(*args)
 
     @staticmethod
     def backward(ctx: Any, *grad_outputs: Any) -> Any:
-        saved = iter(ctx.saved_tensors)
+        run_function, rng_state, is_tensor, others, *tensors = ctx.saved_tensors
+        saved = iter(tensors)
         inputs = []
-        for is_tensor, other in zip(ctx.is_tensor, ctx.others):
-            if is_tensor:
+        for tensor_arg, other in zip(is_tensor, others):
+            if tensor_arg:
                 t = next(saved)
                 inputs.append(t.detach().requires_grad_(t.requires_grad))
             else:
                 inputs.append(other)
         outer_state = None
-        if ctx.rng_state is not None:
+        if rng_state is not None:
             outer_state = get_rng_state()
-            set_rng_state(ctx.rng_state)
+            set_rng_state(rng_state)
         try:
             with enable_grad():
-                outputs = ctx.run_function(*inputs)
+                outputs = run_function(*inputs)
         finally:
             if outer_state is not None:
                 set_rng_state(outer_state)

@@ -32,14 +32,15 @@ class AllReduceSum(Op):
     def forward(ctx: Any, x: Any, pg: Any) -> Any:
         from ndgrad.distributed.collectives import all_reduce_array
 
-        ctx.pg = pg
+        ctx.save_for_backward(pg)
         out = x.copy()
         all_reduce_array(pg, out).wait()
         return out
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Tensor:
-        return AllReduceSum.apply(grad, ctx.pg)
+        (pg,) = ctx.saved_tensors
+        return AllReduceSum.apply(grad, pg)
 
 
 class SyncBatchNorm(_BatchNorm):
