@@ -424,7 +424,7 @@ class profile:  # noqa: N801  (PyTorch's name)
 
     def export_chrome_trace(self, path: str | os.PathLike[str]) -> None:
         """Write the events as a Chrome trace (open it in chrome://tracing or Perfetto)."""
-        from ndgrad.serialization import _atomic_write
+        from ndgrad._atomic import _atomic_write
 
         trace = {
             "traceEvents": [

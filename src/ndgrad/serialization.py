@@ -53,16 +53,15 @@ import io
 import json
 import math
 import os
-import re
-import secrets
 import zipfile
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import IO, Any
 
 import numpy as np
 
 from ndgrad import _backend, _dtype
+from ndgrad._atomic import _atomic_write
 from ndgrad.tensor import Tensor, device
 
 FORMAT, VERSION = "ndgrad", 1
@@ -186,82 +185,6 @@ def save(obj: Any, f: FileLike) -> None:
         _atomic_write(f, lambda fh: _write(obj, fh))
     else:
         _write(obj, f)
-
-
-_TMP_SUFFIX = ".ndgrad-tmp"
-
-
-def _atomic_write(filename: str | os.PathLike, write: Callable[[IO[bytes]], object]) -> None:
-    """Run ``write(fh)`` on a temporary file next to ``filename``, fsync it, then move it into
-    place; on any error remove the temporary file, leave ``filename`` as it was, and name
-    ``filename`` (not the temporary file) in an ``OSError``."""
-    path = os.path.realpath(os.fsdecode(os.fspath(filename)))  # a symlink: write its target
-    if os.path.exists(path) and not os.path.isfile(path):
-        if os.path.isdir(path):
-            raise IsADirectoryError(21, f"Is a directory: '{path}'", path)
-        with open(path, "wb") as fh:  # a device or a pipe (/dev/null): nothing to replace, write
-            write(fh)
-        return
-    directory, name = os.path.split(path)
-    if not os.path.isdir(directory):
-        raise FileNotFoundError(
-            2, f"No such directory: '{directory}' (saving to '{path}')", directory
-        )
-    _remove_stale_temps(directory, name)
-    tmp = os.path.join(directory, f".{name}.{os.getpid()}.{secrets.token_hex(4)}{_TMP_SUFFIX}")
-    try:
-        with open(tmp, "xb") as fh:
-            write(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if os.path.exists(path):  # keep the target's mode (a new file already has open()'s mode)
-            os.chmod(tmp, os.stat(path).st_mode & 0o777)
-        os.replace(tmp, path)
-    except BaseException as e:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        if isinstance(e, OSError) and e.filename in (tmp, None):
-            raise type(e)(e.errno, f"{e.strerror} (while saving '{path}')", path) from None
-        raise
-    _fsync_dir(directory)
-
-
-def _remove_stale_temps(directory: str, name: str) -> None:
-    """Delete ``.<name>.<pid>.*.ndgrad-tmp`` files whose process is gone (killed mid-save)."""
-    pattern = re.compile(rf"\.{re.escape(name)}\.(\d+)\.[0-9a-f]+{re.escape(_TMP_SUFFIX)}")
-    try:
-        entries = os.listdir(directory)
-    except OSError:
-        return
-    for entry in entries:
-        match = pattern.fullmatch(entry)
-        if match and not _alive(int(match.group(1))):
-            with contextlib.suppress(OSError):
-                os.unlink(os.path.join(directory, entry))
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OverflowError, OSError):
-        return True  # exists (another user's), or we can't tell: leave its file alone
-    return True
-
-
-def _fsync_dir(directory: str) -> None:
-    """Make the rename itself durable (POSIX; a no-op where directories can't be opened)."""
-    try:
-        dfd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dfd)
-    except OSError:
-        pass
-    finally:
-        os.close(dfd)
 
 
 # -- safe globals (PyTorch's weights_only allow-list) -------------------------------------------

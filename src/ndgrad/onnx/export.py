@@ -16,9 +16,9 @@ from typing import Any
 
 import numpy as np
 
+from ndgrad._atomic import _atomic_write
 from ndgrad.onnx._emit import Dim, Emitter, Symbol, UnsupportedOperatorError
 from ndgrad.onnx._trace import Trace, Value, trace
-from ndgrad.serialization import _atomic_write
 from ndgrad.tensor import Tensor
 
 MIN_OPSET, MAX_OPSET, DEFAULT_OPSET = 13, 21, 18

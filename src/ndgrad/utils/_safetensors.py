@@ -23,7 +23,8 @@ from typing import IO, Any
 import numpy as np
 
 from ndgrad import _backend
-from ndgrad.serialization import _atomic_write, to_numpy_state_dict
+from ndgrad._atomic import _atomic_write
+from ndgrad.serialization import to_numpy_state_dict
 from ndgrad.tensor import Tensor
 
 __all__ = ["safetensors_save", "safetensors_load"]

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ndgrad import _backend
-from ndgrad.serialization import _atomic_write
+from ndgrad._atomic import _atomic_write
 from ndgrad.tensor import Tensor
 from ndgrad.viz.graph import named_tensor
 

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from ndgrad import _backend
-from ndgrad.serialization import _atomic_write
+from ndgrad._atomic import _atomic_write
 from ndgrad.tensor import Tensor
 
 

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from ndgrad import _backend
-from ndgrad.serialization import _atomic_write
+from ndgrad._atomic import _atomic_write
 
 
 class TrainingMonitor:
