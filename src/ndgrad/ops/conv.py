@@ -1,4 +1,4 @@
-"""Convolution: conv1d/2d/3d, transposed convs, unfold and fold (``ndgrad.nn.functional``).
+"""Convolution: conv1d/2d/3d and the transposed convs (``ndgrad.nn.functional``).
 
 How a convolution is computed here (im2col): the padded input is viewed, without copying, as all
 its sliding windows (``as_strided``); one copy lays the windows out as matrices ``cols``
@@ -12,9 +12,9 @@ derivatives of any order come for free:
 - ``ConvWeight``:    w = conv_weight(x, y)       the adjoint in w: sum over n, p of y * windows of x
 
 ``unfold`` and ``fold`` expose the window matrices themselves (im2col and its adjoint col2im, in
-``fold``). The geometry and the im2col/col2im kernels live in ``_conv_util``; pooling is in
-``pool`` and interpolation in ``resample``; all are re-exported here so ``ndgrad.ops.conv`` keeps
-the whole family's names. Each op's ``geom`` is its last saved value (``ctx.saved_tensors[-1]``,
+``fold.py``). The geometry and the im2col/col2im kernels live in ``_conv_util``; pooling is in
+``pool`` and ``pool_adaptive``, interpolation in ``resample``; ``nn.functional`` gathers each
+module's names itself. Each op's ``geom`` is its last saved value (``ctx.saved_tensors[-1]``,
 which the ONNX exporter reads too)."""
 
 from __future__ import annotations
@@ -40,25 +40,7 @@ from ndgrad.ops._conv_util import (
     _unbatch,
     _wide_ok,
 )
-from ndgrad.ops.fold import fold, unfold
-from ndgrad.ops.pool import (
-    avg_pool1d,
-    avg_pool2d,
-    avg_pool3d,
-    max_pool1d,
-    max_pool2d,
-    max_pool3d,
-)
-from ndgrad.ops.pool_adaptive import (
-    adaptive_avg_pool1d,
-    adaptive_avg_pool2d,
-    adaptive_avg_pool3d,
-    adaptive_max_pool1d,
-    adaptive_max_pool2d,
-    adaptive_max_pool3d,
-)
 from ndgrad.ops.reduce import sum as _sum
-from ndgrad.ops.resample import interpolate, upsample
 from ndgrad.tensor import Tensor
 
 __all__ = [
@@ -68,22 +50,6 @@ __all__ = [
     "conv_transpose1d",
     "conv_transpose2d",
     "conv_transpose3d",
-    "max_pool1d",
-    "max_pool2d",
-    "max_pool3d",
-    "avg_pool1d",
-    "avg_pool2d",
-    "avg_pool3d",
-    "adaptive_avg_pool1d",
-    "adaptive_avg_pool2d",
-    "adaptive_avg_pool3d",
-    "adaptive_max_pool1d",
-    "adaptive_max_pool2d",
-    "adaptive_max_pool3d",
-    "interpolate",
-    "upsample",
-    "unfold",
-    "fold",
 ]
 
 
