@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from ndgrad import _dtype
-from ndgrad.autograd.function import Op
+from ndgrad.autograd.function import Op, _value
 from ndgrad.ops._ew_util import _float_input, _is_int, _quiet, _xp
 from ndgrad.ops._util import (
     binary_operands,
@@ -126,11 +126,7 @@ class Mul(Op):
         # A 0-d array (a scalar leaf: a weight times an activation, in a graph of 0-d tensors) is
         # read as a NumPy scalar, the same value: NumPy takes its array path for 0-d arrays,
         # several times slower. After saving: the input's own array is what maps back to the input.
-        if a.__class__ is np.ndarray and a.ndim == 0:
-            a = a[()]
-        if b.__class__ is np.ndarray and b.ndim == 0:
-            b = b[()]
-        return a * b
+        return _value(a) * _value(b)
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Any:
