@@ -42,6 +42,20 @@ TORCH_NAMES = {
 }
 
 
+# the C++ type names some of PyTorch's dtype-mismatch messages print ("expected dtype float ...")
+CPP_NAMES = {
+    "float16": "c10::Half",
+    "float32": "float",
+    "float64": "double",
+    "int64": "long int",
+    "int32": "int",
+    "int16": "short int",
+    "int8": "signed char",
+    "uint8": "unsigned char",
+    "bool": "bool",
+}
+
+
 def torch_name(t: Any) -> str:
     """PyTorch's scalar-type name (``Float``, ``Long``...) of a tensor, array or dtype."""
     d = getattr(t, "dtype", t)

@@ -146,9 +146,8 @@ def require_same_dtype(ref: Tensor, **named: Any) -> None:
     """PyTorch's RuntimeError where a kernel wants every named tensor in ``ref``'s dtype."""
     for name, t in named.items():
         if isinstance(t, Tensor) and t.array.dtype != ref.array.dtype:
-            from ndgrad.ops.linalg import _CNAMES  # the C++ names; bound on the error path only
-
-            want, got = (_CNAMES.get(str(x.array.dtype), str(x.array.dtype)) for x in (ref, t))
+            names = _dtype.CPP_NAMES
+            want, got = (names.get(str(x.array.dtype), str(x.array.dtype)) for x in (ref, t))
             raise RuntimeError(f"expected dtype {want} for `{name}` but got dtype {got}")
 
 

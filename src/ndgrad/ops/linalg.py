@@ -59,19 +59,6 @@ __all__ = [
     "cross",
 ]
 
-# the C++ type names PyTorch's dtype-mismatch messages use
-_CNAMES = {
-    "float16": "c10::Half",
-    "float32": "float",
-    "float64": "double",
-    "int64": "long int",
-    "int32": "int",
-    "int16": "short int",
-    "int8": "signed char",
-    "uint8": "unsigned char",
-    "bool": "bool",
-}
-
 
 def _dims_str(shape: Sequence[int]) -> str:
     return "x".join(str(s) for s in shape)
@@ -97,9 +84,10 @@ def _sparse_mm(a: Tensor, b: Tensor) -> Tensor:
 
 def _check_same_dtype(a: Tensor, b: Tensor) -> None:
     if a.array.dtype != b.array.dtype:
+        names = _dtype.CPP_NAMES
         raise RuntimeError(
-            f"expected m1 and m2 to have the same dtype, but got: {_CNAMES[a.dtype.name]} != "
-            f"{_CNAMES[b.dtype.name]}"
+            "expected m1 and m2 to have the same dtype, but got: "
+            f"{names[a.dtype.name]} != {names[b.dtype.name]}"
         )
 
 
