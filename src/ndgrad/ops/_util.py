@@ -142,6 +142,16 @@ def require_float_pair(kernel: str, a: Any, b: Any, **kw: Any) -> None:
         require_float(kernel, a, **kw)
 
 
+def refuse_bool(kernel: str, *operands: Any) -> None:
+    """PyTorch's NotImplementedError '"kernel" not implemented for 'Bool'' where a kernel has no
+    bool version and the operands promote to bool (each a bool tensor or a Python bool)."""
+    if all(
+        isinstance(a, bool) or (isinstance(a, Tensor) and a.array.dtype.kind == "b")
+        for a in operands
+    ):
+        raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
+
+
 def require_same_dtype(ref: Tensor, **named: Any) -> None:
     """PyTorch's RuntimeError where a kernel wants every named tensor in ``ref``'s dtype."""
     for name, t in named.items():

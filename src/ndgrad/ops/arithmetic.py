@@ -19,6 +19,7 @@ from ndgrad.ops._ew_util import _float_input, _is_int, _quiet, _xp
 from ndgrad.ops._util import (
     binary_operands,
     inplace,
+    refuse_bool,
     require_float,
     require_float_pair,
     require_same_dtype,
@@ -212,6 +213,7 @@ class FloorDivide(Op):
 
 def floor_divide(input: Any, other: Any) -> Tensor:
     """out = floor(input / other)"""
+    refuse_bool("div_floor_cpu", input, other)
     a, b = binary_operands(input, other)
     return FloorDivide.apply(a, b)
 
@@ -236,6 +238,7 @@ class Remainder(Op):
 
 def remainder(input: Any, other: Any) -> Tensor:
     """out = input - floor(input / other) * other"""
+    refuse_bool("remainder_cpu", input, other)
     a, b = binary_operands(input, other)
     return Remainder.apply(a, b)
 
@@ -260,6 +263,7 @@ class Fmod(Op):
 
 def fmod(input: Any, other: Any) -> Tensor:
     """out = input - trunc(input / other) * other"""
+    refuse_bool("fmod_cpu", input, other)
     a, b = binary_operands(input, other)
     return Fmod.apply(a, b)
 
@@ -299,6 +303,7 @@ class Pow(Op):
 
 def pow(input: Any, exponent: Any) -> Tensor:
     """out = input ** exponent"""
+    refuse_bool("pow", input, exponent)
     a, b = binary_operands(input, exponent)
     if _is_int(a) and isinstance(b, Tensor) is False and isinstance(b, int) and b < 0:
         raise RuntimeError("Integers to negative integer powers are not allowed.")
@@ -459,6 +464,7 @@ def lerp(input: Tensor, end: Tensor, weight: Any) -> Tensor:
 
 def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1) -> Tensor:
     """out = input + value * tensor1 * tensor2"""
+    refuse_bool("addcmul_cpu_out", input, tensor1, tensor2)
     return input + value * tensor1 * tensor2
 
 

@@ -22,7 +22,7 @@ from ndgrad.ops import join as _join
 from ndgrad.ops import reduce as _reduce
 from ndgrad.ops import shape as _shape
 from ndgrad.ops._util import const as _const
-from ndgrad.ops._util import normalize_dim
+from ndgrad.ops._util import normalize_dim, refuse_bool
 from ndgrad.tensor import Tensor
 
 __all__ = [
@@ -105,6 +105,7 @@ def diagflat(input: Tensor, offset: int = 0) -> Tensor:
 
 def trace(input: Tensor) -> Tensor:
     """out = sum_i input[i, i] (a 2-d input)"""
+    refuse_bool("trace", input)
     if input.ndim != 2:
         raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {input.ndim}")
     return _reduce.sum(_shape.diagonal(input, 0, 0, 1))

@@ -18,7 +18,7 @@ import numpy as np
 from ndgrad import _dtype
 from ndgrad._backend import xp_of as _xp
 from ndgrad.autograd.function import Op
-from ndgrad.ops._util import check_same_device
+from ndgrad.ops._util import check_same_device, refuse_bool
 from ndgrad.ops.linalg_matrix import (  # the matrix functions, re-exported from their old home
     Det,  # noqa: F401
     Inv,  # noqa: F401
@@ -257,6 +257,7 @@ vdot = dot  # the same as dot for real tensors (ndgrad has no complex dtypes)
 
 def inner(input: Tensor, other: Tensor) -> Tensor:
     """out = sum over the last dim of input * other (an outer product over the other dims)"""
+    refuse_bool("addmm_impl_cpu_", input, other)
     if input.ndim == 0 or other.ndim == 0:
         return input * other
     return tensordot(input, other, ([-1], [-1]))
@@ -506,6 +507,7 @@ def cross(input: Tensor, other: Tensor, dim: int | None = None) -> Tensor:
     einsum eps_ijk a_j b_k with the Levi-Civita symbol"""
     from ndgrad.ops._util import normalize_dim
 
+    refuse_bool("cross", input, other)
     if input.ndim != other.ndim:
         raise RuntimeError(
             f"linalg.cross: inputs must have the same number of dimensions. Got {input.ndim} and "

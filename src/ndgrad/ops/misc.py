@@ -140,6 +140,9 @@ def isin(
     elements: Any, test_elements: Any, *, assume_unique: bool = False, invert: bool = False
 ) -> Tensor:
     """out = whether each element of ``elements`` occurs in ``test_elements`` (no gradient)"""
+    for t in (elements, test_elements):
+        if isinstance(t, Tensor) and t.array.dtype.kind == "b":
+            raise RuntimeError("Unsupported input type encountered for isin(): Bool")
     ref = elements if isinstance(elements, Tensor) else test_elements
     xp = ref.xp
     a = elements.array if isinstance(elements, Tensor) else xp.asarray(elements)
@@ -283,7 +286,7 @@ def adjoint(input: Tensor) -> Tensor:
 def positive(input: Tensor) -> Tensor:
     """out = input (refuses bool, as PyTorch does)"""
     if input.array.dtype.kind == "b":
-        raise TypeError("The `+` operator, on a bool tensor is not supported.")
+        raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
     return input
 
 

@@ -21,7 +21,7 @@ from ndgrad.ops import reduce as _reduce
 from ndgrad.ops import shape as _shape
 from ndgrad.ops import sort as _sort
 from ndgrad.ops._util import const as _const
-from ndgrad.ops._util import normalize_dim, require_float
+from ndgrad.ops._util import normalize_dim, refuse_bool, require_float
 from ndgrad.tensor import Tensor
 
 __all__ = [
@@ -122,6 +122,7 @@ def searchsorted(
         if right and side == "left":
             raise RuntimeError("side and right can't be set to opposites")
         right = side == "right"
+    refuse_bool("searchsorted_out_cpu", sorted_sequence)
     seq = sorted_sequence.array
     xp = sorted_sequence.xp
     if sorter is not None:

@@ -22,7 +22,7 @@ from ndgrad import _dtype
 from ndgrad._backend import xp_of as _xp
 from ndgrad.autograd.function import Op
 from ndgrad.ops._util import const as _const
-from ndgrad.ops._util import normalize_dim, normalize_dims
+from ndgrad.ops._util import normalize_dim, normalize_dims, refuse_bool
 from ndgrad.ops.elementwise import maximum, minimum, where
 from ndgrad.ops.sort import _argsort, _select
 from ndgrad.tensor import Tensor
@@ -121,7 +121,9 @@ class Sum(Op):
     @staticmethod
     def forward(ctx: Any, x: Any, dims: tuple[int, ...] = (), keepdim: bool = False) -> Any:
         ctx.save_for_backward(x.shape, dims, keepdim)
-        return _xp(x).asarray(x.sum(axis=dims, keepdims=keepdim))
+        # an int32 sum (dtype=int32) stays int32; NumPy would widen it to int64
+        keep = x.dtype if x.dtype.kind == "i" else None
+        return _xp(x).asarray(x.sum(axis=dims, keepdims=keepdim, dtype=keep))
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Tensor:
@@ -328,11 +330,15 @@ def _argmax_argmin(fn: str, input: Tensor, dim: int | None, keepdim: bool) -> Te
 
 def argmax(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     """Index of the max along ``dim`` (of the flattened input when None), as int64"""
+    if input.array.dtype.kind == "b":
+        raise RuntimeError("argmax(): does not support bool input")
     return _argmax_argmin("argmax", input, dim, keepdim)
 
 
 def argmin(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     """Index of the min along ``dim`` (of the flattened input when None), as int64"""
+    if input.array.dtype.kind == "b":
+        raise RuntimeError("argmin(): does not support bool input")
     return _argmax_argmin("argmin", input, dim, keepdim)
 
 
@@ -532,6 +538,7 @@ class Median(Amax):
 
 def median(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
     """The lower median of all elements (a 0-d tensor), or (values, indices) along ``dim``"""
+    refuse_bool("median_cpu", input)
     if dim is None:
         return Median.apply(input, tuple(range(input.ndim)), False)
     if input.ndim == 0:

@@ -15,7 +15,7 @@ import numpy as np
 from ndgrad import _dtype
 from ndgrad.autograd.function import Op
 from ndgrad.ops._ew_util import _is_int, _xp
-from ndgrad.ops._util import inplace, require_float
+from ndgrad.ops._util import inplace, refuse_bool, require_float
 from ndgrad.ops.arithmetic import maximum, minimum, where
 from ndgrad.ops.compare import isfinite, isnan
 from ndgrad.tensor import Tensor
@@ -92,6 +92,7 @@ sgn = sign
 
 def floor(input: Tensor) -> Tensor:
     """out = floor(input)"""
+    refuse_bool("floor_vml_cpu", input)
     return input.clone() if _is_int(input) else Floor.apply(input)
 
 
@@ -102,6 +103,7 @@ def floor_(input: Tensor) -> Tensor:
 
 def ceil(input: Tensor) -> Tensor:
     """out = ceil(input)"""
+    refuse_bool("ceil_vml_cpu", input)
     return input.clone() if _is_int(input) else Ceil.apply(input)
 
 
@@ -112,6 +114,7 @@ def ceil_(input: Tensor) -> Tensor:
 
 def trunc(input: Tensor) -> Tensor:
     """out = input rounded toward zero"""
+    refuse_bool("trunc_vml_cpu", input)
     return input.clone() if _is_int(input) else Trunc.apply(input)
 
 
@@ -125,6 +128,7 @@ fix = trunc
 
 def round(input: Tensor, *, decimals: int = 0) -> Tensor:
     """out = input rounded half to even, to ``decimals`` places"""
+    refuse_bool("round_vml_cpu", input)
     if _is_int(input):
         return input.clone()
     if decimals == 0:

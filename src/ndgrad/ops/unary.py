@@ -18,7 +18,7 @@ import numpy as np
 from ndgrad import _backend, _workspace
 from ndgrad.autograd.function import Op
 from ndgrad.ops._ew_util import _float_input, _quiet, _xp
-from ndgrad.ops._util import inplace
+from ndgrad.ops._util import inplace, refuse_bool
 from ndgrad.ops.arithmetic import mul, pow
 from ndgrad.ops.rounding import sign
 from ndgrad.tensor import Tensor
@@ -105,6 +105,7 @@ class Abs(Op):
 
 def abs(input: Tensor) -> Tensor:
     """out = |input|"""
+    refuse_bool("abs_cpu", input)
     return Abs.apply(input)
 
 
@@ -262,7 +263,9 @@ def rsqrt(input: Tensor) -> Tensor:
 
 
 def square(input: Tensor) -> Tensor:
-    """out = input * input"""
+    """out = input * input (int64 for a bool input, as PyTorch squares by pow(input, 2))"""
+    if input.array.dtype.kind == "b":
+        input = input.long()
     return mul(input, input)
 
 
@@ -366,6 +369,8 @@ class ReluGrad(Op):
 
 def relu(input: Tensor) -> Tensor:
     """out = max(input, 0)"""
+    if input.array.dtype.kind == "b":
+        raise RuntimeError("Boolean inputs not supported for relu")
     return Relu.apply(input)
 
 
