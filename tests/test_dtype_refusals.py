@@ -83,7 +83,6 @@ _DIFFERENCES: dict[tuple[str, str], str] = {
     **{(f"conv{t}{d}d", k): _CONV for t in ("", "_transpose") for d in (1, 2, 3) for k in _DTYPES},
     **{(n, k): _MOVING for n in [*_POOLS, "fold", "unfold", "linear"] for k in _DTYPES},
     ("poisson_nll_loss", "bool"): _BOOL_SUB,
-    ("bilinear", "int32"): "its sum gives int64: Tensor.sum(dtype=int32) ignores dtype (reported)",
     **{
         ("local_response_norm", k): "PyTorch averages integer squares in integer arithmetic "
         "(a 4e-5 relative difference); ndgrad computes in float"

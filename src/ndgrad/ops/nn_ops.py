@@ -176,7 +176,8 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None
     c = input2.reshape(-1, 1, n2)
     # (N, in1) @ (in1, out*in2): contract i with one matmul, then j with a product and a sum
     t = (a @ weight.permute(1, 0, 2).reshape(n1, n_out * n2)).reshape(-1, n_out, n2)
-    out = (t * c).sum(-1)
+    prod = t * c
+    out = prod.sum(-1, dtype=prod.dtype)  # an integer bilinear keeps its dtype, as in PyTorch
     if bias is not None:
         out = out + bias
     return out.reshape(lead + (n_out,))
