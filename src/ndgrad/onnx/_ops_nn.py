@@ -147,6 +147,25 @@ def _standardize(g: Emitter) -> list[str]:
     return [y]
 
 
+@adapter("Attention")
+def _attention(g: Emitter) -> list[str]:
+    """out = softmax(scale * q k^T + bias) v. A mask made inside scaled_dot_product_attention
+    (is_causal, a boolean attn_mask) is the bias the node keeps: a constant, checked against the
+    second trace."""
+    like = g.out_value()
+    q, k = g.input(0), g.input(1)
+    rank = len(g.value(0).shape)
+    perm = list(range(rank - 2)) + [rank - 1, rank - 2]
+    scores = g.op("MatMul", [q, g.op("Transpose", [k], perm=perm)])
+    # Attention saves (q, k, v, bias, scale, lse, out)
+    scores = g.op("Mul", [scores, g.scalar(float(g.saved(4)), like)])
+    if g.has_input(3):
+        scores = g.op("Add", [scores, g.input(3)])
+    elif g.saved(3) is not None:
+        scores = g.op("Add", [scores, g.saved_name(3)])
+    return [g.op("MatMul", [g.op("Softmax", [scores], axis=-1), g.input(2)])]
+
+
 @adapter("AttentionProbs")
 def _attention_probs(g: Emitter) -> list[str]:
     """P = softmax(scale * q k^T + bias). A mask made inside scaled_dot_product_attention
