@@ -130,10 +130,7 @@ def _max_pool(g: Emitter) -> list[str]:
 def _standardize(g: Emitter) -> list[str]:
     """(x - mean) / sqrt(var + eps) * weight + bias over ``dims`` (layer, group, instance and batch
     norm with batch statistics all record this op)"""
-    dims, eps = (
-        g.saved(5),
-        g.saved(6),
-    )  # Standardize saves (x, weight, xhat, rstd, shape, dims, eps)
+    dims, eps = g.saved(-2), g.saved(-1)  # Standardize saves (x, weight, rstd, shape, dims, eps)
     dims, like = [int(d) for d in dims], g.out_value()
     x = g.input(0)
     centered = g.op("Sub", [x, g.reduce("ReduceMean", x, dims, True)])

@@ -17,6 +17,7 @@ import numpy as np
 from ndgrad import _workspace
 from ndgrad._backend import xp_of as _xp
 from ndgrad.autograd.function import Op
+from ndgrad.ops._conv_util import _as_strided
 from ndgrad.ops._util import const as _const
 from ndgrad.ops._util import require_float
 from ndgrad.ops.dropout import dropout
@@ -143,15 +144,24 @@ def _times_values(probs: Any, v: Any, q: Any) -> Any:
     return xp.swapaxes(out, -2, -3)
 
 
+def _causal_bias(length: int, source: int, dtype: Any, xp: Any) -> Any:
+    """The (L, S) causal bias, 0 where j <= i and -inf above, as a read-only view of one row of
+    L + S - 1 values: bias[i, j] depends on j - i only, so the node keeps L + S numbers, not L * S.
+    """
+    row = xp.full(length + source - 1, -math.inf, dtype=dtype)
+    row[:length] = 0  # bias[i, j] = row[L - 1 - i + j]: kept where j - i <= 0
+    return _as_strided(row[length - 1 :], (length, source), (-row.itemsize, row.itemsize))
+
+
 def _mask_bias(
     attn_mask: Tensor | None, is_causal: bool, length: int, source: int, ref: Tensor
 ) -> Tensor | None:
     """The additive bias for the scores: 0 / -inf from a boolean mask (True = keep), a float mask
     as is."""
     xp = _xp(ref.array)
+    if is_causal:  # never with attn_mask (the caller refuses both)
+        return _const(_causal_bias(length, source, ref.array.dtype, xp))
     keep = None
-    if is_causal:
-        keep = xp.tril(xp.ones((length, source), dtype=bool))
     bias = None
     if attn_mask is not None:
         if attn_mask.array.dtype.kind == "b":
