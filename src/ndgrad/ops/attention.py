@@ -68,12 +68,15 @@ def _probs_grads(
     rowdot: Tensor,
     needs: tuple[bool, ...],
 ) -> tuple[Tensor | None, Tensor | None, Tensor | None]:
-    """The gradients of q, k and bias from dL/dP (``grad``) and ``rowdot`` = sum(dL/dP * P) per
-    row: the softmax's backward, then the scores' (``needs``: whether q, k, bias want one)."""
-    ds = probs * (grad - rowdot)
-    gq = (ds @ k) * scale if needs[0] else None
-    gk = (ds.mT @ q) * scale if needs[1] else None
-    return gq, gk, ds if needs[2] else None
+    """The gradients of q, k and bias from ``grad`` = scale * dL/dP and ``rowdot`` = its sum(grad
+    * P) per row: the softmax's backward then gives dS = P (grad - rowdot) / scale, and the
+    scores' dq = scale dS k, dk = scale dS^T q. Scaled ahead, where the caller's array is the
+    smallest, so that dq and dk need no pass of their own. ``needs``: whether q, k, bias want one.
+    """
+    ds_scaled = probs * (grad - rowdot)
+    gq = ds_scaled @ k if needs[0] else None
+    gk = ds_scaled.mT @ q if needs[1] else None
+    return gq, gk, ds_scaled / scale if needs[2] else None
 
 
 class AttentionProbs(Op):
@@ -95,6 +98,7 @@ class AttentionProbs(Op):
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Any:
         q, k, probs, scale = ctx.saved_tensors
+        grad = grad * scale
         rowdot = (grad * probs).sum(-1, keepdim=True)
         return _probs_grads(q, k, probs, scale, grad, rowdot, ctx.needs_input_grad)
 
@@ -124,6 +128,7 @@ class Attention(Op):
         gv = probs.mT @ grad if nv else None
         gq = gk = gbias = None
         if nq or nk or nbias:
+            grad = grad * scale  # (L, Ev) numbers per head: the smallest array to scale
             rowdot = (grad * out).sum(-1, keepdim=True)
             needs = (nq, nk, nbias)
             gq, gk, gbias = _probs_grads(q, k, probs, scale, grad @ v.mT, rowdot, needs)
