@@ -141,7 +141,12 @@ def _times_values(probs: Any, v: Any, q: Any) -> Any:
     transpose(-3, -2) is contiguous, so merging the heads back is a view, not a copy."""
     xp = _xp(v)
     batch = probs.shape[:-2]
-    if q.ndim < 3 or q.strides[-3] >= q.strides[-2] or not batch == q.shape[:-2] == v.shape[:-2]:
+    if (
+        xp is not np  # NumPy's matmul writes a strided ``out``; CuPy keeps its own layout
+        or q.ndim < 3
+        or q.strides[-3] >= q.strides[-2]
+        or not batch == q.shape[:-2] == v.shape[:-2]
+    ):
         return _workspace.matmul(probs, v)
     shape = batch[:-1] + (probs.shape[-2], batch[-1], v.shape[-1])
     out = _workspace.empty(shape, np.result_type(probs.dtype, v.dtype), xp)
