@@ -91,6 +91,25 @@ def test_gelu_block_path_on_non_contiguous_and_nd_inputs(dtype):
     )
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("size", [1000, 3 * BLOCK + 7])
+def test_gelu_backward_differentiated_in_grad_and_input(dtype, size):
+    """GeluDeriv (grad * gelu'(x), one fused op) against PyTorch's GeluBackwardBackward0: the
+    second-order gradients with respect to both the incoming gradient and x."""
+    rng = np.random.default_rng(size)
+    x, u, v = (rng.standard_normal(size).astype(dtype) * 3 for _ in range(3))
+    results = []
+    for lib in (ndgrad, torch):
+        xt, ut = (lib.tensor(a, requires_grad=True) for a in (x, u))
+        (g,) = lib.autograd.grad(lib.nn.functional.gelu(xt), xt, ut, create_graph=True)
+        assert g.grad_fn is not None and type(g.grad_fn).__name__ == "GeluBackwardBackward0"
+        gx, gu = lib.autograd.grad((g * lib.tensor(v)).sum(), (xt, ut))
+        results.append([g.detach().numpy(), gx.numpy(), gu.numpy()])
+    tol = dict(rtol=1e-5, atol=2e-5) if dtype == np.float32 else TOL[dtype]
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, **tol)
+
+
 # -- conv: the two matrix layouts ------------------------------------------------------------------
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("side", [15, 16])  # 225 output positions: all-samples; 256: per-sample

@@ -429,7 +429,33 @@ def test_sdpa_fully_masked_row_is_zero_like_torch() -> None:
     tout = TF.scaled_dot_product_attention(tq, tq, tq, attn_mask=torch.tensor(mask))
     _close(nout, tout)
     nout.sum().backward()
+    tout.sum().backward()
     assert np.isfinite(np.asarray(nq.grad.array)).all()
+    _close(nq.grad, tq.grad)
+
+
+def test_sdpa_keeps_no_attention_matrix_and_merges_heads_as_a_view() -> None:
+    """As PyTorch's CPU kernel: the node keeps q, k, v, the output and the rows' normalisers, not
+    the (L, S) weights (backward recomputes them); heads split from one projection come back in
+    that layout, so merging them is a view."""
+    rng = np.random.default_rng(19)
+    b, t, h, e = 2, 6, 3, 4
+    qkv = rng.standard_normal((b, t, 3 * h * e))
+    nx, tx = _pair(qkv, grad=True)
+    outs = []
+    for x, lib in ((nx, ndgrad), (tx, torch)):
+        q, k, v = (z.reshape(b, t, h, e).transpose(1, 2) for z in x.split(h * e, dim=2))
+        out = lib.nn.functional.scaled_dot_product_attention(q, k, v)
+        outs.append(out)
+        if lib is ndgrad:  # what the node keeps until backward
+            kept = [tuple(s.shape) for s in out.grad_fn._saved if hasattr(s, "shape")]
+        merged = out.transpose(1, 2).reshape(b, t, h * e)
+        (merged * merged).sum().backward()
+    nout, tout = outs
+    _close(nout, tout)
+    _close(nx.grad, tx.grad)
+    assert nout.transpose(1, 2).array.flags.c_contiguous
+    assert kept and all(shape[-2:] != (t, t) for shape in kept)
 
 
 def test_sdpa_dropout_is_seeded() -> None:

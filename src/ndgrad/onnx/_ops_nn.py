@@ -130,10 +130,7 @@ def _max_pool(g: Emitter) -> list[str]:
 def _standardize(g: Emitter) -> list[str]:
     """(x - mean) / sqrt(var + eps) * weight + bias over ``dims`` (layer, group, instance and batch
     norm with batch statistics all record this op)"""
-    dims, eps = (
-        g.saved(5),
-        g.saved(6),
-    )  # Standardize saves (x, weight, xhat, rstd, shape, dims, eps)
+    dims, eps = g.saved(-2), g.saved(-1)  # Standardize saves (x, weight, rstd, shape, dims, eps)
     dims, like = [int(d) for d in dims], g.out_value()
     x = g.input(0)
     centered = g.op("Sub", [x, g.reduce("ReduceMean", x, dims, True)])
@@ -145,6 +142,25 @@ def _standardize(g: Emitter) -> list[str]:
     if g.has_input(2):
         y = g.op("Add", [y, g.input(2)])
     return [y]
+
+
+@adapter("Attention")
+def _attention(g: Emitter) -> list[str]:
+    """out = softmax(scale * q k^T + bias) v. A mask made inside scaled_dot_product_attention
+    (is_causal, a boolean attn_mask) is the bias the node keeps: a constant, checked against the
+    second trace."""
+    like = g.out_value()
+    q, k = g.input(0), g.input(1)
+    rank = len(g.value(0).shape)
+    perm = list(range(rank - 2)) + [rank - 1, rank - 2]
+    scores = g.op("MatMul", [q, g.op("Transpose", [k], perm=perm)])
+    # Attention saves (q, k, v, bias, scale, lse, out)
+    scores = g.op("Mul", [scores, g.scalar(float(g.saved(4)), like)])
+    if g.has_input(3):
+        scores = g.op("Add", [scores, g.input(3)])
+    elif g.saved(3) is not None:
+        scores = g.op("Add", [scores, g.saved_name(3)])
+    return [g.op("MatMul", [g.op("Softmax", [scores], axis=-1), g.input(2)])]
 
 
 @adapter("AttentionProbs")

@@ -286,67 +286,82 @@ _ERF_Q = (-1.45660718464996e-05, -2.13374055278905e-04, -1.68282697438203e-03,
           -7.37332916720468e-03, -1.42647390514189e-02)  # fmt: skip
 
 
-def _erf_f32(x: Any) -> Any:
-    """erf of a float32 NumPy array (absolute error < 5e-7), as a new array."""
+def _erf_f32_(x: Any) -> Any:
+    """erf of a float32 NumPy array (absolute error < 5e-7), in place: x is overwritten and
+    returned (two temporaries of x's size, not four)."""
     f = np.float32
-    xc = np.clip(x, f(-4.0), f(4.0))
-    x2 = xc * xc
+    np.clip(x, f(-4.0), f(4.0), out=x)
+    x2 = x * x
     p = x2 * f(_ERF_P[0])  # Horner's rule, in place
     for c in _ERF_P[1:-1]:
         p += f(c)
         p *= x2
     p += f(_ERF_P[-1])
-    p *= xc
-    q = x2 * f(_ERF_Q[0])
+    x *= p
+    q = np.multiply(x2, f(_ERF_Q[0]), out=p) if p.ndim else x2 * f(_ERF_Q[0])  # p's memory
     for c in _ERF_Q[1:-1]:
         q += f(c)
         q *= x2
     q += f(_ERF_Q[-1])
-    p /= q
-    return p
+    x /= q
+    return x
 
 
-def _normal_cdf(x: Any) -> Any:
-    """Phi(x) = (1 + erf(x / sqrt 2)) / 2, a new array of x's dtype."""
-    xs = x * _SQRT_HALF
-    e = _erf_f32(xs) if _xp(x) is np and x.dtype == np.float32 else _erf_array(xs)
+def _normal_cdf(x: Any, out: Any = None) -> Any:
+    """Phi(x) = (1 + erf(x / sqrt 2)) / 2, of x's dtype, into ``out`` (or a new array)."""
+    xs = np.multiply(x, _SQRT_HALF, out=out) if out is not None else x * _SQRT_HALF
+    f32 = _xp(x) is np and x.dtype == np.float32
+    e = _erf_f32_(np.asarray(xs)) if f32 else _erf_array(xs)  # a 0-d xs is a NumPy scalar
+    if out is not None and e is not out:
+        out[...] = e
+        e = out
     e += 1
     e *= 0.5
     return e
 
 
-def _gelu_array(x: Any) -> Any:
+def _gelu_array(x: Any, out: Any = None) -> Any:
     """x Phi(x)"""
-    out = _normal_cdf(x)
-    out *= x
-    return out
+    cdf = _normal_cdf(x, out)
+    cdf *= x
+    return cdf
 
 
-def _gelu_deriv_array(x: Any) -> Any:
-    """Phi(x) + x phi(x)"""
+def _gelu_grad_array(grad: Any, x: Any, out: Any = None) -> Any:
+    """grad (Phi(x) + x phi(x))"""
     xp = _xp(x)
+    cdf = _normal_cdf(x, out)
     pdf = x * x
     pdf *= -0.5
     pdf = xp.exp(pdf, out=pdf) if pdf.ndim else xp.exp(pdf)  # a 0-d result is a NumPy scalar
     pdf *= _INV_SQRT_2PI
     pdf *= x
-    out = _normal_cdf(x)
-    out += pdf
-    return out
+    cdf += pdf
+    del pdf  # before the product: one temporary fewer at a time
+    if cdf.ndim and cdf.shape == grad.shape and cdf.dtype == grad.dtype:
+        cdf *= grad  # in place: the product is the only array of x's size this makes
+        return cdf
+    return cdf * grad
 
 
 _BLOCK = 1 << 15  # elements: the ~25 passes over a block's temporaries then stay in a 1 MiB L2
 
 
-def _blockwise(fn: Any, x: Any) -> Any:
-    """``fn(x)`` for an elementwise ``fn``, block by block on large float32 NumPy arrays: 3x faster
-    than whole-array passes that each go out to memory."""
-    if _xp(x) is not np or x.dtype != np.float32 or x.size <= _BLOCK:
-        return fn(x)
-    flat = x.reshape(-1)
-    out = _workspace.empty(flat.shape, x.dtype)
-    for i in range(0, flat.size, _BLOCK):
-        out[i : i + _BLOCK] = fn(flat[i : i + _BLOCK])
+def _blockwise(fn: Any, x: Any, *others: Any) -> Any:
+    """``fn(x, *others)`` for an elementwise ``fn`` of arrays of one shape, block by block on large
+    float32 NumPy arrays: 3x faster than whole-array passes that each go out to memory, and the
+    temporaries are a block's, not the array's. ``fn`` takes ``out=``, where it writes a block."""
+    if (
+        _xp(x) is not np
+        or x.dtype != np.float32
+        or x.size <= _BLOCK
+        or any(o.shape != x.shape or o.dtype != x.dtype for o in others)
+    ):
+        return fn(x, *others)
+    flats = [a.reshape(-1) for a in (x, *others)]
+    out = _workspace.empty(flats[0].shape, x.dtype)
+    for i in range(0, x.size, _BLOCK):
+        fn(*[f[i : i + _BLOCK] for f in flats], out=out[i : i + _BLOCK])
     return out.reshape(x.shape)
 
 
@@ -372,25 +387,31 @@ class Gelu(Op):
             t = ew.tanh((x + _GELU_C * x * x * x) * _SQRT_2_OVER_PI)
             d_inner = (1 + (3 * _GELU_C) * x * x) * _SQRT_2_OVER_PI
             return grad * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * d_inner)
-        return grad * GeluDeriv.apply(x)
+        return GeluDeriv.apply(grad, x)
 
 
 class GeluDeriv(Op):
-    """out = Phi(x) + x phi(x), the derivative of exact GELU, fused on arrays (one erf, one exp).
+    """out = grad (Phi(x) + x phi(x)), exact GELU's backward, fused on arrays (one erf, one exp)
+    into the one array it returns: no array of the derivative alone is made.
 
-    Its own derivative is phi(x) (2 - x^2), written in Tensor ops for higher orders.
+    Its own backward (PyTorch's GeluBackwardBackward0): d/dgrad is this op again, d/dx is
+    grad phi(x) (2 - x^2), written in Tensor ops for higher orders.
     """
 
     @staticmethod
-    def forward(ctx: Any, x: Any) -> Any:
-        ctx.save_for_backward(x)
-        return _blockwise(_gelu_deriv_array, x)
+    def forward(ctx: Any, grad: Any, x: Any) -> Any:
+        ctx.save_for_backward(grad, x)
+        return _blockwise(_gelu_grad_array, grad, x)
 
     @staticmethod
-    def backward(ctx: Any, grad: Tensor) -> Tensor:
-        (x,) = ctx.saved_tensors
-        x2 = x * x
-        return grad * (ew.exp(x2 * -0.5) * _INV_SQRT_2PI) * (2 - x2)
+    def backward(ctx: Any, gg: Tensor) -> Any:
+        grad, x = ctx.saved_tensors
+        g_grad = GeluDeriv.apply(gg, x) if ctx.needs_input_grad[0] else None
+        g_x = None
+        if ctx.needs_input_grad[1]:
+            x2 = x * x
+            g_x = gg * grad * (ew.exp(x2 * -0.5) * _INV_SQRT_2PI) * (2 - x2)
+        return g_grad, g_x
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:

@@ -41,8 +41,9 @@ class Standardize(Op):
     ``bias`` are optional and already broadcastable against x). The caller computes the statistics
     (it also needs them for running averages) and hands over its centred copy ``x - mean`` and a
     scratch buffer of the same shape, which forward turns in place into x_hat and the output.
-    Saved are x and the statistics, as PyTorch does, not x_hat: backward recomputes x_hat in two
-    passes rather than hold a second input-sized array per norm layer until then.
+    Saved are x and rstd, not x_hat: backward recomputes the mean and x_hat in three passes rather
+    than hold a second input-sized array (or, for the mean, a second array of statistics) per norm
+    layer until then.
     The gradient is the op ``StandardizeGrad`` below (the conv trio's pattern).
     """
 
@@ -54,7 +55,6 @@ class Standardize(Op):
         bias: Any = None,
         centered: Any = None,
         scratch: Any = None,
-        mean: Any = None,
         rstd: Any = None,
         dims: tuple[int, ...] = (),
         eps: float = 0.0,
@@ -72,14 +72,15 @@ class Standardize(Op):
             out = xhat
         param = weight if weight is not None else bias
         param_shape = None if param is None else tuple(param.shape)
-        ctx.save_for_backward(x, weight, mean, rstd, param_shape, dims, eps)
+        ctx.save_for_backward(x, weight, rstd, param_shape, dims, eps)
         return out
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Any:
-        x, weight, mean, rstd, param_shape, dims, eps = ctx.saved_tensors
+        x, weight, rstd, param_shape, dims, eps = ctx.saved_tensors
         needs = (ctx.needs_input_grad + (False, False))[:3]
-        xhat = _xp(x.array).subtract(x.array, mean.array)  # recomputed: see the class docstring
+        # recomputed (see the class docstring), the mean as _standardize computed it
+        xhat = _xp(x.array).subtract(x.array, _mean_keep(x.array, dims))
         xhat *= rstd.array
         return StandardizeGrad.apply(
             grad,
@@ -186,6 +187,17 @@ def _sum_keep(a: Any, dims: tuple[int, ...]) -> Any:
     return rows.reshape(kshape)
 
 
+def _mean_keep(x: Any, dims: tuple[int, ...]) -> Any:
+    """x.mean(dims, keepdims=True), through ``_sum_keep``'s fast sums: Standardize's forward and
+    backward both take it from here, so the backward's recomputed mean is the forward's, bit for
+    bit."""
+    if not x.size:
+        return x.mean(axis=dims, keepdims=True)
+    total = _sum_keep(x, dims)
+    total *= 1.0 / math.prod(x.shape[d] for d in dims)
+    return total
+
+
 def _standardize_backward(
     g: Any,
     w: Any,
@@ -280,22 +292,19 @@ def _standardize(
         )
     xp = _xp(x)
     n = _trailing_count(x.shape, dims)
+    mean = _mean_keep(x, dims)
     if n:  # statistics over the last dims: row sums as matrix-vector products, much faster
         rows = x.size // n
         ones = xp.ones(n, dtype=x.dtype)
         kshape = x.shape[: x.ndim - len(dims)] + (1,) * len(dims)
-        x2 = x.reshape(rows, n)
-        mean = x2 @ ones
-        mean *= 1.0 / n
-        centered = xp.subtract(x2, mean[:, None])
+        centered = xp.subtract(x.reshape(rows, n), mean.reshape(rows, 1))
         scratch = xp.multiply(centered, centered)
         var = scratch @ ones
         var *= 1.0 / n
-        mean, var = mean.reshape(kshape), var.reshape(kshape)
+        var = var.reshape(kshape)
         centered, scratch = centered.reshape(x.shape), scratch.reshape(x.shape)
     else:
         inv = 1.0 / math.prod(x.shape[d] for d in dims) if x.size else math.nan
-        mean = _sum_keep(x, dims) * inv if x.size else x.mean(axis=dims, keepdims=True)
         centered = xp.subtract(x, mean)
         scratch = xp.multiply(centered, centered)
         var = _sum_keep(scratch, dims) * inv if x.size else scratch.mean(axis=dims, keepdims=True)
@@ -308,7 +317,6 @@ def _standardize(
         bias,
         centered=centered,
         scratch=scratch,
-        mean=mean,
         rstd=rstd,
         dims=dims,
         eps=eps,
