@@ -56,6 +56,7 @@ NODE_NAMES: dict[str, str] = {
     "AvgPoolAdjoint": "AvgPool2DBackwardBackward0",
     "Standardize": "NativeLayerNormBackward0",
     "EmbeddingGrad": "EmbeddingBackwardBackward0",
+    "Attention": "ScaledDotProductFlashAttentionForCpuBackward0",
     "AttentionProbs": "ScaledDotProductFlashAttentionForCpuBackward0",
     "CrossEntropy": "NllLossBackward0",  # PyTorch's cross_entropy ends in nll_loss
     "NLLLoss": "NllLossBackward0",
