@@ -29,7 +29,7 @@ SAME_NODE_NAME = [
     "F.dropout(x, 0.5)", "F.embedding(c, w.t())", "F.layer_norm(x, (4,))", "F.normalize(x)",
     "F.conv2d(x.view(1, 1, 3, 4), w.view(1, 1, 4, 3)[:, :, :2, :2])",
     "F.max_pool2d(x.view(1, 1, 3, 4), 2)", "F.avg_pool2d(x.view(1, 1, 3, 4), 2)",
-    "F.scaled_dot_product_attention(x[None], y[None], y[None], is_causal=True)",
+    "F.scaled_dot_product_attention(*(t.view(1, 1, 3, 4) for t in (x, y, y)), is_causal=True)",
 ]  # fmt: skip
 
 # Where one ndgrad op class stands for several PyTorch nodes, its name is the most common one
