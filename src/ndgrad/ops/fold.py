@@ -20,6 +20,7 @@ from ndgrad.ops._conv_util import (
     _tuple,
     _unbatch,
 )
+from ndgrad.ops._util import require_float
 from ndgrad.tensor import Tensor
 
 __all__ = ["unfold", "fold"]
@@ -90,6 +91,8 @@ def unfold(
             f"Input Error: Only 3D or 4D input Tensors are supported (got {input.ndim}D)"
         )
     x, unbatched = _batched(input, 2, "unfold")
+    if x.array.dtype.kind in "iu":  # PyTorch's kernel takes float and bool, not integers
+        require_float("im2col_out_cpu", x)
     geom = _fold_geom(tuple(x.shape[2:]), kernel_size, dilation, padding, stride)
     if any(o < 1 for o in geom.out_size):
         raise RuntimeError(
@@ -120,6 +123,8 @@ def fold(
     cols, unbatched = (
         (input.reshape((1,) + tuple(input.shape)), True) if input.ndim == 2 else (input, False)
     )
+    if cols.array.dtype.kind in "iu":  # PyTorch's kernel takes float and bool, not integers
+        require_float("col2im_out_cpu", cols)
     size = _tuple(output_size, 2, "output_size")
     geom = _fold_geom(size, kernel_size, dilation, padding, stride)
     kk = math.prod(geom.kernel)

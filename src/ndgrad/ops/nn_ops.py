@@ -21,7 +21,7 @@ from ndgrad._workspace import matmul as _ws_matmul
 from ndgrad.autograd.function import Op
 from ndgrad.ops import elementwise as ew
 from ndgrad.ops._util import const as _const
-from ndgrad.ops._util import normalize_dim, require_float, require_float_pair
+from ndgrad.ops._util import normalize_dim, refuse_bool, require_float, require_float_pair
 from ndgrad.ops.attention import (  # noqa: F401
     AttentionProbs,
     _mask_bias,
@@ -145,6 +145,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     ):
         out = input @ weight.t()  # unusual shapes: the general matmul and broadcasting add
         return out + bias if bias is not None else out
+    refuse_bool("addmm_impl_cpu_", input)
     if input.shape[-1] != weight.shape[1]:
         rows = math.prod(input.shape[:-1])
         raise RuntimeError(

@@ -18,6 +18,7 @@ import numpy as np
 from ndgrad import _workspace as ws
 from ndgrad.autograd.function import Op
 from ndgrad.ops._conv_util import _pad, _tuple, _unbatch, _window_slices, _xp
+from ndgrad.ops._util import refuse_bool, require_float
 from ndgrad.tensor import Tensor
 
 __all__ = [
@@ -241,6 +242,9 @@ def _max_poolnd(
     d: int,
 ) -> Any:
     x, unbatched = _pool_input(input, d)
+    if d == 1:  # PyTorch's 1-d max pooling is float-only; 2-d and 3-d take integers, not bool
+        require_float("max_pool1d_impl", x)
+    refuse_bool(f"max_pool{d}d", x)
     kernel = _tuple(kernel_size, d, "kernel_size")
     st = kernel if stride is None or stride == [] or stride == () else _tuple(stride, d, "stride")
     pad, dil = _tuple(padding, d, "padding"), _tuple(dilation, d, "dilation")
@@ -415,8 +419,8 @@ def _avg_poolnd(
     d: int,
 ) -> Tensor:
     x, unbatched = _pool_input(input, d)
-    if not x.dtype.is_floating_point:
-        raise RuntimeError(f'"avg_pool{d}d" not implemented for {x.dtype.name}')
+    # PyTorch's kernel names; it averages int64 in integer arithmetic, which ndgrad refuses
+    require_float("avg_pool3d_out_frame" if d == 3 else "avg_pool2d", x)
     kernel = _tuple(kernel_size, d, "kernel_size")
     st = kernel if stride is None or stride == [] or stride == () else _tuple(stride, d, "stride")
     pad = _tuple(padding, d, "padding")

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from ndgrad.ops._conv_util import _unbatch, _xp
+from ndgrad.ops._util import require_float
 from ndgrad.ops.linalg import matmul
 from ndgrad.ops.pool import PoolGather, _pool_input
 from ndgrad.ops.reduce import sum as _sum
@@ -52,6 +53,7 @@ def _adaptive_out(output_size: Any, x: Tensor, d: int, name: str) -> tuple[int, 
 
 def _adaptive_max_poolnd(input: Tensor, output_size: Any, return_indices: bool, d: int) -> Any:
     x, unbatched = _pool_input(input, d, f"adaptive_max_pool{d}d")
+    require_float("adaptive_max_pool3d_cpu" if d == 3 else "adaptive_max_pool2d", x)
     out = _adaptive_out(output_size, x, d, f"adaptive_max_pool{d}d")
     xa = x.array
     xp = _xp(xa)
@@ -143,8 +145,16 @@ def _adaptive_avg_matrix(n: int, o: int) -> np.ndarray:
     return inside / (end - start)[:, None]
 
 
+# PyTorch's adaptive average pooling is a mean, and refuses integers as mean() does
+_MEAN_DTYPE = (
+    "mean(): could not infer output dtype. Input dtype must be either a floating point or complex "
+    "dtype. Got: {dtype}"
+)
+
+
 def _adaptive_avg_poolnd(input: Tensor, output_size: Any, d: int) -> Tensor:
     x, unbatched = _pool_input(input, d, f"adaptive_avg_pool{d}d")
+    require_float("", x, exc=RuntimeError, message=_MEAN_DTYPE)
     out = _adaptive_out(output_size, x, d, f"adaptive_avg_pool{d}d")
     if all(o == 1 for o in out):  # global average pooling
         count = math.prod(x.shape[2:])
