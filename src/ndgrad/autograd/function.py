@@ -450,19 +450,19 @@ class Op(Function):
             ctx.needs_input_grad = (False,) * len(args)
         # forward gets the arrays of the tensor inputs. One and two inputs are nearly every call,
         # so they are spelt out: building and unpacking a list per op is a measurable cost.
+        # A call spelt with ``**kwargs`` takes CPython's generic path even when they are empty.
         n = len(args)
         try:
-            if n == 2:
+            if n == 2 and not kwargs:
                 a, b = args
                 out = cls.forward(
                     ctx,
                     a.array if isinstance(a, Tensor) else a,
                     b.array if isinstance(b, Tensor) else b,
-                    **kwargs,
                 )
-            elif n == 1:
+            elif n == 1 and not kwargs:
                 a = args[0]
-                out = cls.forward(ctx, a.array if isinstance(a, Tensor) else a, **kwargs)
+                out = cls.forward(ctx, a.array if isinstance(a, Tensor) else a)
             else:
                 out = cls.forward(
                     ctx, *[a.array if isinstance(a, Tensor) else a for a in args], **kwargs
