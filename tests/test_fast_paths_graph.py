@@ -292,3 +292,24 @@ def test_a_tensor_made_by_an_op_has_every_slot_set():
         t.register_hook(lambda g: g * 2)
         (t * t).backward()
     assert y.grad.item() == ty.grad.item() == 12.0  # retain_grad stores what the hook returned
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64", "int64", "int32"])
+def test_zero_d_results_with_python_numbers_match_pytorch(dtype):
+    # a float 0-d result is a NumPy scalar, recognised by its type (binary_operands, Op.apply);
+    # an integer one takes the dtype test: it promotes with a float and records no graph
+    results = []
+    for lib in (ndgrad, torch):
+        x = lib.tensor(3, dtype=getattr(lib, dtype), requires_grad=dtype.startswith("float"))
+        y = x + 1  # a 0-d result, then operands of the next ops
+        outs = [y + 2, y * 3, y - 0.5, 2.5 * y, y / 4]
+        if x.requires_grad:
+            sum(outs).backward()
+        results.append(
+            ([(o.dtype, o.requires_grad, o.item()) for o in outs], x.grad and x.grad.item())
+        )
+    (ours, our_grad), (theirs, their_grad) = results
+    assert [(str(d).split(".")[-1], r, v) for d, r, v in ours] == [
+        (str(d).split(".")[-1], r, v) for d, r, v in theirs
+    ]
+    assert our_grad == their_grad
