@@ -84,7 +84,11 @@ def run_backward(
                     if isinstance(nxt, Tensor):  # a leaf (or a Parameter, a Tensor subclass)
                         sink.leaf(nxt, g)
                         continue
-                    _add(buffers, nxt, edges[k + 1], g)
+                    slot = buffers.get(nxt)  # _add, spelt out: this runs once per edge
+                    if slot is None:
+                        buffers[nxt] = slot = [None] * nxt._n_outputs
+                    i = edges[k + 1]
+                    slot[i] = g if slot[i] is None else add_grads(slot[i], g)
                 elif isinstance(nxt, Tensor):
                     continue
                 left = deps[nxt] - 1  # a None gradient counts as arrived too, or nxt never runs
