@@ -241,3 +241,75 @@ def test_zero_d_array_inputs_read_as_scalars(op, dtype):
     with ndgrad.no_grad():
         w.sub_(1.0)
     np.testing.assert_allclose(getattr(x, op)(w).item(), getattr(a, f"__{op}__")(b - 1), rtol=1e-6)
+
+
+def _both(values, dtype="float64"):
+    """The same leaves in ndgrad and torch."""
+    ours = [ndgrad.tensor(v, dtype=getattr(ndgrad, dtype), requires_grad=True) for v in values]
+    theirs = [torch.tensor(v, dtype=getattr(torch, dtype), requires_grad=True) for v in values]
+    return ours, theirs
+
+
+def test_op_apply_calls_with_and_without_options_match_pytorch():
+    # Op.apply spells out the call for one and two inputs without options (neg, add), and takes
+    # the general call with options (max_pool2d: one input; avg_pool2d: input and divisor) or with
+    # three inputs (addcmul): every form gives PyTorch's values and gradients.
+    rng = np.random.default_rng(3)
+    img = rng.standard_normal((1, 2, 4, 4)).tolist()
+    (a, b, c, x), (ta, tb, tc, tx) = _both([[1.0, -2.0], [0.5, 3.0], [2.0, -1.0], img])
+    for lib, (p, q, r, im) in ((ndgrad, (a, b, c, x)), (torch, (ta, tb, tc, tx))):
+        F = lib.nn.functional
+        out = (-p + q).sum() + lib.addcmul(p, q, r, value=0.5).sum()
+        out = out + F.max_pool2d(im, 2).sum() + F.avg_pool2d(im * im, 2, stride=1).sum()
+        out.backward()
+    for ours, theirs in ((a, ta), (b, tb), (c, tc), (x, tx)):
+        np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-12)
+
+
+def test_backward_from_roots_that_reach_each_other_matches_pytorch():
+    # the engine's count of edges into each node doubles as its set of visited nodes: a root that
+    # another root reaches, and a node reached along two paths, each run once, after all their
+    # gradients arrived
+    (x,), (tx,) = _both([[1.5, -0.5]])
+    grads = []
+    for lib, leaf in ((ndgrad, x), (torch, tx)):
+        y = leaf * leaf
+        z = (y + y.exp()).sum()  # y reached twice
+        w = y.sum() * 3.0
+        lib.autograd.backward([w, z, y.sum()], [lib.tensor(2.0, dtype=lib.float64)] * 3)
+        grads.append(leaf.grad.numpy())
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-12)
+
+
+def test_a_tensor_made_by_an_op_has_every_slot_set():
+    # Tensor._make sets the slots itself (no call to _init): each reads as on a new tensor
+    y = ndgrad.tensor(2.0, requires_grad=True) + 1
+    assert y.grad is None and y.name is None and y._version == 0 and y._base is None
+    assert y._hooks is None and y._post_hooks is None and not y.is_leaf and y.requires_grad
+    ty = torch.tensor(2.0, dtype=torch.float32, requires_grad=True) + 1
+    for t in (y, ty):
+        t.retain_grad()
+        t.register_hook(lambda g: g * 2)
+        (t * t).backward()
+    assert y.grad.item() == ty.grad.item() == 12.0  # retain_grad stores what the hook returned
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64", "int64", "int32"])
+def test_zero_d_results_with_python_numbers_match_pytorch(dtype):
+    # a float 0-d result is a NumPy scalar, recognised by its type (binary_operands, Op.apply);
+    # an integer one takes the dtype test: it promotes with a float and records no graph
+    results = []
+    for lib in (ndgrad, torch):
+        x = lib.tensor(3, dtype=getattr(lib, dtype), requires_grad=dtype.startswith("float"))
+        y = x + 1  # a 0-d result, then operands of the next ops
+        outs = [y + 2, y * 3, y - 0.5, 2.5 * y, y / 4]
+        if x.requires_grad:
+            sum(outs).backward()
+        results.append(
+            ([(o.dtype, o.requires_grad, o.item()) for o in outs], x.grad and x.grad.item())
+        )
+    (ours, our_grad), (theirs, their_grad) = results
+    assert [(str(d).split(".")[-1], r, v) for d, r, v in ours] == [
+        (str(d).split(".")[-1], r, v) for d, r, v in theirs
+    ]
+    assert our_grad == their_grad

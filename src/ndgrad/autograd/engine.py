@@ -41,7 +41,7 @@ def run_backward(
         else:
             _add(buffers, t.grad_fn, t._out_idx, root_grad)
     deps = sink.pending = _dependencies(list(buffers))
-    ready = [node for node in buffers if node not in deps]
+    ready = [node for node in buffers if deps[node] == 0]
     check_nan = anomaly.state.enabled  # read once: the loop below is the hot path
     prof = function.profile_hook  # ndgrad.profiler: times each node's backward when recording
     prev_mode, gc_was_enabled = grad_mode.state.enabled, gc.isenabled()
@@ -68,25 +68,32 @@ def run_backward(
             if node._saved and not retain_graph:
                 node._free_saved()  # so a second backward through it raises
             edges = node._edges  # (next node, output index, shape, dtype) per input, flat
+            n_grads = 4 * len(in_grads)  # trailing inputs may get no entry (see _call_backward)
             for k in range(0, len(edges), 4):
                 nxt = edges[k]
                 if nxt is None:
                     continue
-                g = in_grads[k // 4] if k // 4 < len(in_grads) else None
+                g = in_grads[k // 4] if k < n_grads else None
                 if g is not None:
                     shape, dtype = edges[k + 2], edges[k + 3]
-                    if g.array.shape != shape:
+                    arr = g.array
+                    if arr.shape != shape:
                         g = sum_to(g, shape)
-                    if g.array.dtype is not dtype and g.array.dtype != dtype:
+                    if arr.dtype is not dtype and arr.dtype != dtype:  # sum_to keeps dtypes
                         g = g.to(dtype=dtype)
                     if isinstance(nxt, Tensor):  # a leaf (or a Parameter, a Tensor subclass)
                         sink.leaf(nxt, g)
                         continue
-                    _add(buffers, nxt, edges[k + 1], g)
+                    slot = buffers.get(nxt)  # _add, spelt out: this runs once per edge
+                    if slot is None:
+                        buffers[nxt] = slot = [None] * nxt._n_outputs
+                    i = edges[k + 1]
+                    slot[i] = g if slot[i] is None else add_grads(slot[i], g)
                 elif isinstance(nxt, Tensor):
                     continue
-                deps[nxt] -= 1  # a None gradient counts as arrived too, or nxt would never run
-                if deps[nxt] == 0:
+                left = deps[nxt] - 1  # a None gradient counts as arrived too, or nxt never runs
+                deps[nxt] = left
+                if left == 0:
                     ready.append(nxt)
         sink.deliver()
     finally:
@@ -105,9 +112,13 @@ def _add(buffers: dict[Any, list[Any]], node: Any, idx: int, g: Tensor) -> None:
 
 
 def _dependencies(roots: list[Any]) -> dict[Any, int]:
-    """For every node reachable from ``roots`` (and leaf with post hooks), the edges into it."""
-    deps: dict[Any, int] = {}
-    stack, seen = list(roots), set(roots)
+    """For every node reachable from ``roots`` (and leaf with post hooks), the edges into it.
+
+    A node is in the count from the moment it is first seen (the roots with 0), so the count is
+    also the set of nodes already visited.
+    """
+    deps: dict[Any, int] = dict.fromkeys(roots, 0)
+    stack = list(roots)
     while stack:
         for nxt in stack.pop()._edges[::4]:  # the next nodes (see Function._edges)
             if nxt is None:
@@ -116,8 +127,10 @@ def _dependencies(roots: list[Any]) -> dict[Any, int]:
                 if nxt._post_hooks:  # counted by id, to be delivered once complete (see sink.leaf)
                     deps[id(nxt)] = deps.get(id(nxt), 0) + 1
                 continue
-            deps[nxt] = deps.get(nxt, 0) + 1
-            if nxt not in seen:
-                seen.add(nxt)
+            count = deps.get(nxt)
+            if count is None:  # first seen: its edges are counted once
+                deps[nxt] = 1
                 stack.append(nxt)
+            else:
+                deps[nxt] = count + 1
     return deps

@@ -40,6 +40,11 @@ _NEEDS_1 = ((False,), (True,))
 _NEEDS_2 = (((False, False), (False, True)), ((True, False), (True, True)))
 
 
+# The NumPy scalar types of a float 0-d result: ``type(out) in`` this set answers "is it a float"
+# for a scalar several times faster than ``out.dtype.kind == "f"`` (a scalar builds its dtype).
+FLOAT_SCALAR_TYPES = frozenset({np.float16, np.float32, np.float64})
+
+
 def _is_array(value: Any) -> bool:
     """A NumPy/CuPy array or NumPy scalar: what ``saved_tensors`` hands back as a Tensor."""
     return hasattr(value, "dtype")
@@ -450,19 +455,19 @@ class Op(Function):
             ctx.needs_input_grad = (False,) * len(args)
         # forward gets the arrays of the tensor inputs. One and two inputs are nearly every call,
         # so they are spelt out: building and unpacking a list per op is a measurable cost.
+        # A call spelt with ``**kwargs`` takes CPython's generic path even when they are empty.
         n = len(args)
         try:
-            if n == 2:
+            if n == 2 and not kwargs:
                 a, b = args
                 out = cls.forward(
                     ctx,
                     a.array if isinstance(a, Tensor) else a,
                     b.array if isinstance(b, Tensor) else b,
-                    **kwargs,
                 )
-            elif n == 1:
+            elif n == 1 and not kwargs:
                 a = args[0]
-                out = cls.forward(ctx, a.array if isinstance(a, Tensor) else a, **kwargs)
+                out = cls.forward(ctx, a.array if isinstance(a, Tensor) else a)
             else:
                 out = cls.forward(
                     ctx, *[a.array if isinstance(a, Tensor) else a for a in args], **kwargs
@@ -473,7 +478,8 @@ class Op(Function):
             if err is None:
                 raise
             raise err from None
-        if not record or out.dtype.kind != "f":  # an integer or boolean result carries no gradient
+        # an integer or boolean result carries no gradient
+        if not record or (out.__class__ not in FLOAT_SCALAR_TYPES and out.dtype.kind != "f"):
             return Tensor._make(out, False, None)
         if ctx._saved:
             ctx._keep_saved(args, [out], [out])

@@ -8,6 +8,7 @@ import numpy as np
 
 from ndgrad import _backend, _dtype
 from ndgrad.autograd import grad_mode
+from ndgrad.autograd.function import FLOAT_SCALAR_TYPES
 from ndgrad.tensor import Tensor
 
 _SCALARS = (int, float, bool, np.integer, np.floating, np.bool_)
@@ -30,6 +31,8 @@ def binary_operands(a: Any, b: Any) -> tuple[Any, Any]:
     cls_b = b.__class__
     if isinstance(a, Tensor):
         if cls_b is float or cls_b is int:  # the hot path: ``y + 1``
+            if a.array.__class__ in FLOAT_SCALAR_TYPES:  # a 0-d float result: no dtype to build
+                return a, b
             kind = a.array.dtype.kind
             if kind == "f" or (kind != "b" and cls_b is int):
                 return a, b
