@@ -452,6 +452,8 @@ def test_small_predicates_and_errors() -> None:
     )
     with pytest.raises(RuntimeError, match="bool tensor"):  # torch's RuntimeError
         ndgrad.positive(nd([True]))
+    with pytest.raises(RuntimeError, match="bool tensor"):  # the unary + operator too
+        +nd([True])  # noqa: B018
     with pytest.raises(RuntimeError, match="divisible"):
         ndgrad.hsplit(ndgrad.zeros(2, 3), 2)
     with pytest.raises(RuntimeError, match="2 dimension"):

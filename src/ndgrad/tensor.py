@@ -446,7 +446,7 @@ class Tensor(
         return ops.unary.neg(self)
 
     def __pos__(self) -> Tensor:
-        return self
+        return ops.misc.positive(self)  # refuses bool, as PyTorch does
 
     def __abs__(self) -> Tensor:
         return ops.unary.abs(self)
