@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 import time
 import weakref
+from typing import Any
 
 import numpy as np
 import pytest
@@ -701,3 +702,51 @@ def test_second_backward_without_retain_graph_as_torch(name: str) -> None:
         assert outcomes[1] is None
     else:
         np.testing.assert_allclose(outcomes[1], outcomes[0])
+
+
+@pytest.mark.parametrize(
+    "make", [lambda x: x.exp(), lambda x: x.tanh(), lambda x: x.sigmoid(), lambda x: x.relu()]
+)
+def test_saved_output_changed_in_place_raises_as_torch(make: Any) -> None:
+    """exp, tanh, sigmoid and relu save their output for backward: changing it in place before
+    backward would give a wrong gradient, so backward raises (PyTorch's RuntimeError); a change to
+    a tensor computed from it, or an in-place op that saves its own result, is fine."""
+    for lib in (torch, ndgrad):
+        x = lib.linspace(-1, 1, 5, requires_grad=True)
+        y = make(x)
+        y.add_(1)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            y.sum().backward()
+    grads = []
+    for lib in (torch, ndgrad):
+        x = lib.linspace(-1, 1, 5, requires_grad=True)
+        z = make(x) * 2
+        z.add_(1)  # z's own node (Mul) saved no output
+        w = (x * 1).relu_()  # relu_ saves its result after the change, as PyTorch
+        (z.sum() + w.sum()).backward()
+        grads.append(np.asarray(x.grad.tolist()))
+    np.testing.assert_allclose(grads[1], grads[0], rtol=1e-6)
+
+
+def test_function_saved_output_changed_in_place_raises_as_torch() -> None:
+    """An autograd.Function that saves its own output (PyTorch's exp example) is watched too."""
+    for lib in (torch, ndgrad):
+
+        class Exp(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx: Any, x: Any) -> Any:
+                out = x.exp()
+                ctx.save_for_backward(out)
+                return out
+
+            @staticmethod
+            def backward(ctx: Any, grad: Any) -> Any:
+                (out,) = ctx.saved_tensors
+                return grad * out
+
+        x = lib.ones(3, requires_grad=True)
+        y = Exp.apply(x)
+        y.sum().backward(retain_graph=True)  # unchanged: fine
+        y.mul_(2)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            y.sum().backward()

@@ -36,6 +36,7 @@ ENGINE_FIELDS = {
     "_saved",
     "_saved_versions",
     "_outputs",
+    "_out_vcs",
     "_n_outputs",
     "_out_meta",
     "_pre_hooks",

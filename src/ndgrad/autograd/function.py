@@ -80,6 +80,10 @@ class Function:
     # changed in place: the usual case, which then builds no tuple)
     _saved_versions: tuple[int, ...] | None = None
     _outputs: Any = None  # the output array (or tuple of arrays); kept only if saved
+    # the outputs' version counters, kept with them: backward refuses an output that was changed
+    # in place since (its saved values are gone), as PyTorch does. One list per output (None for a
+    # non-Tensor one); an Op's single output keeps its counter bare: one object less per node.
+    _out_vcs: Any = None
     _n_outputs: int = 1
     _pre_hooks: dict[int, list[Callable[..., Any]]] | None = None
     _retained: dict[int, Any] | None = None
@@ -146,6 +150,15 @@ class Function:
                 continue
             if type(s) is _OutputRef:
                 data = self._outputs[s.index]
+                vcs = self._out_vcs
+                vc = vcs if vcs is None or vcs.__class__ is list else vcs[s.index]
+                if vc is not None and vc[0] != 0:
+                    raise RuntimeError(
+                        "one of the variables needed for gradient computation has been modified "
+                        f"by an inplace operation: [{data.dtype} {list(data.shape)}], which is "
+                        f"output {s.index} of {self.name()}, is at version {vc[0]}; expected "
+                        "version 0 instead."
+                    )
                 out.append(data if on_arrays else Tensor._make(data, True, self, s.index))
                 continue
             if isinstance(s, Tensor):
@@ -375,6 +388,10 @@ class Function:
         if ctx._saved:
             arrays = [o.array if isinstance(o, Tensor) else o for o in outs]
             ctx._keep_saved(args, outs, arrays)
+            if ctx._outputs is not None:  # backward reads an output: watch it for in-place changes
+                ctx._out_vcs = tuple(
+                    o._shared_vc() if isinstance(o, Tensor) else None for o in new_outs
+                )
         return tuple(new_outs) if isinstance(result, tuple) else new_outs[0]
 
 
@@ -483,4 +500,8 @@ class Op(Function):
             return Tensor._make(out, False, None)
         if ctx._saved:
             ctx._keep_saved(args, [out], [out])
+            if ctx._outputs is not None:  # backward reads its output: watch it for in-place changes
+                t = Tensor._make(out, True, ctx)
+                t._vc = ctx._out_vcs = [0]
+                return t
         return Tensor._make(out, True, ctx)
