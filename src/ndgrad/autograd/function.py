@@ -389,9 +389,9 @@ class Function:
             arrays = [o.array if isinstance(o, Tensor) else o for o in outs]
             ctx._keep_saved(args, outs, arrays)
             if ctx._outputs is not None:  # backward reads an output: watch it for in-place changes
-                ctx._out_vcs = tuple(
-                    o._shared_vc() if isinstance(o, Tensor) else None for o in new_outs
-                )
+                vcs = [o._shared_vc() if isinstance(o, Tensor) else None for o in new_outs]
+                # (an output that is a view of something already changed starts past 0: unwatched)
+                ctx._out_vcs = tuple(vc if vc is not None and vc[0] == 0 else None for vc in vcs)
         return tuple(new_outs) if isinstance(result, tuple) else new_outs[0]
 
 
