@@ -750,3 +750,27 @@ def test_function_saved_output_changed_in_place_raises_as_torch() -> None:
         y.mul_(2)
         with pytest.raises(RuntimeError, match="modified by an inplace operation"):
             y.sum().backward()
+
+
+def test_node_prehook_and_hook_as_torch() -> None:
+    """Node.register_prehook(hook(grad_outputs)) and Node.register_hook(hook(grad_inputs,
+    grad_outputs)): returned tuples replace the gradients; handles remove them (PyTorch's API)."""
+    results = []
+    for lib in (torch, ndgrad):
+        seen: list[Any] = []
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = x * 2
+        pre = y.grad_fn.register_prehook(lambda go: (go[0] * 3,))
+        post = y.grad_fn.register_hook(
+            lambda gi, go, seen=seen: seen.append((gi[0].tolist(), go[0].tolist()))
+        )
+        y.sum().backward()
+        first = x.grad.tolist()
+        pre.remove()
+        x.grad = None
+        y = x * 2
+        y.grad_fn.register_hook(lambda gi, go: (gi[0] * 10,) + gi[1:])
+        y.sum().backward()
+        results.append((first, seen, x.grad.tolist()))
+        post.remove()
+    assert results[1] == results[0] == ([6.0, 6.0], [([6.0, 6.0], [3.0, 3.0])], [20.0, 20.0])

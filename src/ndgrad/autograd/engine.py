@@ -56,11 +56,14 @@ def run_backward(
             if out_grads is None:  # every gradient into it was None: so are the ones it passes on
                 in_grads: tuple[Any, ...] = ()
             else:
-                if sink.wanted or node._pre_hooks is not None or node._retained is not None:
+                hooked = node._pre_hooks is not None
+                if hooked or sink.wanted or node._retained is not None:
                     out_grads = sink.at_node(node, out_grads)
                 if prof is not None:
                     prof.push(node.name())
                 in_grads = node._call_backward(out_grads)
+                if hooked and "post" in node._pre_hooks:
+                    in_grads = sink.after_node(node, in_grads, out_grads)
                 if prof is not None:
                     prof.pop()
                 if check_nan:

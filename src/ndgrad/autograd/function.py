@@ -85,7 +85,9 @@ class Function:
     # non-Tensor one); an Op's single output keeps its counter bare: one object less per node.
     _out_vcs: Any = None
     _n_outputs: int = 1
-    _pre_hooks: dict[int, list[Callable[..., Any]]] | None = None
+    # hooks by output index (a Tensor's ``register_hook`` on a non-leaf), and the node's own under
+    # "node" (``register_prehook``) and "post" (``register_hook``): one dict, one test in the walk
+    _pre_hooks: dict[int | str, list[Callable[..., Any]]] | None = None
     _retained: dict[int, Any] | None = None
     _materialize: bool = True
     _viz_named: Any = None  # (weak reference to the output a user named, its stand-in): see label
@@ -218,11 +220,22 @@ class Function:
     def __repr__(self) -> str:
         return f"<{self.name()}>"
 
-    def register_prehook(self, hook: Callable[..., Any], index: int = 0) -> None:
-        """Call ``hook(grad)`` on the gradient of output ``index`` before this node's backward."""
+    def register_prehook(self, hook: Callable[..., Any]) -> Any:
+        """Call ``hook(grad_outputs)`` (a tuple, one gradient per output) before this node's
+        backward; a tuple it returns replaces them. ``handle.remove()`` unregisters it."""
+        return self._add_hook("node", hook)
+
+    def register_hook(self, hook: Callable[..., Any]) -> Any:
+        """Call ``hook(grad_inputs, grad_outputs)`` after this node's backward; a tuple it returns
+        replaces the gradients of the inputs. ``handle.remove()`` unregisters it."""
+        return self._add_hook("post", hook)
+
+    def _add_hook(self, key: str, hook: Callable[..., Any]) -> Any:
+        from ndgrad.tensor import _RemovableHandle
+
         if self._pre_hooks is None:
             self._pre_hooks = {}
-        self._pre_hooks.setdefault(index, []).append(hook)
+        return _RemovableHandle(self._pre_hooks.setdefault(key, []), hook)
 
     @property
     def _viz_tensor(self) -> Any:

@@ -72,7 +72,20 @@ class GradSink:
                     accumulate(t, g, grad_mode.state.enabled, None)
             if (node, i) in self.wanted:
                 self.captured[self.wanted[(node, i)]] = g
+        for hook in list((node._pre_hooks or {}).get("node", ())):  # the node's own prehooks
+            new = hook(tuple(out_grads))
+            if new is not None:
+                out_grads = list(new)
         return out_grads
+
+    def after_node(self, node: Any, in_grads: Any, out_grads: list[Any]) -> Any:
+        """The node's post hooks (``Node.register_hook``), on its inputs' and outputs'
+        gradients."""
+        for hook in list(node._pre_hooks.get("post", ())):
+            new = hook(tuple(in_grads), tuple(out_grads))
+            if new is not None:
+                in_grads = tuple(new)
+        return in_grads
 
     def deliver(self) -> None:
         """After the walk: the leaves not delivered yet."""

@@ -91,9 +91,11 @@ def backward_order(root: Tensor, ops: list[Any], leaves: list[Tensor]) -> Backwa
 
 
 def _add_prehook(op: Any, index: int, hook: Callable[[Tensor], None]) -> Callable[[], None]:
-    """``op.register_prehook`` plus a way to take the hook off again (PyTorch's returns a handle;
-    ours returns nothing yet), leaving the node as cheap as before when it had no hooks."""
-    op.register_prehook(hook, index)
+    """A hook on the gradient of output ``index`` of ``op`` (what a Tensor hook on that output
+    is), and a way to take it off again that leaves the node as cheap as before it had hooks."""
+    if op._pre_hooks is None:
+        op._pre_hooks = {}
+    op._pre_hooks.setdefault(index, []).append(hook)
 
     def remove() -> None:
         hooks = op._pre_hooks
