@@ -291,23 +291,16 @@ def _standardize(
             f"\"native_norm\" not implemented for '{_dtype.torch_name(input)}'"
         )
     xp = _xp(x)
-    n = _trailing_count(x.shape, dims)
+    # the statistics through _sum_keep: over the last dims (layer norm), row sums as BLAS
+    # matrix-vector products, much faster than NumPy's reductions over short rows
     mean = _mean_keep(x, dims)
-    if n:  # statistics over the last dims: row sums as matrix-vector products, much faster
-        rows = x.size // n
-        ones = xp.ones(n, dtype=x.dtype)
-        kshape = x.shape[: x.ndim - len(dims)] + (1,) * len(dims)
-        centered = xp.subtract(x.reshape(rows, n), mean.reshape(rows, 1))
-        scratch = xp.multiply(centered, centered)
-        var = scratch @ ones
-        var *= 1.0 / n
-        var = var.reshape(kshape)
-        centered, scratch = centered.reshape(x.shape), scratch.reshape(x.shape)
+    centered = xp.subtract(x, mean)
+    scratch = xp.multiply(centered, centered)
+    if x.size:
+        var = _sum_keep(scratch, dims)
+        var *= 1.0 / math.prod(x.shape[d] for d in dims)
     else:
-        inv = 1.0 / math.prod(x.shape[d] for d in dims) if x.size else math.nan
-        centered = xp.subtract(x, mean)
-        scratch = xp.multiply(centered, centered)
-        var = _sum_keep(scratch, dims) * inv if x.size else scratch.mean(axis=dims, keepdims=True)
+        var = scratch.mean(axis=dims, keepdims=True)
     rstd = xp.sqrt(var + eps)
     xp.reciprocal(rstd, out=rstd)
     rstd = rstd.astype(x.dtype, copy=False)

@@ -311,6 +311,8 @@ def min(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
 
 
 def _argmax_argmin(fn: str, input: Tensor, dim: int | None, keepdim: bool) -> Tensor:
+    if input.array.dtype.kind == "b":
+        raise RuntimeError(f"{fn}(): does not support bool input")
     xp = input.xp
     if dim is None:
         if input.numel() == 0:
@@ -330,15 +332,11 @@ def _argmax_argmin(fn: str, input: Tensor, dim: int | None, keepdim: bool) -> Te
 
 def argmax(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     """Index of the max along ``dim`` (of the flattened input when None), as int64"""
-    if input.array.dtype.kind == "b":
-        raise RuntimeError("argmax(): does not support bool input")
     return _argmax_argmin("argmax", input, dim, keepdim)
 
 
 def argmin(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     """Index of the min along ``dim`` (of the flattened input when None), as int64"""
-    if input.array.dtype.kind == "b":
-        raise RuntimeError("argmin(): does not support bool input")
     return _argmax_argmin("argmin", input, dim, keepdim)
 
 
