@@ -148,8 +148,9 @@ SCALAR_SIZES = (2, 16, 16, 1)
 SCALAR_POINTS = 100
 
 
-def scalar_step(lib: ModuleType) -> Step:
-    """micrograd's MLP: a list of 0-d weights per neuron, inputs as Python floats."""
+def scalar_model(lib: ModuleType) -> tuple[list[Any], list[list[float]], list[float]]:
+    """micrograd's MLP, a list of 0-d weights per neuron; its inputs and +-1 targets, as Python
+    floats."""
     rng = np.random.default_rng(0)
     layers = []
     for n_in, n_out in zip(SCALAR_SIZES[:-1], SCALAR_SIZES[1:], strict=True):
@@ -160,23 +161,33 @@ def scalar_step(lib: ModuleType) -> Step:
         layers.append(neurons)
     xs = rng.standard_normal((SCALAR_POINTS, SCALAR_SIZES[0])).tolist()
     ys = rng.choice([-1.0, 1.0], SCALAR_POINTS).tolist()
+    return layers, xs, ys
+
+
+def scalar_forward(layers: list[Any], xs: list[list[float]], ys: list[float]) -> Any:
+    """The mean squared error of the scalar MLP on the points ``xs`` against ``ys``."""
+    loss = None
+    for x, y in zip(xs, ys, strict=True):
+        h: list[Any] = x
+        for li, neurons in enumerate(layers):
+            out = []
+            for w, b in neurons:
+                act = b
+                for wi, hi in zip(w, h, strict=True):
+                    act = act + wi * hi
+                out.append(act.tanh() if li < len(layers) - 1 else act)
+            h = out
+        err = (h[0] - y) * (h[0] - y)
+        loss = err if loss is None else loss + err
+    assert loss is not None
+    return loss * (1.0 / len(xs))
+
+
+def scalar_step(lib: ModuleType) -> Step:
+    layers, xs, ys = scalar_model(lib)
 
     def run() -> None:
-        loss = None
-        for x, y in zip(xs, ys, strict=True):
-            h: list[Any] = x
-            for li, neurons in enumerate(layers):
-                out = []
-                for w, b in neurons:
-                    act = b
-                    for wi, hi in zip(w, h, strict=True):
-                        act = act + wi * hi
-                    out.append(act.tanh() if li < len(layers) - 1 else act)
-                h = out
-            err = (h[0] - y) * (h[0] - y)
-            loss = err if loss is None else loss + err
-        assert loss is not None
-        (loss * (1.0 / SCALAR_POINTS)).backward()
+        scalar_forward(layers, xs, ys).backward()
 
     return run
 

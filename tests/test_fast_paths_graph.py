@@ -1,8 +1,9 @@
 """The graph machinery's fast paths (scalar graphs of 0-d tensors), against PyTorch.
 
-* A recorded op leaves few objects for Python's cycle collector: one flat edge tuple per node
-  (``Function._edges``), shared ``needs_input_grad`` tuples, no versions tuple while no saved
-  tensor was changed in place. Counted with ``gc.get_objects`` (structure, not time).
+* A recorded op leaves few objects for Python's cycle collector: the next nodes are the node's own
+  attributes and the rest of its edges one untracked tuple (``Function._next0``, ``_meta``),
+  shared ``needs_input_grad`` tuples, no versions tuple while no saved tensor was changed in
+  place. Counted with ``gc.get_objects`` (structure, not time).
 * The micrograd-style MLP (every weight a 0-d tensor) and a 1,000-op chain give PyTorch's values
   and gradients, in float32 and float64, with the cycle collector on as users run it.
 """
@@ -34,15 +35,39 @@ def test_a_recorded_op_leaves_few_tracked_objects():
     x = ndgrad.tensor(1.5, requires_grad=True)
     w = ndgrad.tensor(-0.5, requires_grad=True)
     y = x * w
-    # Tensor, node, edge tuple: nothing per input
-    assert _tracked_per_op(lambda: y + w) == 3
-    assert _tracked_per_op(lambda: y + 1.0) == 3
+    # the Tensor and the node: nothing per input (the edges' metadata tuple is untracked once
+    # the collector has seen it, which gc.collect above makes sure of)
+    assert _tracked_per_op(lambda: y + w) == 2
+    assert _tracked_per_op(lambda: y + 1.0) == 2
     # ... plus the saved tuple (the inputs themselves, referred to, not copied)
-    assert _tracked_per_op(lambda: x * w) == 4
+    assert _tracked_per_op(lambda: x * w) == 3
     # ... plus, for an op that saves its output, the output's version counter (watched)
-    assert _tracked_per_op(lambda: y.tanh()) == 5
+    assert _tracked_per_op(lambda: y.tanh()) == 4
     with ndgrad.no_grad():
         assert _tracked_per_op(lambda: y * w) == 1  # no graph: the Tensor alone
+
+
+def test_nodes_recorded_after_many_under_no_grad_stay_small():
+    """CPython's per-class table of attribute names stops growing after a few dozen instances:
+    the node fields are entered when the class is made, so later nodes get no dict of their own."""
+
+    class Twice(ndgrad.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * 2
+
+    x = ndgrad.tensor(1.5, requires_grad=True)
+    with ndgrad.no_grad():
+        for _ in range(200):  # nodes that set needs_input_grad only
+            Twice.apply(x)
+    assert _tracked_per_op(lambda: Twice.apply(x)) == 2  # the Tensor and the node
+    y = Twice.apply(x)
+    y.backward()
+    assert x.grad.item() == 2.0
 
 
 def test_edges_and_needs_input_grad_views():
@@ -55,6 +80,25 @@ def test_edges_and_needs_input_grad_views():
     assert none is None
     assert y.grad_fn.next_functions[0][0] is x  # a leaf: the tensor that collects the gradient
     assert z.grad_fn._saved_versions is None  # no saved tensor changed in place
+
+
+def test_edges_of_one_and_of_three_inputs():
+    """Inputs past the second have their next nodes in ``_next_more``; gradients reach them."""
+    x = ndgrad.tensor([[1.0, -2.0, 0.5]], requires_grad=True)
+    w = ndgrad.tensor([[0.5, 1.0, -1.0], [2.0, 0.0, 1.0]])  # no gradient: None in the middle
+    b = ndgrad.tensor([0.25, -0.5], requires_grad=True)
+    e = x.exp()
+    (e_node, e_idx, e_shape, e_dtype), none, (b_leaf, b_idx, b_shape, _) = (
+        ndgrad.nn.functional.linear(e, w, b).grad_fn.next_functions
+    )
+    assert e_node is e.grad_fn and (e_idx, e_shape, e_dtype) == (0, (1, 3), np.float32)
+    assert none is None and b_leaf is b and (b_idx, b_shape) == (0, (2,))
+    assert e.grad_fn.next_functions == ((x, 0, (1, 3), np.float32),)  # one input: one entry
+    (ndgrad.nn.functional.linear(e, w, b) ** 2).sum().backward()
+    tx, tb = (torch.tensor(t.detach().numpy(), requires_grad=True) for t in (x, b))
+    (torch.nn.functional.linear(tx.exp(), torch.tensor(w.numpy()), tb) ** 2).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-5)
+    np.testing.assert_allclose(b.grad.numpy(), tb.grad.numpy(), rtol=1e-5)
 
 
 def test_version_check_still_catches_in_place_changes():

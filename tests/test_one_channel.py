@@ -17,6 +17,7 @@ import pytest
 
 import ndgrad
 import ndgrad.nn.functional as F
+from ndgrad.autograd.function import NODE_FIELDS
 from ndgrad.ops.index_primitives import Index
 
 # the op modules this file covers (linalg's MatMul, behind adaptive average pooling, is checked
@@ -30,20 +31,7 @@ MODULES = {
 }
 
 # what Function.apply / Op.apply and the engine set on a node (see autograd/function.py)
-ENGINE_FIELDS = {
-    "_edges",
-    "needs_input_grad",
-    "_saved",
-    "_saved_versions",
-    "_outputs",
-    "_out_vcs",
-    "_n_outputs",
-    "_out_meta",
-    "_pre_hooks",
-    "_retained",
-    "_materialize",
-    "_viz_named",
-}
+ENGINE_FIELDS = set(NODE_FIELDS)
 
 CASES: dict[str, Callable[[ndgrad.Tensor], Any]] = {
     "sum": lambda x: x.sum(dim=1),

@@ -70,15 +70,16 @@ def run_backward(
                     anomaly.check_grads(node, in_grads)
             if node._saved and not retain_graph:
                 node._free_saved()  # so a second backward through it raises
-            edges = node._edges  # (next node, output index, shape, dtype) per input, flat
-            n_grads = 4 * len(in_grads)  # trailing inputs may get no entry (see _call_backward)
-            for k in range(0, len(edges), 4):
-                nxt = edges[k]
+            meta = node._meta  # (output index, shape, dtype) per input, flat (Function._meta)
+            nexts = (node._next0, node._next1) + node._next_more  # Function._nexts, spelt out
+            n_grads = len(in_grads)  # trailing inputs may get no entry (see _call_backward)
+            for k in range(len(meta) // 3):
+                nxt = nexts[k]
                 if nxt is None:
                     continue
-                g = in_grads[k // 4] if k < n_grads else None
+                g = in_grads[k] if k < n_grads else None
                 if g is not None:
-                    shape, dtype = edges[k + 2], edges[k + 3]
+                    shape, dtype = meta[3 * k + 1], meta[3 * k + 2]
                     arr = g.array
                     if arr.shape != shape:
                         g = sum_to(g, shape)
@@ -90,7 +91,7 @@ def run_backward(
                     slot = buffers.get(nxt)  # _add, spelt out: this runs once per edge
                     if slot is None:
                         buffers[nxt] = slot = [None] * nxt._n_outputs
-                    i = edges[k + 1]
+                    i = meta[3 * k]
                     slot[i] = g if slot[i] is None else add_grads(slot[i], g)
                 elif isinstance(nxt, Tensor):
                     continue
@@ -123,7 +124,8 @@ def _dependencies(roots: list[Any]) -> dict[Any, int]:
     deps: dict[Any, int] = dict.fromkeys(roots, 0)
     stack = list(roots)
     while stack:
-        for nxt in stack.pop()._edges[::4]:  # the next nodes (see Function._edges)
+        node = stack.pop()
+        for nxt in (node._next0, node._next1) + node._next_more:  # Function._nexts, spelt out
             if nxt is None:
                 continue
             if isinstance(nxt, Tensor):  # a leaf: nothing beyond it

@@ -32,10 +32,10 @@ from ndgrad.tensor import Tensor
 # The recording ndgrad.profiler.profile, or None: every apply checks it once (see profiler.py).
 profile_hook: Any = None
 
-# The edge entries of an input that gets no gradient (see Function._edges), and needs_input_grad
-# of one or two inputs as shared constants, indexed by whether each input needs a gradient: a node
-# builds no tuple of its own for them.
-_NO_EDGE = (None, 0, None, None)
+# The metadata entries of an input that gets no gradient (see Function._meta), and
+# needs_input_grad of one or two inputs as shared constants, indexed by whether each input needs a
+# gradient: a node builds no tuple of its own for them.
+_NO_META = (0, None, None)
 _NEEDS_1 = ((False,), (True,))
 _NEEDS_2 = (((False, False), (False, True)), ((True, False), (True, True)))
 
@@ -43,6 +43,42 @@ _NEEDS_2 = (((False, False), (False, True)), ((True, False), (True, True)))
 # The NumPy scalar types of a float 0-d result: ``type(out) in`` this set answers "is it a float"
 # for a scalar several times faster than ``out.dtype.kind == "f"`` (a scalar builds its dtype).
 FLOAT_SCALAR_TYPES = frozenset({np.float16, np.float32, np.float64})
+
+
+# Every attribute the machinery may set on a node (tests/test_one_channel.py allows these only).
+NODE_FIELDS = (
+    "needs_input_grad",
+    "_next0",
+    "_next1",
+    "_next_more",
+    "_meta",
+    "_saved",
+    "_saved_versions",
+    "_outputs",
+    "_out_vcs",
+    "_n_outputs",
+    "_out_meta",
+    "_pre_hooks",
+    "_retained",
+    "_materialize",
+    "_on_arrays",
+    "_viz_named",
+)
+
+
+def _enter_fields(cls: Any) -> None:
+    """Enter every node field in the class's table of attribute names, on a throwaway instance.
+
+    Why: CPython 3.11 keeps instance attributes in a per-class table of names that, after the
+    class's first few dozen instances, takes at most one new name; an instance that sets a name
+    first seen later gets a dict of its own. Nodes made under ``no_grad`` set only
+    ``needs_input_grad``, so a process that ran many of them before recording any would give every
+    later node of that op a dict: one more object per op for the cycle collector, and slower
+    attribute access.
+    """
+    probe = cls.__new__(cls)
+    for name in NODE_FIELDS:
+        object.__setattr__(probe, name, None)
 
 
 def _is_array(value: Any) -> bool:
@@ -66,13 +102,20 @@ class Function:
         >>> y = Cube.apply(ndgrad.tensor(2.0, requires_grad=True))
     """
 
-    # _edges: where the gradient of each positional input goes, as four entries per input in one
-    # flat tuple: the next node (another Function, or the leaf Tensor that collects the gradient),
-    # which of its outputs the input is, and the input's shape and NumPy dtype (the engine sums and
-    # casts the gradient back to them); the next node is None where no gradient flows. One flat
-    # tuple, not a tuple per input: every object a node holds is one more for Python's cycle
-    # collector to scan while the graph lives (``next_functions`` gives the per-input view).
-    _edges: tuple[Any, ...] = ()
+    # The edges: where the gradient of each positional input goes. The next node of input i (another
+    # Function, or the leaf Tensor that collects the gradient; None where no gradient flows) is
+    # the attribute ``_next0``, ``_next1`` for the first two inputs, ``_next_more[i - 2]`` after;
+    # ``_meta`` holds, three entries per input in one flat tuple, which output of the next node
+    # the input is and the input's shape and NumPy dtype (the engine sums and casts the gradient
+    # back to them). Why attributes and not one tuple of everything: every object a node holds
+    # is one more for Python's cycle collector to scan while the graph lives, and a tuple that
+    # holds a node stays tracked for good, while ``_meta`` (numbers, shapes, dtypes) is dropped
+    # from tracking at the first collection. One object less per op (the scalar graph's forward
+    # leaves 39% fewer; benchmarks/gc_probe.py). ``next_functions`` gives the per-input view.
+    _next0: Any = None
+    _next1: Any = None
+    _next_more: tuple[Any, ...] = ()
+    _meta: tuple[Any, ...] = ()
     needs_input_grad: tuple[bool, ...]
     # The rest start as these class-level defaults, so building a node sets only what it uses.
     _saved: tuple[Any, ...] | None = ()
@@ -105,6 +148,7 @@ class Function:
         # ndgrad's own ops take PyTorch's node names (``class Mul`` is ``MulBackward0`` in reprs and
         # in ``type(y.grad_fn).__name__``); a user's Function keeps its class name (see _node_names)
         super().__init_subclass__(**kwargs)
+        _enter_fields(cls)
         cls.op_name = cls.__name__
         if cls.__module__.startswith("ndgrad.") and cls.__module__ != __name__:
             cls.__name__ = cls.__qualname__ = cls._node_name = node_name(
@@ -203,8 +247,16 @@ class Function:
         """One ``(node, output_index, shape, np_dtype)`` per positional input, None where no
         gradient flows; a node is another Function, or the leaf Tensor that collects the
         gradient."""
-        e = self._edges
-        return tuple(None if e[k] is None else e[k : k + 4] for k in range(0, len(e), 4))
+        nexts, m = self._nexts(), self._meta
+        return tuple(
+            None if nexts[k] is None else (nexts[k], *m[3 * k : 3 * k + 3])
+            for k in range(len(m) // 3)
+        )
+
+    def _nexts(self) -> tuple[Any, ...]:
+        """The next node of each input, None where no gradient flows (a 1-input node ends with an
+        unused None)."""
+        return (self._next0, self._next1) + self._next_more
 
     def mark_non_differentiable(self, *tensors: Any) -> None:
         """Accepted for PyTorch compatibility: non-float outputs never require grad in ndgrad."""
@@ -263,9 +315,9 @@ class Function:
             in_grads = self.backward(self, *self._materialized(out_grads))
         if in_grads.__class__ is not tuple:
             in_grads = (in_grads,)
-        n = len(self._edges) // 4
+        n = len(self._meta) // 3
         if len(in_grads) != n:  # trailing gradients of inputs that need none may be left out
-            if any(e is not None for e in self._edges[4 * len(in_grads) :: 4]) or any(
+            if any(e is not None for e in self._nexts()[len(in_grads) : n]) or any(
                 g is not None for g in in_grads[n:]
             ):
                 raise RuntimeError(
@@ -310,31 +362,40 @@ class Function:
             a, b = args
             na = isinstance(a, Tensor) and a.requires_grad
             nb = isinstance(b, Tensor) and b.requires_grad
-            # the tuples spelt out: concatenating edge tuples, or a starred _NO_EDGE, costs more
+            # the tuples spelt out: concatenating metadata tuples, or a starred _NO_META, costs more
             if na and nb:
                 da, db = a.array, b.array
-                self._edges = (
-                    a.grad_fn or a, a._out_idx, da.shape, da.dtype,
-                    b.grad_fn or b, b._out_idx, db.shape, db.dtype,
-                )  # fmt: skip
+                self._next0, self._next1 = a.grad_fn or a, b.grad_fn or b
+                self._meta = (a._out_idx, da.shape, da.dtype, b._out_idx, db.shape, db.dtype)
             elif na:
                 da = a.array
-                self._edges = (a.grad_fn or a, a._out_idx, da.shape, da.dtype, None, 0, None, None)
+                self._next0 = a.grad_fn or a
+                self._meta = (a._out_idx, da.shape, da.dtype, 0, None, None)
             elif nb:
                 db = b.array
-                self._edges = (None, 0, None, None, b.grad_fn or b, b._out_idx, db.shape, db.dtype)
+                self._next1 = b.grad_fn or b
+                self._meta = (0, None, None, b._out_idx, db.shape, db.dtype)
             else:
                 return False
             self.needs_input_grad = _NEEDS_2[na][nb]
             return True
-        edges: list[Any] = []
+        nexts: list[Any] = []
+        meta: list[Any] = []
         for a in args:
             if isinstance(a, Tensor) and a.requires_grad:
-                edges += (a.grad_fn or a, a._out_idx, a.array.shape, a.array.dtype)
+                nexts.append(a.grad_fn or a)
+                meta += (a._out_idx, a.array.shape, a.array.dtype)
             else:
-                edges += _NO_EDGE
-        self._edges = tuple(edges)
-        needs = tuple(e is not None for e in edges[::4])
+                nexts.append(None)
+                meta += _NO_META
+        if nexts:
+            self._next0 = nexts[0]
+        if len(nexts) > 1:
+            self._next1 = nexts[1]
+        if len(nexts) > 2:
+            self._next_more = tuple(nexts[2:])
+        self._meta = tuple(meta)
+        needs = tuple(e is not None for e in nexts)
         self.needs_input_grad = _NEEDS_1[needs[0]] if len(needs) == 1 else needs
         return True in needs
 
