@@ -66,18 +66,34 @@ NODE_FIELDS = (
 )
 
 
+# The fields nearly every recorded node sets, in the order it sets them (see _enter_fields).
+_COMMON_FIELDS = (
+    "needs_input_grad",
+    "_next0",
+    "_next1",
+    "_meta",
+    "_saved",
+    "_outputs",
+    "_out_vcs",
+    "_on_arrays",
+)
+
+
 def _enter_fields(cls: Any) -> None:
-    """Enter every node field in the class's table of attribute names, on a throwaway instance.
+    """Enter the common node fields in the class's table of attribute names, on a throwaway
+    instance.
 
     Why: CPython 3.11 keeps instance attributes in a per-class table of names that, after the
     class's first few dozen instances, takes at most one new name; an instance that sets a name
     first seen later gets a dict of its own. Nodes made under ``no_grad`` set only
-    ``needs_input_grad``, so a process that ran many of them before recording any would give every
-    later node of that op a dict: one more object per op for the cycle collector, and slower
-    attribute access.
+    ``needs_input_grad`` (and ``_saved``), so a process that ran many of them before recording any
+    would give every later node of that op a dict: one more object per op for the cycle collector,
+    and more memory. Only the common fields are entered: every instance reserves a place for each
+    name in the table, so entering the rare ones too (hooks, several outputs) would cost every node
+    about 70 bytes more.
     """
     probe = cls.__new__(cls)
-    for name in NODE_FIELDS:
+    for name in _COMMON_FIELDS:
         object.__setattr__(probe, name, None)
 
 
