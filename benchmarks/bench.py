@@ -13,7 +13,9 @@ fixed before NumPy and torch load). For each thread count (1 and 2):
   round); before each timed call a garbage collection and an idle gap (``--gap``, default 0.2 s),
   so no library's idle threads (OpenBLAS's workers spin ~100 ms after each call) steal a core
   from the other's timed call;
-- separate: each library alone in its own process, same gaps.
+- separate: each library alone in its own process, same gaps; the two processes take turns call
+  by call too (the parent asks each for one timed call in turn), so a machine whose speed drifts
+  over minutes slows both alike.
 
 Both are reported as median and best (fastest round) over the stated number of rounds. Memory:
 after a warm-up step and ``zero_grad`` (both sides), the peak of live bytes during one step
@@ -114,6 +116,32 @@ def child_time(
             steps[lib] = W.make_step(name, mods[lib], model)
         out[name] = timed_rounds(steps, rounds[name], gap, warmup=2)
     return out
+
+
+def worker_main(spec: str) -> None:
+    """One library alone in this process, timing one call per request from the parent:
+    ``setup NAME`` builds the step and warms it up twice, ``step NAME`` answers the seconds of one
+    call (after a collection and ``gap`` idle seconds), ``quit`` ends."""
+    import workloads as W
+
+    threads, lib, gap = json.loads(spec)
+    mod = load_lib(lib, threads)
+    steps: dict[str, Any] = {}
+    for line in sys.stdin:
+        verb, _, name = line.strip().partition(" ")
+        if verb == "quit":
+            break
+        if verb == "setup":
+            steps[name] = W.make_step(name, mod)
+            for _ in range(2):
+                steps[name]()
+            print("ok", flush=True)
+            continue
+        gc.collect()
+        time.sleep(gap)
+        t0 = time.perf_counter()
+        steps[name]()
+        print(time.perf_counter() - t0, flush=True)
 
 
 def _torch_step_peak(step: Any) -> float:
@@ -236,6 +264,63 @@ def summary(times: list[float], div: float, unit: str) -> dict[str, float]:
     }
 
 
+def run_separate(
+    names: list[str], threads: int, rounds: dict[str, int], gap: float
+) -> dict[str, dict[str, list[float]]]:
+    """Each library alone in its own process, the two processes taking turns call by call (order
+    flipped every round): a machine whose speed drifts over minutes slows both alike, as in the
+    alternating mode, while neither library's objects or threads share the other's process."""
+    env = dict(os.environ)
+    for var in THREAD_VARS:
+        env[var] = str(threads)
+    libs = ["torch", "ndgrad"]
+    procs = {
+        lib: subprocess.Popen(
+            [
+                sys.executable,
+                str(Path(__file__).resolve()),
+                "--_worker",
+                json.dumps([threads, lib, gap]),
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for lib in libs
+    }
+
+    def ask(lib: str, request: str) -> str:
+        proc = procs[lib]
+        assert proc.stdin is not None and proc.stdout is not None
+        proc.stdin.write(request + "\n")
+        proc.stdin.flush()
+        answer = proc.stdout.readline()
+        if not answer:
+            raise RuntimeError(f"the {lib} worker stopped (request {request!r})")
+        return answer.strip()
+
+    out: dict[str, dict[str, list[float]]] = {}
+    try:
+        for name in names:
+            for lib in libs:
+                ask(lib, f"setup {name}")
+            times: dict[str, list[float]] = {lib: [] for lib in libs}
+            for r in range(rounds[name]):
+                for lib in libs if r % 2 == 0 else libs[::-1]:
+                    times[lib].append(float(ask(lib, f"step {name}")))
+            out[name] = times
+    except RuntimeError as exc:
+        print(f"  separate: {exc}", flush=True)
+    finally:
+        for proc in procs.values():
+            assert proc.stdin is not None
+            proc.stdin.write("quit\n")
+            proc.stdin.close()
+            proc.wait(timeout=60)
+    return out
+
+
 def run_timings(args: argparse.Namespace, names: list[str]) -> dict[str, Any]:
     rounds = {
         n: args.rounds or (max(3, WORKLOADS[n][1] // 3) if args.quick else WORKLOADS[n][1])
@@ -243,18 +328,18 @@ def run_timings(args: argparse.Namespace, names: list[str]) -> dict[str, Any]:
     }
     out: dict[str, Any] = {}
     for threads in args.threads:
-        for mode, groups in (
-            ("alternating", [["torch", "ndgrad"]]),
-            ("separate", [["torch"], ["ndgrad"]]),
-        ):
-            for libs in groups:
-                print(f"  timing: {mode}, {threads} thread(s), {'+'.join(libs)} ...", flush=True)
+        for mode in ("alternating", "separate"):
+            print(f"  timing: {mode}, {threads} thread(s) ...", flush=True)
+            if mode == "alternating":
+                libs = ["torch", "ndgrad"]
                 res = run_child(["time", libs, names, rounds, args.gap], threads) or {}
-                for name, per_lib in res.items():
-                    div, unit = WORKLOADS[name][2], WORKLOADS[name][3]
-                    entry = out.setdefault(f"{name}/{threads}", {}).setdefault(mode, {})
-                    for lib, times in per_lib.items():
-                        entry[lib] = summary(times, div, unit) | {"raw_s": times}
+            else:
+                res = run_separate(names, threads, rounds, args.gap)
+            for name, per_lib in res.items():
+                div, unit = WORKLOADS[name][2], WORKLOADS[name][3]
+                entry = out.setdefault(f"{name}/{threads}", {}).setdefault(mode, {})
+                for lib, times in per_lib.items():
+                    entry[lib] = summary(times, div, unit) | {"raw_s": times}
     return out
 
 
@@ -427,9 +512,13 @@ def main() -> None:
     parser.add_argument("--profile", metavar="NAME", help="cProfile ndgrad's step of one workload")
     parser.add_argument("--render", metavar="JSON", help="print the tables of a results file again")
     parser.add_argument("--_child", help=argparse.SUPPRESS)
+    parser.add_argument("--_worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args._child:
         child_main(args._child)
+        return
+    if args._worker:
+        worker_main(args._worker)
         return
     if args.render:
         print(markdown(json.loads(Path(args.render).read_text())))
