@@ -17,6 +17,9 @@ The switches (grep the ops for them when adding one):
 * shape.py: ``reshape`` is a view when the layout allows it, a copy otherwise; ``contiguous``
   returns its input when it is C-contiguous.
 * nn_ops.py ``Linear``: outputs of at least ``_workspace.MIN_BYTES`` are pool blocks (pool on).
+* Pool blocks too (``_workspace.ufunc`` / ``matmul`` / ``reshape``), from an operand or result of
+  ``MIN_BYTES``: add, sub and mul results, matmul products of 2-d and batched operands, cat
+  results, reshape copies, layer norm's backward arrays; below it, NumPy's own arrays.
 * _workspace.py ``add_scaled`` (SGD's update): contiguous NumPy arrays above ``ADD_BLOCK``
   elements go block by block, smaller or non-contiguous ones take ``y += alpha * x``.
 """
@@ -390,3 +393,90 @@ def test_linear_output_below_and_above_the_pool_threshold(monkeypatch, dtype, ro
         rng.standard_normal(64),
     )
     _compare(F.linear, torch.nn.functional.linear, [x, w, b], dtype)
+
+
+# -- large results of add/sub/mul, matmul, cat, reshape copies, layer norm backward: pool blocks --
+def _from_pool(arr) -> bool:
+    while arr.base is not None:
+        arr = arr.base
+    return any(arr is block for bucket in _workspace._blocks.values() for block in bucket)
+
+
+@pytest.mark.parametrize("op", ["add", "sub", "mul"])
+@pytest.mark.parametrize(
+    "shapes",
+    [
+        ((300, 64), (300, 64)),
+        ((300, 64), (64,)),
+        ((64,), (300, 64)),
+        ((300, 64), ()),
+        ((4, 64), (4, 64)),
+    ],
+)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_large_elementwise_results_are_pool_blocks(op, shapes, dtype):
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal(s) for s in shapes]
+    _compare(getattr(ndgrad, op), getattr(torch, op), arrays, dtype)
+    out = getattr(ndgrad, op)(*[ndgrad.tensor(a.astype(dtype)) for a in arrays])
+    large = max(a.size for a in arrays) * np.dtype(dtype).itemsize >= _workspace.MIN_BYTES
+    assert _from_pool(out.array) == large
+
+
+@pytest.mark.parametrize("op", ["add", "sub", "mul"])
+def test_large_integer_and_python_scalar_operands_keep_pytorch_dtypes(op):
+    a = np.arange(300 * 64, dtype=np.int64).reshape(300, 64)
+    for other in (3, 2.5, np.ones(64, np.int32)):
+        ours = getattr(ndgrad, op)(
+            ndgrad.tensor(a), ndgrad.tensor(other) if isinstance(other, np.ndarray) else other
+        )
+        ref = getattr(torch, op)(
+            torch.tensor(a), torch.tensor(other) if isinstance(other, np.ndarray) else other
+        )
+        assert str(ours.dtype).split(".")[-1] == str(ref.dtype).split(".")[-1]
+        np.testing.assert_array_equal(ours.numpy(), ref.numpy())
+
+
+@pytest.mark.parametrize(
+    "shape_a, shape_b",
+    [((300, 64), (64, 80)), ((4, 80, 64), (64, 70)), ((2, 1, 80, 64), (3, 64, 70))],
+)
+def test_large_matmul_products_are_pool_blocks(shape_a, shape_b):
+    rng = np.random.default_rng(1)
+    arrays = [rng.standard_normal(shape_a), rng.standard_normal(shape_b)]
+    _compare(ndgrad.matmul, torch.matmul, arrays, np.float32, dict(rtol=1e-4, atol=1e-4))
+    out = ndgrad.matmul(*[ndgrad.tensor(a.astype(np.float32)) for a in arrays])
+    assert _from_pool(out.array)
+
+
+def test_large_cat_and_reshape_copies_are_pool_blocks():
+    rng = np.random.default_rng(2)
+    parts = [rng.standard_normal((100, 64, n)) for n in (3, 5)]
+    _compare(
+        lambda a, b: ndgrad.cat([a, b], -1), lambda a, b: torch.cat([a, b], -1), parts, np.float32
+    )
+    assert _from_pool(ndgrad.cat([ndgrad.tensor(p.astype(np.float32)) for p in parts], 2).array)
+    x = rng.standard_normal((64, 300, 5))
+    _compare(
+        lambda t: t.transpose(0, 1).reshape(-1, 5 * 64),
+        lambda t: t.transpose(0, 1).reshape(-1, 5 * 64),
+        [x],
+        np.float32,
+    )
+    copied = ndgrad.tensor(x.astype(np.float32)).transpose(0, 1).reshape(300, -1)
+    assert _from_pool(copied.array) and copied.shape == (300, 320)
+    viewed = ndgrad.tensor(x.astype(np.float32)).transpose(0, 1).reshape(300, 64, 5)
+    assert not _from_pool(viewed.array)  # transpose then the same shape: a view, no copy
+
+
+@pytest.mark.parametrize("rows", [4, 600])  # 600 x 64 float32: the backward's arrays are blocks
+def test_layer_norm_backward_below_and_above_the_pool_threshold(rows):
+    rng = np.random.default_rng(rows)
+    arrays = [rng.standard_normal((rows, 64)), rng.standard_normal(64), rng.standard_normal(64)]
+    _compare(
+        lambda x, w, b: F.layer_norm(x, (64,), w, b),
+        lambda x, w, b: torch.nn.functional.layer_norm(x, (64,), w, b),
+        arrays,
+        np.float32,
+        dict(rtol=1e-4, atol=1e-5),
+    )

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ndgrad import _backend, _dtype
+from ndgrad import _backend, _dtype, _workspace
 from ndgrad.autograd.function import Function, Op
 from ndgrad.ops._util import normalize_dim
 from ndgrad.ops.shape import _as_view, _dims_arg, narrow, reshape, unsqueeze
@@ -30,8 +30,13 @@ class Cat(Op):
 
     @staticmethod
     def forward(ctx: Any, *xs: Any, dim: int = 0) -> Any:
-        ctx.save_for_backward(dim, tuple(x.shape[dim] for x in xs))
-        return _backend.xp_of(xs[0]).concatenate(xs, axis=dim)
+        sizes = tuple(x.shape[dim] for x in xs)
+        ctx.save_for_backward(dim, sizes)
+        xp = _backend.xp_of(xs[0])
+        shape = xs[0].shape[:dim] + (sum(sizes),) + xs[0].shape[dim + 1 :]
+        # into a workspace array (a training step's next call reuses it: no page faults)
+        out = _workspace.empty(shape, np.result_type(*xs), xp)
+        return xp.concatenate(xs, axis=dim, out=out)
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Any:

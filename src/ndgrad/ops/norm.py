@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ndgrad import _dtype
+from ndgrad import _dtype, _workspace
 from ndgrad._backend import xp_of as _xp
 from ndgrad.autograd.function import Function, Op
 from ndgrad.ops import elementwise as ew
@@ -80,7 +80,9 @@ class Standardize(Op):
         x, weight, rstd, param_shape, dims, eps = ctx.saved_tensors
         needs = (ctx.needs_input_grad + (False, False))[:3]
         # recomputed (see the class docstring), the mean as _standardize computed it
-        xhat = _xp(x.array).subtract(x.array, _mean_keep(x.array, dims))
+        xa = x.array
+        xhat = _workspace.empty(xa.shape, xa.dtype, _xp(xa))  # reused next step: no page faults
+        _xp(xa).subtract(xa, _mean_keep(xa, dims), out=xhat)
         xhat *= rstd.array
         return StandardizeGrad.apply(
             grad,
@@ -239,13 +241,19 @@ def _standardize_backward(
         if need_b:
             gb = xp.ones(rows, dtype=g.dtype) @ g2
         if need_w:
-            tmp = xp.multiply(g2, xhat2)
+            tmp = xp.multiply(g2, xhat2, out=_workspace.empty(g2.shape, g2.dtype, xp))
             gw = xp.ones(rows, dtype=g.dtype) @ tmp
         if need_x:
             ones = xp.ones(n, dtype=g.dtype)
-            gx = xp.multiply(g2, w.reshape(n)) if w is not None else g2.copy()
+            gx = _workspace.empty(g2.shape, g2.dtype, xp)  # the large arrays: workspace blocks
+            if w is not None:
+                xp.multiply(g2, w.reshape(n), out=gx)
+            else:
+                gx[...] = g2
             m1 = gx @ ones
-            tmp = xp.multiply(gx, xhat2, out=tmp)
+            tmp = xp.multiply(
+                gx, xhat2, out=tmp if tmp is not None else _workspace.empty(g2.shape, g2.dtype, xp)
+            )
             m2 = tmp @ ones
             m1 *= r
             m1 *= inv

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ndgrad import _backend
+from ndgrad import _backend, _workspace
 from ndgrad.autograd.function import Op
 from ndgrad.ops._util import inplace, normalize_dim, normalize_dims
 from ndgrad.ops.index_primitives import Index, IndexPut
@@ -89,7 +89,7 @@ class Reshape(Op):
     @staticmethod
     def forward(ctx: Any, x: Any, shape: tuple[int, ...] = ()) -> Any:
         ctx.save_for_backward(x.shape)
-        return x.reshape(shape)
+        return _workspace.reshape(x, shape)
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Tensor:
