@@ -35,7 +35,7 @@ class Cat(Op):
         xp = _backend.xp_of(xs[0])
         shape = xs[0].shape[:dim] + (sum(sizes),) + xs[0].shape[dim + 1 :]
         # into a workspace array (a training step's next call reuses it: no page faults)
-        out = _workspace.empty(shape, np.result_type(*xs), xp)
+        out = _workspace.empty(shape, np.result_type(*[x.dtype for x in xs]), xp)
         return xp.concatenate(xs, axis=dim, out=out)
 
     @staticmethod
