@@ -264,60 +264,71 @@ def summary(times: list[float], div: float, unit: str) -> dict[str, float]:
     }
 
 
-def run_separate(
-    names: list[str], threads: int, rounds: dict[str, int], gap: float
-) -> dict[str, dict[str, list[float]]]:
-    """Each library alone in its own process, the two processes taking turns call by call (order
-    flipped every round): a machine whose speed drifts over minutes slows both alike, as in the
-    alternating mode, while neither library's objects or threads share the other's process."""
-    env = dict(os.environ)
-    for var in THREAD_VARS:
-        env[var] = str(threads)
-    libs = ["torch", "ndgrad"]
-    procs = {
-        lib: subprocess.Popen(
-            [
-                sys.executable,
-                str(Path(__file__).resolve()),
-                "--_worker",
-                json.dumps([threads, lib, gap]),
-            ],
+class Worker:
+    """A child process that times one library's steps on request (``worker_main``); ``src``, if
+    given, is put first on its ``PYTHONPATH`` (an A/B of two source trees: ``ab.py``)."""
+
+    def __init__(self, lib: str, threads: int, gap: float, src: str | None = None) -> None:
+        env = dict(os.environ)
+        for var in THREAD_VARS:
+            env[var] = str(threads)
+        if src is not None:
+            env["PYTHONPATH"] = str(Path(src).resolve())
+        self.lib = lib
+        self.proc = subprocess.Popen(
+            [sys.executable, str(Path(__file__).resolve()), "--_worker"]
+            + [json.dumps([threads, lib, gap])],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
             env=env,
         )
-        for lib in libs
-    }
 
-    def ask(lib: str, request: str) -> str:
-        proc = procs[lib]
-        assert proc.stdin is not None and proc.stdout is not None
-        proc.stdin.write(request + "\n")
-        proc.stdin.flush()
-        answer = proc.stdout.readline()
+    def ask(self, request: str) -> str:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write(request + "\n")
+        self.proc.stdin.flush()
+        answer = self.proc.stdout.readline()
         if not answer:
-            raise RuntimeError(f"the {lib} worker stopped (request {request!r})")
+            raise RuntimeError(f"the {self.lib} worker stopped (request {request!r})")
         return answer.strip()
 
+    def close(self) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write("quit\n")
+        self.proc.stdin.close()
+        self.proc.wait(timeout=60)
+
+
+def take_turns(workers: dict[str, Worker], name: str, rounds: int) -> dict[str, list[float]]:
+    """Seconds of ``rounds`` calls of workload ``name`` in each worker, the workers taking turns
+    call by call (order flipped every round)."""
+    for w in workers.values():
+        w.ask(f"setup {name}")
+    keys = list(workers)
+    times: dict[str, list[float]] = {k: [] for k in keys}
+    for r in range(rounds):
+        for k in keys if r % 2 == 0 else keys[::-1]:
+            times[k].append(float(workers[k].ask(f"step {name}")))
+    return times
+
+
+def run_separate(
+    names: list[str], threads: int, rounds: dict[str, int], gap: float
+) -> dict[str, dict[str, list[float]]]:
+    """Each library alone in its own process, the two processes taking turns call by call: a
+    machine whose speed drifts over minutes slows both alike, as in the alternating mode, while
+    neither library's objects or threads share the other's process."""
+    workers = {lib: Worker(lib, threads, gap) for lib in ("torch", "ndgrad")}
     out: dict[str, dict[str, list[float]]] = {}
     try:
         for name in names:
-            for lib in libs:
-                ask(lib, f"setup {name}")
-            times: dict[str, list[float]] = {lib: [] for lib in libs}
-            for r in range(rounds[name]):
-                for lib in libs if r % 2 == 0 else libs[::-1]:
-                    times[lib].append(float(ask(lib, f"step {name}")))
-            out[name] = times
+            out[name] = take_turns(workers, name, rounds[name])
     except RuntimeError as exc:
         print(f"  separate: {exc}", flush=True)
     finally:
-        for proc in procs.values():
-            assert proc.stdin is not None
-            proc.stdin.write("quit\n")
-            proc.stdin.close()
-            proc.wait(timeout=60)
+        for w in workers.values():
+            w.close()
     return out
 
 
