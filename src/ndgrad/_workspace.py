@@ -94,17 +94,18 @@ def matmul(a: Any, b: Any) -> Any:
     return xp.matmul(a, b, out=out)
 
 
-def ufunc(fn: Any, a: Any, b: Any) -> Any:
-    """``fn(a, b)`` for a binary ufunc that keeps its operands' promoted dtype (add, subtract,
-    multiply), written into a workspace array when an operand is a large NumPy array; otherwise
-    NumPy's own result (a 0-d operand stays a fast scalar)."""
-    big = (a.__class__ is np.ndarray and a.nbytes >= MIN_BYTES) or (
+def large(a: Any, b: Any) -> bool:
+    """An operand of a binary op is a NumPy array of at least ``MIN_BYTES``: its result is then
+    worth a workspace array (``ufunc``). Two identity tests first: 0-d graphs never get further."""
+    return (a.__class__ is np.ndarray and a.nbytes >= MIN_BYTES) or (
         b.__class__ is np.ndarray and b.nbytes >= MIN_BYTES
     )
-    if not big or _limit <= 0:
-        return fn(a, b)
-    out = empty(np.broadcast_shapes(np.shape(a), np.shape(b)), np.result_type(a, b))
-    return fn(a, b, out=out)
+
+
+def ufunc(fn: Any, a: Any, b: Any) -> Any:
+    """``fn(a, b)`` for a binary ufunc that keeps its operands' promoted dtype (add, subtract,
+    multiply), written into a workspace array; for operands that are ``large``."""
+    return fn(a, b, out=empty(np.broadcast_shapes(np.shape(a), np.shape(b)), np.result_type(a, b)))
 
 
 def reshape(a: Any, shape: tuple[int, ...]) -> Any:

@@ -358,16 +358,11 @@ class Tensor(
         replaces it."""
         if not self.requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
-        if self.grad_fn is not None:
-            node = self.grad_fn
-            if node._pre_hooks is None:
-                node._pre_hooks = {}
-            hooks = node._pre_hooks.setdefault(self._out_idx, [])
-        else:
-            if self._hooks is None:
-                self._hooks = []
-            hooks = self._hooks
-        return _RemovableHandle(hooks, hook)
+        if self.grad_fn is not None:  # on the gradient of its output, before the node runs
+            return self.grad_fn._add_hook(self._out_idx, hook)  # type: ignore[no-any-return]
+        if self._hooks is None:
+            self._hooks = []
+        return _RemovableHandle(self._hooks, hook)
 
     def register_post_accumulate_grad_hook(
         self, hook: Callable[[Tensor], None]

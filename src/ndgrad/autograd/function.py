@@ -298,7 +298,9 @@ class Function:
         replaces the gradients of the inputs. ``handle.remove()`` unregisters it."""
         return self._add_hook("post", hook)
 
-    def _add_hook(self, key: str, hook: Callable[..., Any]) -> Any:
+    def _add_hook(self, key: int | str, hook: Callable[..., Any]) -> Any:
+        """Register ``hook`` under ``key`` (an output index, "node" or "post"); a removable
+        handle."""
         from ndgrad.tensor import _RemovableHandle
 
         if self._pre_hooks is None:

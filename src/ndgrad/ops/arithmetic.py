@@ -63,21 +63,12 @@ __all__ = [
 ]
 
 
-def _large(a: Any, b: Any) -> bool:
-    """An operand is a NumPy array of 64 KiB or more: the result then goes into a workspace
-    array (``_workspace``), which a training step's next call reuses instead of page-faulting
-    fresh memory in. Spelt as two identity tests first: 0-d graphs never get further."""
-    return (a.__class__ is np.ndarray and a.nbytes >= _workspace.MIN_BYTES) or (
-        b.__class__ is np.ndarray and b.nbytes >= _workspace.MIN_BYTES
-    )
-
-
 class Add(Op):
     """out = a + b"""
 
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> Any:
-        return _workspace.ufunc(np.add, a, b) if _large(a, b) else a + b
+        return _workspace.ufunc(np.add, a, b) if _workspace.large(a, b) else a + b
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Any:
@@ -99,7 +90,7 @@ class Sub(Op):
 
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> Any:
-        return _workspace.ufunc(np.subtract, a, b) if _large(a, b) else a - b
+        return _workspace.ufunc(np.subtract, a, b) if _workspace.large(a, b) else a - b
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Any:
@@ -136,7 +127,7 @@ class Mul(Op):
         # A 0-d array (a scalar leaf: a weight times an activation, in a graph of 0-d tensors) is
         # read as a NumPy scalar, the same value: NumPy takes its array path for 0-d arrays,
         # several times slower. After saving: the input's own array is what maps back to the input.
-        if _large(a, b):
+        if _workspace.large(a, b):
             return _workspace.ufunc(np.multiply, a, b)
         return _value(a) * _value(b)
 

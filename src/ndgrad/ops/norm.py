@@ -237,24 +237,20 @@ def _standardize_backward(
         # layer norm: statistics and parameters both over the last dims, as (rows, n) matrices
         rows = xhat.size // n
         g2, xhat2, r = g.reshape(rows, n), xhat.reshape(rows, n), rstd.reshape(rows)
-        tmp = None
+        tmp = _workspace.empty(g2.shape, g2.dtype, xp)  # the large arrays: workspace blocks
         if need_b:
             gb = xp.ones(rows, dtype=g.dtype) @ g2
         if need_w:
-            tmp = xp.multiply(g2, xhat2, out=_workspace.empty(g2.shape, g2.dtype, xp))
-            gw = xp.ones(rows, dtype=g.dtype) @ tmp
+            gw = xp.ones(rows, dtype=g.dtype) @ xp.multiply(g2, xhat2, out=tmp)
         if need_x:
             ones = xp.ones(n, dtype=g.dtype)
-            gx = _workspace.empty(g2.shape, g2.dtype, xp)  # the large arrays: workspace blocks
+            gx = _workspace.empty(g2.shape, g2.dtype, xp)
             if w is not None:
                 xp.multiply(g2, w.reshape(n), out=gx)
             else:
                 gx[...] = g2
             m1 = gx @ ones
-            tmp = xp.multiply(
-                gx, xhat2, out=tmp if tmp is not None else _workspace.empty(g2.shape, g2.dtype, xp)
-            )
-            m2 = tmp @ ones
+            m2 = xp.multiply(gx, xhat2, out=tmp) @ ones
             m1 *= r
             m1 *= inv
             m2 *= r

@@ -93,13 +93,11 @@ def backward_order(root: Tensor, ops: list[Any], leaves: list[Tensor]) -> Backwa
 def _add_prehook(op: Any, index: int, hook: Callable[[Tensor], None]) -> Callable[[], None]:
     """A hook on the gradient of output ``index`` of ``op`` (what a Tensor hook on that output
     is), and a way to take it off again that leaves the node as cheap as before it had hooks."""
-    if op._pre_hooks is None:
-        op._pre_hooks = {}
-    op._pre_hooks.setdefault(index, []).append(hook)
+    handle = op._add_hook(index, hook)
 
     def remove() -> None:
+        handle.remove()
         hooks = op._pre_hooks
-        hooks[index].remove(hook)
         if not hooks[index]:
             del hooks[index]
         if not hooks:
